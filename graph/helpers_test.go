@@ -1,0 +1,97 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/seed"
+	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/testdb"
+)
+
+// The package's database: migrated and seeded at the demo scale.
+var dbURL string
+
+func TestMain(m *testing.M) {
+	os.Exit(testdb.Run(m, testdb.Options{Prepare: func(ctx context.Context, url string) error {
+		_, err := seed.Run(ctx, url, seed.Options{Scale: 0.01, Seed: 1})
+		return err
+	}}, &dbURL))
+}
+
+// api is a running server over the package's database, with its own pool so
+// its statement counter sees only its own requests.
+type api struct {
+	t   testing.TB
+	db  *database.DB
+	h   http.Handler
+	srv *httptest.Server
+}
+
+func newAPI(t testing.TB) *api {
+	t.Helper()
+	url := dbURL
+	if u := os.Getenv("BENCH_DATABASE_URL"); u != "" && isBenchmark(t) {
+		url = u
+	}
+	db, err := database.Open(context.Background(), url, database.Options{MaxOpenConns: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); _ = db.Close() })
+	return &api{t: t, db: db, h: h, srv: srv}
+}
+
+func isBenchmark(t testing.TB) bool { _, ok := t.(*testing.B); return ok }
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// query posts a GraphQL operation and decodes the response.
+func (a *api) query(q string, vars map[string]any) response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	res, err := http.Post(a.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r response
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		a.t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	}
+	return r
+}
+
+// data runs q, fails the test on any error, and decodes data into out.
+func (a *api) data(q string, vars map[string]any, out any) {
+	a.t.Helper()
+	r := a.query(q, vars)
+	if len(r.Errors) > 0 {
+		a.t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		a.t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}

@@ -1,0 +1,12 @@
+// Package graph is the GraphQL layer: gqlgen's generated executor and the
+// root resolvers, which translate arguments and delegate to the store.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+import "github.com/bizgraph/bizgraph/internal/store"
+
+// Resolver holds what the root resolvers need; it is built once per server.
+type Resolver struct {
+	Store *store.Store
+}

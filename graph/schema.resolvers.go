@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
+	nodes, err := r.Store.Nodes(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, error) {
+	return r.Store.Nodes(ctx, ids)
+}
+
+// Customer is the resolver for the customer field.
+func (r *queryResolver) Customer(ctx context.Context, id string) (*store.Customer, error) {
+	return store.NodeOf[*store.Customer](ctx, r.Store, "Customer", id)
+}
+
+// Customers is the resolver for the customers field.
+func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Customer], error) {
+	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Project is the resolver for the project field.
+func (r *queryResolver) Project(ctx context.Context, id string) (*store.Project, error) {
+	return store.NodeOf[*store.Project](ctx, r.Store, "Project", id)
+}
+
+// Projects is the resolver for the projects field.
+func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Project], error) {
+	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Employee is the resolver for the employee field.
+func (r *queryResolver) Employee(ctx context.Context, id string) (*store.Employee, error) {
+	return store.NodeOf[*store.Employee](ctx, r.Store, "Employee", id)
+}
+
+// Employees is the resolver for the employees field.
+func (r *queryResolver) Employees(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Employee], error) {
+	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Department is the resolver for the department field.
+func (r *queryResolver) Department(ctx context.Context, id string) (*store.Department, error) {
+	return store.NodeOf[*store.Department](ctx, r.Store, "Department", id)
+}
+
+// Departments is the resolver for the departments field.
+func (r *queryResolver) Departments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Department], error) {
+	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Contacts is the resolver for the contacts field.
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Contact], error) {
+	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Assignments is the resolver for the assignments field.
+func (r *queryResolver) Assignments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Assignment], error) {
+	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// TimeEntries is the resolver for the timeEntries field.
+func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.TimeEntry], error) {
+	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// Query returns QueryResolver implementation.
+func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+type queryResolver struct{ *Resolver }

@@ -1,0 +1,45 @@
+// Package apperr is the application's one error type. Each error carries a
+// stable code that clients can branch on; the transport maps codes to
+// GraphQL `extensions.code` and HTTP status in one place. Messages are safe
+// to show to callers: internal causes are logged, never sent.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes are part of the API contract: never rename one.
+const (
+	// BadUserInput: an argument is malformed or out of range (a bad cursor,
+	// a page size over the limit, an id of the wrong type).
+	BadUserInput = "BAD_USER_INPUT"
+	// NotFound: the object asked for does not exist.
+	NotFound = "NOT_FOUND"
+	// Internal: something failed on the server; details are in the log.
+	Internal = "INTERNAL_SERVER_ERROR"
+)
+
+// Error is an error a caller may see.
+type Error struct {
+	Code    string
+	Message string
+	// Field names the argument at fault, when there is one.
+	Field string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Invalid reports a bad argument.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns err's code, or Internal when err is not an *Error.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
+)
+
+// presentError is the one place an error becomes what a client sees. An
+// *apperr.Error keeps its message and code; anything else is an internal
+// failure: logged with the request id, shown only as a generic message, so
+// no SQL, driver text or stack reaches a client.
+func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	var ae *apperr.Error
+	switch {
+	case errors.As(err, &ae):
+		gqlErr.Message = ae.Message
+		setExt(gqlErr, "code", ae.Code)
+		if ae.Field != "" {
+			setExt(gqlErr, "argument", ae.Field)
+		}
+	case isGraphQLError(err):
+		// Parse and validation errors from gqlparser already carry their
+		// code (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED) and a safe
+		// message; so do argument coercion errors.
+		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+			setExt(gqlErr, "code", apperr.BadUserInput)
+		}
+	default:
+		id := requestID(ctx)
+		h.log.ErrorContext(ctx, "request failed", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		gqlErr.Message = "internal error; the server log has details under request id " + id
+		gqlErr.Extensions = map[string]any{"code": apperr.Internal, "requestId": id}
+	}
+	return gqlErr
+}
+
+// isGraphQLError tells errors that gqlgen itself produced from input
+// (unwrapped *gqlerror.Error without a resolver cause).
+func isGraphQLError(err error) bool {
+	var ge *gqlerror.Error
+	return errors.As(err, &ge) && ge.Unwrap() == nil
+}
+
+func setExt(e *gqlerror.Error, k string, v any) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions[k] = v
+}
+
+// recoverPanic turns a panic in a resolver into that field's internal error:
+// logged with its stack, never a dead process.
+func (h *api) recoverPanic(ctx context.Context, p any) error {
+	h.log.ErrorContext(ctx, "panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p),
+		"stack", string(debug.Stack()))
+	return errors.New("panic") // masked by presentError
+}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/bizgraph/bizgraph/internal/page"
+)
+
+// table describes one table for the generic statements below. Its column
+// list is read once from the model's gorm tags, so the model is the one
+// place that says which columns the API reads.
+type table struct {
+	name string
+	cols string // "t.id, t.name, ..."
+}
+
+func tableOf[T interface{ TableName() string }]() *table {
+	var zero T
+	rt := reflect.TypeOf(zero)
+	var cols []string
+	for i := 0; i < rt.NumField(); i++ {
+		tag := rt.Field(i).Tag.Get("gorm")
+		for _, part := range strings.Split(tag, ";") {
+			if c, ok := strings.CutPrefix(part, "column:"); ok {
+				cols = append(cols, "t."+c)
+			}
+		}
+	}
+	return &table{name: zero.TableName(), cols: strings.Join(cols, ", ")}
+}
+
+var (
+	customersTable   = tableOf[Customer]()
+	contactsTable    = tableOf[Contact]()
+	projectsTable    = tableOf[Project]()
+	employeesTable   = tableOf[Employee]()
+	departmentsTable = tableOf[Department]()
+	assignmentsTable = tableOf[Assignment]()
+	timeEntriesTable = tableOf[TimeEntry]()
+)
+
+// ids is a list of keys bound as one bigint[] parameter. GORM would expand
+// a plain slice into "(?, ?, ...)"; as a driver.Valuer it stays one value,
+// so a statement's text does not change with the number of parents.
+type ids []int64
+
+func (v ids) Value() (driver.Value, error) {
+	b := make([]byte, 0, 2+len(v)*8)
+	b = append(b, '{')
+	for i, id := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, '}')), nil
+}
+
+// scan runs one statement and scans its rows into models, returning
+// pointers into one backing array.
+func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, what, sql string, args ...any) ([]PT, error) {
+	var rows []T
+	if err := st.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load %s: %w", what, err)
+	}
+	ptrs := make([]PT, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	return ptrs, nil
+}
+
+// keyBounds renders w's cursor bounds on column col and appends their values.
+func keyBounds(w page.Window, col string, args []any) (string, []any) {
+	var b strings.Builder
+	if w.HasAfter {
+		b.WriteString(" AND " + col + " > ?")
+		args = append(args, w.After)
+	}
+	if w.HasBefore {
+		b.WriteString(" AND " + col + " < ?")
+		args = append(args, w.Before)
+	}
+	return b.String(), args
+}
+
+func direction(w page.Window) string {
+	if w.Backward {
+		return "DESC"
+	}
+	return "ASC"
+}
+
+// byID reads the rows with the given ids: one statement, one sibling set.
+func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, keys []int64) (map[int64]PT, error) {
+	rows, err := scan[T, PT](ctx, st, tbl.name,
+		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t.id = ANY(?::bigint[])", ids(keys))
+	if err != nil {
+		return nil, err
+	}
+	newSet[T, PT](ctx, st, rows)
+	m := make(map[int64]PT, len(rows))
+	for _, r := range rows {
+		m[r.PageKey()] = r
+	}
+	return m, nil
+}
+
+// rootPage reads one page of a whole table in key order.
+func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, w page.Window) (page.Result[PT], error) {
+	bounds, args := keyBounds(w, "t.id", nil)
+	args = append(args, w.Limit+1)
+	rows, err := scan[T, PT](ctx, st, tbl.name,
+		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE true"+bounds+
+			" ORDER BY t.id "+direction(w)+" LIMIT ?", args...)
+	if err != nil {
+		return page.Result[PT]{}, err
+	}
+	newSet[T, PT](ctx, st, rows)
+	return page.Cut(rows, w), nil
+}
+
+// childPages reads the same page of children for every parent at once: a
+// LATERAL subquery per parent key runs as an index range scan on
+// (fkCol, id), so a parent with hundreds of children costs no more than
+// the page asked for.
+func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, fkCol string, fk func(PT) int64,
+	parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
+	args := []any{ids(parents)}
+	bounds, args := keyBounds(w, "t.id", args)
+	args = append(args, w.Limit+1)
+	rows, err := scan[T, PT](ctx, st, tbl.name,
+		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
+			"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
+			" ORDER BY t.id "+direction(w)+" LIMIT ?) c ORDER BY p.ord, c.id "+direction(w), args...)
+	if err != nil {
+		return nil, err
+	}
+	newSet[T, PT](ctx, st, rows)
+	out := make(map[int64]page.Result[PT], len(parents))
+	for start := 0; start < len(rows); {
+		key := fk(rows[start])
+		end := start + 1
+		for end < len(rows) && fk(rows[end]) == key {
+			end++
+		}
+		out[key] = page.Cut(rows[start:end:end], w)
+		start = end
+	}
+	return out, nil
+}
+
+// countAll counts a whole table.
+func countAll(ctx context.Context, st *Store, tbl *table) (int, error) {
+	var n int
+	if err := st.db.WithContext(ctx).Raw("SELECT count(*) FROM " + tbl.name).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("count %s: %w", tbl.name, err)
+	}
+	return n, nil
+}
+
+// childCounts counts every parent's children in one statement.
+func childCounts(ctx context.Context, st *Store, tbl *table, fkCol string, parents []int64) (map[int64]int, error) {
+	var rows []struct {
+		Parent int64 `gorm:"column:parent"`
+		N      int   `gorm:"column:n"`
+	}
+	err := st.db.WithContext(ctx).Raw("SELECT "+fkCol+" AS parent, count(*) AS n FROM "+tbl.name+
+		" WHERE "+fkCol+" = ANY(?::bigint[]) GROUP BY "+fkCol, ids(parents)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count %s: %w", tbl.name, err)
+	}
+	m := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		m[r.Parent] = r.N
+	}
+	return m, nil
+}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/bizgraph/bizgraph/internal/page"
+)
+
+// belongsTo is a to-one relation: the parent row holds the child's id.
+type belongsTo[P any, C any, PC rowPtr[C]] struct {
+	name string
+	tbl  *table
+	fk   func(*P) *int64
+}
+
+// of returns p's related row, loading it for all of p's siblings at once.
+func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
+	k := r.fk(p)
+	if k == nil {
+		return nil, nil
+	}
+	v, err := s.load(r.name, page.Window{}, func(ctx context.Context) (any, error) {
+		parents := s.rows.([]*P)
+		keys := make([]int64, 0, len(parents))
+		for _, q := range parents {
+			if k := r.fk(q); k != nil {
+				keys = append(keys, *k)
+			}
+		}
+		slices.Sort(keys)
+		return byID[C, PC](ctx, s.st, r.tbl, slices.Compact(keys))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[int64]PC)[*k], nil
+}
+
+// hasMany is a to-many relation, read as a connection: the child rows hold
+// the parent's id in fkCol.
+type hasMany[C any, PC rowPtr[C]] struct {
+	name      string
+	countName string
+	tbl       *table
+	fkCol     string
+	fk        func(PC) int64
+}
+
+// of returns the page of parent's children that a asks for, loading the
+// same page for all of the parent's siblings at once.
+func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args) (*page.Connection[PC], error) {
+	w, err := page.Parse(a, s.st.limits)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.load(r.name, w, func(ctx context.Context) (any, error) {
+		return childPages[C, PC](ctx, s.st, r.tbl, r.fkCol, r.fk, s.keys, w)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res, ok := v.(map[int64]page.Result[PC])[parent]
+	if !ok {
+		res = page.Cut[PC](nil, w)
+	}
+	return page.New(res, func() (int, error) {
+		v, err := s.load(r.countName, page.Window{}, func(ctx context.Context) (any, error) {
+			return childCounts(ctx, s.st, r.tbl, r.fkCol, s.keys)
+		})
+		if err != nil {
+			return 0, err
+		}
+		return v.(map[int64]int)[parent], nil
+	}), nil
+}
+
+func args(first *int, after *string, last *int, before *string) page.Args {
+	return page.Args{First: first, After: after, Last: last, Before: before}
+}
+
+// The relations of the graph, each declared once.
+var (
+	customerAccountManager = belongsTo[Customer, Employee, *Employee]{"Customer.accountManager", employeesTable,
+		func(c *Customer) *int64 { return c.AccountManagerID }}
+	customerProjects = hasMany[Project, *Project]{"Customer.projects", "Customer.projects.count", projectsTable,
+		"customer_id", func(p *Project) int64 { return p.CustomerID }}
+	customerContacts = hasMany[Contact, *Contact]{"Customer.contacts", "Customer.contacts.count", contactsTable,
+		"customer_id", func(c *Contact) int64 { return c.CustomerID }}
+
+	contactCustomer = belongsTo[Contact, Customer, *Customer]{"Contact.customer", customersTable,
+		func(c *Contact) *int64 { return &c.CustomerID }}
+
+	projectCustomer = belongsTo[Project, Customer, *Customer]{"Project.customer", customersTable,
+		func(p *Project) *int64 { return &p.CustomerID }}
+	projectManager = belongsTo[Project, Employee, *Employee]{"Project.manager", employeesTable,
+		func(p *Project) *int64 { return p.ManagerID }}
+	projectTeam = hasMany[Assignment, *Assignment]{"Project.team", "Project.team.count", assignmentsTable,
+		"project_id", func(a *Assignment) int64 { return a.ProjectID }}
+	projectTimeEntries = hasMany[TimeEntry, *TimeEntry]{"Project.timeEntries", "Project.timeEntries.count",
+		timeEntriesTable, "project_id", func(t *TimeEntry) int64 { return t.ProjectID }}
+
+	employeeDepartment = belongsTo[Employee, Department, *Department]{"Employee.department", departmentsTable,
+		func(e *Employee) *int64 { return &e.DepartmentID }}
+	employeeManager = belongsTo[Employee, Employee, *Employee]{"Employee.manager", employeesTable,
+		func(e *Employee) *int64 { return e.ManagerID }}
+	employeeDirectReports = hasMany[Employee, *Employee]{"Employee.directReports", "Employee.directReports.count",
+		employeesTable, "manager_id", func(e *Employee) int64 { return derefOr0(e.ManagerID) }}
+	employeeAssignments = hasMany[Assignment, *Assignment]{"Employee.assignments", "Employee.assignments.count",
+		assignmentsTable, "employee_id", func(a *Assignment) int64 { return a.EmployeeID }}
+	employeeTimeEntries = hasMany[TimeEntry, *TimeEntry]{"Employee.timeEntries", "Employee.timeEntries.count",
+		timeEntriesTable, "employee_id", func(t *TimeEntry) int64 { return t.EmployeeID }}
+
+	departmentParent = belongsTo[Department, Department, *Department]{"Department.parent", departmentsTable,
+		func(d *Department) *int64 { return d.ParentID }}
+	departmentChildren = hasMany[Department, *Department]{"Department.children", "Department.children.count",
+		departmentsTable, "parent_id", func(d *Department) int64 { return derefOr0(d.ParentID) }}
+	departmentEmployees = hasMany[Employee, *Employee]{"Department.employees", "Department.employees.count",
+		employeesTable, "department_id", func(e *Employee) int64 { return e.DepartmentID }}
+
+	assignmentProject = belongsTo[Assignment, Project, *Project]{"Assignment.project", projectsTable,
+		func(a *Assignment) *int64 { return &a.ProjectID }}
+	assignmentEmployee = belongsTo[Assignment, Employee, *Employee]{"Assignment.employee", employeesTable,
+		func(a *Assignment) *int64 { return &a.EmployeeID }}
+
+	timeEntryEmployee = belongsTo[TimeEntry, Employee, *Employee]{"TimeEntry.employee", employeesTable,
+		func(t *TimeEntry) *int64 { return &t.EmployeeID }}
+	timeEntryProject = belongsTo[TimeEntry, Project, *Project]{"TimeEntry.project", projectsTable,
+		func(t *TimeEntry) *int64 { return &t.ProjectID }}
+)
+
+func derefOr0(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// Relation methods. gqlgen binds the GraphQL fields to them directly: they
+// take no context, so the executor calls them inline (no goroutine per
+// field), and each loads its relation for the row's whole sibling set.
+
+// AccountManager is the employee who owns the relationship, if any.
+func (c *Customer) AccountManager() (*Employee, error) { return customerAccountManager.of(c, c.set) }
+
+// Projects is a page of the customer's projects.
+func (c *Customer) Projects(first *int, after *string, last *int, before *string) (*ProjectConnection, error) {
+	return customerProjects.of(c.ID, c.set, args(first, after, last, before))
+}
+
+// Contacts is a page of the customer's contact people.
+func (c *Customer) Contacts(first *int, after *string, last *int, before *string) (*ContactConnection, error) {
+	return customerContacts.of(c.ID, c.set, args(first, after, last, before))
+}
+
+// Customer is the customer the contact works for.
+func (c *Contact) Customer() (*Customer, error) { return contactCustomer.of(c, c.set) }
+
+// Customer is the customer that bought the project.
+func (p *Project) Customer() (*Customer, error) { return projectCustomer.of(p, p.set) }
+
+// Manager is the employee managing the project, if any.
+func (p *Project) Manager() (*Employee, error) { return projectManager.of(p, p.set) }
+
+// Team is a page of the project's assignments.
+func (p *Project) Team(first *int, after *string, last *int, before *string) (*AssignmentConnection, error) {
+	return projectTeam.of(p.ID, p.set, args(first, after, last, before))
+}
+
+// TimeEntries is a page of the hours logged against the project.
+func (p *Project) TimeEntries(first *int, after *string, last *int, before *string) (*TimeEntryConnection, error) {
+	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before))
+}
+
+// Hours totals the time logged against the project.
+func (p *Project) Hours() (*ProjectHours, error) {
+	s := p.set
+	v, err := s.load("Project.hours", page.Window{}, func(ctx context.Context) (any, error) {
+		return projectHours(ctx, s.st, s.keys)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[int64]*ProjectHours)[p.ID], nil
+}
+
+// Department is the department the person belongs to.
+func (e *Employee) Department() (*Department, error) { return employeeDepartment.of(e, e.set) }
+
+// Manager is the person's manager; nil for the head of the firm.
+func (e *Employee) Manager() (*Employee, error) { return employeeManager.of(e, e.set) }
+
+// DirectReports is a page of the people reporting to this person directly.
+func (e *Employee) DirectReports(first *int, after *string, last *int, before *string) (*EmployeeConnection, error) {
+	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before))
+}
+
+// Assignments is a page of the person's staffings.
+func (e *Employee) Assignments(first *int, after *string, last *int, before *string) (*AssignmentConnection, error) {
+	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before))
+}
+
+// TimeEntries is a page of the hours the person logged.
+func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string) (*TimeEntryConnection, error) {
+	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before))
+}
+
+// Parent is the department above; nil for a top-level unit.
+func (d *Department) Parent() (*Department, error) { return departmentParent.of(d, d.set) }
+
+// Children is a page of the departments directly below.
+func (d *Department) Children(first *int, after *string, last *int, before *string) (*DepartmentConnection, error) {
+	return departmentChildren.of(d.ID, d.set, args(first, after, last, before))
+}
+
+// Employees is a page of the department's own people.
+func (d *Department) Employees(first *int, after *string, last *int, before *string) (*EmployeeConnection, error) {
+	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before))
+}
+
+// Project is the project staffed.
+func (a *Assignment) Project() (*Project, error) { return assignmentProject.of(a, a.set) }
+
+// Employee is the person staffed.
+func (a *Assignment) Employee() (*Employee, error) { return assignmentEmployee.of(a, a.set) }
+
+// Employee is who logged the hours.
+func (t *TimeEntry) Employee() (*Employee, error) { return timeEntryEmployee.of(t, t.set) }
+
+// Project is the project the hours were logged against.
+func (t *TimeEntry) Project() (*Project, error) { return timeEntryProject.of(t, t.set) }
+
+// projectHours totals hours for every project in keys, valuing billable
+// hours at the rate of the assignment each was logged under.
+func projectHours(ctx context.Context, st *Store, keys []int64) (map[int64]*ProjectHours, error) {
+	var rows []*ProjectHours
+	err := st.db.WithContext(ctx).Raw(`
+SELECT p.id AS project_id,
+       coalesce(h.logged, 0) AS logged,
+       coalesce(h.billable, 0) AS billable,
+       round(coalesce(h.amount, 0), 2) AS billable_amount,
+       CASE WHEN p.budget > 0 THEN round(coalesce(h.amount, 0) / p.budget, 4) END AS budget_used
+FROM projects p
+LEFT JOIN LATERAL (
+    SELECT sum(t.hours) AS logged,
+           sum(t.hours) FILTER (WHERE t.billable) AS billable,
+           sum(t.hours * r.bill_rate) FILTER (WHERE t.billable) AS amount
+    FROM time_entries t
+    LEFT JOIN LATERAL (
+        SELECT a.bill_rate FROM assignments a
+        WHERE a.project_id = t.project_id AND a.employee_id = t.employee_id
+          AND a.starts_on <= t.work_date AND (a.ends_on IS NULL OR a.ends_on >= t.work_date)
+        ORDER BY a.starts_on DESC LIMIT 1) r ON true
+    WHERE t.project_id = p.id) h ON true
+WHERE p.id = ANY(?::bigint[])`, ids(keys)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("load project hours: %w", err)
+	}
+	m := make(map[int64]*ProjectHours, len(rows))
+	for _, r := range rows {
+		m[r.ProjectID] = r
+	}
+	return m, nil
+}

@@ -1,0 +1,27 @@
+// Package store is the application's data access: the GORM models of
+// DOMAIN.md's tables, every SQL statement the API sends, and the batching
+// that keeps a request at one statement per level of the graph (batch.go).
+//
+// Reading top to bottom: models.go (rows), query.go (the SQL, generic over
+// tables), relations.go (how rows reach each other), lists.go (the root
+// lists and lookups resolvers call).
+package store
+
+import (
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/page"
+)
+
+// Store reads the firm's data.
+type Store struct {
+	db     *database.DB
+	limits page.Limits
+}
+
+// New returns a Store over db; limits bound every page size.
+func New(db *database.DB, limits page.Limits) *Store {
+	if limits.Default <= 0 {
+		limits = page.DefaultLimits
+	}
+	return &Store{db: db, limits: limits}
+}

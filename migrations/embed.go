@@ -1,0 +1,10 @@
+// Package migrations holds the numbered SQL files that create and evolve the
+// database, embedded so the binary can migrate without the source tree.
+package migrations
+
+import "embed"
+
+// FS holds every migration, applied in file-name order.
+//
+//go:embed *.sql
+var FS embed.FS

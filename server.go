@@ -1,0 +1,344 @@
+// Command bizgraph serves a GraphQL API over the firm's customers, projects
+// and personnel in PostgreSQL.
+//
+//	bizgraph [serve]                 serve the API (the default)
+//	bizgraph migrate up|down|status  change or inspect the database schema
+//	bizgraph seed --scale S --seed N fill an empty database with generated data
+//
+// Without DATABASE_URL every command uses an embedded PostgreSQL kept under
+// the data directory, which serve migrates and seeds with demo data on first
+// start. With DATABASE_URL it uses that database and changes nothing unless
+// told to (migrate, seed).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffcli"
+
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/migrate"
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/pgembed"
+	"github.com/bizgraph/bizgraph/internal/seed"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
+
+// config holds every setting. Each is a flag and the environment variable
+// of the same name in upper snake case (--database-url, DATABASE_URL).
+type config struct {
+	DatabaseURL   string
+	Addr          string
+	DataDir       string
+	PGBinDir      string
+	DBMaxConns    int
+	PageDefault   int
+	PageMax       int
+	Introspection bool
+	DemoScale     float64
+	LogLevel      string
+	LogFormat     string
+}
+
+func (c *config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of the firm's database; empty: the embedded one under --data-dir")
+	fs.StringVar(&c.Addr, "addr", ":8080", "address to serve HTTP on")
+	fs.StringVar(&c.DataDir, "data-dir", ".bizgraph", "directory of the embedded PostgreSQL's data (used without --database-url)")
+	fs.StringVar(&c.PGBinDir, "pg-bin-dir", "", "directory with PostgreSQL's initdb and postgres; empty: found on this machine")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", 16, "most connections to PostgreSQL")
+	fs.IntVar(&c.PageDefault, "page-size-default", page.DefaultLimits.Default, "page size when a list is asked for without first or last")
+	fs.IntVar(&c.PageMax, "page-size-max", page.DefaultLimits.Max, "largest first or last a list accepts")
+	fs.BoolVar(&c.Introspection, "introspection", true, "allow schema introspection (the playground's docs)")
+	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "bizgraph:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var cfg config
+	newFlags := func(name string) *flag.FlagSet {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		cfg.register(fs)
+		return fs
+	}
+	opts := []ff.Option{ff.WithEnvVarNoPrefix()}
+
+	serveCmd := &ffcli.Command{
+		Name: "serve", ShortUsage: "bizgraph serve [flags]", ShortHelp: "serve the API (the default command)",
+		FlagSet: newFlags("serve"), Options: opts,
+		Exec: func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
+	}
+	migrateCmd := &ffcli.Command{
+		Name: "migrate", ShortUsage: "bizgraph migrate up|down|status [flags]",
+		ShortHelp: "apply (up), roll back one (down) or list (status) schema migrations",
+		FlagSet:   newFlags("migrate"), Options: opts,
+		Exec: func(ctx context.Context, args []string) error { return migrateDB(ctx, &cfg, args) },
+	}
+	seedFS := newFlags("seed")
+	scale := seedFS.Float64("scale", 0.01, "data volume: 1 is a real firm (5 million time entries), 0.01 a demo")
+	seedN := seedFS.Int64("seed", 1, "random seed: the same seed and scale give the same data")
+	seedCmd := &ffcli.Command{
+		Name: "seed", ShortUsage: "bizgraph seed [--scale S] [--seed N] [flags]",
+		ShortHelp: "fill an empty, migrated database with generated data",
+		FlagSet:   seedFS, Options: opts,
+		Exec: func(ctx context.Context, _ []string) error { return seedDB(ctx, &cfg, *scale, *seedN) },
+	}
+	root := &ffcli.Command{
+		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed] [flags]",
+		LongHelp: "A GraphQL API over the firm's customers, projects and personnel.\n" +
+			"Every flag can also be set by the environment variable of the same name\n" +
+			"in upper case (--database-url: DATABASE_URL).",
+		FlagSet: newFlags("bizgraph"), Options: opts,
+		Subcommands: []*ffcli.Command{serveCmd, migrateCmd, seedCmd},
+		Exec:        func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
+	}
+	if err := root.Parse(args); err != nil {
+		return err
+	}
+	return root.Run(ctx)
+}
+
+func newLogger(cfg *config) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", cfg.LogLevel)
+	}
+	o := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, o)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, o)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", cfg.LogFormat)
+}
+
+// target is the database a command works on.
+type target struct {
+	url      string
+	embedded *pgembed.Server
+	created  bool // the embedded database was created just now
+}
+
+func (t *target) close(log *slog.Logger) {
+	if t.embedded == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := t.embedded.Stop(ctx); err != nil {
+		log.Error("stop embedded PostgreSQL", "err", err)
+	}
+}
+
+// openTarget returns DATABASE_URL, or starts the embedded PostgreSQL.
+func openTarget(ctx context.Context, cfg *config, log *slog.Logger) (*target, error) {
+	if cfg.DatabaseURL != "" {
+		return &target{url: cfg.DatabaseURL}, nil
+	}
+	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "postgres"))
+	if err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	log.Info("starting embedded PostgreSQL (set DATABASE_URL to use your own database)", "data_dir", dir)
+	srv, err := pgembed.Start(ctx, pgembed.Config{DataDir: dir, BinDir: cfg.PGBinDir})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded PostgreSQL: %w", err)
+	}
+	created, err := srv.CreateDatabase(ctx, "bizgraph")
+	if err != nil {
+		_ = srv.Stop(context.Background())
+		return nil, fmt.Errorf("create embedded database: %w", err)
+	}
+	return &target{url: srv.URL("bizgraph"), embedded: srv, created: created}, nil
+}
+
+func serve(ctx context.Context, cfg *config) error {
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.PageDefault < 1 || cfg.PageMax < cfg.PageDefault {
+		return fmt.Errorf("--page-size-default (%d) must be at least 1 and at most --page-size-max (%d)", cfg.PageDefault, cfg.PageMax)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	defer ln.Close()
+
+	t, err := openTarget(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer t.close(log)
+	if t.embedded != nil {
+		if err := prepareDemo(ctx, t, cfg, log); err != nil {
+			return err
+		}
+	} else if err := checkMigrated(ctx, t.url, log); err != nil {
+		return err
+	}
+
+	db, err := database.Open(ctx, t.url, database.Options{MaxOpenConns: cfg.DBMaxConns})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
+	srv := &http.Server{
+		Handler:           httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "graphql", "http://"+displayAddr(ln.Addr())+"/graphql")
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") || strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost:" + s[strings.LastIndex(s, ":")+1:]
+	}
+	return s
+}
+
+// prepareDemo migrates the embedded database and seeds it on first start.
+func prepareDemo(ctx context.Context, t *target, cfg *config, log *slog.Logger) error {
+	m, err := migrate.Open(t.url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	empty, err := seed.IsEmpty(ctx, t.url)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return nil
+	}
+	log.Info("seeding demo data (first start only)", "scale", cfg.DemoScale)
+	_, err = seed.Run(ctx, t.url, seed.Options{Scale: cfg.DemoScale, Seed: 1, Progress: os.Stderr})
+	return err
+}
+
+// checkMigrated refuses to serve a database without the schema, and warns
+// about pending migrations without applying them.
+func checkMigrated(ctx context.Context, url string, log *slog.Logger) error {
+	m, err := migrate.Open(url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	pending, err := m.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	if pending {
+		log.Warn("the database has pending migrations; run `bizgraph migrate up` to apply them")
+	}
+	return nil
+}
+
+func migrateDB(ctx context.Context, cfg *config, args []string) error {
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {
+		return errors.New("usage: bizgraph migrate up|down|status")
+	}
+	t, err := openTarget(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer t.close(log)
+	m, err := migrate.Open(t.url)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch args[0] {
+	case "up":
+		res, err := m.Up(ctx)
+		for _, r := range res {
+			fmt.Printf("applied %s (%s)\n", r.Source.Path, r.Duration.Round(time.Millisecond))
+		}
+		if err == nil && len(res) == 0 {
+			fmt.Println("up to date")
+		}
+		return err
+	case "down":
+		r, err := m.Down(ctx)
+		if r != nil {
+			fmt.Printf("rolled back %s\n", r.Source.Path)
+		}
+		return err
+	default:
+		return m.Status(ctx, os.Stdout)
+	}
+}
+
+func seedDB(ctx context.Context, cfg *config, scale float64, n int64) error {
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	if scale <= 0 || scale > 100 {
+		return fmt.Errorf("--scale must be above 0 and at most 100, got %g", scale)
+	}
+	t, err := openTarget(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer t.close(log)
+	stats, err := seed.Run(ctx, t.url, seed.Options{Scale: scale, Seed: n, Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("seeded scale %g with seed %d in %s\n", scale, n, stats.Duration.Round(time.Millisecond))
+	return nil
+}
