@@ -253,15 +253,15 @@ func prepareDemo(ctx context.Context, t *target, cfg *config, log *slog.Logger) 
 	if _, err := m.Up(ctx); err != nil {
 		return err
 	}
-	empty, err := seed.IsEmpty(ctx, t.url)
-	if err != nil {
-		return err
+	if t.created {
+		log.Info("seeding demo data (first start only)", "scale", cfg.DemoScale)
 	}
-	if !empty {
+	// Seeding runs in one transaction and refuses a database with data, so
+	// a first start that was interrupted is simply seeded again.
+	_, err = seed.Run(ctx, t.url, seed.Options{Scale: cfg.DemoScale, Seed: 1, Progress: os.Stderr})
+	if errors.Is(err, seed.ErrNotEmpty) {
 		return nil
 	}
-	log.Info("seeding demo data (first start only)", "scale", cfg.DemoScale)
-	_, err = seed.Run(ctx, t.url, seed.Options{Scale: cfg.DemoScale, Seed: 1, Progress: os.Stderr})
 	return err
 }
 

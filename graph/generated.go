@@ -1606,33 +1606,97 @@ type Query {
   "One customer by global id."
   customer(id: ID!): Customer
   "All customers, in id order."
-  customers(first: Int, after: String, last: Int, before: String): CustomerConnection!
+  customers(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): CustomerConnection!
 
   "One project by global id."
   project(id: ID!): Project
   "All projects, in id order."
-  projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
+  projects(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): ProjectConnection!
 
   "One employee by global id."
   employee(id: ID!): Employee
   "All employees, including those on leave and terminated, in id order."
-  employees(first: Int, after: String, last: Int, before: String): EmployeeConnection!
+  employees(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): EmployeeConnection!
 
   "One department by global id."
   department(id: ID!): Department
   "All departments of the organisation tree, in id order."
-  departments(first: Int, after: String, last: Int, before: String): DepartmentConnection!
+  departments(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): DepartmentConnection!
 
   "Contact people at customers, in id order."
-  contacts(first: Int, after: String, last: Int, before: String): ContactConnection!
+  contacts(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): ContactConnection!
   "Every staffing of an employee on a project, in id order."
-  assignments(first: Int, after: String, last: Int, before: String): AssignmentConnection!
+  assignments(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): AssignmentConnection!
   "Hours logged by employees against projects, in id order."
-  timeEntries(first: Int, after: String, last: Int, before: String): TimeEntryConnection!
+  timeEntries(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): TimeEntryConnection!
 }
 
 "A company the firm sells projects to, or hopes to."
 type Customer implements Node {
+  "The customer's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The name the firm uses for the customer."
   name: String!
@@ -1653,9 +1717,27 @@ type Customer implements Node {
   "The employee who owns the relationship, if one is assigned."
   accountManager: Employee
   "Projects sold to this customer, in id order."
-  projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
+  projects(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): ProjectConnection!
   "Contact people at this customer, in id order."
-  contacts(first: Int, after: String, last: Int, before: String): ContactConnection!
+  contacts(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): ContactConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
   "When the record was created."
@@ -1686,6 +1768,7 @@ enum CustomerStatus {
 
 "A person at a customer whom the firm deals with."
 type Contact implements Node {
+  "The contact's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The contact's full name."
   name: String!
@@ -1705,6 +1788,7 @@ type Contact implements Node {
 
 "A piece of work sold to a customer and staffed with the firm's people."
 type Project implements Node {
+  "The project's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The project's unique code, e.g. ACME-2026-014."
   code: String!
@@ -1733,9 +1817,27 @@ type Project implements Node {
   "The employee managing the project, if one is named."
   manager: Employee
   "The people staffed on the project (their assignments), in assignment id order."
-  team(first: Int, after: String, last: Int, before: String): AssignmentConnection!
+  team(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): AssignmentConnection!
   "Hours logged against the project, in id order."
-  timeEntries(first: Int, after: String, last: Int, before: String): TimeEntryConnection!
+  timeEntries(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): TimeEntryConnection!
   "Totals of the hours logged against the project and what they are worth against its budget."
   hours: ProjectHours!
   "Incremented on every change; writes will use it for optimistic locking."
@@ -1780,9 +1882,13 @@ enum ProjectStatus {
 
 "How urgent a project is."
 enum ProjectPriority {
+  "Can wait."
   LOW
+  "Normal urgency."
   MEDIUM
+  "Ahead of most work."
   HIGH
+  "Ahead of everything else."
   CRITICAL
 }
 
@@ -1796,6 +1902,7 @@ enum BillingModel {
 
 "A person employed or contracted by the firm."
 type Employee implements Node {
+  "The employee's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The HR number, e.g. E001234."
   employeeNumber: String!
@@ -1824,11 +1931,38 @@ type Employee implements Node {
   "The person's manager; null only for the head of the firm."
   manager: Employee
   "The people who report to this person directly, in id order."
-  directReports(first: Int, after: String, last: Int, before: String): EmployeeConnection!
+  directReports(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): EmployeeConnection!
   "The person's staffings on projects, in id order."
-  assignments(first: Int, after: String, last: Int, before: String): AssignmentConnection!
+  assignments(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): AssignmentConnection!
   "Hours the person logged, in id order."
-  timeEntries(first: Int, after: String, last: Int, before: String): TimeEntryConnection!
+  timeEntries(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): TimeEntryConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
   "When the record was created."
@@ -1839,20 +1973,27 @@ type Employee implements Node {
 
 "How a person is engaged by the firm."
 enum EmploymentType {
+  "Employed full time."
   FULL_TIME
+  "Employed part time."
   PART_TIME
+  "Engaged as an external contractor."
   CONTRACTOR
 }
 
 "Whether a person is working, on leave or has left."
 enum EmployeeStatus {
+  "Working."
   ACTIVE
+  "Employed but on leave."
   ON_LEAVE
+  "Has left the firm."
   TERMINATED
 }
 
 "A unit of the organisation. Departments form a tree under the firm's top units."
 type Department implements Node {
+  "The department's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The department's unique code, e.g. ENG-PLAT."
   code: String!
@@ -1863,9 +2004,27 @@ type Department implements Node {
   "The department this one belongs to; null for a top-level unit."
   parent: Department
   "The departments directly below this one, in id order."
-  children(first: Int, after: String, last: Int, before: String): DepartmentConnection!
+  children(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): DepartmentConnection!
   "The people in this department (not its sub-departments), in id order."
-  employees(first: Int, after: String, last: Int, before: String): EmployeeConnection!
+  employees(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): EmployeeConnection!
   "When the record was created."
   createdAt: DateTime!
   "When the record last changed."
@@ -1874,6 +2033,7 @@ type Department implements Node {
 
 "An employee staffed on a project for a period, in a role."
 type Assignment implements Node {
+  "The assignment's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The role on the project, e.g. Tech Lead."
   role: String!
@@ -1891,6 +2051,7 @@ type Assignment implements Node {
 
 "Hours one employee logged against one project on one day."
 type TimeEntry implements Node {
+  "The time entry's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
   id: ID!
   "The day the work was done."
   workDate: Date!

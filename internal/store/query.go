@@ -7,31 +7,49 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
 // table describes one table for the generic statements below. Its column
-// list is read once from the model's gorm tags, so the model is the one
-// place that says which columns the API reads.
+// list and where each column lands in the model are read once from the
+// model's gorm tags, so the model is the one place that says which columns
+// the API reads.
 type table struct {
-	name string
-	cols string // "t.id, t.name, ..."
+	name    string
+	cols    string // "t.id, t.name, ..."
+	offsets []uintptr
+	types   []reflect.Type
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
 	var zero T
 	rt := reflect.TypeOf(zero)
+	tbl := &table{name: zero.TableName()}
 	var cols []string
 	for i := 0; i < rt.NumField(); i++ {
-		tag := rt.Field(i).Tag.Get("gorm")
-		for _, part := range strings.Split(tag, ";") {
+		f := rt.Field(i)
+		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
 			if c, ok := strings.CutPrefix(part, "column:"); ok {
 				cols = append(cols, "t."+c)
+				tbl.offsets = append(tbl.offsets, f.Offset)
+				tbl.types = append(tbl.types, f.Type)
 			}
 		}
 	}
-	return &table{name: zero.TableName(), cols: strings.Join(cols, ", ")}
+	tbl.cols = strings.Join(cols, ", ")
+	return tbl
+}
+
+// dest points buf at the fields of the model at p, in column order. The
+// pointers box without allocating, so scanning a row allocates only what
+// its values need (GORM's Scan allocates a reflect.Value per column).
+func (tbl *table) dest(p unsafe.Pointer, buf []any) []any {
+	for i, off := range tbl.offsets {
+		buf[i] = reflect.NewAt(tbl.types[i], unsafe.Add(p, off)).Interface()
+	}
+	return buf
 }
 
 var (
@@ -61,12 +79,24 @@ func (v ids) Value() (driver.Value, error) {
 	return string(append(b, '}')), nil
 }
 
-// scan runs one statement and scans its rows into models, returning
-// pointers into one backing array.
-func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, what, sql string, args ...any) ([]PT, error) {
+// scan runs one statement selecting tbl's columns and scans its rows into
+// models, returning pointers into one backing array.
+func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sql string, args ...any) ([]PT, error) {
+	rs, err := st.db.WithContext(ctx).Raw(sql, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", tbl.name, err)
+	}
+	defer rs.Close()
 	var rows []T
-	if err := st.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("load %s: %w", what, err)
+	buf := make([]any, len(tbl.offsets))
+	for rs.Next() {
+		rows = append(rows, *new(T))
+		if err := rs.Scan(tbl.dest(unsafe.Pointer(&rows[len(rows)-1]), buf)...); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", tbl.name, err)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", tbl.name, err)
 	}
 	ptrs := make([]PT, len(rows))
 	for i := range rows {
@@ -98,7 +128,7 @@ func direction(w page.Window) string {
 
 // byID reads the rows with the given ids: one statement, one sibling set.
 func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, keys []int64) (map[int64]PT, error) {
-	rows, err := scan[T, PT](ctx, st, tbl.name,
+	rows, err := scan[T, PT](ctx, st, tbl,
 		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t.id = ANY(?::bigint[])", ids(keys))
 	if err != nil {
 		return nil, err
@@ -115,7 +145,7 @@ func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, keys 
 func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, w page.Window) (page.Result[PT], error) {
 	bounds, args := keyBounds(w, "t.id", nil)
 	args = append(args, w.Limit+1)
-	rows, err := scan[T, PT](ctx, st, tbl.name,
+	rows, err := scan[T, PT](ctx, st, tbl,
 		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE true"+bounds+
 			" ORDER BY t.id "+direction(w)+" LIMIT ?", args...)
 	if err != nil {
@@ -134,7 +164,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table,
 	args := []any{ids(parents)}
 	bounds, args := keyBounds(w, "t.id", args)
 	args = append(args, w.Limit+1)
-	rows, err := scan[T, PT](ctx, st, tbl.name,
+	rows, err := scan[T, PT](ctx, st, tbl,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
 			"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
 			" ORDER BY t.id "+direction(w)+" LIMIT ?) c ORDER BY p.ord, c.id "+direction(w), args...)

@@ -3,7 +3,8 @@
 //
 // The server is TEST_DATABASE_URL when set (any database on it; the test
 // databases are created beside it). Otherwise it is the project's embedded
-// PostgreSQL, started on demand and shared by all test processes.
+// PostgreSQL (internal/pgembed): each test process starts a throwaway one
+// in a temporary directory and stops it when its tests end.
 package testdb
 
 import (
