@@ -48,10 +48,18 @@ func newAPI(t testing.TB) *api {
 		t.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+		Introspection: true,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	return &api{t: t, db: db, h: h, srv: srv}
+}
+
+// in returns a with failures reported to t (a subtest).
+func (a *api) in(t testing.TB) *api {
+	c := *a
+	c.t = t
+	return &c
 }
 
 func isBenchmark(t testing.TB) bool { _, ok := t.(*testing.B); return ok }

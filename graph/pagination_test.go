@@ -189,7 +189,7 @@ func TestPagination_BadArgumentsAreRefusedClearly(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := a.query(c.query, nil)
+			r := a.in(t).query(c.query, nil)
 			if len(r.Errors) != 1 {
 				t.Fatalf("errors = %+v, want exactly one", r.Errors)
 			}

@@ -45,6 +45,7 @@ func TestRelations_ToManyMatchPlainSQLForEveryParent(t *testing.T) {
 	conn := sqlConn(t)
 	for _, c := range cases {
 		t.Run(c.parentType+"."+c.rel, func(t *testing.T) {
+			a := a.in(t)
 			var got struct {
 				List struct {
 					Nodes []struct {
@@ -132,6 +133,7 @@ func TestRelations_ToOneMatchPlainSQLForEveryChild(t *testing.T) {
 	conn := sqlConn(t)
 	for _, c := range cases {
 		t.Run(c.typ+"."+c.rel, func(t *testing.T) {
+			a := a.in(t)
 			var got struct {
 				List struct {
 					Nodes []struct {
@@ -304,7 +306,7 @@ func TestNodes_MalformedOrMistypedIDIsBadUserInput(t *testing.T) {
 		"no type":    fmt.Sprintf(`{ node(id: %q) { id } }`, "Tm9wZToxMg"), // "Nope:12"
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := a.query(q, nil)
+			r := a.in(t).query(q, nil)
 			if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
 				t.Fatalf("errors = %+v, want one BAD_USER_INPUT", r.Errors)
 			}

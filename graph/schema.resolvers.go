@@ -23,57 +23,57 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, 
 
 // Customer is the resolver for the customer field.
 func (r *queryResolver) Customer(ctx context.Context, id string) (*store.Customer, error) {
-	return store.NodeOf[*store.Customer](ctx, r.Store, "Customer", id)
+	return store.NodeOf[*store.Customer](ctx, r.Store, "Customer", id, selection(ctx))
 }
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Customer], error) {
-	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Project is the resolver for the project field.
 func (r *queryResolver) Project(ctx context.Context, id string) (*store.Project, error) {
-	return store.NodeOf[*store.Project](ctx, r.Store, "Project", id)
+	return store.NodeOf[*store.Project](ctx, r.Store, "Project", id, selection(ctx))
 }
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Project], error) {
-	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Employee is the resolver for the employee field.
 func (r *queryResolver) Employee(ctx context.Context, id string) (*store.Employee, error) {
-	return store.NodeOf[*store.Employee](ctx, r.Store, "Employee", id)
+	return store.NodeOf[*store.Employee](ctx, r.Store, "Employee", id, selection(ctx))
 }
 
 // Employees is the resolver for the employees field.
 func (r *queryResolver) Employees(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Employee], error) {
-	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Department is the resolver for the department field.
 func (r *queryResolver) Department(ctx context.Context, id string) (*store.Department, error) {
-	return store.NodeOf[*store.Department](ctx, r.Store, "Department", id)
+	return store.NodeOf[*store.Department](ctx, r.Store, "Department", id, selection(ctx))
 }
 
 // Departments is the resolver for the departments field.
 func (r *queryResolver) Departments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Department], error) {
-	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Contact], error) {
-	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *queryResolver) Assignments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Assignment], error) {
-	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // TimeEntries is the resolver for the timeEntries field.
 func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.TimeEntry], error) {
-	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before})
+	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
 // Query returns QueryResolver implementation.

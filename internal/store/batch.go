@@ -32,6 +32,7 @@ type set struct {
 	st   *Store
 	rows any     // []*T: the members, for collecting foreign keys
 	keys []int64 // the members' own keys, for their children
+	sel  *Selection
 
 	mu     sync.Mutex
 	loaded []*loaded
@@ -61,8 +62,8 @@ type rowPtr[T any] interface {
 }
 
 // newSet makes a set of rows and points each row to it.
-func newSet[T any, PT rowPtr[T]](ctx context.Context, st *Store, rows []PT) {
-	s := &set{ctx: ctx, st: st, rows: rows, keys: make([]int64, len(rows))}
+func newSet[T any, PT rowPtr[T]](ctx context.Context, st *Store, sel *Selection, rows []PT) {
+	s := &set{ctx: ctx, st: st, rows: rows, keys: make([]int64, len(rows)), sel: sel}
 	for i, r := range rows {
 		*r.setPtr() = s
 		s.keys[i] = r.PageKey()

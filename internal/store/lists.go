@@ -25,12 +25,12 @@ type (
 )
 
 // list reads one page of a whole table.
-func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a page.Args) (*page.Connection[PT], error) {
+func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a page.Args, sel *Selection) (*page.Connection[PT], error) {
 	w, err := page.Parse(a, st.limits)
 	if err != nil {
 		return nil, err
 	}
-	res, err := rootPage[T, PT](ctx, st, tbl, w)
+	res, err := rootPage[T, PT](ctx, st, tbl, sel, w)
 	if err != nil {
 		return nil, err
 	}
@@ -38,36 +38,36 @@ func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a pag
 }
 
 // Customers is a page of all customers.
-func (st *Store) Customers(ctx context.Context, a page.Args) (*CustomerConnection, error) {
-	return list[Customer](ctx, st, customersTable, a)
+func (st *Store) Customers(ctx context.Context, a page.Args, sel *Selection) (*CustomerConnection, error) {
+	return list[Customer](ctx, st, customersTable, a, sel)
 }
 
 // Contacts is a page of all contacts.
-func (st *Store) Contacts(ctx context.Context, a page.Args) (*ContactConnection, error) {
-	return list[Contact](ctx, st, contactsTable, a)
+func (st *Store) Contacts(ctx context.Context, a page.Args, sel *Selection) (*ContactConnection, error) {
+	return list[Contact](ctx, st, contactsTable, a, sel)
 }
 
 // Projects is a page of all projects.
-func (st *Store) Projects(ctx context.Context, a page.Args) (*ProjectConnection, error) {
-	return list[Project](ctx, st, projectsTable, a)
+func (st *Store) Projects(ctx context.Context, a page.Args, sel *Selection) (*ProjectConnection, error) {
+	return list[Project](ctx, st, projectsTable, a, sel)
 }
 
 // Employees is a page of all employees.
-func (st *Store) Employees(ctx context.Context, a page.Args) (*EmployeeConnection, error) {
-	return list[Employee](ctx, st, employeesTable, a)
+func (st *Store) Employees(ctx context.Context, a page.Args, sel *Selection) (*EmployeeConnection, error) {
+	return list[Employee](ctx, st, employeesTable, a, sel)
 }
 
 // Departments is a page of all departments.
-func (st *Store) Departments(ctx context.Context, a page.Args) (*DepartmentConnection, error) {
-	return list[Department](ctx, st, departmentsTable, a)
+func (st *Store) Departments(ctx context.Context, a page.Args, sel *Selection) (*DepartmentConnection, error) {
+	return list[Department](ctx, st, departmentsTable, a, sel)
 }
 
 // Assignments is a page of all assignments.
-func (st *Store) Assignments(ctx context.Context, a page.Args) (*AssignmentConnection, error) {
-	return list[Assignment](ctx, st, assignmentsTable, a)
+func (st *Store) Assignments(ctx context.Context, a page.Args, sel *Selection) (*AssignmentConnection, error) {
+	return list[Assignment](ctx, st, assignmentsTable, a, sel)
 }
 
 // TimeEntries is a page of all time entries.
-func (st *Store) TimeEntries(ctx context.Context, a page.Args) (*TimeEntryConnection, error) {
-	return list[TimeEntry](ctx, st, timeEntriesTable, a)
+func (st *Store) TimeEntries(ctx context.Context, a page.Args, sel *Selection) (*TimeEntryConnection, error) {
+	return list[TimeEntry](ctx, st, timeEntriesTable, a, sel)
 }

@@ -55,14 +55,14 @@ func (a *Assignment) GlobalID() string { return GlobalID("Assignment", a.ID) }
 func (t *TimeEntry) GlobalID() string  { return GlobalID("TimeEntry", t.ID) }
 
 // nodeLoader reads rows of one type by key, as Nodes.
-type nodeLoader func(ctx context.Context, st *Store, keys []int64) (map[int64]Node, error)
+type nodeLoader func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error)
 
 func nodesOf[T any, PT interface {
 	rowPtr[T]
 	Node
 }](tbl *table) nodeLoader {
-	return func(ctx context.Context, st *Store, keys []int64) (map[int64]Node, error) {
-		rows, err := byID[T, PT](ctx, st, tbl, keys)
+	return func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error) {
+		rows, err := byID[T, PT](ctx, st, tbl, sel, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -89,8 +89,13 @@ func init() {
 }
 
 // Nodes reads objects by global id, in the order given, with nil for those
-// that do not exist: one statement per type asked for.
+// that do not exist: one statement per type asked for. Their types are
+// known only once the ids are read, so they read every column.
 func (st *Store) Nodes(ctx context.Context, gids []string) ([]Node, error) {
+	return st.nodes(ctx, gids, nil)
+}
+
+func (st *Store) nodes(ctx context.Context, gids []string, sel *Selection) ([]Node, error) {
 	type ref struct {
 		typ string
 		key int64
@@ -111,7 +116,7 @@ func (st *Store) Nodes(ctx context.Context, gids []string) ([]Node, error) {
 	}
 	found := map[string]map[int64]Node{}
 	for _, typ := range order {
-		m, err := nodeTypes[typ](ctx, st, byType[typ])
+		m, err := nodeTypes[typ](ctx, st, sel, byType[typ])
 		if err != nil {
 			return nil, err
 		}
@@ -126,9 +131,10 @@ func (st *Store) Nodes(ctx context.Context, gids []string) ([]Node, error) {
 	return out, nil
 }
 
-// NodeOf reads one object of type typ by global id; nil when it does not
-// exist, an error when the id is malformed or names another type.
-func NodeOf[T Node](ctx context.Context, st *Store, typ, gid string) (T, error) {
+// NodeOf reads one object of type typ by global id, reading what sel
+// selects; nil when it does not exist, an error when the id is malformed or
+// names another type.
+func NodeOf[T Node](ctx context.Context, st *Store, typ, gid string, sel *Selection) (T, error) {
 	var zero T
 	t, _, err := ParseID(gid)
 	if err != nil {
@@ -137,7 +143,7 @@ func NodeOf[T Node](ctx context.Context, st *Store, typ, gid string) (T, error) 
 	if t != typ {
 		return zero, apperr.Invalid("id", "%q is the id of a %s, not a %s", gid, t, typ)
 	}
-	nodes, err := st.Nodes(ctx, []string{gid})
+	nodes, err := st.nodes(ctx, []string{gid}, sel)
 	if err != nil || nodes[0] == nil {
 		return zero, err
 	}

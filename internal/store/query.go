@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -17,37 +18,44 @@ import (
 // model's gorm tags, so the model is the one place that says which columns
 // the API reads.
 type table struct {
-	name    string
-	cols    string // "t.id, t.name, ..."
-	offsets []uintptr
-	types   []reflect.Type
+	name     string
+	colNames []string // column i; column 0 is the key, id
+	colIndex map[string]int
+	offsets  []uintptr
+	types    []reflect.Type
+	fields   fieldColumns
+	byMask   sync.Map // mask -> *columns
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
 	var zero T
 	rt := reflect.TypeOf(zero)
-	tbl := &table{name: zero.TableName()}
-	var cols []string
+	tbl := &table{name: zero.TableName(), colIndex: map[string]int{},
+		fields: fieldColumns{byField: map[string]int{}, keyOnly: map[string]bool{"id": true}}}
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
 		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
 			if c, ok := strings.CutPrefix(part, "column:"); ok {
-				cols = append(cols, "t."+c)
+				tbl.colIndex[c] = len(tbl.colNames)
+				tbl.fields.byField[lowerFirst(f.Name)] = len(tbl.colNames)
+				tbl.colNames = append(tbl.colNames, c)
 				tbl.offsets = append(tbl.offsets, f.Offset)
 				tbl.types = append(tbl.types, f.Type)
 			}
 		}
 	}
-	tbl.cols = strings.Join(cols, ", ")
+	if tbl.colIndex["id"] != 0 || len(tbl.colNames) > 63 {
+		panic("store: " + tbl.name + ": the model must map id first and at most 63 columns")
+	}
 	return tbl
 }
 
-// dest points buf at the fields of the model at p, in column order. The
+// dest points buf at the fields of the model at p that cols reads. The
 // pointers box without allocating, so scanning a row allocates only what
 // its values need (GORM's Scan allocates a reflect.Value per column).
-func (tbl *table) dest(p unsafe.Pointer, buf []any) []any {
-	for i, off := range tbl.offsets {
-		buf[i] = reflect.NewAt(tbl.types[i], unsafe.Add(p, off)).Interface()
+func (c *columns) dest(p unsafe.Pointer, buf []any) []any {
+	for i, off := range c.offsets {
+		buf[i] = reflect.NewAt(c.types[i], unsafe.Add(p, off)).Interface()
 	}
 	return buf
 }
@@ -81,17 +89,17 @@ func (v ids) Value() (driver.Value, error) {
 
 // scan runs one statement selecting tbl's columns and scans its rows into
 // models, returning pointers into one backing array.
-func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sql string, args ...any) ([]PT, error) {
+func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, cols *columns, sql string, args ...any) ([]PT, error) {
 	rs, err := st.db.WithContext(ctx).Raw(sql, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", tbl.name, err)
 	}
 	defer rs.Close()
 	var rows []T
-	buf := make([]any, len(tbl.offsets))
+	buf := make([]any, len(cols.offsets))
 	for rs.Next() {
 		rows = append(rows, *new(T))
-		if err := rs.Scan(tbl.dest(unsafe.Pointer(&rows[len(rows)-1]), buf)...); err != nil {
+		if err := rs.Scan(cols.dest(unsafe.Pointer(&rows[len(rows)-1]), buf)...); err != nil {
 			return nil, fmt.Errorf("scan %s: %w", tbl.name, err)
 		}
 	}
@@ -127,13 +135,14 @@ func direction(w page.Window) string {
 }
 
 // byID reads the rows with the given ids: one statement, one sibling set.
-func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, keys []int64) (map[int64]PT, error) {
-	rows, err := scan[T, PT](ctx, st, tbl,
-		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t.id = ANY(?::bigint[])", ids(keys))
+func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, keys []int64) (map[int64]PT, error) {
+	cols := tbl.cols(tbl.mask(sel))
+	rows, err := scan[T, PT](ctx, st, tbl, cols,
+		"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE t.id = ANY(?::bigint[])", ids(keys))
 	if err != nil {
 		return nil, err
 	}
-	newSet[T, PT](ctx, st, rows)
+	newSet[T, PT](ctx, st, sel, rows)
 	m := make(map[int64]PT, len(rows))
 	for _, r := range rows {
 		m[r.PageKey()] = r
@@ -142,16 +151,17 @@ func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, keys 
 }
 
 // rootPage reads one page of a whole table in key order.
-func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, w page.Window) (page.Result[PT], error) {
+func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, w page.Window) (page.Result[PT], error) {
 	bounds, args := keyBounds(w, "t.id", nil)
 	args = append(args, w.Limit+1)
-	rows, err := scan[T, PT](ctx, st, tbl,
-		"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE true"+bounds+
+	cols := tbl.cols(tbl.mask(sel))
+	rows, err := scan[T, PT](ctx, st, tbl, cols,
+		"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE true"+bounds+
 			" ORDER BY t.id "+direction(w)+" LIMIT ?", args...)
 	if err != nil {
 		return page.Result[PT]{}, err
 	}
-	newSet[T, PT](ctx, st, rows)
+	newSet[T, PT](ctx, st, sel, rows)
 	return page.Cut(rows, w), nil
 }
 
@@ -159,19 +169,20 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, w
 // LATERAL subquery per parent key runs as an index range scan on
 // (fkCol, id), so a parent with hundreds of children costs no more than
 // the page asked for.
-func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, fkCol string, fk func(PT) int64,
-	parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
+func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, fkCol string,
+	fk func(PT) int64, parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
 	args := []any{ids(parents)}
 	bounds, args := keyBounds(w, "t.id", args)
 	args = append(args, w.Limit+1)
-	rows, err := scan[T, PT](ctx, st, tbl,
+	cols := tbl.cols(tbl.mask(sel, fkCol)) // rows are grouped by their parent key
+	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
-			"SELECT "+tbl.cols+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
+			"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
 			" ORDER BY t.id "+direction(w)+" LIMIT ?) c ORDER BY p.ord, c.id "+direction(w), args...)
 	if err != nil {
 		return nil, err
 	}
-	newSet[T, PT](ctx, st, rows)
+	newSet[T, PT](ctx, st, sel, rows)
 	out := make(map[int64]page.Result[PT], len(parents))
 	for start := 0; start < len(rows); {
 		key := fk(rows[start])

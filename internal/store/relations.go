@@ -4,16 +4,23 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
-// belongsTo is a to-one relation: the parent row holds the child's id.
+// belongsTo is a to-one relation: the parent row holds the child's id in
+// column fkCol.
 type belongsTo[P any, C any, PC rowPtr[C]] struct {
-	name string
-	tbl  *table
-	fk   func(*P) *int64
+	name   string // Type.field
+	parent *table
+	fkCol  string
+	tbl    *table
+	fk     func(*P) *int64
 }
+
+// field is the relation's GraphQL field name.
+func field(name string) string { return name[strings.IndexByte(name, '.')+1:] }
 
 // of returns p's related row, loading it for all of p's siblings at once.
 func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
@@ -30,7 +37,7 @@ func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
 			}
 		}
 		slices.Sort(keys)
-		return byID[C, PC](ctx, s.st, r.tbl, slices.Compact(keys))
+		return byID[C, PC](ctx, s.st, r.tbl, s.sel.Child(field(r.name)), slices.Compact(keys))
 	})
 	if err != nil {
 		return nil, err
@@ -41,8 +48,9 @@ func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
 // hasMany is a to-many relation, read as a connection: the child rows hold
 // the parent's id in fkCol.
 type hasMany[C any, PC rowPtr[C]] struct {
-	name      string
+	name      string // Type.field
 	countName string
+	parent    *table
 	tbl       *table
 	fkCol     string
 	fk        func(PC) int64
@@ -56,7 +64,7 @@ func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args) (*page.Connection[
 		return nil, err
 	}
 	v, err := s.load(r.name, w, func(ctx context.Context) (any, error) {
-		return childPages[C, PC](ctx, s.st, r.tbl, r.fkCol, r.fk, s.keys, w)
+		return childPages[C, PC](ctx, s.st, r.tbl, s.sel.Child(field(r.name)), r.fkCol, r.fk, s.keys, w)
 	})
 	if err != nil {
 		return nil, err
@@ -80,55 +88,79 @@ func args(first *int, after *string, last *int, before *string) page.Args {
 	return page.Args{First: first, After: after, Last: last, Before: before}
 }
 
-// The relations of the graph, each declared once.
+// The relations of the graph, each declared once: GraphQL field, the
+// parent's table and foreign key (to-one) or the child's table and foreign
+// key (to-many).
 var (
-	customerAccountManager = belongsTo[Customer, Employee, *Employee]{"Customer.accountManager", employeesTable,
-		func(c *Customer) *int64 { return c.AccountManagerID }}
-	customerProjects = hasMany[Project, *Project]{"Customer.projects", "Customer.projects.count", projectsTable,
-		"customer_id", func(p *Project) int64 { return p.CustomerID }}
-	customerContacts = hasMany[Contact, *Contact]{"Customer.contacts", "Customer.contacts.count", contactsTable,
-		"customer_id", func(c *Contact) int64 { return c.CustomerID }}
+	customerAccountManager = newBelongsTo[Customer, Employee]("Customer.accountManager",
+		customersTable, "account_manager_id", employeesTable, func(c *Customer) *int64 { return c.AccountManagerID })
+	customerProjects = newHasMany[Project]("Customer.projects", customersTable,
+		projectsTable, "customer_id", func(p *Project) int64 { return p.CustomerID })
+	customerContacts = newHasMany[Contact]("Customer.contacts", customersTable,
+		contactsTable, "customer_id", func(c *Contact) int64 { return c.CustomerID })
 
-	contactCustomer = belongsTo[Contact, Customer, *Customer]{"Contact.customer", customersTable,
-		func(c *Contact) *int64 { return &c.CustomerID }}
+	contactCustomer = newBelongsTo[Contact, Customer]("Contact.customer",
+		contactsTable, "customer_id", customersTable, func(c *Contact) *int64 { return &c.CustomerID })
 
-	projectCustomer = belongsTo[Project, Customer, *Customer]{"Project.customer", customersTable,
-		func(p *Project) *int64 { return &p.CustomerID }}
-	projectManager = belongsTo[Project, Employee, *Employee]{"Project.manager", employeesTable,
-		func(p *Project) *int64 { return p.ManagerID }}
-	projectTeam = hasMany[Assignment, *Assignment]{"Project.team", "Project.team.count", assignmentsTable,
-		"project_id", func(a *Assignment) int64 { return a.ProjectID }}
-	projectTimeEntries = hasMany[TimeEntry, *TimeEntry]{"Project.timeEntries", "Project.timeEntries.count",
-		timeEntriesTable, "project_id", func(t *TimeEntry) int64 { return t.ProjectID }}
+	projectCustomer = newBelongsTo[Project, Customer]("Project.customer",
+		projectsTable, "customer_id", customersTable, func(p *Project) *int64 { return &p.CustomerID })
+	projectManager = newBelongsTo[Project, Employee]("Project.manager",
+		projectsTable, "manager_id", employeesTable, func(p *Project) *int64 { return p.ManagerID })
+	projectTeam = newHasMany[Assignment]("Project.team", projectsTable,
+		assignmentsTable, "project_id", func(a *Assignment) int64 { return a.ProjectID })
+	projectTimeEntries = newHasMany[TimeEntry]("Project.timeEntries", projectsTable,
+		timeEntriesTable, "project_id", func(t *TimeEntry) int64 { return t.ProjectID })
+	_ = keyOnly(projectsTable, "hours")
 
-	employeeDepartment = belongsTo[Employee, Department, *Department]{"Employee.department", departmentsTable,
-		func(e *Employee) *int64 { return &e.DepartmentID }}
-	employeeManager = belongsTo[Employee, Employee, *Employee]{"Employee.manager", employeesTable,
-		func(e *Employee) *int64 { return e.ManagerID }}
-	employeeDirectReports = hasMany[Employee, *Employee]{"Employee.directReports", "Employee.directReports.count",
-		employeesTable, "manager_id", func(e *Employee) int64 { return derefOr0(e.ManagerID) }}
-	employeeAssignments = hasMany[Assignment, *Assignment]{"Employee.assignments", "Employee.assignments.count",
-		assignmentsTable, "employee_id", func(a *Assignment) int64 { return a.EmployeeID }}
-	employeeTimeEntries = hasMany[TimeEntry, *TimeEntry]{"Employee.timeEntries", "Employee.timeEntries.count",
-		timeEntriesTable, "employee_id", func(t *TimeEntry) int64 { return t.EmployeeID }}
+	employeeDepartment = newBelongsTo[Employee, Department]("Employee.department",
+		employeesTable, "department_id", departmentsTable, func(e *Employee) *int64 { return &e.DepartmentID })
+	employeeManager = newBelongsTo[Employee, Employee]("Employee.manager",
+		employeesTable, "manager_id", employeesTable, func(e *Employee) *int64 { return e.ManagerID })
+	employeeDirectReports = newHasMany[Employee]("Employee.directReports", employeesTable,
+		employeesTable, "manager_id", func(e *Employee) int64 { return derefOr0(e.ManagerID) })
+	employeeAssignments = newHasMany[Assignment]("Employee.assignments", employeesTable,
+		assignmentsTable, "employee_id", func(a *Assignment) int64 { return a.EmployeeID })
+	employeeTimeEntries = newHasMany[TimeEntry]("Employee.timeEntries", employeesTable,
+		timeEntriesTable, "employee_id", func(t *TimeEntry) int64 { return t.EmployeeID })
 
-	departmentParent = belongsTo[Department, Department, *Department]{"Department.parent", departmentsTable,
-		func(d *Department) *int64 { return d.ParentID }}
-	departmentChildren = hasMany[Department, *Department]{"Department.children", "Department.children.count",
-		departmentsTable, "parent_id", func(d *Department) int64 { return derefOr0(d.ParentID) }}
-	departmentEmployees = hasMany[Employee, *Employee]{"Department.employees", "Department.employees.count",
-		employeesTable, "department_id", func(e *Employee) int64 { return e.DepartmentID }}
+	departmentParent = newBelongsTo[Department, Department]("Department.parent",
+		departmentsTable, "parent_id", departmentsTable, func(d *Department) *int64 { return d.ParentID })
+	departmentChildren = newHasMany[Department]("Department.children", departmentsTable,
+		departmentsTable, "parent_id", func(d *Department) int64 { return derefOr0(d.ParentID) })
+	departmentEmployees = newHasMany[Employee]("Department.employees", departmentsTable,
+		employeesTable, "department_id", func(e *Employee) int64 { return e.DepartmentID })
 
-	assignmentProject = belongsTo[Assignment, Project, *Project]{"Assignment.project", projectsTable,
-		func(a *Assignment) *int64 { return &a.ProjectID }}
-	assignmentEmployee = belongsTo[Assignment, Employee, *Employee]{"Assignment.employee", employeesTable,
-		func(a *Assignment) *int64 { return &a.EmployeeID }}
+	assignmentProject = newBelongsTo[Assignment, Project]("Assignment.project",
+		assignmentsTable, "project_id", projectsTable, func(a *Assignment) *int64 { return &a.ProjectID })
+	assignmentEmployee = newBelongsTo[Assignment, Employee]("Assignment.employee",
+		assignmentsTable, "employee_id", employeesTable, func(a *Assignment) *int64 { return &a.EmployeeID })
 
-	timeEntryEmployee = belongsTo[TimeEntry, Employee, *Employee]{"TimeEntry.employee", employeesTable,
-		func(t *TimeEntry) *int64 { return &t.EmployeeID }}
-	timeEntryProject = belongsTo[TimeEntry, Project, *Project]{"TimeEntry.project", projectsTable,
-		func(t *TimeEntry) *int64 { return &t.ProjectID }}
+	timeEntryEmployee = newBelongsTo[TimeEntry, Employee]("TimeEntry.employee",
+		timeEntriesTable, "employee_id", employeesTable, func(t *TimeEntry) *int64 { return &t.EmployeeID })
+	timeEntryProject = newBelongsTo[TimeEntry, Project]("TimeEntry.project",
+		timeEntriesTable, "project_id", projectsTable, func(t *TimeEntry) *int64 { return &t.ProjectID })
 )
+
+// newBelongsTo declares a to-one relation; reading it needs the parent's
+// foreign key column.
+func newBelongsTo[P, C any, PC rowPtr[C]](name string, parent *table, fkCol string, tbl *table,
+	fk func(*P) *int64) belongsTo[P, C, PC] {
+	parent.fields.byField[field(name)] = parent.colIndex[fkCol]
+	return belongsTo[P, C, PC]{name: name, parent: parent, fkCol: fkCol, tbl: tbl, fk: fk}
+}
+
+// newHasMany declares a to-many relation; reading it needs only the
+// parent's key.
+func newHasMany[C any, PC rowPtr[C]](name string, parent, tbl *table, fkCol string, fk func(PC) int64) hasMany[C, PC] {
+	keyOnly(parent, field(name))
+	return hasMany[C, PC]{name: name, countName: name + ".count", parent: parent, tbl: tbl, fkCol: fkCol, fk: fk}
+}
+
+// keyOnly records that field of tbl's rows needs no column but the key.
+func keyOnly(tbl *table, field string) bool {
+	tbl.fields.keyOnly[field] = true
+	return true
+}
 
 func derefOr0(p *int64) int64 {
 	if p == nil {
