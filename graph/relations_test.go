@@ -298,7 +298,9 @@ func TestNodes_LookupByGlobalID(t *testing.T) {
 
 func TestNodes_MalformedOrMistypedIDIsBadUserInput(t *testing.T) {
 	a := newAPI(t)
-	var first struct{ Projects struct{ Nodes []struct{ ID string } } }
+	var first struct {
+		Projects struct{ Nodes []struct{ ID string } }
+	}
 	a.data(`{ projects(first: 1) { nodes { id } } }`, nil, &first)
 	for name, q := range map[string]string{
 		"malformed":  `{ node(id: "not-an-id") { id } }`,

@@ -53,7 +53,9 @@ func TestSelection_EveryFieldAloneReadsWhatEverythingReads(t *testing.T) {
 		t.Run(typ, func(t *testing.T) {
 			a := a.in(t)
 			fields := scalarFields(t, a, typ)
-			var page struct{ List struct{ Nodes []struct{ ID string } } }
+			var page struct {
+				List struct{ Nodes []struct{ ID string } }
+			}
 			a.data(fmt.Sprintf(`{ list: %s(first: 10) { nodes { id } } }`, list), nil, &page)
 			var ids []string
 			for _, n := range page.List.Nodes {

@@ -1,7 +1,8 @@
-// Package httpapi serves the API over HTTP: the GraphQL endpoint, health
-// checks, and the middleware every request passes (request id, statement
-// accounting, logging). A request flows httpapi → gqlgen executor → root
-// resolver in graph/ → store → PostgreSQL.
+// Package httpapi serves the API over HTTP: the GraphQL endpoint (by the
+// GraphQL-over-HTTP specification, transport.go), health checks, the
+// playground, and the middleware every request passes (request id,
+// statement accounting, logging). A request flows httpapi → gqlgen executor
+// → root resolver in graph/ → store → PostgreSQL.
 package httpapi
 
 import (
@@ -15,11 +16,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -30,6 +31,13 @@ type Config struct {
 	Log   *slog.Logger
 	// Introspection allows schema introspection (the playground's docs).
 	Introspection bool
+	// Playground serves GraphiQL at "/", for people exploring the graph by
+	// hand; it needs Introspection for its docs and autocompletion. Off
+	// when unset; the command is meant to turn it on by default.
+	Playground bool
+	// MaxBodyBytes bounds a POST body; a larger one is refused with 413.
+	// Zero means 1 MiB.
+	MaxBodyBytes int64
 }
 
 type api struct {
@@ -45,9 +53,7 @@ func New(cfg Config) http.Handler {
 	h := &api{db: cfg.DB, log: cfg.Log}
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes})
 	// Parsed and validated documents are reused across requests.
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
@@ -57,14 +63,24 @@ func New(cfg Config) http.Handler {
 	srv.SetRecoverFunc(h.recoverPanic)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", h.middleware(srv))
+	// Every method: the transport refuses the ones GraphQL over HTTP does
+	// not allow with a GraphQL error body, not the mux's plain text.
+	mux.Handle(endpoint, srv)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
-	return mux
+	if cfg.Playground {
+		pg := playground.Handler(endpoint)
+		mux.Handle("GET /{$}", pg)
+		mux.Handle("GET "+playground.AssetPath, pg)
+	}
+	return h.middleware(mux)
 }
+
+// endpoint is where the GraphQL API is served.
+const endpoint = "/graphql"
 
 // ready reports whether the database answers.
 func (h *api) ready(w http.ResponseWriter, r *http.Request) {
