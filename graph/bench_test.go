@@ -3,8 +3,10 @@ package graph_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 )
 
@@ -32,8 +34,31 @@ const benchPage = `{
 // BENCH_DATABASE_URL at a seeded database of the benchmark scale to compare
 // with PERFORMANCE.md; otherwise it runs on the test package's demo data.
 func BenchmarkNestedPage(b *testing.B) {
+	benchQuery(b, newAPI(b), map[string]any{"query": benchPage})
+}
+
+// BenchmarkNestedQuery is the statement test's 5-level query for a page of
+// 1 customer and of 40: its latency in-process at both page sizes.
+func BenchmarkNestedQuery(b *testing.B) {
 	a := newAPI(b)
-	body, _ := json.Marshal(map[string]any{"query": benchPage})
+	url := dbURL
+	if u := os.Getenv("BENCH_DATABASE_URL"); u != "" {
+		url = u
+	}
+	after := staffedCursor(b, url)
+	for _, n := range []int{1, 40} {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			vars := map[string]any{"customers": n}
+			if n == 1 {
+				vars["after"] = after
+			}
+			benchQuery(b, a, map[string]any{"query": nestedPage, "variables": vars})
+		})
+	}
+}
+
+func benchQuery(b *testing.B, a *api, req map[string]any) {
+	body, _ := json.Marshal(req)
 	run := func() *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))

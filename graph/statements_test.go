@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
@@ -30,6 +32,28 @@ const nestedPage = `query Nested($customers: Int!, $after: String) {
 }`
 
 const nestedLevels = 5
+
+// staffedCursor is the cursor just before the first customer with a staffed
+// project, so that a page of one customer reaches every level.
+func staffedCursor(t testing.TB, url string) *string {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var staffed int64
+	err = c.QueryRow(context.Background(), `SELECT min(p.customer_id) FROM projects p
+		WHERE p.id IN (SELECT project_id FROM assignments)`).Scan(&staffed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if staffed <= 1 {
+		return nil
+	}
+	cur := page.Encode(staffed - 1) // the position just before it; ids need not be dense
+	return &cur
+}
 
 // statementsFor runs the nested page starting after cursor and returns the
 // statements it sent and the team members it returned.
@@ -68,20 +92,7 @@ func statementsFor(t *testing.T, a *api, customers int, after *string) (int64, i
 
 func TestStatements_NestedPageCostsOnePerLevelAtAnyPageSize(t *testing.T) {
 	a := newAPI(t)
-	// The single customer must reach every level: start the page of one at
-	// the first customer with a staffed project.
-	var staffed int64
-	err := sqlConn(t).QueryRow(context.Background(), `SELECT min(p.customer_id) FROM projects p
-		WHERE p.id IN (SELECT project_id FROM assignments)`).Scan(&staffed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var after *string
-	if staffed > 1 {
-		c := page.Encode(staffed - 1) // the position just before it; ids need not be dense
-		after = &c
-	}
-	one, membersOne := statementsFor(t, a, 1, after)
+	one, membersOne := statementsFor(t, a, 1, staffedCursor(t, dbURL))
 	forty, membersForty := statementsFor(t, a, 40, nil)
 	t.Logf("customers(first: 1): %d statements, %d team members; customers(first: 40): %d statements, %d team members",
 		one, membersOne, forty, membersForty)
