@@ -2,13 +2,13 @@ package store
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/bizgraph/bizgraph/internal/page"
 )
@@ -70,22 +70,14 @@ var (
 	timeEntriesTable = tableOf[TimeEntry]()
 )
 
-// ids is a list of keys bound as one bigint[] parameter. GORM would expand
-// a plain slice into "(?, ?, ...)"; as a driver.Valuer it stays one value,
-// so a statement's text does not change with the number of parents.
-type ids []int64
+// ids is a list of keys bound as one bigint[] parameter. A plain slice
+// would be expanded by GORM into "(?, ?, ...)"; wrapped in a struct it is
+// passed through to pgx, which sends it as a binary array, so a statement's
+// text does not change with the number of parents and nothing is formatted
+// or parsed on the way.
+type idList struct{ pgtype.FlatArray[int64] }
 
-func (v ids) Value() (driver.Value, error) {
-	b := make([]byte, 0, 2+len(v)*8)
-	b = append(b, '{')
-	for i, id := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(append(b, '}')), nil
-}
+func ids(keys []int64) idList { return idList{keys} }
 
 // scan runs one statement selecting tbl's columns and scans its rows into
 // models, returning pointers into one backing array.
