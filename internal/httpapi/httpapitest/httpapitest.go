@@ -1,0 +1,123 @@
+// Package httpapitest serves the real API, over a real database seeded with
+// the demo data, to the tests of the HTTP side (httpapi, playground): the
+// tests speak HTTP to what the binary serves, not to a stand-in.
+package httpapitest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/seed"
+	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/testdb"
+)
+
+// dbURL is the test package's database.
+var dbURL string
+
+// Main runs a test package: it gives the package a migrated database of its
+// own seeded at the demo scale (0.01, seed 1, so rows are the same on every
+// run), runs the tests and drops the database. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
+func Main(m *testing.M) int {
+	return testdb.Run(m, testdb.Options{Prepare: func(ctx context.Context, url string) error {
+		_, err := seed.Run(ctx, url, seed.Options{Scale: 0.01, Seed: 1})
+		return err
+	}}, &dbURL)
+}
+
+// NewServer serves httpapi.New(cfg) over the package's database, as the
+// binary does, with a connection pool of its own (returned, so a test can
+// read rows or close it to play a database outage). Both close with the
+// test. cfg's DB, Store and Log are filled in.
+func NewServer(t testing.TB, cfg httpapi.Config) (*httptest.Server, *database.DB) {
+	t.Helper()
+	db, err := database.Open(context.Background(), dbURL, database.Options{MaxOpenConns: 4})
+	if err != nil {
+		t.Fatalf("open the test database: %v", err)
+	}
+	cfg.DB = db
+	cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100})
+	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(httpapi.New(cfg))
+	t.Cleanup(func() { srv.Close(); _ = db.Close() })
+	return srv, db
+}
+
+// Reply is a response as a test reads it: status, headers, the bytes as
+// sent (the client does not decompress), and, for a JSON body, the GraphQL
+// response in it.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// Code is the first error's extensions.code, or "" without errors.
+func (r Reply) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// client leaves bodies as sent, so tests see Content-Encoding at work.
+var client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
+// Do sends a request with the given headers and reads the whole reply.
+func Do(t testing.TB, method, target string, header map[string]string, body string) Reply {
+	t.Helper()
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("build request: %v", err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer res.Body.Close()
+	r := Reply{Status: res.StatusCode, Header: res.Header}
+	if r.Body, err = io.ReadAll(res.Body); err != nil {
+		t.Fatalf("read the response to %s %s: %v", method, target, err)
+	}
+	if strings.Contains(res.Header.Get("Content-Type"), "json") && res.Header.Get("Content-Encoding") == "" {
+		if err := json.Unmarshal(r.Body, &r); err != nil {
+			t.Fatalf("decode the response to %s %s: %v\n%s", method, target, err, r.Body)
+		}
+	}
+	return r
+}
+
+// GetTarget is the URL of a GraphQL request over GET to the API at base
+// (a server's URL, or "" for the path alone); empty parameters are left
+// out.
+func GetTarget(base, query, variables, operationName string) string {
+	v := url.Values{}
+	for _, p := range [][2]string{{"query", query}, {"variables", variables}, {"operationName", operationName}} {
+		if p[1] != "" {
+			v.Set(p[0], p[1])
+		}
+	}
+	return base + "/graphql?" + v.Encode()
+}

@@ -1,0 +1,108 @@
+package playground
+
+// Tab is one of the playground's opening tabs: an operation a newcomer can
+// run at once, with the variables it takes. The JSON names are GraphiQL's
+// (its defaultTabs prop).
+type Tab struct {
+	Query     string `json:"query"`
+	Variables string `json:"variables,omitempty"`
+}
+
+// Examples are the opening tabs, in order. They show the pages the
+// frontends build (DOMAIN.md, "What the consumers do") and must stay valid
+// against schema.graphqls: the package's tests run each against the API.
+// Comment lines stay short enough to read beside the open docs pane.
+var Examples = []Tab{
+	{Query: `# A customer page: its projects,
+# who manages each, who works on it
+# and the hours logged. Run it with
+# the play button or Ctrl-Enter; the
+# book icon (top left) opens the docs.
+query CustomerWithProjects {
+  customers(first: 3) {
+    nodes {
+      id
+      name
+      segment
+      projects(first: 5) {
+        totalCount
+        nodes {
+          code
+          name
+          status
+          customer { name }
+          manager { firstName lastName }
+          team(first: 10) {
+            nodes {
+              role
+              allocationPercent
+              employee {
+                firstName
+                lastName
+                department { name }
+              }
+            }
+          }
+          hours { logged billable }
+        }
+      }
+    }
+  }
+}
+`},
+	{Query: `# The org chart: where people sit,
+# who they report to (three levels
+# up), who reports to them.
+query ReportingLine {
+  employees(first: 5) {
+    nodes {
+      firstName
+      lastName
+      title
+      department {
+        name
+        parent { name }
+      }
+      manager {
+        firstName
+        lastName
+        manager {
+          firstName
+          lastName
+          manager { firstName lastName }
+        }
+      }
+      directReports(first: 5) {
+        totalCount
+        nodes { firstName lastName }
+      }
+    }
+  }
+}
+`},
+	{Query: `# A project list page, ten at a
+# time. For the next page, copy
+# pageInfo.endCursor into the "after"
+# variable (below) and run it again.
+query ProjectPage($after: String) {
+  projects(first: 10, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        code
+        name
+        status
+        priority
+        budget
+        currency
+        startOn
+        dueOn
+        customer { name }
+      }
+    }
+  }
+}
+`, Variables: `{ "after": null }`},
+}
