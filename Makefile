@@ -1,7 +1,7 @@
 # The commands a newcomer needs; `make help` lists them.
 GO ?= go
 
-.PHONY: help run test check generate bench-handler seed-bench
+.PHONY: help run test check generate bench-handler playground
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,3 +24,6 @@ generate: ## regenerate gqlgen's executor after a schema change
 
 bench-handler: ## in-process benchmark of the nested page (set BENCH_DATABASE_URL for scale 1)
 	$(GO) test -run '^$$' -bench NestedPage -benchmem -count 5 ./graph/
+
+playground: ## rebuild the playground's GraphiQL bundle from npm (commit the result)
+	web/playground/build.sh

@@ -49,6 +49,8 @@ type config struct {
 	PageDefault   int
 	PageMax       int
 	Introspection bool
+	Playground    bool
+	MaxBodyBytes  int64
 	DemoScale     float64
 	LogLevel      string
 	LogFormat     string
@@ -63,6 +65,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.PageDefault, "page-size-default", page.DefaultLimits.Default, "page size when a list is asked for without first or last")
 	fs.IntVar(&c.PageMax, "page-size-max", page.DefaultLimits.Max, "largest first or last a list accepts")
 	fs.BoolVar(&c.Introspection, "introspection", true, "allow schema introspection (the playground's docs)")
+	fs.BoolVar(&c.Playground, "playground", true, "serve the GraphiQL playground at /")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; larger is refused with 413")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
@@ -214,12 +218,18 @@ func serve(ctx context.Context, cfg *config) error {
 	defer db.Close()
 	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
 	srv := &http.Server{
-		Handler:           httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection}),
+		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
+			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "url", "http://"+displayAddr(ln.Addr()), "graphql", "http://"+displayAddr(ln.Addr())+"/graphql")
+	base := "http://" + displayAddr(ln.Addr())
+	if cfg.Playground {
+		log.Info("serving; open the playground", "playground", base+"/", "graphql", base+"/graphql")
+	} else {
+		log.Info("serving", "graphql", base+"/graphql")
+	}
 
 	select {
 	case err := <-errc:

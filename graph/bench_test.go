@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 )
 
 // benchPage is the page of ../shared/PERFORMANCE.md: the first 50 customers,
@@ -41,7 +43,7 @@ func BenchmarkNestedPage(b *testing.B) {
 // 1 customer and of 40: its latency in-process at both page sizes.
 func BenchmarkNestedQuery(b *testing.B) {
 	a := newAPI(b)
-	url := dbURL
+	url := httpapitest.URL()
 	if u := os.Getenv("BENCH_DATABASE_URL"); u != "" {
 		url = u
 	}

@@ -12,21 +12,13 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
-	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/store"
-	"github.com/bizgraph/bizgraph/internal/testdb"
 )
 
-// The package's database: migrated and seeded at the demo scale.
-var dbURL string
-
-func TestMain(m *testing.M) {
-	os.Exit(testdb.Run(m, testdb.Options{Prepare: func(ctx context.Context, url string) error {
-		_, err := seed.Run(ctx, url, seed.Options{Scale: 0.01, Seed: 1})
-		return err
-	}}, &dbURL))
-}
+// The package's database is migrated and seeded at the demo scale.
+func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
 
 // api is a running server over the package's database, with its own pool so
 // its statement counter sees only its own requests.
@@ -39,7 +31,7 @@ type api struct {
 
 func newAPI(t testing.TB) *api {
 	t.Helper()
-	url := dbURL
+	url := httpapitest.URL()
 	if u := os.Getenv("BENCH_DATABASE_URL"); u != "" && isBenchmark(t) {
 		url = u
 	}

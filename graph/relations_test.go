@@ -9,13 +9,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 // sqlConn opens a plain connection for computing expected answers.
 func sqlConn(t testing.TB) *pgx.Conn {
 	t.Helper()
-	c, err := pgx.Connect(context.Background(), dbURL)
+	c, err := pgx.Connect(context.Background(), httpapitest.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
@@ -92,7 +93,7 @@ func statementsFor(t *testing.T, a *api, customers int, after *string) (int64, i
 
 func TestStatements_NestedPageCostsOnePerLevelAtAnyPageSize(t *testing.T) {
 	a := newAPI(t)
-	one, membersOne := statementsFor(t, a, 1, staffedCursor(t, dbURL))
+	one, membersOne := statementsFor(t, a, 1, staffedCursor(t, httpapitest.URL()))
 	forty, membersForty := statementsFor(t, a, 40, nil)
 	t.Logf("customers(first: 1): %d statements, %d team members; customers(first: 40): %d statements, %d team members",
 		one, membersOne, forty, membersForty)

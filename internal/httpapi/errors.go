@@ -26,6 +26,11 @@ func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
 		if ae.Field != "" {
 			setExt(gqlErr, "argument", ae.Field)
 		}
+	case gqlErr.Message == "introspection disabled":
+		// gqlgen's own refusal when the Introspection extension is off: a
+		// decision of the server's configuration, not a failure.
+		gqlErr.Message = "introspection is disabled on this server"
+		gqlErr.Extensions = map[string]any{"code": apperr.Forbidden}
 	case isGraphQLError(err):
 		// Parse and validation errors from gqlparser already carry their
 		// code (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED) and a safe

@@ -114,3 +114,21 @@ func TestPlaygroundRoute(t *testing.T) {
 		})
 	}
 }
+
+// With introspection off, the schema query is refused with a stable code
+// that says why, not presented as a server failure.
+func TestIntrospection_OffIsForbiddenNotInternal(t *testing.T) {
+	off, _ := httpapitest.NewServer(t, httpapi.Config{Introspection: false})
+	on, _ := httpapitest.NewServer(t, httpapi.Config{Introspection: true})
+	body := `{"query":"{ __schema { queryType { name } } }"}`
+	hdr := map[string]string{"Content-Type": "application/json"}
+
+	r := httpapitest.Do(t, "POST", off.URL+"/graphql", hdr, body)
+	if r.Code() != "FORBIDDEN" || !strings.Contains(r.Errors[0].Message, "introspection is disabled") {
+		t.Fatalf("introspection off: errors %+v, want FORBIDDEN saying introspection is disabled", r.Errors)
+	}
+	r = httpapitest.Do(t, "POST", on.URL+"/graphql", hdr, body)
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"Query"`) {
+		t.Fatalf("introspection on: %s %+v", r.Data, r.Errors)
+	}
+}

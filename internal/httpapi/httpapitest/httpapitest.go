@@ -37,6 +37,10 @@ func Main(m *testing.M) int {
 	}}, &dbURL)
 }
 
+// URL is the package's database, for tests that compute expected answers
+// with plain SQL or build the handler themselves.
+func URL() string { return dbURL }
+
 // NewServer serves httpapi.New(cfg) over the package's database, as the
 // binary does, with a connection pool of its own (returned, so a test can
 // read rows or close it to play a database outage). Both close with the
