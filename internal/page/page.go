@@ -118,7 +118,9 @@ func decode(arg, c string) (int64, error) {
 		return 0, apperr.Invalid(arg, "%s is a cursor of another ordering", arg)
 	}
 	k, err := strconv.ParseInt(s[len(cursorPrefix):], 10, 64)
-	if err != nil {
+	// Canonical only: exactly one string names each position (the decoder
+	// would also accept line breaks, stray bits and "+8" or "08").
+	if err != nil || Encode(k) != c {
 		return 0, bad
 	}
 	return k, nil
