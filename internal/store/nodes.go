@@ -31,7 +31,8 @@ func ParseID(id string) (typ string, key int64, err error) {
 	}
 	typ, num, ok := strings.Cut(string(raw), ":")
 	key, err = strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || nodeTypes[typ] == nil {
+	// Canonical only, as cursors: exactly one string names each object.
+	if !ok || err != nil || nodeTypes[typ] == nil || GlobalID(typ, key) != id {
 		return "", 0, apperr.Invalid("id", "%q is not an id returned by this API", id)
 	}
 	return typ, key, nil
