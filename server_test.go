@@ -195,6 +195,15 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 				}
 			}
 			first := start(t, bin, account, "DATA_DIR="+dataDir)
+			if res, err := http.Get("http://" + first.addr + "/"); err != nil {
+				t.Fatal(err)
+			} else {
+				page, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("playground")) {
+					t.Fatalf("GET / = %d %.200s, want the playground", res.StatusCode, page)
+				}
+			}
 			c, p, m := nestedCustomers(t, first.addr)
 			if c == 0 || p == 0 || m == 0 {
 				t.Fatalf("first start serves %d customers, %d projects, %d team members: not seeded", c, p, m)
