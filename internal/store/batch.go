@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -94,7 +95,9 @@ func (s *set) load(rel string, w page.Window, fetch func(ctx context.Context) (a
 		// this relation's error for all of them.
 		defer func() {
 			if p := recover(); p != nil {
-				l.err = fmt.Errorf("load %s: panic: %v", rel, p)
+				// The stack goes into the error, which the HTTP layer logs
+				// and never shows to a client.
+				l.err = fmt.Errorf("load %s: panic: %v\n%s", rel, p, debug.Stack())
 			}
 			close(l.done)
 		}()
