@@ -52,6 +52,8 @@ type config struct {
 	Introspection bool
 	Playground    bool
 	MaxBodyBytes  int64
+	MaxInFlight   int
+	QueueTimeout  time.Duration
 	DemoScale     float64
 	LogLevel      string
 	LogFormat     string
@@ -68,6 +70,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Introspection, "introspection", true, "allow schema introspection (the playground's docs)")
 	fs.BoolVar(&c.Playground, "playground", true, "serve the GraphiQL playground at /")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; larger is refused with 413")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "GraphQL operations executing at once, more wait in line; 0: 4 per CPU")
+	fs.DurationVar(&c.QueueTimeout, "queue-timeout", 10*time.Second, "longest wait in line before a request is refused with 503")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
@@ -236,7 +240,8 @@ func serve(ctx context.Context, cfg *config) error {
 	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
-			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes}),
+			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
+			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 1)

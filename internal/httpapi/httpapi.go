@@ -11,12 +11,14 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
@@ -38,6 +40,12 @@ type Config struct {
 	// MaxBodyBytes bounds a POST body; a larger one is refused with 413.
 	// Zero means 1 MiB.
 	MaxBodyBytes int64
+	// MaxInFlight bounds the GraphQL operations executing at once; more
+	// wait in line. Zero means 4 per CPU the Go runtime may use.
+	MaxInFlight int
+	// QueueTimeout is the longest a request waits for its turn before it
+	// is refused with 503 and OVERLOADED. Zero means 10 seconds.
+	QueueTimeout time.Duration
 }
 
 type api struct {
@@ -53,7 +61,14 @@ func New(cfg Config) http.Handler {
 	h := &api{db: cfg.DB, log: cfg.Log}
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
-	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes})
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.QueueTimeout <= 0 {
+		cfg.QueueTimeout = 10 * time.Second
+	}
+	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes,
+		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout})
 	// Parsed and validated documents are reused across requests.
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Introspection {
