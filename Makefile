@@ -25,5 +25,9 @@ generate: ## regenerate gqlgen's executor after a schema change
 bench-handler: ## in-process benchmark of the nested page (set BENCH_DATABASE_URL for scale 1)
 	$(GO) test -run '^$$' -bench NestedPage -benchmem -count 5 ./graph/
 
+.PHONY: bench
+bench: ## load benchmark over HTTP at scale 1, results in bench/results/ (BENCH_DATABASE_URL, BENCH_DURATION, ...: bench/README.md)
+	$(GO) run ./bench/cmd/load -go '$(GO)'
+
 playground: ## rebuild the playground's GraphiQL bundle from npm (commit the result)
 	web/playground/build.sh

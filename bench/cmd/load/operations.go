@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
+
+// operation is one workload: a GraphQL operation sent as the body of a POST
+// to /graphql, as a client would send it.
+type operation struct {
+	Name       string         `json:"name"`
+	About      string         `json:"about"`
+	Document   string         `json:"document"` // file the text comes from
+	Variables  map[string]any `json:"variables,omitempty"`
+	Statements int            `json:"statements,omitempty"` // expected per request: one per relation level; 0 unknown
+	Ceiling    bool           `json:"ceiling,omitempty"`    // bench/cmd/ceiling answers it too
+	Check      string         `json:"check"`
+
+	text      string
+	derive    map[string]derivation
+	body      []byte // the request
+	reference []byte // the API's answer, which every later answer must equal (check "exact")
+}
+
+// spec is an operation's optional <name>.json beside its <name>.graphql.
+type spec struct {
+	About string `json:"about"`
+	// Document names another operation's .graphql to send instead of the
+	// file of the same name, so that two workloads can share one text.
+	Document   string                `json:"document"`
+	Variables  map[string]any        `json:"variables"`
+	Derive     map[string]derivation `json:"derive"`
+	Statements int                   `json:"statements"`
+	Ceiling    bool                  `json:"ceiling"`
+	Check      string                `json:"check"`
+}
+
+// derivation computes a variable from the database, for values that depend
+// on the rows (a cursor, a global id): sql returns one bigint key, and as
+// says what to make of it.
+type derivation struct {
+	As   string `json:"as"`   // "cursor": page.Encode(key); "id": store.GlobalID(type, key)
+	Type string `json:"type"` // the GraphQL type of an "id"
+	SQL  string `json:"sql"`
+}
+
+const (
+	checkExact    = "exact"     // every answer equals the first, byte for byte (reads)
+	checkNoErrors = "no-errors" // status 200 and no "errors" (writes, whose answers differ)
+)
+
+// orderPrefix is the "01_" that puts operation files in running order; it
+// is not part of the operation's name.
+var orderPrefix = regexp.MustCompile(`^[0-9]+[_-]`)
+
+// loadOperations reads every operation in dir: each <name>.graphql, and each
+// <name>.json that names the document of another. only selects by name.
+func loadOperations(dir string, only *regexp.Regexp) ([]*operation, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read operations: %w", err)
+	}
+	var bases []string
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if ext != ".graphql" && ext != ".json" {
+			continue
+		}
+		base := strings.TrimSuffix(e.Name(), ext)
+		if !slices.Contains(bases, base) {
+			bases = append(bases, base)
+		}
+	}
+	slices.Sort(bases)
+	var ops []*operation
+	for _, base := range bases {
+		op, err := loadOperation(dir, base)
+		if err != nil {
+			return nil, fmt.Errorf("operation %s: %w", base, err)
+		}
+		if only == nil || only.MatchString(op.Name) {
+			ops = append(ops, op)
+		}
+	}
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("no operation in %s matches", dir)
+	}
+	return ops, nil
+}
+
+func loadOperation(dir, base string) (*operation, error) {
+	var s spec
+	raw, err := os.ReadFile(filepath.Join(dir, base+".json"))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields() // a misspelt key would silently change the workload
+		if err := dec.Decode(&s); err != nil {
+			return nil, fmt.Errorf("%s.json: %w", base, err)
+		}
+	}
+	doc := base + ".graphql"
+	if s.Document != "" {
+		doc = s.Document
+	}
+	text, err := os.ReadFile(filepath.Join(dir, doc))
+	if err != nil {
+		return nil, err
+	}
+	switch s.Check {
+	case "":
+		s.Check = checkExact
+	case checkExact, checkNoErrors:
+	default:
+		return nil, fmt.Errorf("check %q is not %q or %q", s.Check, checkExact, checkNoErrors)
+	}
+	for name, d := range s.Derive {
+		if d.SQL == "" || (d.As != "cursor" && (d.As != "id" || d.Type == "")) {
+			return nil, fmt.Errorf("derive %s: want {\"as\": \"cursor\", \"sql\": …} or {\"as\": \"id\", \"type\": T, \"sql\": …}", name)
+		}
+	}
+	op := &operation{
+		Name: orderPrefix.ReplaceAllString(base, ""), About: s.About, Document: doc,
+		Variables: s.Variables, Statements: s.Statements, Ceiling: s.Ceiling, Check: s.Check,
+		text: string(text), derive: s.Derive,
+	}
+	return op, nil
+}
+
+// prepare computes the derived variables on the benchmark database and
+// builds the request body.
+func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
+	if len(op.derive) > 0 && op.Variables == nil {
+		op.Variables = map[string]any{}
+	}
+	for name, d := range op.derive {
+		var key int64
+		if err := conn.QueryRow(ctx, d.SQL).Scan(&key); err != nil {
+			return fmt.Errorf("operation %s: derive %s: %w", op.Name, name, err)
+		}
+		if d.As == "cursor" {
+			op.Variables[name] = page.Encode(key)
+		} else {
+			op.Variables[name] = store.GlobalID(d.Type, key)
+		}
+	}
+	req := map[string]any{"query": op.text}
+	if len(op.Variables) > 0 {
+		req["variables"] = op.Variables
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("operation %s: %w", op.Name, err)
+	}
+	op.body = body
+	return nil
+}
+
+// verdict says what is wrong with an answer to op, or nil.
+func (op *operation) verdict(status int, body []byte) error {
+	if status != 200 {
+		return fmt.Errorf("status %d: %.200s", status, body)
+	}
+	if op.Check == checkExact {
+		if !bytes.Equal(body, op.reference) {
+			return fmt.Errorf("answer differs from the first (%d bytes, not %d)", len(body), len(op.reference))
+		}
+		return nil
+	}
+	if bytes.Contains(body, []byte(`"errors":`)) {
+		return fmt.Errorf("errors in the answer: %.200s", body)
+	}
+	return nil
+}

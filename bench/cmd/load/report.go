@@ -1,0 +1,550 @@
+package main
+
+import (
+	"bufio"
+	"debug/buildinfo"
+	"encoding/json"
+	"fmt"
+	"html"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// report is everything a run found, and what it ran on.
+type report struct {
+	Config     *config      `json:"-"`
+	Command    string       `json:"command"`
+	Settings   settings     `json:"settings"`
+	Started    time.Time    `json:"started"`
+	Finished   time.Time    `json:"finished"`
+	Machine    machine      `json:"machine"`
+	Versions   versions     `json:"versions"`
+	Database   dbInfo       `json:"database"`
+	ServerEnv  []string     `json:"server_env"`
+	Operations []*operation `json:"operations"`
+	Cells      []*cell      `json:"cells"`
+	InProcess  []inProcess  `json:"in_process"`
+	// InProcessGC is the GC budget the in-process figures were taken under.
+	InProcessGC string       `json:"in_process_gc,omitempty"`
+	Profile     *profileInfo `json:"profile,omitempty"`
+	Bars        []bar        `json:"bars"`
+}
+
+type settings struct {
+	Concurrency []int  `json:"concurrency"`
+	Duration    string `json:"duration"`
+	Warmup      string `json:"warmup"`
+	Prime       string `json:"prime"`
+	Settle      string `json:"settle"`
+	DBMaxConns  int    `json:"db_max_conns"`
+	GOGC        string `json:"gogc"`
+	GOMEMLIMIT  string `json:"gomemlimit"`
+}
+
+type machine struct {
+	CPU      string `json:"cpu"`
+	CPUs     int    `json:"cpus"`
+	Memory   string `json:"memory"`
+	Kernel   string `json:"kernel"`
+	LoadAvg  string `json:"load_average_at_start"`
+	GOOSARCH string `json:"goos_goarch"`
+}
+
+type versions struct {
+	Revision   string `json:"revision"` // of the repository the servers were built from
+	Go         string `json:"go"`
+	Gqlgen     string `json:"gqlgen"`
+	Pgx        string `json:"pgx"`
+	Gorm       string `json:"gorm"`
+	Vegeta     string `json:"vegeta"`
+	PostgreSQL string `json:"postgresql"`
+}
+
+type profileInfo struct {
+	Operation  string        `json:"operation"`
+	Workers    int           `json:"workers"`
+	Duration   time.Duration `json:"duration"`
+	Requests   int64         `json:"requests"`
+	GOMAXPROCS int           `json:"gomaxprocs"`
+	File       string        `json:"file"`
+	ByFlat     string        `json:"-"` // go tool pprof -top
+	ByCum      string        `json:"-"` // go tool pprof -top -cum
+	Parts      []cpuPart     `json:"parts"`
+}
+
+// bar is one of the issue's targets and whether this run met it.
+type bar struct {
+	Target  string `json:"target"`
+	Figure  string `json:"figure"`
+	Verdict string `json:"verdict"` // met, not met, or why it could not be judged
+}
+
+func readFirst(path, prefix string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "?"
+}
+
+func describeMachine() machine {
+	m := machine{CPU: readFirst("/proc/cpuinfo", "model name"), CPUs: runtime.NumCPU(),
+		GOOSARCH: runtime.GOOS + "/" + runtime.GOARCH}
+	var kb int64
+	if _, err := fmt.Sscanf(readFirst("/proc/meminfo", "MemTotal"), "%d kB", &kb); err == nil {
+		m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	return m
+}
+
+// describeVersions reads the versions the server was built with from the
+// binary itself, and the load generator's from this program.
+func describeVersions(serverBin string) versions {
+	var v versions
+	if bi, err := buildinfo.ReadFile(serverBin); err == nil {
+		v.Go = bi.GoVersion
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "github.com/99designs/gqlgen":
+				v.Gqlgen = d.Version
+			case "github.com/jackc/pgx/v5":
+				v.Pgx = d.Version
+			case "gorm.io/gorm":
+				v.Gorm = d.Version
+			}
+		}
+	}
+	v.Revision = revision()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/tsenart/vegeta/v12" {
+				v.Vegeta = d.Version
+			}
+		}
+	}
+	return v
+}
+
+// revision names the commit the servers were built from, and says whether
+// the server's Go code had changes not committed yet.
+func revision() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown (not a git checkout)"
+	}
+	rev := "commit " + strings.TrimSpace(string(out))
+	dirty, err := exec.Command("git", "status", "--porcelain", "--", "*.go", "go.mod", ":(exclude)bench").Output()
+	if err == nil && len(strings.TrimSpace(string(dirty))) > 0 {
+		rev += ", with uncommitted changes to the Go code outside bench/"
+	}
+	return rev
+}
+
+func (rep *report) errors() int {
+	n := 0
+	for _, c := range rep.Cells {
+		n += c.Errors
+	}
+	for _, r := range rep.InProcess {
+		if r.Error != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func envOr(set, name string) string {
+	if set != "" {
+		return set
+	}
+	if v := os.Getenv(name); v != "" {
+		return v + " (from the environment)"
+	}
+	return "not set (the API server applies its own default, the ceiling Go's)"
+}
+
+// write puts results.md, results.svg, results.json and the profile's text
+// into dir.
+func (rep *report) write(dir string) error {
+	cfg := rep.Config
+	rep.Settings = settings{Concurrency: cfg.levels, Duration: cfg.Duration.String(), Warmup: cfg.Warmup.String(),
+		Prime: cfg.Prime.String(), Settle: cfg.Settle.String(), DBMaxConns: cfg.DBMaxConns,
+		GOGC: envOr(cfg.GOGC, "GOGC"), GOMEMLIMIT: envOr(cfg.GOMEMLIMIT, "GOMEMLIMIT")}
+	rep.Versions.PostgreSQL = rep.Database.Version
+	rep.Bars = rep.judge()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	files := map[string]string{
+		"results.md":   rep.markdown(),
+		"results.svg":  rep.svg(),
+		"results.json": string(js) + "\n",
+	}
+	if rep.Profile != nil {
+		pr := rep.Profile
+		files[pr.File] = "$ go tool pprof -top cpu.prof\n" + pr.ByFlat + "\n$ go tool pprof -top -cum cpu.prof\n" + pr.ByCum
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	}
+	return nil
+}
+
+// find is the cell of operation op on server s at concurrency c.
+func (rep *report) find(op, s string, c int) *cell {
+	for _, x := range rep.Cells {
+		if x.Operation == op && x.Server == s && x.Concurrency == c {
+			return x
+		}
+	}
+	return nil
+}
+
+func (rep *report) operation(name string) *operation {
+	for _, op := range rep.Operations {
+		if op.Name == name {
+			return op
+		}
+	}
+	return nil
+}
+
+const mib = 1 << 20
+
+// judge checks the issue's bars against this run.
+func (rep *report) judge() []bar {
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "not met"
+	}
+	var bars []bar
+
+	reqs, errs := 0, rep.errors()
+	for _, c := range rep.Cells {
+		reqs += c.Requests + c.WarmupReqs
+	}
+	bars = append(bars, bar{"zero errors", fmt.Sprintf("%d errors in %d requests", errs, reqs), verdict(errs == 0)})
+
+	// Statements: each pooled connection that sat idle for over a second
+	// (the quiet pause before every cell) is pinged once on its next use,
+	// and PostgreSQL counts the ping as a transaction too; so a cell may
+	// count up to one more per pooled connection than it sent statements.
+	var figs []string
+	ok, clean := true, true
+	for _, op := range rep.Operations {
+		for _, s := range []string{"api", "ceiling"} {
+			want := op.Statements
+			if s == "ceiling" {
+				if !op.Ceiling {
+					continue
+				}
+				want = 2
+			}
+			if want == 0 {
+				continue
+			}
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, c := range rep.Cells {
+				if c.Operation != op.Name || c.Server != s {
+					continue
+				}
+				lo, hi = math.Min(lo, c.Statements), math.Max(hi, c.Statements)
+				slack := float64(rep.Config.DBMaxConns)/float64(c.Requests+c.WarmupReqs) + 0.005
+				within := c.Statements >= float64(want)-0.005 && c.Statements <= float64(want)+slack
+				if c.Others > 0 && !within {
+					clean = false
+					continue
+				}
+				ok = ok && within
+			}
+			if !math.IsInf(lo, 0) {
+				figs = append(figs, fmt.Sprintf("%s%s %.2f–%.2f (levels: %d)", op.Name, map[string]string{"ceiling": " (ceiling)"}[s], lo, hi, want))
+			}
+		}
+	}
+	v := verdict(ok)
+	if ok && !clean {
+		v = "not judged: other clients used the database during some cells"
+	}
+	bars = append(bars, bar{"statements per request = relation levels, at every concurrency", strings.Join(figs, "; "), v})
+
+	api16, ceil16 := rep.find("nested_page", "api", 16), rep.find("nested_page", "ceiling", 16)
+	if api16 != nil && ceil16 != nil {
+		r := ratio(api16.RPS, ceil16.RPS)
+		bars = append(bars, bar{"nested page ≥ 35% of the ceiling's throughput at c16",
+			fmt.Sprintf("%.0f%% (%.1f vs %.1f rps)", 100*r, api16.RPS, ceil16.RPS), verdict(r >= 0.35)})
+		p := ratio(api16.P99ms, ceil16.P99ms)
+		bars = append(bars, bar{"nested page p99 within 3× of the ceiling's at c16",
+			fmt.Sprintf("%.1f× (%.0f vs %.0f ms)", p, api16.P99ms, ceil16.P99ms), verdict(p <= 3)})
+	}
+
+	figs, ok = nil, true
+	for _, c := range rep.Config.levels {
+		deep, first := rep.find("deep_page", "api", c), rep.find("list_page", "api", c)
+		if deep == nil || first == nil {
+			continue
+		}
+		r := ratio(deep.P50ms, first.P50ms)
+		ok = ok && r <= 1.5
+		figs = append(figs, fmt.Sprintf("c%d %.2f× (%.1f vs %.1f ms)", c, r, deep.P50ms, first.P50ms))
+	}
+	if figs != nil {
+		bars = append(bars, bar{"deep page median within 1.5× of the first page's", strings.Join(figs, "; "), verdict(ok)})
+	}
+
+	if c := rep.find("nested_page", "api", 64); c != nil {
+		bars = append(bars, bar{"server RSS < 300 MiB at c64 on the nested page",
+			fmt.Sprintf("%.0f MiB", float64(c.PeakRSS)/mib), verdict(c.PeakRSS < 300*mib)})
+	}
+	return bars
+}
+
+func (rep *report) markdown() string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	cfg, m, v := rep.Config, rep.Machine, rep.Versions
+
+	p("# Load benchmark results\n\n")
+	p("`%s` (what `make bench` runs), %s, %s in all. What the figures mean and how to rerun: [../README.md](../README.md).\n\n",
+		rep.Command, rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Finished.Sub(rep.Started).Round(time.Second))
+	p("![requests per second per operation and concurrency](results.svg)\n\n")
+
+	p("## Bars\n\n| target | this run | verdict |\n| --- | --- | --- |\n")
+	for _, x := range rep.Bars {
+		p("| %s | %s | **%s** |\n", x.Target, x.Figure, x.Verdict)
+	}
+
+	p("\n## Per operation and concurrency\n\n")
+	p("Closed loop: each of *c* clients sends its next request when the last is answered. ")
+	p("rps and latencies are over the measured %s after a %s warm-up; latencies are exact percentiles of every request. ",
+		cfg.Duration, cfg.Warmup)
+	p("Statements per request are PostgreSQL's own count (pg_stat_database transactions over the warm-up and measured run, divided by their requests); ")
+	p("errors count every answer that is not the expected one, byte for byte, in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
+	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB |\n")
+	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, c := range rep.Cells {
+		want := "?"
+		if op := rep.operation(c.Operation); op != nil && op.Statements > 0 {
+			want = fmt.Sprint(op.Statements)
+		}
+		if c.Server == "ceiling" {
+			want = "2"
+		}
+		mark := ""
+		if c.Others > 0 {
+			mark = " †"
+		}
+		rss := fmt.Sprintf("%.0f", float64(c.PeakRSS)/mib)
+		if !c.RSSReset {
+			rss += " ‡"
+		}
+		p("| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f (%s)%s | %d | %s |\n", c.Operation, c.Server, c.Concurrency,
+			c.RPS, c.P50ms, c.P95ms, c.P99ms, c.Statements, want, mark, c.Errors, rss)
+	}
+	var others, unreset bool
+	for _, c := range rep.Cells {
+		others, unreset = others || c.Others > 0, unreset || !c.RSSReset
+	}
+	if others {
+		p("\n† other clients used the benchmark database during the cell: their statements are in the figure too.\n")
+	}
+	if unreset {
+		p("\n‡ the kernel refused to reset the peak: the figure is the process's peak since it started.\n")
+	}
+	for _, c := range rep.Cells {
+		if c.FirstError != "" {
+			p("\nFirst error of %s on %s at c%d: `%s`\n", c.Operation, c.Server, c.Concurrency, c.FirstError)
+		}
+	}
+
+	if rep.find("nested_page", "ceiling", cfg.levels[0]) != nil {
+		p("\n## The nested page against the ceiling\n\n")
+		p("The ceiling (`bench/cmd/ceiling`) answers the same page, byte for byte (checked before measuring), with 2 hand-written SQL statements through pgx and encoding/json. ")
+		p("The two ran back to back at each concurrency, taking turns at going first.\n\n")
+		p("| c | API rps | ceiling rps | API / ceiling | API p99 ms | ceiling p99 ms | p99 API / ceiling | API peak RSS MiB | ceiling peak RSS MiB |\n")
+		p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, n := range cfg.levels {
+			a, c := rep.find("nested_page", "api", n), rep.find("nested_page", "ceiling", n)
+			if a == nil || c == nil {
+				continue
+			}
+			p("| %d | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f× | %.0f | %.0f |\n", n, a.RPS, c.RPS, 100*ratio(a.RPS, c.RPS),
+				a.P99ms, c.P99ms, ratio(a.P99ms, c.P99ms), float64(a.PeakRSS)/mib, float64(c.PeakRSS)/mib)
+		}
+	}
+
+	if len(rep.InProcess) > 0 {
+		p("\n## In-process: one request through the handler\n\n")
+		p("No network and no other process: the handler serves an httptest request over the same database. ")
+		p("Allocations are exact; time per request swings with the machine's other load. ")
+		p("GC settings of this process: %s (`BENCH_GOGC` and `BENCH_GOMEMLIMIT` set them here, in `go test` and in the servers alike).\n\n", rep.InProcessGC)
+		p("| operation | ms / request | bytes / request | allocations / request | statements / request (the API's counter) | measured by |\n")
+		p("| --- | ---: | ---: | ---: | ---: | --- |\n")
+		for _, r := range rep.InProcess {
+			if r.Error != "" {
+				p("| %s | failed: %s | | | | %s |\n", r.Operation, strings.ReplaceAll(r.Error, "\n", " "), r.Source)
+				continue
+			}
+			p("| %s | %.2f | %.0f | %.0f | %.2f | %s |\n", r.Operation, r.NsPerOp/1e6, r.BytesPerOp, r.AllocsOp, r.Statements, r.Source)
+		}
+	}
+
+	if pr := rep.Profile; pr != nil {
+		p("\n## Where the CPU goes: %s, %d concurrent requests, in-process\n\n", pr.Operation, pr.Workers)
+		p("A CPU profile of the handler answering %d requests at once for %s (%d answered, GOMAXPROCS %d); ",
+			pr.Workers, pr.Duration, pr.Requests, pr.GOMAXPROCS)
+		p("the server has no profiling endpoint, so this is the in-process stand-in for a profile of the server at c%d. ", pr.Workers)
+		p("Full `go tool pprof -top` output, by own and by cumulative time: [%s](%s).\n\n", pr.File, pr.File)
+		p("| part | share of CPU, with what it calls (parts overlap) | function |\n| --- | ---: | --- |\n")
+		for _, x := range pr.Parts {
+			share := "—"
+			if x.Share >= 0 {
+				share = fmt.Sprintf("%.0f%%", 100*x.Share)
+			}
+			p("| %s | %s | `%s` |\n", x.Part, share, x.Function)
+		}
+		p("\nThe heaviest functions by own time:\n\n```\n%s```\n", topRows(pr.ByFlat, 20))
+	}
+
+	p("\n## Setting\n\n")
+	p("- Machine: %s, %d CPUs, %s memory, Linux %s (%s); load average at start %s.\n", m.CPU, m.CPUs, m.Memory, m.Kernel, m.GOOSARCH, m.LoadAvg)
+	p("- The machine is shared: the load generator, both servers, PostgreSQL and other engineers' builds and tests run on the same %d cores. ", m.CPUs)
+	p("Figures move ±15–20%% from run to run; compare within one run (the ceiling and the API run back to back for that reason).\n")
+	p("- Code: %s.\n", v.Revision)
+	p("- Versions: %s; gqlgen %s; pgx %s; GORM %s; PostgreSQL %s; load generator vegeta %s.\n", v.Go, v.Gqlgen, v.Pgx, v.Gorm, v.PostgreSQL, v.Vegeta)
+	db := rep.Database
+	p("- Database: `%s` on %s, scale 1 (%d customers, %d projects; seed 1)%s.\n", db.Name, db.Server, db.Customers, db.Projects,
+		map[bool]string{true: ", created and seeded by this run", false: ", reused"}[db.Created])
+	p("- Servers: the API binary (`serve`, LOG_LEVEL=warn) and the ceiling, each a child process on a free 127.0.0.1 port, ")
+	p("DB_MAX_CONNS=%d each; GOGC %s; GOMEMLIMIT %s.\n", cfg.DBMaxConns, rep.Settings.GOGC, rep.Settings.GOMEMLIMIT)
+	p("- Load: vegeta's attacker as a library, rate 0 (as fast as answered) with exactly *c* workers, keep-alive, no compression; ")
+	p("concurrency %s; warm-up %s; measured %s; before any cell every operation ran %s at the highest concurrency (open and prepare every pooled connection); ",
+		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(cfg.levels)), ", "), "[]"), cfg.Warmup, cfg.Duration, cfg.Prime)
+	p("%s of quiet after each cell before reading the statistics.\n", cfg.Settle)
+
+	p("\n## Operations\n\n| operation | document | variables | what it is |\n| --- | --- | --- | --- |\n")
+	for _, op := range rep.Operations {
+		vars := "—"
+		if len(op.Variables) > 0 {
+			b, _ := json.Marshal(op.Variables)
+			vars = "`" + string(b) + "`"
+		}
+		p("| %s | [%s](../operations/%s) | %s | %s |\n", op.Name, op.Document, op.Document, vars, op.About)
+	}
+	return b.String()
+}
+
+// topRows is the column header and the first n rows of a `pprof -top`
+// listing, without the profile's preamble.
+func topRows(listing string, n int) string {
+	lines := strings.Split(listing, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "flat%") {
+			return strings.Join(lines[i:min(i+1+n, len(lines))], "\n") + "\n"
+		}
+	}
+	return listing
+}
+
+// svg draws requests per second as bars: one panel per operation and
+// server, one bar per concurrency. Each operation has its own scale, since
+// their throughputs lie orders of magnitude apart.
+func (rep *report) svg() string {
+	type panel struct {
+		title string
+		cells []*cell
+	}
+	var panels []panel
+	for _, op := range rep.Operations {
+		servers := []string{"api"}
+		if op.Ceiling {
+			servers = []string{"ceiling", "api"}
+		}
+		for _, s := range servers {
+			pn := panel{title: op.Name}
+			if op.Ceiling {
+				pn.title += map[string]string{"api": " (API)", "ceiling": " (ceiling)"}[s]
+			}
+			for _, c := range rep.Config.levels {
+				if x := rep.find(op.Name, s, c); x != nil {
+					pn.cells = append(pn.cells, x)
+				}
+			}
+			panels = append(panels, pn)
+		}
+	}
+	colors := []string{"#9ecae1", "#4292c6", "#08519c", "#08306b", "#041a3a"}
+	const pw, ph, top, bottom, left = 170, 200, 70, 40, 20
+	w := left + pw*len(panels) + 10
+	h := top + ph + bottom
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", w, h, w, h)
+	p(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
+	p(`<text x="%d" y="22" font-size="15" font-weight="bold">Requests per second by operation and concurrency</text>`+"\n", left)
+	p(`<text x="%d" y="40" fill="#555">%s, %d CPUs shared with PostgreSQL and the load generator; %s per cell; each operation has its own scale (the API and the ceiling share the nested page's)</text>`+"\n",
+		left, html.EscapeString(rep.Started.UTC().Format("2006-01-02")), rep.Machine.CPUs, rep.Config.Duration)
+	for i, c := range rep.Config.levels {
+		x := left + i*70
+		p(`<rect x="%d" y="50" width="10" height="10" fill="%s"/><text x="%d" y="59">c = %d</text>`+"\n", x, colors[min(i, len(colors)-1)], x+14, c)
+	}
+	// An operation's panels share a scale, so that the API's bars stand
+	// against the ceiling's at their true proportion.
+	scale := map[string]float64{}
+	for _, c := range rep.Cells {
+		scale[c.Operation] = math.Max(scale[c.Operation], c.RPS)
+	}
+	for i, pn := range panels {
+		x0 := left + i*pw
+		maxRPS := 1.0
+		if len(pn.cells) > 0 && scale[pn.cells[0].Operation] > 0 {
+			maxRPS = scale[pn.cells[0].Operation]
+		}
+		p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`+"\n", x0+5, top+ph, x0+pw-15, top+ph)
+		bw := (pw - 30) / max(len(pn.cells), 1)
+		for j, c := range pn.cells {
+			bh := int(float64(ph-20) * c.RPS / maxRPS)
+			x := x0 + 10 + j*bw
+			p(`<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s %s c=%d: %.1f rps</title></rect>`+"\n",
+				x, top+ph-bh, bw-6, bh, colors[min(j, len(colors)-1)], html.EscapeString(c.Operation), c.Server, c.Concurrency, c.RPS)
+			p(`<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", x+(bw-6)/2, top+ph-bh-4, shortRPS(c.RPS))
+		}
+		p(`<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+(pw-10)/2, top+ph+18, html.EscapeString(pn.title))
+	}
+	p("</svg>\n")
+	return b.String()
+}
+
+func shortRPS(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
