@@ -52,7 +52,7 @@ func staffedCursor(t testing.TB, url string) *string {
 	if staffed <= 1 {
 		return nil
 	}
-	cur := page.Encode(staffed - 1) // the position just before it; ids need not be dense
+	cur := page.Encode(page.ByID, []page.Value{page.IntValue(staffed - 1)}) // the position just before it; ids need not be dense
 	return &cur
 }
 
