@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -156,26 +157,69 @@ func (o *ordering) orderBy(alias string, backward bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// bounds renders w's cursor bounds on alias t and appends their values.
-func (o *ordering) bounds(w page.Window, args []any) (string, []any) {
-	var b strings.Builder
-	var p string
-	if w.HasAfter {
-		p, args = keyset(o.keys, w.After, false, args)
-		b.WriteString(" AND " + p)
-	}
+// branch is one index range of a page's rows: a condition and its values.
+type branch struct {
+	sql  string
+	args []any
+}
+
+// branches renders w's cursor bounds as the ranges the page's rows lie in,
+// in list order. Mostly that is one range. From a non-NULL position on a
+// nullable first key read upwards, the rows after it are the larger values
+// and then the NULL block: two ranges of the (key, id) index that no single
+// index condition spans (the OR would scan the index from its start), so
+// they are read as two branches, each an index range, and merged.
+func (o *ordering) branches(w page.Window) []branch {
+	var before branch
 	if w.HasBefore {
-		p, args = keyset(o.keys, w.Before, true, args)
-		b.WriteString(" AND " + p)
+		before.sql, before.args = keyset(o.keys, w.Before, true, nil)
+		before.sql = " AND " + before.sql
 	}
-	return b.String(), args
+	cur, reversed := w.After, false
+	if !w.HasAfter {
+		if !w.Backward || !w.HasBefore {
+			return []branch{before}
+		}
+		// Reading backwards from before: that bound is the reading start.
+		cur, reversed, before = w.Before, true, branch{}
+	}
+	first := o.keys[0]
+	if !first.Nullable || first.Desc != reversed || !cur[0].Valid {
+		sql, args := keyset(o.keys, cur, reversed, nil)
+		return []branch{{" AND " + sql + before.sql, append(args, before.args...)}}
+	}
+	keys := slices.Clone(o.keys)
+	keys[0].Nullable = false // the non-NULL values after the position
+	sql, args := keyset(keys, cur, reversed, nil)
+	return []branch{
+		{" AND " + sql + before.sql, append(args, before.args...)},
+		{" AND t." + first.col + " IS NULL" + before.sql, before.args},
+	}
+}
+
+// pageSQL is the statement reading a page of tbl's rows that satisfy where
+// (a fixed condition on t, e.g. the parent key), and its values.
+func (o *ordering) pageSQL(cols *columns, where string, w page.Window) (string, []any) {
+	order := " ORDER BY " + o.orderBy("t", w.Backward) + " LIMIT ?"
+	bs := o.branches(w)
+	var args []any
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = "SELECT " + cols.sql + " FROM " + o.tbl.name + " t WHERE " + where + b.sql + order
+		args = append(append(args, b.args...), w.Limit+1)
+	}
+	if len(parts) == 1 {
+		return parts[0], args
+	}
+	return "SELECT * FROM ((" + strings.Join(parts, ") UNION ALL (") + ")) t" + order, append(args, w.Limit+1)
 }
 
 // keyset renders the condition "the row t comes after the position vals"
 // in the order of keys (before it when reversed) and appends the bound
 // values. Where it is exact, it is a row-value comparison, which PostgreSQL
-// answers with one index range: all keys in one direction and no NULL
-// possible. Otherwise it is the expanded form
+// answers with one index range: all keys in one direction, no NULL in the
+// position, and no NULL row that should pass (a nullable key read
+// downwards, where NULLs lie behind). Otherwise it is the expanded form
 //
 //	k1 after v1 OR (k1 = v1 AND k2 after v2) OR ...
 //
@@ -193,7 +237,9 @@ func keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (strin
 	col := func(k sortKey) string { return "t." + k.col }
 	rowValue := true
 	for i, k := range keys {
-		rowValue = rowValue && k.Desc == keys[0].Desc && !k.Nullable && vals[i].Valid
+		// A NULL compares as unknown in a row value, which drops the row: right
+		// only where NULL rows lie behind the position (reading downwards).
+		rowValue = rowValue && k.Desc == keys[0].Desc && vals[i].Valid && (!k.Nullable || k.Desc != reversed)
 	}
 	if rowValue {
 		op := " > "
@@ -250,6 +296,9 @@ func keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (strin
 	}
 	if len(or) == 0 {
 		return "false", args
+	}
+	if lead == "" {
+		return "(" + strings.Join(or, " OR ") + ")", args
 	}
 	return "(" + lead + "(" + strings.Join(or, " OR ") + "))", args
 }

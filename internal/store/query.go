@@ -124,18 +124,19 @@ func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *
 
 // rootPage reads one page of a whole table in the order ord.
 func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, w page.Window) (page.Result[PT], error) {
-	tbl := ord.tbl
-	bounds, args := ord.bounds(w, nil)
-	args = append(args, w.Limit+1)
-	cols := tbl.cols(tbl.mask(sel, ord.columns()...)) // cursors are made of the order's columns
-	rows, err := scan[T, PT](ctx, st, tbl, cols,
-		"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE true"+bounds+
-			" ORDER BY "+ord.orderBy("t", w.Backward)+" LIMIT ?", args...)
+	cols := ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...)) // cursors are made of the order's columns
+	sql, args := rootSQL(ord, cols, w)
+	rows, err := scan[T, PT](ctx, st, ord.tbl, cols, sql, args...)
 	if err != nil {
 		return page.Result[PT]{}, err
 	}
 	newSet[T, PT](ctx, st, sel, rows)
 	return page.Cut(rows, w, keysOf[T, PT](ord)), nil
+}
+
+// rootSQL is rootPage's statement and its values.
+func rootSQL(ord *ordering, cols *columns, w page.Window) (string, []any) {
+	return ord.pageSQL(cols, "true", w)
 }
 
 // keysOf returns how to read a row's cursor values in ord.
@@ -151,15 +152,12 @@ func keysOf[T any, PT rowPtr[T]](ord *ordering) func(PT) []page.Value {
 func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, fkCol string,
 	fk func(PT) int64, parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
 	tbl := ord.tbl
-	args := []any{ids(parents)}
-	bounds, args := ord.bounds(w, args)
-	args = append(args, w.Limit+1)
 	// rows are grouped by their parent key; cursors need the order's columns
 	cols := tbl.cols(tbl.mask(sel, append(ord.columns(), fkCol)...))
+	inner, args := ord.pageSQL(cols, "t."+fkCol+" = p.id", w)
 	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
-			"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
-			" ORDER BY "+ord.orderBy("t", w.Backward)+" LIMIT ?) c ORDER BY p.ord, "+ord.orderBy("c", w.Backward), args...)
+			inner+") c ORDER BY p.ord, "+ord.orderBy("c", w.Backward), append([]any{ids(parents)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
