@@ -25,7 +25,7 @@ type table struct {
 	types    []reflect.Type
 	fields   fieldColumns
 	orders   map[string]orderField // the GraphQL order fields (order.go)
-	byMask   sync.Map // mask -> *columns
+	byMask   sync.Map              // mask -> *columns
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
