@@ -86,7 +86,7 @@ func appendCursor(buf []byte, ord Order, vals []Value) []byte {
 	return append(buf, b...)
 }
 
-var decimalRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+var decimalRe = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 
 // decode reads cursor c for ord. Only the canonical spelling of a position
 // is accepted (the one Encode writes), and every value must be of its key's
