@@ -96,14 +96,14 @@ type ComplexityRoot struct {
 	Customer struct {
 		AccountManager      func(childComplexity int) int
 		AnnualContractValue func(childComplexity int) int
-		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Country             func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		GlobalID            func(childComplexity int) int
 		Industry            func(childComplexity int) int
 		LegalName           func(childComplexity int) int
 		Name                func(childComplexity int) int
-		Projects            func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Segment             func(childComplexity int) int
 		Status              func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
@@ -124,11 +124,11 @@ type ComplexityRoot struct {
 	}
 
 	Department struct {
-		Children   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Children   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Code       func(childComplexity int) int
 		CostCenter func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
-		Employees  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Employees  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		GlobalID   func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Parent     func(childComplexity int) int
@@ -148,10 +148,10 @@ type ComplexityRoot struct {
 	}
 
 	Employee struct {
-		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		CreatedAt           func(childComplexity int) int
 		Department          func(childComplexity int) int
-		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Email               func(childComplexity int) int
 		EmployeeNumber      func(childComplexity int) int
 		EmploymentType      func(childComplexity int) int
@@ -163,7 +163,7 @@ type ComplexityRoot struct {
 		Manager             func(childComplexity int) int
 		Status              func(childComplexity int) int
 		TerminatedOn        func(childComplexity int) int
-		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Title               func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Version             func(childComplexity int) int
@@ -206,8 +206,8 @@ type ComplexityRoot struct {
 		Priority     func(childComplexity int) int
 		StartOn      func(childComplexity int) int
 		Status       func(childComplexity int) int
-		Team         func(childComplexity int, first *int, after *string, last *int, before *string) int
-		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		UpdatedAt    func(childComplexity int) int
 		Version      func(childComplexity int) int
 	}
@@ -232,19 +232,19 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Assignments func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Customer    func(childComplexity int, id string) int
-		Customers   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Department  func(childComplexity int, id string) int
-		Departments func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Employee    func(childComplexity int, id string) int
-		Employees   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
 		Project     func(childComplexity int, id string) int
-		Projects    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
 	}
 
 	TimeEntry struct {
@@ -275,16 +275,16 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]store.Node, error)
 	Customer(ctx context.Context, id string) (*store.Customer, error)
-	Customers(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Customer], error)
+	Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Customer], error)
 	Project(ctx context.Context, id string) (*store.Project, error)
-	Projects(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Project], error)
+	Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Project], error)
 	Employee(ctx context.Context, id string) (*store.Employee, error)
-	Employees(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Employee], error)
+	Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Employee], error)
 	Department(ctx context.Context, id string) (*store.Department, error)
-	Departments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Department], error)
-	Contacts(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Contact], error)
-	Assignments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Assignment], error)
-	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.TimeEntry], error)
+	Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Department], error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Contact], error)
+	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Assignment], error)
+	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.TimeEntry], error)
 }
 
 type executableSchema struct {
@@ -519,7 +519,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Customer.country":
 		if e.complexity.Customer.Country == nil {
@@ -573,7 +573,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Customer.segment":
 		if e.complexity.Customer.Segment == nil {
@@ -662,7 +662,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Department.code":
 		if e.complexity.Department.Code == nil {
@@ -695,7 +695,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Department.id":
 		if e.complexity.Department.GlobalID == nil {
@@ -777,7 +777,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Employee.createdAt":
 		if e.complexity.Employee.CreatedAt == nil {
@@ -803,7 +803,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Employee.email":
 		if e.complexity.Employee.Email == nil {
@@ -892,7 +892,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Employee.title":
 		if e.complexity.Employee.Title == nil {
@@ -1114,7 +1114,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Project.timeEntries":
 		if e.complexity.Project.TimeEntries == nil {
@@ -1126,7 +1126,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Project.updatedAt":
 		if e.complexity.Project.UpdatedAt == nil {
@@ -1222,7 +1222,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.contacts":
 		if e.complexity.Query.Contacts == nil {
@@ -1234,7 +1234,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.customer":
 		if e.complexity.Query.Customer == nil {
@@ -1258,7 +1258,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.department":
 		if e.complexity.Query.Department == nil {
@@ -1282,7 +1282,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.employee":
 		if e.complexity.Query.Employee == nil {
@@ -1306,7 +1306,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.node":
 		if e.complexity.Query.Node == nil {
@@ -1354,7 +1354,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "Query.timeEntries":
 		if e.complexity.Query.TimeEntries == nil {
@@ -1366,7 +1366,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
 
 	case "TimeEntry.billable":
 		if e.complexity.TimeEntry.Billable == nil {
@@ -1473,7 +1473,15 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := executionContext{opCtx, e, 0, 0, make(chan graphql.DeferredResult)}
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap()
+	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAssignmentOrder,
+		ec.unmarshalInputContactOrder,
+		ec.unmarshalInputCustomerOrder,
+		ec.unmarshalInputDepartmentOrder,
+		ec.unmarshalInputEmployeeOrder,
+		ec.unmarshalInputProjectOrder,
+		ec.unmarshalInputTimeEntryOrder,
+	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -1605,7 +1613,7 @@ type Query {
 
   "One customer by global id."
   customer(id: ID!): Customer
-  "All customers, in id order."
+  "All customers, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   customers(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1615,11 +1623,13 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [CustomerOrder!]
   ): CustomerConnection!
 
   "One project by global id."
   project(id: ID!): Project
-  "All projects, in id order."
+  "All projects, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   projects(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1629,11 +1639,13 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ProjectOrder!]
   ): ProjectConnection!
 
   "One employee by global id."
   employee(id: ID!): Employee
-  "All employees, including those on leave and terminated, in id order."
+  "All employees, including those on leave and terminated, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   employees(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1643,11 +1655,13 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [EmployeeOrder!]
   ): EmployeeConnection!
 
   "One department by global id."
   department(id: ID!): Department
-  "All departments of the organisation tree, in id order."
+  "All departments of the organisation tree, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   departments(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1657,9 +1671,11 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [DepartmentOrder!]
   ): DepartmentConnection!
 
-  "Contact people at customers, in id order."
+  "Contact people at customers, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1669,8 +1685,10 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ContactOrder!]
   ): ContactConnection!
-  "Every staffing of an employee on a project, in id order."
+  "Every staffing of an employee on a project, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   assignments(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1680,8 +1698,10 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [AssignmentOrder!]
   ): AssignmentConnection!
-  "Hours logged by employees against projects, in id order."
+  "Hours logged by employees against projects, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1691,6 +1711,8 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [TimeEntryOrder!]
   ): TimeEntryConnection!
 }
 
@@ -1716,7 +1738,7 @@ type Customer implements Node {
   annualContractValue: Decimal
   "The employee who owns the relationship, if one is assigned."
   accountManager: Employee
-  "Projects sold to this customer, in id order."
+  "Projects sold to this customer, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   projects(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1726,8 +1748,10 @@ type Customer implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ProjectOrder!]
   ): ProjectConnection!
-  "Contact people at this customer, in id order."
+  "Contact people at this customer, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1737,6 +1761,8 @@ type Customer implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ContactOrder!]
   ): ContactConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
@@ -1826,8 +1852,10 @@ type Project implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [AssignmentOrder!]
   ): AssignmentConnection!
-  "Hours logged against the project, in id order."
+  "Hours logged against the project, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1837,6 +1865,8 @@ type Project implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [TimeEntryOrder!]
   ): TimeEntryConnection!
   "Totals of the hours logged against the project and what they are worth against its budget."
   hours: ProjectHours!
@@ -1930,7 +1960,7 @@ type Employee implements Node {
   department: Department!
   "The person's manager; null only for the head of the firm."
   manager: Employee
-  "The people who report to this person directly, in id order."
+  "The people who report to this person directly, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   directReports(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1940,8 +1970,10 @@ type Employee implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [EmployeeOrder!]
   ): EmployeeConnection!
-  "The person's staffings on projects, in id order."
+  "The person's staffings on projects, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   assignments(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1951,8 +1983,10 @@ type Employee implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [AssignmentOrder!]
   ): AssignmentConnection!
-  "Hours the person logged, in id order."
+  "Hours the person logged, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -1962,6 +1996,8 @@ type Employee implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [TimeEntryOrder!]
   ): TimeEntryConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
@@ -2003,7 +2039,7 @@ type Department implements Node {
   costCenter: String
   "The department this one belongs to; null for a top-level unit."
   parent: Department
-  "The departments directly below this one, in id order."
+  "The departments directly below this one, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   children(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -2013,8 +2049,10 @@ type Department implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [DepartmentOrder!]
   ): DepartmentConnection!
-  "The people in this department (not its sub-departments), in id order."
+  "The people in this department (not its sub-departments), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   employees(
     "Return the first n items (forwards). At most the server's maximum page size."
     first: Int
@@ -2024,6 +2062,8 @@ type Department implements Node {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [EmployeeOrder!]
   ): EmployeeConnection!
   "When the record was created."
   createdAt: DateTime!
@@ -2208,6 +2248,162 @@ type TimeEntryEdge {
   "The item."
   node: TimeEntry!
 }
+
+"""
+The direction of one ordering key. NULLs sort as PostgreSQL sorts them by
+default: after every value ascending, before every value descending, so
+reversing every direction reverses the whole list.
+"""
+enum OrderDirection {
+  "From the smallest value to the largest; NULLs last."
+  ASC
+  "From the largest value to the smallest; NULLs first."
+  DESC
+}
+
+"One key of a customer list's ordering."
+input CustomerOrder {
+  "The field to order by."
+  field: CustomerOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a customer list can be ordered by."
+enum CustomerOrderField {
+  "The customer's name."
+  NAME
+  "The country code of the customer's seat."
+  COUNTRY
+  "The size class, in the order smb, mid-market, enterprise."
+  SEGMENT
+  "The relationship status, in the order prospect, active, churned."
+  STATUS
+  "The yearly contract value; customers without one sort as NULL."
+  ANNUAL_CONTRACT_VALUE
+  "When the customer was recorded."
+  CREATED_AT
+}
+
+"One key of a contact list's ordering."
+input ContactOrder {
+  "The field to order by."
+  field: ContactOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a contact list can be ordered by."
+enum ContactOrderField {
+  "The contact's name."
+  NAME
+  "When the contact was recorded."
+  CREATED_AT
+}
+
+"One key of a project list's ordering."
+input ProjectOrder {
+  "The field to order by."
+  field: ProjectOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a project list can be ordered by."
+enum ProjectOrderField {
+  "The project code."
+  CODE
+  "The project's name."
+  NAME
+  "The life-cycle status, in the order proposed, active, on hold, completed, cancelled."
+  STATUS
+  "The priority, in the order low, medium, high, critical."
+  PRIORITY
+  "The budget amount (regardless of currency); projects without one sort as NULL."
+  BUDGET
+  "The start date."
+  START_ON
+  "The due date; open-ended projects sort as NULL."
+  DUE_ON
+  "When the project was recorded."
+  CREATED_AT
+}
+
+"One key of an employee list's ordering."
+input EmployeeOrder {
+  "The field to order by."
+  field: EmployeeOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields an employee list can be ordered by."
+enum EmployeeOrderField {
+  "The personnel number."
+  EMPLOYEE_NUMBER
+  "The given name."
+  FIRST_NAME
+  "The family name."
+  LAST_NAME
+  "The hiring date."
+  HIRED_ON
+  "The termination date; people still employed sort as NULL."
+  TERMINATED_ON
+  "When the person was recorded."
+  CREATED_AT
+}
+
+"One key of a department list's ordering."
+input DepartmentOrder {
+  "The field to order by."
+  field: DepartmentOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a department list can be ordered by."
+enum DepartmentOrderField {
+  "The department code."
+  CODE
+  "The department's name."
+  NAME
+}
+
+"One key of an assignment list's ordering."
+input AssignmentOrder {
+  "The field to order by."
+  field: AssignmentOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields an assignment list can be ordered by."
+enum AssignmentOrderField {
+  "The first day of the staffing."
+  STARTS_ON
+  "The last day of the staffing; open-ended staffings sort as NULL."
+  ENDS_ON
+  "The share of the person's time, in percent."
+  ALLOCATION_PERCENT
+}
+
+"One key of a time entry list's ordering."
+input TimeEntryOrder {
+  "The field to order by."
+  field: TimeEntryOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a time entry list can be ordered by."
+enum TimeEntryOrderField {
+  "The day the hours were worked."
+  WORK_DATE
+  "The number of hours."
+  HOURS
+  "When the entry was recorded."
+  CREATED_AT
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2239,6 +2435,11 @@ func (ec *executionContext) field_Customer_contacts_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Customer_contacts_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Customer_contacts_argsFirst(
@@ -2313,6 +2514,24 @@ func (ec *executionContext) field_Customer_contacts_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Customer_contacts_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Customer_projects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2336,6 +2555,11 @@ func (ec *executionContext) field_Customer_projects_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Customer_projects_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Customer_projects_argsFirst(
@@ -2410,6 +2634,24 @@ func (ec *executionContext) field_Customer_projects_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Customer_projects_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Department_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2433,6 +2675,11 @@ func (ec *executionContext) field_Department_children_args(ctx context.Context, 
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Department_children_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Department_children_argsFirst(
@@ -2507,6 +2754,24 @@ func (ec *executionContext) field_Department_children_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Department_children_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Department_employees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2530,6 +2795,11 @@ func (ec *executionContext) field_Department_employees_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Department_employees_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Department_employees_argsFirst(
@@ -2604,6 +2874,24 @@ func (ec *executionContext) field_Department_employees_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Department_employees_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_assignments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2627,6 +2915,11 @@ func (ec *executionContext) field_Employee_assignments_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Employee_assignments_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Employee_assignments_argsFirst(
@@ -2701,6 +2994,24 @@ func (ec *executionContext) field_Employee_assignments_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_assignments_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_directReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2724,6 +3035,11 @@ func (ec *executionContext) field_Employee_directReports_args(ctx context.Contex
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Employee_directReports_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Employee_directReports_argsFirst(
@@ -2798,6 +3114,24 @@ func (ec *executionContext) field_Employee_directReports_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_directReports_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2821,6 +3155,11 @@ func (ec *executionContext) field_Employee_timeEntries_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Employee_timeEntries_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Employee_timeEntries_argsFirst(
@@ -2895,6 +3234,24 @@ func (ec *executionContext) field_Employee_timeEntries_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_timeEntries_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Project_team_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2918,6 +3275,11 @@ func (ec *executionContext) field_Project_team_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Project_team_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Project_team_argsFirst(
@@ -2992,6 +3354,24 @@ func (ec *executionContext) field_Project_team_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Project_team_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Project_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3015,6 +3395,11 @@ func (ec *executionContext) field_Project_timeEntries_args(ctx context.Context, 
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Project_timeEntries_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Project_timeEntries_argsFirst(
@@ -3089,6 +3474,24 @@ func (ec *executionContext) field_Project_timeEntries_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Project_timeEntries_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3140,6 +3543,11 @@ func (ec *executionContext) field_Query_assignments_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_assignments_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_assignments_argsFirst(
@@ -3214,6 +3622,24 @@ func (ec *executionContext) field_Query_assignments_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_assignments_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3237,6 +3663,11 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_contacts_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_contacts_argsFirst(
@@ -3311,6 +3742,24 @@ func (ec *executionContext) field_Query_contacts_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_contacts_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3362,6 +3811,11 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_customers_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_customers_argsFirst(
@@ -3436,6 +3890,24 @@ func (ec *executionContext) field_Query_customers_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_customers_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_department_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3487,6 +3959,11 @@ func (ec *executionContext) field_Query_departments_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_departments_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_departments_argsFirst(
@@ -3561,6 +4038,24 @@ func (ec *executionContext) field_Query_departments_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_departments_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_employee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3612,6 +4107,11 @@ func (ec *executionContext) field_Query_employees_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_employees_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_employees_argsFirst(
@@ -3683,6 +4183,24 @@ func (ec *executionContext) field_Query_employees_argsBefore(
 	}
 
 	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_employees_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
 	return zeroVal, nil
 }
 
@@ -3793,6 +4311,11 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_projects_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_projects_argsFirst(
@@ -3867,6 +4390,24 @@ func (ec *executionContext) field_Query_projects_argsBefore(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_projects_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3890,6 +4431,11 @@ func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := ec.field_Query_timeEntries_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 func (ec *executionContext) field_Query_timeEntries_argsFirst(
@@ -3961,6 +4507,24 @@ func (ec *executionContext) field_Query_timeEntries_argsBefore(
 	}
 
 	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timeEntries_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
 	return zeroVal, nil
 }
 
@@ -5957,7 +6521,7 @@ func (ec *executionContext) _Customer_projects(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -6022,7 +6586,7 @@ func (ec *executionContext) _Customer_contacts(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -6797,7 +7361,7 @@ func (ec *executionContext) _Department_children(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -6862,7 +7426,7 @@ func (ec *executionContext) _Department_employees(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8001,7 +8565,7 @@ func (ec *executionContext) _Employee_directReports(ctx context.Context, field g
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8066,7 +8630,7 @@ func (ec *executionContext) _Employee_assignments(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8131,7 +8695,7 @@ func (ec *executionContext) _Employee_timeEntries(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -9537,7 +10101,7 @@ func (ec *executionContext) _Project_team(ctx context.Context, field graphql.Col
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -9602,7 +10166,7 @@ func (ec *executionContext) _Project_timeEntries(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10581,7 +11145,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10740,7 +11304,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10899,7 +11463,7 @@ func (ec *executionContext) _Query_employees(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11036,7 +11600,7 @@ func (ec *executionContext) _Query_departments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11101,7 +11665,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11166,7 +11730,7 @@ func (ec *executionContext) _Query_assignments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11231,7 +11795,7 @@ func (ec *executionContext) _Query_timeEntries(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -14113,6 +14677,244 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAssignmentOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAssignmentOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNContactOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCustomerOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDepartmentOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDepartmentOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputEmployeeOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNEmployeeOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNProjectOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimeEntryOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTimeEntryOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -16332,6 +17134,27 @@ func (ec *executionContext) marshalNAssignmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNAssignmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputAssignmentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAssignmentOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignmentOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNBillingModel2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx context.Context, v any) (store.BillingModel, error) {
 	res, err := scalar.UnmarshalBillingModel(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16480,6 +17303,27 @@ func (ec *executionContext) marshalNContactEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
+func (ec *executionContext) unmarshalNContactOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputContactOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNContactOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNContactOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Customer) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -16594,6 +17438,27 @@ func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNCustomerOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputCustomerOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCustomerOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx context.Context, v any) (store.CustomerSegment, error) {
@@ -16792,6 +17657,27 @@ func (ec *executionContext) marshalNDepartmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDepartmentOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDepartmentOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNEmployee2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Employee) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -16906,6 +17792,27 @@ func (ec *executionContext) marshalNEmployeeEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNEmployeeOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputEmployeeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEmployeeOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmployeeOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNEmployeeStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx context.Context, v any) (store.EmployeeStatus, error) {
@@ -17040,6 +17947,22 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOrderDirection2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v page.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -17168,6 +18091,27 @@ func (ec *executionContext) marshalNProjectHours2ᚖgithubᚗcomᚋbizgraphᚋbi
 		return graphql.Null
 	}
 	return ec._ProjectHours(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProjectOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputProjectOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProjectOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProjectOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNProjectPriority2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx context.Context, v any) (store.ProjectPriority, error) {
@@ -17332,6 +18276,27 @@ func (ec *executionContext) marshalNTimeEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋb
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTimeEntryOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputTimeEntryOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTimeEntryOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeEntryOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -17587,6 +18552,24 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssignmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17617,11 +18600,47 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *store.Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx context.Context, v any) (*store.Date, error) {
@@ -17685,11 +18704,47 @@ func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizg
 	return ec._Department(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx context.Context, sel ast.SelectionSet, v *store.Employee) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Employee(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmployeeOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -17724,6 +18779,24 @@ func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return ec._Project(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -17740,6 +18813,24 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeEntryOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

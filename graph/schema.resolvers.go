@@ -27,8 +27,8 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*store.Custome
 }
 
 // Customers is the resolver for the customers field.
-func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Customer], error) {
-	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Customer], error) {
+	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Project is the resolver for the project field.
@@ -37,8 +37,8 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*store.Project,
 }
 
 // Projects is the resolver for the projects field.
-func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Project], error) {
-	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Project], error) {
+	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Employee is the resolver for the employee field.
@@ -47,8 +47,8 @@ func (r *queryResolver) Employee(ctx context.Context, id string) (*store.Employe
 }
 
 // Employees is the resolver for the employees field.
-func (r *queryResolver) Employees(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Employee], error) {
-	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Employee], error) {
+	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Department is the resolver for the department field.
@@ -57,23 +57,23 @@ func (r *queryResolver) Department(ctx context.Context, id string) (*store.Depar
 }
 
 // Departments is the resolver for the departments field.
-func (r *queryResolver) Departments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Department], error) {
-	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Department], error) {
+	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Contacts is the resolver for the contacts field.
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Contact], error) {
-	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Contact], error) {
+	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Assignments is the resolver for the assignments field.
-func (r *queryResolver) Assignments(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.Assignment], error) {
-	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Assignment], error) {
+	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // TimeEntries is the resolver for the timeEntries field.
-func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.TimeEntry], error) {
-	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.TimeEntry], error) {
+	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
 // Query returns QueryResolver implementation.

@@ -34,6 +34,28 @@ const nestedPage = `query Nested($customers: Int!, $after: String) {
 
 const nestedLevels = 5
 
+// orderedNestedPage is nestedPage with every nested list ordered (nullable
+// keys and mixed directions included): ordering stays inside each level's
+// one statement.
+const orderedNestedPage = `query Nested($customers: Int!, $after: String) {
+  customers(first: $customers, after: $after) {
+    nodes {
+      name
+      projects(first: 10, orderBy: [{field: DUE_ON, direction: DESC}, {field: NAME, direction: ASC}]) {
+        nodes {
+          code
+          team(first: 100, orderBy: [{field: ENDS_ON, direction: ASC}, {field: ALLOCATION_PERCENT, direction: DESC}]) {
+            nodes {
+              role
+              employee { firstName lastName department { name } }
+            }
+          }
+        }
+      }
+    }
+  }
+}`
+
 // staffedCursor is the cursor just before the first customer with a staffed
 // project, so that a page of one customer reaches every level.
 func staffedCursor(t testing.TB, url string) *string {
@@ -52,13 +74,13 @@ func staffedCursor(t testing.TB, url string) *string {
 	if staffed <= 1 {
 		return nil
 	}
-	cur := page.Encode(staffed - 1) // the position just before it; ids need not be dense
+	cur := page.Encode(page.ByID, []page.Value{page.IntValue(staffed - 1)}) // the position just before it; ids need not be dense
 	return &cur
 }
 
 // statementsFor runs the nested page starting after cursor and returns the
 // statements it sent and the team members it returned.
-func statementsFor(t *testing.T, a *api, customers int, after *string) (int64, int) {
+func statementsFor(t *testing.T, a *api, query string, customers int, after *string) (int64, int) {
 	t.Helper()
 	before := a.db.Statements()
 	var r struct {
@@ -76,7 +98,7 @@ func statementsFor(t *testing.T, a *api, customers int, after *string) (int64, i
 			}
 		}
 	}
-	a.data(nestedPage, map[string]any{"customers": customers, "after": after}, &r)
+	a.data(query, map[string]any{"customers": customers, "after": after}, &r)
 	members := 0
 	for _, c := range r.Customers.Nodes {
 		for _, p := range c.Projects.Nodes {
@@ -93,15 +115,19 @@ func statementsFor(t *testing.T, a *api, customers int, after *string) (int64, i
 
 func TestStatements_NestedPageCostsOnePerLevelAtAnyPageSize(t *testing.T) {
 	a := newAPI(t)
-	one, membersOne := statementsFor(t, a, 1, staffedCursor(t, httpapitest.URL()))
-	forty, membersForty := statementsFor(t, a, 40, nil)
-	t.Logf("customers(first: 1): %d statements, %d team members; customers(first: 40): %d statements, %d team members",
-		one, membersOne, forty, membersForty)
-	if membersOne == 0 || membersForty < 10*membersOne {
-		t.Fatalf("1 customer brought %d team members, 40 brought %d: the pages are too thin to prove anything", membersOne, membersForty)
-	}
-	if one != nestedLevels || forty != nestedLevels {
-		t.Errorf("customers(first: 1) cost %d statements, customers(first: 40) %d; want %d each (one per level)", one, forty, nestedLevels)
+	for _, c := range []struct{ name, query string }{{"id order", nestedPage}, {"ordered nested lists", orderedNestedPage}} {
+		t.Run(c.name, func(t *testing.T) {
+			one, membersOne := statementsFor(t, a.in(t), c.query, 1, staffedCursor(t, httpapitest.URL()))
+			forty, membersForty := statementsFor(t, a.in(t), c.query, 40, nil)
+			t.Logf("customers(first: 1): %d statements, %d team members; customers(first: 40): %d statements, %d team members",
+				one, membersOne, forty, membersForty)
+			if membersOne == 0 || membersForty < 10*membersOne {
+				t.Fatalf("1 customer brought %d team members, 40 brought %d: the pages are too thin to prove anything", membersOne, membersForty)
+			}
+			if one != nestedLevels || forty != nestedLevels {
+				t.Errorf("customers(first: 1) cost %d statements, customers(first: 40) %d; want %d each (one per level)", one, forty, nestedLevels)
+			}
+		})
 	}
 }
 

@@ -9,6 +9,7 @@ type Result[T Keyed] struct {
 	Rows    []T
 	HasNext bool
 	HasPrev bool
+	cursor  func(T) string
 }
 
 // Cut turns the rows read for w (up to w.Limit+1, descending when
@@ -16,18 +17,22 @@ type Result[T Keyed] struct {
 // the reading direction; in the other direction it goes on exactly when a
 // cursor bounds the page there (the cursor's own row lies beyond it), as
 // the Relay specification allows servers to answer cheaply.
-func Cut[T Keyed](rows []T, w Window) Result[T] {
+//
+// keys gives a row's own values of w.Order's keys, from which its cursor is
+// made.
+func Cut[T Keyed](rows []T, w Window, keys func(T) []Value) Result[T] {
+	cursor := func(r T) string { return Encode(w.Order, keys(r)) }
 	more := len(rows) > w.Limit
 	if more {
 		rows = rows[:w.Limit]
 	}
 	if !w.Backward {
-		return Result[T]{Rows: rows, HasNext: more || w.HasBefore, HasPrev: w.HasAfter}
+		return Result[T]{Rows: rows, HasNext: more || w.HasBefore, HasPrev: w.HasAfter, cursor: cursor}
 	}
 	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 		rows[i], rows[j] = rows[j], rows[i]
 	}
-	return Result[T]{Rows: rows, HasPrev: more || w.HasAfter, HasNext: w.HasBefore}
+	return Result[T]{Rows: rows, HasPrev: more || w.HasAfter, HasNext: w.HasBefore, cursor: cursor}
 }
 
 // Connection is one page of a list, shaped as a Relay connection. Every
@@ -51,7 +56,7 @@ func (c *Connection[T]) Nodes() []T { return c.res.Rows }
 func (c *Connection[T]) Edges() []Edge[T] {
 	edges := make([]Edge[T], len(c.res.Rows))
 	for i, n := range c.res.Rows {
-		edges[i] = Edge[T]{node: n}
+		edges[i] = Edge[T]{node: n, cursor: c.res.cursor}
 	}
 	return edges
 }
@@ -60,8 +65,8 @@ func (c *Connection[T]) Edges() []Edge[T] {
 func (c *Connection[T]) PageInfo() PageInfo {
 	pi := PageInfo{HasNextPage: c.res.HasNext, HasPreviousPage: c.res.HasPrev}
 	if n := len(c.res.Rows); n > 0 {
-		pi.first, pi.last = c.res.Rows[0].PageKey(), c.res.Rows[n-1].PageKey()
-		pi.nonEmpty = true
+		first, last := c.res.cursor(c.res.Rows[0]), c.res.cursor(c.res.Rows[n-1])
+		pi.first, pi.last = &first, &last
 	}
 	return pi
 }
@@ -70,32 +75,26 @@ func (c *Connection[T]) PageInfo() PageInfo {
 func (c *Connection[T]) TotalCount() (int, error) { return c.count() }
 
 // Edge is a row with the cursor of its position.
-type Edge[T Keyed] struct{ node T }
+type Edge[T Keyed] struct {
+	node   T
+	cursor func(T) string
+}
 
 // Node is the row.
 func (e Edge[T]) Node() T { return e.node }
 
 // Cursor is the row's opaque position, for after/before.
-func (e Edge[T]) Cursor() string { return Encode(e.node.PageKey()) }
+func (e Edge[T]) Cursor() string { return e.cursor(e.node) }
 
 // PageInfo is Relay's page information.
 type PageInfo struct {
 	HasNextPage     bool
 	HasPreviousPage bool
-	first, last     int64
-	nonEmpty        bool
+	first, last     *string
 }
 
 // StartCursor is the first row's cursor; nil on an empty page.
-func (p PageInfo) StartCursor() *string { return p.cursor(p.first) }
+func (p PageInfo) StartCursor() *string { return p.first }
 
 // EndCursor is the last row's cursor; nil on an empty page.
-func (p PageInfo) EndCursor() *string { return p.cursor(p.last) }
-
-func (p PageInfo) cursor(k int64) *string {
-	if !p.nonEmpty {
-		return nil
-	}
-	s := Encode(k)
-	return &s
-}
+func (p PageInfo) EndCursor() *string { return p.last }

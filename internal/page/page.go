@@ -1,14 +1,16 @@
 // Package page is the one pagination mechanism behind every list in the API:
 // Relay cursor connections over keyset positions. A page is asked for with
-// first/after (forwards) or last/before (backwards); the store turns the
-// resulting Window into `WHERE key > $after ORDER BY key LIMIT n+1`, never
-// OFFSET, so the thousandth page costs what the first does.
+// first/after (forwards) or last/before (backwards) in some Order; the store
+// turns the resulting Window into `WHERE (keys) > (cursor keys) ORDER BY keys
+// LIMIT n+1`, never OFFSET, so the thousandth page costs what the first does.
+//
+// A cursor carries the sort key values of the row it was made from, typed
+// by the ordering's keys, and the ordering's signature: a cursor is only
+// valid for the ordering (and, once lists filter, the filter) it came from.
 package page
 
 import (
 	"encoding/base64"
-	"strconv"
-	"strings"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 )
@@ -30,31 +32,35 @@ type Args struct {
 	Before *string
 }
 
-// Window is a validated page request in store terms. Keys are exclusive
-// bounds; Limit rows are wanted, and the store fetches one more to learn
-// whether the list goes on.
+// Window is a validated page request in store terms. The cursors are
+// exclusive bounds; Limit rows are wanted, and the store fetches one more to
+// learn whether the list goes on.
 type Window struct {
 	Limit     int
-	Backward  bool  // last/before: read in descending key order, then reverse
-	HasAfter  bool  // only rows with a key greater than After
-	After     int64 //
-	HasBefore bool  // only rows with a key less than Before
-	Before    int64 //
+	Backward  bool // last/before: read in the reverse order, then reverse
+	Order     Order
+	HasAfter  bool    // only rows after the position After
+	After     []Value // the key values of the after cursor, one per Order key
+	HasBefore bool    // only rows before the position Before
+	Before    []Value //
+	// afterRaw and beforeRaw are the canonical cursors, so that two windows
+	// compare equal exactly when they ask for the same page.
+	afterRaw, beforeRaw string
 }
 
-// order names the ordering a cursor belongs to, so that a cursor from another
-// ordering is recognised and refused rather than silently misread.
-const order = "id"
+// Same reports whether w and o ask for the same page of the same ordering.
+func (w Window) Same(o Window) bool {
+	return w.Limit == o.Limit && w.Backward == o.Backward && w.Order.sig == o.Order.sig &&
+		w.HasAfter == o.HasAfter && w.HasBefore == o.HasBefore &&
+		w.afterRaw == o.afterRaw && w.beforeRaw == o.beforeRaw
+}
 
-// cursorPrefix versions the cursor format.
-const cursorPrefix = "c1:" + order + ":"
-
-// Parse validates a and decodes its cursors.
-func Parse(a Args, lim Limits) (Window, error) {
+// Parse validates a for ordering ord and decodes its cursors.
+func Parse(a Args, lim Limits, ord Order) (Window, error) {
 	if lim.Default <= 0 {
 		lim = DefaultLimits
 	}
-	var w Window
+	w := Window{Order: ord}
 	switch {
 	case a.First != nil && a.Last != nil:
 		return w, apperr.Invalid("first", "pass either first or last, not both")
@@ -82,46 +88,22 @@ func Parse(a Args, lim Limits) (Window, error) {
 	}
 	var err error
 	if a.After != nil {
-		if w.After, err = decode("after", *a.After); err != nil {
+		if w.After, err = decode("after", *a.After, ord); err != nil {
 			return w, err
 		}
-		w.HasAfter = true
+		w.HasAfter, w.afterRaw = true, *a.After
 	}
 	if a.Before != nil {
-		if w.Before, err = decode("before", *a.Before); err != nil {
+		if w.Before, err = decode("before", *a.Before, ord); err != nil {
 			return w, err
 		}
-		w.HasBefore = true
+		w.HasBefore, w.beforeRaw = true, *a.Before
 	}
 	return w, nil
 }
 
-// Encode returns the opaque cursor of the row with key k.
-func Encode(k int64) string {
-	buf := make([]byte, 0, len(cursorPrefix)+20)
-	buf = append(buf, cursorPrefix...)
-	buf = strconv.AppendInt(buf, k, 10)
-	return base64.RawURLEncoding.EncodeToString(buf)
-}
-
-func decode(arg, c string) (int64, error) {
-	bad := apperr.Invalid(arg, "%s is not a cursor returned by this API", arg)
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, bad
-	}
-	s := string(raw)
-	if !strings.HasPrefix(s, "c1:") {
-		return 0, bad
-	}
-	if !strings.HasPrefix(s, cursorPrefix) {
-		return 0, apperr.Invalid(arg, "%s is a cursor of another ordering", arg)
-	}
-	k, err := strconv.ParseInt(s[len(cursorPrefix):], 10, 64)
-	// Canonical only: exactly one string names each position (the decoder
-	// would also accept line breaks, stray bits and "+8" or "08").
-	if err != nil || Encode(k) != c {
-		return 0, bad
-	}
-	return k, nil
+// Encode returns the opaque cursor of the row whose key values in ord are
+// vals.
+func Encode(ord Order, vals []Value) string {
+	return base64.RawURLEncoding.EncodeToString(appendCursor(nil, ord, vals))
 }

@@ -76,7 +76,7 @@ func newSet[T any, PT rowPtr[T]](ctx context.Context, st *Store, sel *Selection,
 func (s *set) load(rel string, w page.Window, fetch func(ctx context.Context) (any, error)) (any, error) {
 	s.mu.Lock()
 	for _, l := range s.loaded {
-		if l.rel == rel && l.w == w {
+		if l.rel == rel && l.w.Same(w) {
 			s.mu.Unlock()
 			select {
 			case <-l.done:

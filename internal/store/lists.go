@@ -25,49 +25,53 @@ type (
 )
 
 // list reads one page of a whole table.
-func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a page.Args, sel *Selection) (*page.Connection[PT], error) {
-	w, err := page.Parse(a, st.limits)
+func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a page.Args, orderBy []*Order, sel *Selection) (*page.Connection[PT], error) {
+	ord, err := orderingOf(tbl, orderBy)
 	if err != nil {
 		return nil, err
 	}
-	res, err := rootPage[T, PT](ctx, st, tbl, sel, w)
+	w, err := page.Parse(a, st.limits, ord.Order)
+	if err != nil {
+		return nil, err
+	}
+	res, err := rootPage[T, PT](ctx, st, ord, sel, w)
 	if err != nil {
 		return nil, err
 	}
 	return page.New(res, func() (int, error) { return countAll(ctx, st, tbl) }), nil
 }
 
-// Customers is a page of all customers.
-func (st *Store) Customers(ctx context.Context, a page.Args, sel *Selection) (*CustomerConnection, error) {
-	return list[Customer](ctx, st, customersTable, a, sel)
+// Customers is a page of all customers in the order orderBy (id when empty).
+func (st *Store) Customers(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*CustomerConnection, error) {
+	return list[Customer](ctx, st, customersTable, a, orderBy, sel)
 }
 
 // Contacts is a page of all contacts.
-func (st *Store) Contacts(ctx context.Context, a page.Args, sel *Selection) (*ContactConnection, error) {
-	return list[Contact](ctx, st, contactsTable, a, sel)
+func (st *Store) Contacts(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*ContactConnection, error) {
+	return list[Contact](ctx, st, contactsTable, a, orderBy, sel)
 }
 
 // Projects is a page of all projects.
-func (st *Store) Projects(ctx context.Context, a page.Args, sel *Selection) (*ProjectConnection, error) {
-	return list[Project](ctx, st, projectsTable, a, sel)
+func (st *Store) Projects(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*ProjectConnection, error) {
+	return list[Project](ctx, st, projectsTable, a, orderBy, sel)
 }
 
 // Employees is a page of all employees.
-func (st *Store) Employees(ctx context.Context, a page.Args, sel *Selection) (*EmployeeConnection, error) {
-	return list[Employee](ctx, st, employeesTable, a, sel)
+func (st *Store) Employees(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*EmployeeConnection, error) {
+	return list[Employee](ctx, st, employeesTable, a, orderBy, sel)
 }
 
 // Departments is a page of all departments.
-func (st *Store) Departments(ctx context.Context, a page.Args, sel *Selection) (*DepartmentConnection, error) {
-	return list[Department](ctx, st, departmentsTable, a, sel)
+func (st *Store) Departments(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*DepartmentConnection, error) {
+	return list[Department](ctx, st, departmentsTable, a, orderBy, sel)
 }
 
 // Assignments is a page of all assignments.
-func (st *Store) Assignments(ctx context.Context, a page.Args, sel *Selection) (*AssignmentConnection, error) {
-	return list[Assignment](ctx, st, assignmentsTable, a, sel)
+func (st *Store) Assignments(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*AssignmentConnection, error) {
+	return list[Assignment](ctx, st, assignmentsTable, a, orderBy, sel)
 }
 
 // TimeEntries is a page of all time entries.
-func (st *Store) TimeEntries(ctx context.Context, a page.Args, sel *Selection) (*TimeEntryConnection, error) {
-	return list[TimeEntry](ctx, st, timeEntriesTable, a, sel)
+func (st *Store) TimeEntries(ctx context.Context, a page.Args, orderBy []*Order, sel *Selection) (*TimeEntryConnection, error) {
+	return list[TimeEntry](ctx, st, timeEntriesTable, a, orderBy, sel)
 }

@@ -24,7 +24,8 @@ type table struct {
 	offsets  []uintptr
 	types    []reflect.Type
 	fields   fieldColumns
-	byMask   sync.Map // mask -> *columns
+	orders   map[string]orderField // the GraphQL order fields (order.go)
+	byMask   sync.Map              // mask -> *columns
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
@@ -105,27 +106,6 @@ func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, cols 
 	return ptrs, nil
 }
 
-// keyBounds renders w's cursor bounds on column col and appends their values.
-func keyBounds(w page.Window, col string, args []any) (string, []any) {
-	var b strings.Builder
-	if w.HasAfter {
-		b.WriteString(" AND " + col + " > ?")
-		args = append(args, w.After)
-	}
-	if w.HasBefore {
-		b.WriteString(" AND " + col + " < ?")
-		args = append(args, w.Before)
-	}
-	return b.String(), args
-}
-
-func direction(w page.Window) string {
-	if w.Backward {
-		return "DESC"
-	}
-	return "ASC"
-}
-
 // byID reads the rows with the given ids: one statement, one sibling set.
 func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, keys []int64) (map[int64]PT, error) {
 	cols := tbl.cols(tbl.mask(sel))
@@ -142,39 +122,47 @@ func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *
 	return m, nil
 }
 
-// rootPage reads one page of a whole table in key order.
-func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, w page.Window) (page.Result[PT], error) {
-	bounds, args := keyBounds(w, "t.id", nil)
-	args = append(args, w.Limit+1)
-	cols := tbl.cols(tbl.mask(sel))
-	rows, err := scan[T, PT](ctx, st, tbl, cols,
-		"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE true"+bounds+
-			" ORDER BY t.id "+direction(w)+" LIMIT ?", args...)
+// rootPage reads one page of a whole table in the order ord.
+func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, w page.Window) (page.Result[PT], error) {
+	cols := ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...)) // cursors are made of the order's columns
+	sql, args := rootSQL(ord, cols, w)
+	rows, err := scan[T, PT](ctx, st, ord.tbl, cols, sql, args...)
 	if err != nil {
 		return page.Result[PT]{}, err
 	}
 	newSet[T, PT](ctx, st, sel, rows)
-	return page.Cut(rows, w), nil
+	return page.Cut(rows, w, keysOf[T, PT](ord)), nil
+}
+
+// rootSQL is rootPage's statement and its values.
+func rootSQL(ord *ordering, cols *columns, w page.Window) (string, []any) {
+	return ord.pageSQL(cols, "true", w)
+}
+
+// keysOf returns how to read a row's cursor values in ord.
+func keysOf[T any, PT rowPtr[T]](ord *ordering) func(PT) []page.Value {
+	return func(r PT) []page.Value { return ord.keyValues(unsafe.Pointer(r)) }
 }
 
 // childPages reads the same page of children for every parent at once: a
-// LATERAL subquery per parent key runs as an index range scan on
-// (fkCol, id), so a parent with hundreds of children costs no more than
-// the page asked for.
-func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, fkCol string,
+// LATERAL subquery per parent key, ordered and bounded inside, runs as an
+// index range scan on (fkCol, order keys, id) where such an index exists,
+// so a parent with hundreds of children costs no more than the page asked
+// for.
+func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, fkCol string,
 	fk func(PT) int64, parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
-	args := []any{ids(parents)}
-	bounds, args := keyBounds(w, "t.id", args)
-	args = append(args, w.Limit+1)
-	cols := tbl.cols(tbl.mask(sel, fkCol)) // rows are grouped by their parent key
+	tbl := ord.tbl
+	// rows are grouped by their parent key; cursors need the order's columns
+	cols := tbl.cols(tbl.mask(sel, append(ord.columns(), fkCol)...))
+	inner, args := ord.pageSQL(cols, "t."+fkCol+" = p.id", w)
 	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
-			"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE t."+fkCol+" = p.id"+bounds+
-			" ORDER BY t.id "+direction(w)+" LIMIT ?) c ORDER BY p.ord, c.id "+direction(w), args...)
+			inner+") c ORDER BY p.ord, "+ord.orderBy("c", w.Backward), append([]any{ids(parents)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
 	newSet[T, PT](ctx, st, sel, rows)
+	keys := keysOf[T, PT](ord)
 	out := make(map[int64]page.Result[PT], len(parents))
 	for start := 0; start < len(rows); {
 		key := fk(rows[start])
@@ -182,7 +170,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table,
 		for end < len(rows) && fk(rows[end]) == key {
 			end++
 		}
-		out[key] = page.Cut(rows[start:end:end], w)
+		out[key] = page.Cut(rows[start:end:end], w, keys)
 		start = end
 	}
 	return out, nil

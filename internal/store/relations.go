@@ -58,20 +58,24 @@ type hasMany[C any, PC rowPtr[C]] struct {
 
 // of returns the page of parent's children that a asks for, loading the
 // same page for all of the parent's siblings at once.
-func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args) (*page.Connection[PC], error) {
-	w, err := page.Parse(a, s.st.limits)
+func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, orderBy []*Order) (*page.Connection[PC], error) {
+	ord, err := orderingOf(r.tbl, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	w, err := page.Parse(a, s.st.limits, ord.Order)
 	if err != nil {
 		return nil, err
 	}
 	v, err := s.load(r.name, w, func(ctx context.Context) (any, error) {
-		return childPages[C, PC](ctx, s.st, r.tbl, s.sel.Child(field(r.name)), r.fkCol, r.fk, s.keys, w)
+		return childPages[C, PC](ctx, s.st, ord, s.sel.Child(field(r.name)), r.fkCol, r.fk, s.keys, w)
 	})
 	if err != nil {
 		return nil, err
 	}
 	res, ok := v.(map[int64]page.Result[PC])[parent]
 	if !ok {
-		res = page.Cut[PC](nil, w)
+		res = page.Cut[PC](nil, w, nil)
 	}
 	return page.New(res, func() (int, error) {
 		v, err := s.load(r.countName, page.Window{}, func(ctx context.Context) (any, error) {
@@ -177,13 +181,13 @@ func derefOr0(p *int64) int64 {
 func (c *Customer) AccountManager() (*Employee, error) { return customerAccountManager.of(c, c.set) }
 
 // Projects is a page of the customer's projects.
-func (c *Customer) Projects(first *int, after *string, last *int, before *string) (*ProjectConnection, error) {
-	return customerProjects.of(c.ID, c.set, args(first, after, last, before))
+func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order) (*ProjectConnection, error) {
+	return customerProjects.of(c.ID, c.set, args(first, after, last, before), orderBy)
 }
 
 // Contacts is a page of the customer's contact people.
-func (c *Customer) Contacts(first *int, after *string, last *int, before *string) (*ContactConnection, error) {
-	return customerContacts.of(c.ID, c.set, args(first, after, last, before))
+func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order) (*ContactConnection, error) {
+	return customerContacts.of(c.ID, c.set, args(first, after, last, before), orderBy)
 }
 
 // Customer is the customer the contact works for.
@@ -196,13 +200,13 @@ func (p *Project) Customer() (*Customer, error) { return projectCustomer.of(p, p
 func (p *Project) Manager() (*Employee, error) { return projectManager.of(p, p.set) }
 
 // Team is a page of the project's assignments.
-func (p *Project) Team(first *int, after *string, last *int, before *string) (*AssignmentConnection, error) {
-	return projectTeam.of(p.ID, p.set, args(first, after, last, before))
+func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order) (*AssignmentConnection, error) {
+	return projectTeam.of(p.ID, p.set, args(first, after, last, before), orderBy)
 }
 
 // TimeEntries is a page of the hours logged against the project.
-func (p *Project) TimeEntries(first *int, after *string, last *int, before *string) (*TimeEntryConnection, error) {
-	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before))
+func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order) (*TimeEntryConnection, error) {
+	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before), orderBy)
 }
 
 // Hours totals the time logged against the project.
@@ -224,31 +228,31 @@ func (e *Employee) Department() (*Department, error) { return employeeDepartment
 func (e *Employee) Manager() (*Employee, error) { return employeeManager.of(e, e.set) }
 
 // DirectReports is a page of the people reporting to this person directly.
-func (e *Employee) DirectReports(first *int, after *string, last *int, before *string) (*EmployeeConnection, error) {
-	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before))
+func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order) (*EmployeeConnection, error) {
+	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before), orderBy)
 }
 
 // Assignments is a page of the person's staffings.
-func (e *Employee) Assignments(first *int, after *string, last *int, before *string) (*AssignmentConnection, error) {
-	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before))
+func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order) (*AssignmentConnection, error) {
+	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before), orderBy)
 }
 
 // TimeEntries is a page of the hours the person logged.
-func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string) (*TimeEntryConnection, error) {
-	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before))
+func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order) (*TimeEntryConnection, error) {
+	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before), orderBy)
 }
 
 // Parent is the department above; nil for a top-level unit.
 func (d *Department) Parent() (*Department, error) { return departmentParent.of(d, d.set) }
 
 // Children is a page of the departments directly below.
-func (d *Department) Children(first *int, after *string, last *int, before *string) (*DepartmentConnection, error) {
-	return departmentChildren.of(d.ID, d.set, args(first, after, last, before))
+func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order) (*DepartmentConnection, error) {
+	return departmentChildren.of(d.ID, d.set, args(first, after, last, before), orderBy)
 }
 
 // Employees is a page of the department's own people.
-func (d *Department) Employees(first *int, after *string, last *int, before *string) (*EmployeeConnection, error) {
-	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before))
+func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order) (*EmployeeConnection, error) {
+	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before), orderBy)
 }
 
 // Project is the project staffed.

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/page"
+)
+
+// Ordering.
+//
+// Every list can be ordered by several of its type's non-sensitive columns,
+// each ascending or descending; the unique id always ends the order (in the
+// direction of the last key) so it is total. NULLs sort as PostgreSQL sorts
+// them by default (last ascending, first descending): a NULL is above every
+// value. The same order serves root lists and the LATERAL subquery of a
+// nested one, and its keyset predicate (keyset, below) is the one place
+// that knows how to step past a position.
+
+// Order is one orderBy entry as GraphQL delivers it: a field of the list's
+// XOrderField enum and ASC or DESC. All types share it; the enums keep each
+// list's fields apart in the schema.
+type Order struct {
+	Field     string
+	Direction string
+}
+
+// sortKey is one key of an ordering in SQL terms.
+type sortKey struct {
+	page.Key
+	col  string // column name in tbl (a fixed identifier, never user input)
+	cast string // SQL type a bound value is cast to
+}
+
+// orderField is what a table says about one order field: its column. Kind,
+// nullability and SQL type follow from the model's Go type.
+type orderField struct {
+	col      string
+	kind     page.Kind
+	nullable bool
+	cast     string
+}
+
+// orderable declares tbl's order fields: GraphQL enum value -> column.
+func orderable(tbl *table, fields map[string]string) bool {
+	tbl.orders = map[string]orderField{}
+	for name, col := range fields {
+		i, ok := tbl.colIndex[col]
+		if !ok {
+			panic("store: " + tbl.name + " has no column " + col)
+		}
+		f := orderField{col: col}
+		t := tbl.types[i]
+		if t.Kind() == reflect.Pointer {
+			f.nullable, t = true, t.Elem()
+		}
+		switch {
+		case t == reflect.TypeOf(Decimal("")):
+			f.kind, f.cast = page.Decimal, "numeric"
+		case t == reflect.TypeOf(Date{}):
+			f.kind, f.cast = page.Date, "date"
+		case t == reflect.TypeOf(time.Time{}):
+			f.kind, f.cast = page.Time, "timestamptz"
+		case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+			f.kind, f.cast = page.Int, "bigint"
+		case t == reflect.TypeOf(""):
+			f.kind, f.cast = page.Text, "text"
+		case t.Kind() == reflect.String: // an enum: its PostgreSQL type is its snake-cased name
+			f.kind, f.cast = page.Text, snake(t.Name())
+		default:
+			panic("store: cannot order " + tbl.name + " by " + col + " of type " + t.String())
+		}
+		tbl.orders[name] = f
+	}
+	return true
+}
+
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if 'A' <= r && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// The order fields of every type (schema.graphqls: XOrderField).
+var _ = orderable(customersTable, map[string]string{"NAME": "name", "COUNTRY": "country", "SEGMENT": "segment",
+	"STATUS": "status", "ANNUAL_CONTRACT_VALUE": "annual_contract_value", "CREATED_AT": "created_at"}) &&
+	orderable(contactsTable, map[string]string{"NAME": "name", "CREATED_AT": "created_at"}) &&
+	orderable(projectsTable, map[string]string{"CODE": "code", "NAME": "name", "STATUS": "status",
+		"PRIORITY": "priority", "BUDGET": "budget", "START_ON": "start_on", "DUE_ON": "due_on", "CREATED_AT": "created_at"}) &&
+	orderable(employeesTable, map[string]string{"EMPLOYEE_NUMBER": "employee_number", "FIRST_NAME": "first_name",
+		"LAST_NAME": "last_name", "HIRED_ON": "hired_on", "TERMINATED_ON": "terminated_on", "CREATED_AT": "created_at"}) &&
+	orderable(departmentsTable, map[string]string{"CODE": "code", "NAME": "name"}) &&
+	orderable(assignmentsTable, map[string]string{"STARTS_ON": "starts_on", "ENDS_ON": "ends_on",
+		"ALLOCATION_PERCENT": "allocation_percent"}) &&
+	orderable(timeEntriesTable, map[string]string{"WORK_DATE": "work_date", "HOURS": "hours", "CREATED_AT": "created_at"})
+
+// ordering is a list's order: the page package's keys with their columns.
+type ordering struct {
+	page.Order
+	keys []sortKey
+	tbl  *table
+}
+
+// orderingOf resolves orderBy against tbl's order fields. GraphQL has
+// already checked the enum values; an unknown one here is a programming
+// error, still reported as bad input rather than trusted.
+func orderingOf(tbl *table, orderBy []*Order) (*ordering, error) {
+	pk := make([]page.Key, 0, len(orderBy))
+	keys := make([]sortKey, 0, len(orderBy)+1)
+	for _, o := range orderBy {
+		f, ok := tbl.orders[o.Field]
+		if !ok || (o.Direction != "ASC" && o.Direction != "DESC") {
+			return nil, apperr.Invalid("orderBy", "%s %s is not an ordering of %s", o.Field, o.Direction, tbl.name)
+		}
+		k := page.Key{Name: o.Field, Kind: f.kind, Desc: o.Direction == "DESC", Nullable: f.nullable}
+		pk = append(pk, k)
+		keys = append(keys, sortKey{Key: k, col: f.col, cast: f.cast})
+	}
+	ord := page.NewOrder("", pk...)
+	keys = append(keys, sortKey{Key: ord.Keys[len(ord.Keys)-1], col: "id", cast: "bigint"})
+	return &ordering{Order: ord, keys: keys, tbl: tbl}, nil
+}
+
+// columns are the order's columns, which every statement must select so a
+// row's cursor can be made from its own values.
+func (o *ordering) columns() []string {
+	cols := make([]string, len(o.keys))
+	for i, k := range o.keys {
+		cols[i] = k.col
+	}
+	return cols
+}
+
+// orderBy renders the ORDER BY list on alias, reversed when backward.
+// PostgreSQL's default NULL placement goes with each direction.
+func (o *ordering) orderBy(alias string, backward bool) string {
+	parts := make([]string, len(o.keys))
+	for i, k := range o.keys {
+		dir := " ASC"
+		if k.Desc != backward {
+			dir = " DESC"
+		}
+		parts[i] = alias + "." + k.col + dir
+	}
+	return strings.Join(parts, ", ")
+}
+
+// branch is one index range of a page's rows: a condition and its values.
+type branch struct {
+	sql  string
+	args []any
+}
+
+// branches renders w's cursor bounds as the ranges the page's rows lie in,
+// in list order. Mostly that is one range. From a non-NULL position on a
+// nullable first key read upwards, the rows after it are the larger values
+// and then the NULL block: two ranges of the (key, id) index that no single
+// index condition spans (the OR would scan the index from its start), so
+// they are read as two branches, each an index range, and merged.
+func (o *ordering) branches(w page.Window) []branch {
+	var before branch
+	if w.HasBefore {
+		before.sql, before.args = keyset(o.keys, w.Before, true, nil)
+		before.sql = " AND " + before.sql
+	}
+	cur, reversed := w.After, false
+	if !w.HasAfter {
+		if !w.Backward || !w.HasBefore {
+			return []branch{before}
+		}
+		// Reading backwards from before: that bound is the reading start.
+		cur, reversed, before = w.Before, true, branch{}
+	}
+	first := o.keys[0]
+	if !first.Nullable || first.Desc != reversed || !cur[0].Valid {
+		sql, args := keyset(o.keys, cur, reversed, nil)
+		return []branch{{" AND " + sql + before.sql, append(args, before.args...)}}
+	}
+	keys := slices.Clone(o.keys)
+	keys[0].Nullable = false // the non-NULL values after the position
+	sql, args := keyset(keys, cur, reversed, nil)
+	return []branch{
+		{" AND " + sql + before.sql, append(args, before.args...)},
+		{" AND t." + first.col + " IS NULL" + before.sql, before.args},
+	}
+}
+
+// pageSQL is the statement reading a page of tbl's rows that satisfy where
+// (a fixed condition on t, e.g. the parent key), and its values.
+func (o *ordering) pageSQL(cols *columns, where string, w page.Window) (string, []any) {
+	order := " ORDER BY " + o.orderBy("t", w.Backward) + " LIMIT ?"
+	bs := o.branches(w)
+	var args []any
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = "SELECT " + cols.sql + " FROM " + o.tbl.name + " t WHERE " + where + b.sql + order
+		args = append(append(args, b.args...), w.Limit+1)
+	}
+	if len(parts) == 1 {
+		return parts[0], args
+	}
+	return "SELECT * FROM ((" + strings.Join(parts, ") UNION ALL (") + ")) t" + order, append(args, w.Limit+1)
+}
+
+// keyset renders the condition "the row t comes after the position vals"
+// in the order of keys (before it when reversed) and appends the bound
+// values. Where it is exact, it is a row-value comparison, which PostgreSQL
+// answers with one index range: all keys in one direction, no NULL in the
+// position, and no NULL row that should pass (a nullable key read
+// downwards, where NULLs lie behind). Otherwise it is the expanded form
+//
+//	k1 after v1 OR (k1 = v1 AND k2 after v2) OR ...
+//
+// with "after" spelled out per direction and NULL (which sorts above every
+// value): ascending, NULL rows come after any value and nothing comes after
+// NULL; descending, NULL rows come before any value and every value comes
+// after NULL. A NULL position is known when the SQL is built, so it changes
+// the statement's shape, never a bound value. A redundant bound on the
+// first key, where one exists, gives the planner an index range start.
+func keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (string, []any) {
+	param := func(k sortKey, v page.Value) string {
+		args = append(args, v.Text) // text, cast by the server: exact for every kind
+		return "CAST(? AS " + k.cast + ")"
+	}
+	col := func(k sortKey) string { return "t." + k.col }
+	rowValue := true
+	for i, k := range keys {
+		// A NULL compares as unknown in a row value, which drops the row: right
+		// only where NULL rows lie behind the position (reading downwards).
+		rowValue = rowValue && k.Desc == keys[0].Desc && vals[i].Valid && (!k.Nullable || k.Desc != reversed)
+	}
+	if rowValue {
+		op := " > "
+		if keys[0].Desc != reversed {
+			op = " < "
+		}
+		cs, ps := make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			cs[i] = col(k)
+			ps[i] = param(k, vals[i])
+		}
+		if len(keys) == 1 {
+			return cs[0] + op + ps[0], args
+		}
+		return "(" + strings.Join(cs, ", ") + ")" + op + "(" + strings.Join(ps, ", ") + ")", args
+	}
+	var lead string
+	if k, v := keys[0], vals[0]; v.Valid && (k.Desc != reversed || !k.Nullable) {
+		op := " >= "
+		if k.Desc != reversed {
+			op = " <= "
+		}
+		lead = col(k) + op + param(k, v) + " AND "
+	}
+	var or []string
+	for i, k := range keys {
+		desc := k.Desc != reversed
+		v := vals[i]
+		if !desc && !v.Valid {
+			continue // ascending, nothing follows NULL on this key
+		}
+		// Equal on every key before this one; values bind in SQL order.
+		terms := make([]string, 0, i+1)
+		for j := range i {
+			if vals[j].Valid {
+				terms = append(terms, col(keys[j])+" = "+param(keys[j], vals[j]))
+			} else {
+				terms = append(terms, col(keys[j])+" IS NULL")
+			}
+		}
+		var after string
+		switch {
+		case !desc && k.Nullable:
+			p := param(k, v)
+			after = "(" + col(k) + " > " + p + " OR " + col(k) + " IS NULL)"
+		case !desc:
+			after = col(k) + " > " + param(k, v)
+		case v.Valid:
+			after = col(k) + " < " + param(k, v)
+		default: // descending below NULL: every value
+			after = col(k) + " IS NOT NULL"
+		}
+		or = append(or, strings.Join(append(terms, after), " AND "))
+	}
+	if len(or) == 0 {
+		return "false", args
+	}
+	if lead == "" {
+		return "(" + strings.Join(or, " OR ") + ")", args
+	}
+	return "(" + lead + "(" + strings.Join(or, " OR ") + "))", args
+}
+
+// keyValues returns the row at p's values of o's keys, for its cursor.
+func (o *ordering) keyValues(p unsafe.Pointer) []page.Value {
+	vals := make([]page.Value, len(o.keys))
+	for i, k := range o.keys {
+		ci := o.tbl.colIndex[k.col]
+		v := reflect.NewAt(o.tbl.types[ci], unsafe.Add(p, o.tbl.offsets[ci])).Elem()
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				continue
+			}
+			v = v.Elem()
+		}
+		switch x := v.Interface().(type) {
+		case Date:
+			vals[i] = page.DateValue(x.Time)
+		case time.Time:
+			vals[i] = page.TimeValue(x)
+		default:
+			if v.CanInt() {
+				vals[i] = page.IntValue(v.Int())
+			} else {
+				vals[i] = page.Value{Text: v.String(), Valid: true}
+			}
+		}
+	}
+	return vals
+}

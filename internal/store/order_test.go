@@ -1,0 +1,125 @@
+package store
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/bizgraph/bizgraph/internal/page"
+)
+
+func TestKeyset_RowValueWhereExactExpandedWithNullsOtherwise(t *testing.T) {
+	v := func(s string) page.Value { return page.Value{Text: s, Valid: true} }
+	null := page.Value{}
+	name := sortKey{Key: page.Key{Name: "NAME", Kind: page.Text}, col: "name", cast: "text"}
+	nameDesc := name
+	nameDesc.Desc = true
+	due := sortKey{Key: page.Key{Name: "DUE_ON", Kind: page.Date, Nullable: true}, col: "due_on", cast: "date"}
+	dueDesc := due
+	dueDesc.Desc = true
+	id := sortKey{Key: page.Key{Name: "ID", Kind: page.Int}, col: "id", cast: "bigint"}
+	idDesc := id
+	idDesc.Desc = true
+	cases := []struct {
+		name     string
+		keys     []sortKey
+		vals     []page.Value
+		reversed bool
+		sql      string
+		args     []any
+	}{
+		{"id alone", []sortKey{id}, []page.Value{v("5")}, false,
+			"t.id > CAST(? AS bigint)", []any{"5"}},
+		{"id alone, before", []sortKey{id}, []page.Value{v("5")}, true,
+			"t.id < CAST(? AS bigint)", []any{"5"}},
+		{"one direction, no NULLs: a row value", []sortKey{name, id}, []page.Value{v("Acme"), v("5")}, false,
+			"(t.name, t.id) > (CAST(? AS text), CAST(? AS bigint))", []any{"Acme", "5"}},
+		{"descending, before: a row value the other way", []sortKey{nameDesc, idDesc}, []page.Value{v("Acme"), v("5")}, true,
+			"(t.name, t.id) > (CAST(? AS text), CAST(? AS bigint))", []any{"Acme", "5"}},
+		{"mixed directions: expanded", []sortKey{nameDesc, id}, []page.Value{v("Acme"), v("5")}, false,
+			"(t.name <= CAST(? AS text) AND (t.name < CAST(? AS text) OR t.name = CAST(? AS text) AND t.id > CAST(? AS bigint)))",
+			[]any{"Acme", "Acme", "Acme", "5"}},
+		{"ascending nullable from a value: NULLs follow", []sortKey{due, id}, []page.Value{v("2026-01-02"), v("5")}, false,
+			"((t.due_on > CAST(? AS date) OR t.due_on IS NULL) OR t.due_on = CAST(? AS date) AND t.id > CAST(? AS bigint))",
+			[]any{"2026-01-02", "2026-01-02", "5"}},
+		{"ascending from NULL: only later ids inside the NULL block", []sortKey{due, id}, []page.Value{null, v("5")}, false,
+			"(t.due_on IS NULL AND t.id > CAST(? AS bigint))", []any{"5"}},
+		{"descending from NULL: every value, and later ids among NULLs", []sortKey{dueDesc, idDesc}, []page.Value{null, v("5")}, false,
+			"(t.due_on IS NOT NULL OR t.due_on IS NULL AND t.id < CAST(? AS bigint))", []any{"5"}},
+		{"descending nullable from a value: NULLs lie before, a row value drops them", []sortKey{dueDesc, idDesc}, []page.Value{v("2026-01-02"), v("5")}, false,
+			"(t.due_on, t.id) < (CAST(? AS date), CAST(? AS bigint))", []any{"2026-01-02", "5"}},
+		{"descending, then ascending nullable: expanded", []sortKey{nameDesc, due, id}, []page.Value{v("A"), v("2026-01-02"), v("5")}, false,
+			"(t.name <= CAST(? AS text) AND (t.name < CAST(? AS text) OR t.name = CAST(? AS text) AND (t.due_on > CAST(? AS date) OR t.due_on IS NULL) OR t.name = CAST(? AS text) AND t.due_on = CAST(? AS date) AND t.id > CAST(? AS bigint)))",
+			[]any{"A", "A", "A", "2026-01-02", "A", "2026-01-02", "5"}},
+		{"before a NULL, ascending: every value, and earlier ids among NULLs", []sortKey{due, id}, []page.Value{null, v("5")}, true,
+			"(t.due_on IS NOT NULL OR t.due_on IS NULL AND t.id < CAST(? AS bigint))", []any{"5"}},
+		{"a NULL second key", []sortKey{name, due, id}, []page.Value{v("A"), null, v("5")}, false,
+			"(t.name >= CAST(? AS text) AND (t.name > CAST(? AS text) OR t.name = CAST(? AS text) AND t.due_on IS NULL AND t.id > CAST(? AS bigint)))",
+			[]any{"A", "A", "A", "5"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sql, args := keyset(c.keys, c.vals, c.reversed, nil)
+			if sql != c.sql || !slices.Equal(args, c.args) {
+				t.Fatalf("keyset =\n %s %v\nwant\n %s %v", sql, args, c.sql, c.args)
+			}
+		})
+	}
+}
+
+func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
+	ord, err := orderingOf(projectsTable, []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ord.orderBy("t", false); got != "t.status ASC, t.due_on DESC, t.id DESC" {
+		t.Fatalf("ORDER BY %s", got)
+	}
+	if got := ord.orderBy("t", true); got != "t.status DESC, t.due_on ASC, t.id ASC" {
+		t.Fatalf("reversed ORDER BY %s", got)
+	}
+	if ord.keys[0].cast != "project_status" || !ord.keys[1].Nullable || ord.keys[1].Kind != page.Date {
+		t.Fatalf("keys %+v", ord.keys)
+	}
+	if _, err := orderingOf(projectsTable, []*Order{{"SALARY", "ASC"}}); err == nil {
+		t.Fatal("an unknown field was accepted")
+	}
+}
+
+func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
+	ord, err := orderingOf(projectsTable, []*Order{{"DUE_ON", "ASC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := projectsTable.cols(projectsTable.mask(&Selection{Fields: []string{"id"}}, ord.columns()...))
+	day := page.Value{Text: "2026-01-02", Valid: true}
+	cases := []struct {
+		name string
+		w    page.Window
+		sql  string
+		args []any
+	}{
+		{"first page: one range", page.Window{Limit: 2, Order: ord.Order},
+			"SELECT t.id, t.due_on FROM projects t WHERE true ORDER BY t.due_on ASC, t.id ASC LIMIT ?", []any{3}},
+		{"after a date: the later dates, then the NULL block", page.Window{Limit: 2, Order: ord.Order, HasAfter: true,
+			After: []page.Value{day, page.IntValue(5)}},
+			"SELECT * FROM ((SELECT t.id, t.due_on FROM projects t WHERE true AND (t.due_on, t.id) > (CAST(? AS date), CAST(? AS bigint)) ORDER BY t.due_on ASC, t.id ASC LIMIT ?) UNION ALL " +
+				"(SELECT t.id, t.due_on FROM projects t WHERE true AND t.due_on IS NULL ORDER BY t.due_on ASC, t.id ASC LIMIT ?)) t ORDER BY t.due_on ASC, t.id ASC LIMIT ?",
+			[]any{"2026-01-02", "5", 3, 3, 3}},
+		{"after a NULL: one range in the NULL block", page.Window{Limit: 2, Order: ord.Order, HasAfter: true,
+			After: []page.Value{{}, page.IntValue(5)}},
+			"SELECT t.id, t.due_on FROM projects t WHERE true AND (t.due_on IS NULL AND t.id > CAST(? AS bigint)) ORDER BY t.due_on ASC, t.id ASC LIMIT ?",
+			[]any{"5", 3}},
+		{"before a date, backwards: one range below it", page.Window{Limit: 2, Order: ord.Order, Backward: true, HasBefore: true,
+			Before: []page.Value{day, page.IntValue(5)}},
+			"SELECT t.id, t.due_on FROM projects t WHERE true AND (t.due_on, t.id) < (CAST(? AS date), CAST(? AS bigint)) ORDER BY t.due_on DESC, t.id DESC LIMIT ?",
+			[]any{"2026-01-02", "5", 3}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sql, args := ord.pageSQL(cols, "true", c.w)
+			if sql != c.sql || !slices.Equal(args, c.args) {
+				t.Fatalf("pageSQL =\n %s %v\nwant\n %s %v", sql, args, c.sql, c.args)
+			}
+		})
+	}
+}
