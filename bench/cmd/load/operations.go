@@ -155,7 +155,7 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 			return fmt.Errorf("operation %s: derive %s: %w", op.Name, name, err)
 		}
 		if d.As == "cursor" {
-			op.Variables[name] = page.Encode(key)
+			op.Variables[name] = page.Encode(page.ByID, []page.Value{page.IntValue(key)})
 		} else {
 			op.Variables[name] = store.GlobalID(d.Type, key)
 		}
