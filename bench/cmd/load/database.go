@@ -166,8 +166,8 @@ func (s *statsReader) read(ctx context.Context) (dbStats, error) {
 // others counts the other clients that used the benchmark database since
 // `since`: connections that are still there (other application names that
 // ran something since), plus sessions opened in the window by anyone (the
-// servers' pools are full before the first window and open none).
-// Their statements would be counted as ours.
+// servers' pools are full before the first window and open none). Their
+// statements would be counted as ours, and they share the machine.
 func (s *statsReader) others(ctx context.Context, since time.Time, before, after dbStats) (int64, error) {
 	var n int64
 	err := s.conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity

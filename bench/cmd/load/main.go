@@ -61,10 +61,11 @@ type config struct {
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/bizgraph_bench?sslmode=disable"
 
 // Application names the servers under test connect with, so the
-// statistics can tell their sessions from anyone else's.
-const (
-	appAPI     = "bizgraph-bench-api"
-	appCeiling = "bizgraph-bench-ceiling"
+// statistics can tell their sessions from anyone else's, including another
+// run of this benchmark on the same database.
+var (
+	appAPI     = fmt.Sprintf("bizgraph-bench-api-%d", os.Getpid())
+	appCeiling = fmt.Sprintf("bizgraph-bench-ceiling-%d", os.Getpid())
 )
 
 func (c *config) parse(args []string) error {
