@@ -9,14 +9,11 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
-// belongsTo is a to-one relation: the parent row holds the child's id in
-// column fkCol.
+// belongsTo is a to-one relation: the parent row holds the child's id.
 type belongsTo[P any, C any, PC rowPtr[C]] struct {
-	name   string // Type.field
-	parent *table
-	fkCol  string
-	tbl    *table
-	fk     func(*P) *int64
+	name string // Type.field
+	tbl  *table
+	fk   func(*P) *int64
 }
 
 // field is the relation's GraphQL field name.
@@ -50,7 +47,6 @@ func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
 type hasMany[C any, PC rowPtr[C]] struct {
 	name      string // Type.field
 	countName string
-	parent    *table
 	tbl       *table
 	fkCol     string
 	fk        func(PC) int64
@@ -150,14 +146,14 @@ var (
 func newBelongsTo[P, C any, PC rowPtr[C]](name string, parent *table, fkCol string, tbl *table,
 	fk func(*P) *int64) belongsTo[P, C, PC] {
 	parent.fields.byField[field(name)] = parent.colIndex[fkCol]
-	return belongsTo[P, C, PC]{name: name, parent: parent, fkCol: fkCol, tbl: tbl, fk: fk}
+	return belongsTo[P, C, PC]{name: name, tbl: tbl, fk: fk}
 }
 
 // newHasMany declares a to-many relation; reading it needs only the
 // parent's key.
 func newHasMany[C any, PC rowPtr[C]](name string, parent, tbl *table, fkCol string, fk func(PC) int64) hasMany[C, PC] {
 	keyOnly(parent, field(name))
-	return hasMany[C, PC]{name: name, countName: name + ".count", parent: parent, tbl: tbl, fkCol: fkCol, fk: fk}
+	return hasMany[C, PC]{name: name, countName: name + ".count", tbl: tbl, fkCol: fkCol, fk: fk}
 }
 
 // keyOnly records that field of tbl's rows needs no column but the key.
