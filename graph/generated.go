@@ -42,6 +42,27 @@ type Config struct {
 
 type ResolverRoot interface {
 	Query() QueryResolver
+	AssignmentFilter() AssignmentFilterResolver
+	BillingModelFilter() BillingModelFilterResolver
+	BooleanFilter() BooleanFilterResolver
+	ContactFilter() ContactFilterResolver
+	CustomerFilter() CustomerFilterResolver
+	CustomerSegmentFilter() CustomerSegmentFilterResolver
+	CustomerStatusFilter() CustomerStatusFilterResolver
+	DateFilter() DateFilterResolver
+	DateTimeFilter() DateTimeFilterResolver
+	DecimalFilter() DecimalFilterResolver
+	DepartmentFilter() DepartmentFilterResolver
+	EmployeeFilter() EmployeeFilterResolver
+	EmployeeStatusFilter() EmployeeStatusFilterResolver
+	EmploymentTypeFilter() EmploymentTypeFilterResolver
+	IDFilter() IDFilterResolver
+	IntFilter() IntFilterResolver
+	ProjectFilter() ProjectFilterResolver
+	ProjectPriorityFilter() ProjectPriorityFilterResolver
+	ProjectStatusFilter() ProjectStatusFilterResolver
+	StringFilter() StringFilterResolver
+	TimeEntryFilter() TimeEntryFilterResolver
 }
 
 type DirectiveRoot struct {
@@ -96,14 +117,14 @@ type ComplexityRoot struct {
 	Customer struct {
 		AccountManager      func(childComplexity int) int
 		AnnualContractValue func(childComplexity int) int
-		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Country             func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		GlobalID            func(childComplexity int) int
 		Industry            func(childComplexity int) int
 		LegalName           func(childComplexity int) int
 		Name                func(childComplexity int) int
-		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Segment             func(childComplexity int) int
 		Status              func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
@@ -124,11 +145,11 @@ type ComplexityRoot struct {
 	}
 
 	Department struct {
-		Children   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Children   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Code       func(childComplexity int) int
 		CostCenter func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
-		Employees  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Employees  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		GlobalID   func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Parent     func(childComplexity int) int
@@ -148,10 +169,10 @@ type ComplexityRoot struct {
 	}
 
 	Employee struct {
-		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		CreatedAt           func(childComplexity int) int
 		Department          func(childComplexity int) int
-		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Email               func(childComplexity int) int
 		EmployeeNumber      func(childComplexity int) int
 		EmploymentType      func(childComplexity int) int
@@ -163,7 +184,7 @@ type ComplexityRoot struct {
 		Manager             func(childComplexity int) int
 		Status              func(childComplexity int) int
 		TerminatedOn        func(childComplexity int) int
-		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Title               func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Version             func(childComplexity int) int
@@ -206,8 +227,8 @@ type ComplexityRoot struct {
 		Priority     func(childComplexity int) int
 		StartOn      func(childComplexity int) int
 		Status       func(childComplexity int) int
-		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
-		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		UpdatedAt    func(childComplexity int) int
 		Version      func(childComplexity int) int
 	}
@@ -232,19 +253,19 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
-		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Customer    func(childComplexity int, id string) int
-		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
 		Department  func(childComplexity int, id string) int
-		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Employee    func(childComplexity int, id string) int
-		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
 		Project     func(childComplexity int, id string) int
-		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
-		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order) int
+		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
+		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 	}
 
 	TimeEntry struct {
@@ -275,16 +296,220 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]store.Node, error)
 	Customer(ctx context.Context, id string) (*store.Customer, error)
-	Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Customer], error)
+	Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Customer], error)
 	Project(ctx context.Context, id string) (*store.Project, error)
-	Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Project], error)
+	Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Project], error)
 	Employee(ctx context.Context, id string) (*store.Employee, error)
-	Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Employee], error)
+	Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Employee], error)
 	Department(ctx context.Context, id string) (*store.Department, error)
-	Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Department], error)
-	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Contact], error)
-	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.Assignment], error)
-	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.TimeEntry], error)
+	Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Department], error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Contact], error)
+	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Assignment], error)
+	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.TimeEntry], error)
+}
+
+type AssignmentFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	Role(ctx context.Context, obj store.Filter, data store.Filter) error
+	AllocationPercent(ctx context.Context, obj store.Filter, data store.Filter) error
+	StartsOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	EndsOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	ActiveOn(ctx context.Context, obj store.Filter, data *store.Date) error
+	Project(ctx context.Context, obj store.Filter, data store.Filter) error
+	Employee(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type BillingModelFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.BillingModel) error
+	Ne(ctx context.Context, obj store.Filter, data *store.BillingModel) error
+	In(ctx context.Context, obj store.Filter, data []store.BillingModel) error
+}
+type BooleanFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *bool) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type ContactFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	Name(ctx context.Context, obj store.Filter, data store.Filter) error
+	Email(ctx context.Context, obj store.Filter, data store.Filter) error
+	Phone(ctx context.Context, obj store.Filter, data store.Filter) error
+	Role(ctx context.Context, obj store.Filter, data store.Filter) error
+	IsPrimary(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	Customer(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type CustomerFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	Name(ctx context.Context, obj store.Filter, data store.Filter) error
+	LegalName(ctx context.Context, obj store.Filter, data store.Filter) error
+	Industry(ctx context.Context, obj store.Filter, data store.Filter) error
+	Country(ctx context.Context, obj store.Filter, data store.Filter) error
+	Segment(ctx context.Context, obj store.Filter, data store.Filter) error
+	Status(ctx context.Context, obj store.Filter, data store.Filter) error
+	Website(ctx context.Context, obj store.Filter, data store.Filter) error
+	AnnualContractValue(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	AccountManager(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type CustomerSegmentFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.CustomerSegment) error
+	Ne(ctx context.Context, obj store.Filter, data *store.CustomerSegment) error
+	In(ctx context.Context, obj store.Filter, data []store.CustomerSegment) error
+}
+type CustomerStatusFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.CustomerStatus) error
+	Ne(ctx context.Context, obj store.Filter, data *store.CustomerStatus) error
+	In(ctx context.Context, obj store.Filter, data []store.CustomerStatus) error
+}
+type DateFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.Date) error
+	Ne(ctx context.Context, obj store.Filter, data *store.Date) error
+	In(ctx context.Context, obj store.Filter, data []*store.Date) error
+	Gt(ctx context.Context, obj store.Filter, data *store.Date) error
+	Gte(ctx context.Context, obj store.Filter, data *store.Date) error
+	Lt(ctx context.Context, obj store.Filter, data *store.Date) error
+	Lte(ctx context.Context, obj store.Filter, data *store.Date) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type DateTimeFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *time.Time) error
+	Ne(ctx context.Context, obj store.Filter, data *time.Time) error
+	Gt(ctx context.Context, obj store.Filter, data *time.Time) error
+	Gte(ctx context.Context, obj store.Filter, data *time.Time) error
+	Lt(ctx context.Context, obj store.Filter, data *time.Time) error
+	Lte(ctx context.Context, obj store.Filter, data *time.Time) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type DecimalFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	Ne(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	In(ctx context.Context, obj store.Filter, data []store.Decimal) error
+	Gt(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	Gte(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	Lt(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	Lte(ctx context.Context, obj store.Filter, data *store.Decimal) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type DepartmentFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	Code(ctx context.Context, obj store.Filter, data store.Filter) error
+	Name(ctx context.Context, obj store.Filter, data store.Filter) error
+	CostCenter(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	Within(ctx context.Context, obj store.Filter, data *string) error
+	Parent(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type EmployeeFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	EmployeeNumber(ctx context.Context, obj store.Filter, data store.Filter) error
+	FirstName(ctx context.Context, obj store.Filter, data store.Filter) error
+	LastName(ctx context.Context, obj store.Filter, data store.Filter) error
+	Email(ctx context.Context, obj store.Filter, data store.Filter) error
+	Title(ctx context.Context, obj store.Filter, data store.Filter) error
+	EmploymentType(ctx context.Context, obj store.Filter, data store.Filter) error
+	Status(ctx context.Context, obj store.Filter, data store.Filter) error
+	HiredOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	TerminatedOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	Location(ctx context.Context, obj store.Filter, data store.Filter) error
+	WeeklyCapacityHours(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	Department(ctx context.Context, obj store.Filter, data store.Filter) error
+	Manager(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type EmployeeStatusFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.EmployeeStatus) error
+	Ne(ctx context.Context, obj store.Filter, data *store.EmployeeStatus) error
+	In(ctx context.Context, obj store.Filter, data []store.EmployeeStatus) error
+}
+type EmploymentTypeFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.EmploymentType) error
+	Ne(ctx context.Context, obj store.Filter, data *store.EmploymentType) error
+	In(ctx context.Context, obj store.Filter, data []store.EmploymentType) error
+}
+type IDFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *string) error
+	Ne(ctx context.Context, obj store.Filter, data *string) error
+	In(ctx context.Context, obj store.Filter, data []string) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type IntFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *int) error
+	Ne(ctx context.Context, obj store.Filter, data *int) error
+	In(ctx context.Context, obj store.Filter, data []int) error
+	Gt(ctx context.Context, obj store.Filter, data *int) error
+	Gte(ctx context.Context, obj store.Filter, data *int) error
+	Lt(ctx context.Context, obj store.Filter, data *int) error
+	Lte(ctx context.Context, obj store.Filter, data *int) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type ProjectFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	Code(ctx context.Context, obj store.Filter, data store.Filter) error
+	Name(ctx context.Context, obj store.Filter, data store.Filter) error
+	Description(ctx context.Context, obj store.Filter, data store.Filter) error
+	Status(ctx context.Context, obj store.Filter, data store.Filter) error
+	Priority(ctx context.Context, obj store.Filter, data store.Filter) error
+	Budget(ctx context.Context, obj store.Filter, data store.Filter) error
+	Currency(ctx context.Context, obj store.Filter, data store.Filter) error
+	BillingModel(ctx context.Context, obj store.Filter, data store.Filter) error
+	StartOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	DueOn(ctx context.Context, obj store.Filter, data store.Filter) error
+	CompletedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	Customer(ctx context.Context, obj store.Filter, data store.Filter) error
+	Manager(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
+}
+type ProjectPriorityFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.ProjectPriority) error
+	Ne(ctx context.Context, obj store.Filter, data *store.ProjectPriority) error
+	In(ctx context.Context, obj store.Filter, data []store.ProjectPriority) error
+}
+type ProjectStatusFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *store.ProjectStatus) error
+	Ne(ctx context.Context, obj store.Filter, data *store.ProjectStatus) error
+	In(ctx context.Context, obj store.Filter, data []store.ProjectStatus) error
+}
+type StringFilterResolver interface {
+	Eq(ctx context.Context, obj store.Filter, data *string) error
+	Ne(ctx context.Context, obj store.Filter, data *string) error
+	In(ctx context.Context, obj store.Filter, data []string) error
+	Contains(ctx context.Context, obj store.Filter, data *string) error
+	StartsWith(ctx context.Context, obj store.Filter, data *string) error
+	IsNull(ctx context.Context, obj store.Filter, data *bool) error
+}
+type TimeEntryFilterResolver interface {
+	ID(ctx context.Context, obj store.Filter, data store.Filter) error
+	WorkDate(ctx context.Context, obj store.Filter, data store.Filter) error
+	Hours(ctx context.Context, obj store.Filter, data store.Filter) error
+	Billable(ctx context.Context, obj store.Filter, data store.Filter) error
+	Note(ctx context.Context, obj store.Filter, data store.Filter) error
+	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
+	Employee(ctx context.Context, obj store.Filter, data store.Filter) error
+	Project(ctx context.Context, obj store.Filter, data store.Filter) error
+	And(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
+	Not(ctx context.Context, obj store.Filter, data store.Filter) error
 }
 
 type executableSchema struct {
@@ -519,7 +744,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Customer.country":
 		if e.complexity.Customer.Country == nil {
@@ -573,7 +798,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Customer.segment":
 		if e.complexity.Customer.Segment == nil {
@@ -662,7 +887,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Department.code":
 		if e.complexity.Department.Code == nil {
@@ -695,7 +920,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Department.id":
 		if e.complexity.Department.GlobalID == nil {
@@ -777,7 +1002,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Employee.createdAt":
 		if e.complexity.Employee.CreatedAt == nil {
@@ -803,7 +1028,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Employee.email":
 		if e.complexity.Employee.Email == nil {
@@ -892,7 +1117,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Employee.title":
 		if e.complexity.Employee.Title == nil {
@@ -1114,7 +1339,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Project.timeEntries":
 		if e.complexity.Project.TimeEntries == nil {
@@ -1126,7 +1351,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Project.updatedAt":
 		if e.complexity.Project.UpdatedAt == nil {
@@ -1222,7 +1447,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Query.contacts":
 		if e.complexity.Query.Contacts == nil {
@@ -1234,7 +1459,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Query.customer":
 		if e.complexity.Query.Customer == nil {
@@ -1258,7 +1483,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
 
 	case "Query.department":
 		if e.complexity.Query.Department == nil {
@@ -1282,7 +1507,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "Query.employee":
 		if e.complexity.Query.Employee == nil {
@@ -1306,7 +1531,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
 
 	case "Query.node":
 		if e.complexity.Query.Node == nil {
@@ -1354,7 +1579,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
 
 	case "Query.timeEntries":
 		if e.complexity.Query.TimeEntries == nil {
@@ -1366,7 +1591,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order)), true
+		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
 	case "TimeEntry.billable":
 		if e.complexity.TimeEntry.Billable == nil {
@@ -1625,6 +1850,10 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [CustomerOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `CustomerFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: CustomerFilter
+    "Only the items whose name, legal name and web site match these words, case-insensitively and tolerating typos; without ` + "`" + `orderBy` + "`" + `, the best matches come first (an exact code, email or number first), then by relevance. Combines with ` + "`" + `filter` + "`" + `."
+    search: String
   ): CustomerConnection!
 
   "One project by global id."
@@ -1641,6 +1870,10 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [ProjectOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ProjectFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ProjectFilter
+    "Only the items whose code and name match these words, case-insensitively and tolerating typos; without ` + "`" + `orderBy` + "`" + `, the best matches come first (an exact code, email or number first), then by relevance. Combines with ` + "`" + `filter` + "`" + `."
+    search: String
   ): ProjectConnection!
 
   "One employee by global id."
@@ -1657,6 +1890,10 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [EmployeeOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `EmployeeFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: EmployeeFilter
+    "Only the items whose name, email and employee number match these words, case-insensitively and tolerating typos; without ` + "`" + `orderBy` + "`" + `, the best matches come first (an exact code, email or number first), then by relevance. Combines with ` + "`" + `filter` + "`" + `."
+    search: String
   ): EmployeeConnection!
 
   "One department by global id."
@@ -1673,6 +1910,8 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [DepartmentOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `DepartmentFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: DepartmentFilter
   ): DepartmentConnection!
 
   "Contact people at customers, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
@@ -1687,6 +1926,8 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [ContactOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ContactFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ContactFilter
   ): ContactConnection!
   "Every staffing of an employee on a project, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   assignments(
@@ -1700,6 +1941,8 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [AssignmentOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `AssignmentFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: AssignmentFilter
   ): AssignmentConnection!
   "Hours logged by employees against projects, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
@@ -1713,6 +1956,8 @@ type Query {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [TimeEntryOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `TimeEntryFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: TimeEntryFilter
   ): TimeEntryConnection!
 }
 
@@ -1750,6 +1995,8 @@ type Customer implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [ProjectOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ProjectFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ProjectFilter
   ): ProjectConnection!
   "Contact people at this customer, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
@@ -1763,6 +2010,8 @@ type Customer implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [ContactOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ContactFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ContactFilter
   ): ContactConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
@@ -1854,6 +2103,8 @@ type Project implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [AssignmentOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `AssignmentFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: AssignmentFilter
   ): AssignmentConnection!
   "Hours logged against the project, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
@@ -1867,6 +2118,8 @@ type Project implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [TimeEntryOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `TimeEntryFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: TimeEntryFilter
   ): TimeEntryConnection!
   "Totals of the hours logged against the project and what they are worth against its budget."
   hours: ProjectHours!
@@ -1972,6 +2225,8 @@ type Employee implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [EmployeeOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `EmployeeFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: EmployeeFilter
   ): EmployeeConnection!
   "The person's staffings on projects, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   assignments(
@@ -1985,6 +2240,8 @@ type Employee implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [AssignmentOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `AssignmentFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: AssignmentFilter
   ): AssignmentConnection!
   "Hours the person logged, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   timeEntries(
@@ -1998,6 +2255,8 @@ type Employee implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [TimeEntryOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `TimeEntryFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: TimeEntryFilter
   ): TimeEntryConnection!
   "Incremented on every change; writes will use it for optimistic locking."
   version: Int!
@@ -2051,6 +2310,8 @@ type Department implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [DepartmentOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `DepartmentFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: DepartmentFilter
   ): DepartmentConnection!
   "The people in this department (not its sub-departments), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   employees(
@@ -2064,6 +2325,8 @@ type Department implements Node {
     before: String
     "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
     orderBy: [EmployeeOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `EmployeeFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: EmployeeFilter
   ): EmployeeConnection!
   "When the record was created."
   createdAt: DateTime!
@@ -2404,6 +2667,341 @@ enum TimeEntryOrderField {
   "When the entry was recorded."
   CREATED_AT
 }
+
+# Filters. Every list takes ` + "`" + `filter: XFilter` + "`" + `: an input object with one
+# optional condition per field. All conditions given must hold (and), ` + "`" + `or` + "`" + `
+# and ` + "`" + `not` + "`" + ` combine filters, and relation fields filter by the related row.
+
+"""
+Conditions on an id. Values are global ids of the field's type: ` + "`" + `id` + "`" + ` takes ids
+of the filtered type, ` + "`" + `id` + "`" + ` inside a relation's filter ids of the related type.
+"""
+input IDFilter {
+  "Equal to this id."
+  eq: ID
+  "Not equal to this id."
+  ne: ID
+  "Equal to one of these ids (at most 1000)."
+  in: [ID!]
+  "true: only items without a value (a relation that is not set); false: only items with one."
+  isNull: Boolean
+}
+
+"""
+Conditions on text. ` + "`" + `eq` + "`" + `, ` + "`" + `ne` + "`" + ` and ` + "`" + `in` + "`" + ` compare exactly (codes, emails,
+numbers); ` + "`" + `contains` + "`" + ` and ` + "`" + `startsWith` + "`" + ` ignore case.
+"""
+input StringFilter {
+  "Exactly equal."
+  eq: String
+  "Not exactly equal (items without a value count as not equal)."
+  ne: String
+  "Exactly equal to one of these (at most 1000)."
+  in: [String!]
+  "Contains this text, ignoring case."
+  contains: String
+  "Starts with this text, ignoring case."
+  startsWith: String
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on a whole number."
+input IntFilter {
+  eq: Int
+  "Not equal (items without a value count as not equal)."
+  ne: Int
+  "Equal to one of these (at most 1000)."
+  in: [Int!]
+  gt: Int
+  gte: Int
+  lt: Int
+  lte: Int
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on an exact decimal amount (money, hours)."
+input DecimalFilter {
+  eq: Decimal
+  "Not equal (items without a value count as not equal)."
+  ne: Decimal
+  "Equal to one of these (at most 1000)."
+  in: [Decimal!]
+  gt: Decimal
+  gte: Decimal
+  lt: Decimal
+  lte: Decimal
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on a calendar date."
+input DateFilter {
+  eq: Date
+  "Not equal (items without a value count as not equal)."
+  ne: Date
+  "Equal to one of these (at most 1000)."
+  in: [Date!]
+  "Later than."
+  gt: Date
+  "On or later than."
+  gte: Date
+  "Earlier than."
+  lt: Date
+  "On or earlier than."
+  lte: Date
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on a point in time."
+input DateTimeFilter {
+  eq: DateTime
+  "Not equal (items without a value count as not equal)."
+  ne: DateTime
+  "Later than."
+  gt: DateTime
+  "At or later than."
+  gte: DateTime
+  "Earlier than."
+  lt: DateTime
+  "At or earlier than."
+  lte: DateTime
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on a yes/no field."
+input BooleanFilter {
+  eq: Boolean
+  "true: only items without a value; false: only items with one."
+  isNull: Boolean
+}
+
+"Conditions on a customer segment."
+input CustomerSegmentFilter {
+  eq: CustomerSegment
+  ne: CustomerSegment
+  in: [CustomerSegment!]
+}
+
+"Conditions on a customer status."
+input CustomerStatusFilter {
+  eq: CustomerStatus
+  ne: CustomerStatus
+  in: [CustomerStatus!]
+}
+
+"Conditions on a project status."
+input ProjectStatusFilter {
+  eq: ProjectStatus
+  ne: ProjectStatus
+  in: [ProjectStatus!]
+}
+
+"Conditions on a project priority."
+input ProjectPriorityFilter {
+  eq: ProjectPriority
+  ne: ProjectPriority
+  in: [ProjectPriority!]
+}
+
+"Conditions on a billing model."
+input BillingModelFilter {
+  eq: BillingModel
+  ne: BillingModel
+  in: [BillingModel!]
+}
+
+"Conditions on an employment type."
+input EmploymentTypeFilter {
+  eq: EmploymentType
+  ne: EmploymentType
+  in: [EmploymentType!]
+}
+
+"Conditions on an employee status."
+input EmployeeStatusFilter {
+  eq: EmployeeStatus
+  ne: EmployeeStatus
+  in: [EmployeeStatus!]
+}
+
+"""
+Which customers a list returns. All conditions given must hold; e.g.
+` + "`" + `{ segment: { in: [ENTERPRISE] }, name: { contains: "ac" } }` + "`" + `.
+"""
+input CustomerFilter {
+  id: IDFilter
+  name: StringFilter
+  legalName: StringFilter
+  industry: StringFilter
+  "ISO 3166-1 alpha-2 country code."
+  country: StringFilter
+  segment: CustomerSegmentFilter
+  status: CustomerStatusFilter
+  website: StringFilter
+  annualContractValue: DecimalFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+  "The account manager is an employee matching this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: none assigned)."
+  accountManager: EmployeeFilter
+  "Every one of these filters holds."
+  and: [CustomerFilter!]
+  "At least one of these filters holds."
+  or: [CustomerFilter!]
+  "This filter does not hold (items where it is unknown, e.g. on a missing value, are included)."
+  not: CustomerFilter
+}
+
+"Which contacts a list returns. All conditions given must hold."
+input ContactFilter {
+  id: IDFilter
+  name: StringFilter
+  email: StringFilter
+  phone: StringFilter
+  role: StringFilter
+  isPrimary: BooleanFilter
+  createdAt: DateTimeFilter
+  "The contact's customer matches this filter."
+  customer: CustomerFilter
+  "Every one of these filters holds."
+  and: [ContactFilter!]
+  "At least one of these filters holds."
+  or: [ContactFilter!]
+  "This filter does not hold."
+  not: ContactFilter
+}
+
+"""
+Which projects a list returns. All conditions given must hold; e.g. the
+projects of enterprise customers due this year:
+` + "`" + `{ customer: { segment: { eq: ENTERPRISE } }, dueOn: { gte: "2026-01-01", lte: "2026-12-31" } }` + "`" + `.
+"""
+input ProjectFilter {
+  id: IDFilter
+  code: StringFilter
+  name: StringFilter
+  description: StringFilter
+  status: ProjectStatusFilter
+  priority: ProjectPriorityFilter
+  budget: DecimalFilter
+  "ISO 4217 currency code of the budget."
+  currency: StringFilter
+  billingModel: BillingModelFilter
+  startOn: DateFilter
+  dueOn: DateFilter
+  completedAt: DateTimeFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+  "The project's customer matches this filter."
+  customer: CustomerFilter
+  "The project manager matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: none assigned)."
+  manager: EmployeeFilter
+  "Every one of these filters holds."
+  and: [ProjectFilter!]
+  "At least one of these filters holds."
+  or: [ProjectFilter!]
+  "This filter does not hold."
+  not: ProjectFilter
+}
+
+"""
+Which employees a list returns. All conditions given must hold; e.g. the
+people of a department and every unit below it:
+` + "`" + `{ department: { within: "<department id>" } }` + "`" + `.
+"""
+input EmployeeFilter {
+  id: IDFilter
+  employeeNumber: StringFilter
+  firstName: StringFilter
+  lastName: StringFilter
+  email: StringFilter
+  title: StringFilter
+  employmentType: EmploymentTypeFilter
+  status: EmployeeStatusFilter
+  hiredOn: DateFilter
+  terminatedOn: DateFilter
+  location: StringFilter
+  weeklyCapacityHours: DecimalFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+  "The person's department matches this filter."
+  department: DepartmentFilter
+  "The person's manager matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: the head of the firm)."
+  manager: EmployeeFilter
+  "Every one of these filters holds."
+  and: [EmployeeFilter!]
+  "At least one of these filters holds."
+  or: [EmployeeFilter!]
+  "This filter does not hold."
+  not: EmployeeFilter
+}
+
+"Which departments a list returns. All conditions given must hold."
+input DepartmentFilter {
+  id: IDFilter
+  code: StringFilter
+  name: StringFilter
+  costCenter: StringFilter
+  createdAt: DateTimeFilter
+  updatedAt: DateTimeFilter
+  "The department is this one or lies anywhere below it in the tree (a department's global id)."
+  within: ID
+  "The parent department matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: top-level units)."
+  parent: DepartmentFilter
+  "Every one of these filters holds."
+  and: [DepartmentFilter!]
+  "At least one of these filters holds."
+  or: [DepartmentFilter!]
+  "This filter does not hold."
+  not: DepartmentFilter
+}
+
+"Which assignments a list returns. All conditions given must hold."
+input AssignmentFilter {
+  id: IDFilter
+  role: StringFilter
+  allocationPercent: IntFilter
+  startsOn: DateFilter
+  endsOn: DateFilter
+  "The assignment runs on this date: it started on or before it and has not ended before it."
+  activeOn: Date
+  "The project staffed matches this filter."
+  project: ProjectFilter
+  "The person staffed matches this filter."
+  employee: EmployeeFilter
+  "Every one of these filters holds."
+  and: [AssignmentFilter!]
+  "At least one of these filters holds."
+  or: [AssignmentFilter!]
+  "This filter does not hold."
+  not: AssignmentFilter
+}
+
+"""
+Which time entries a list returns. All conditions given must hold; e.g. a
+month's billable hours: ` + "`" + `{ workDate: { gte: "2026-10-01", lt: "2026-11-01" }, billable: { eq: true } }` + "`" + `.
+"""
+input TimeEntryFilter {
+  id: IDFilter
+  workDate: DateFilter
+  hours: DecimalFilter
+  billable: BooleanFilter
+  note: StringFilter
+  createdAt: DateTimeFilter
+  "The person who logged the hours matches this filter."
+  employee: EmployeeFilter
+  "The project matches this filter."
+  project: ProjectFilter
+  "Every one of these filters holds."
+  and: [TimeEntryFilter!]
+  "At least one of these filters holds."
+  or: [TimeEntryFilter!]
+  "This filter does not hold."
+  not: TimeEntryFilter
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2440,6 +3038,11 @@ func (ec *executionContext) field_Customer_contacts_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Customer_contacts_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Customer_contacts_argsFirst(
@@ -2532,6 +3135,24 @@ func (ec *executionContext) field_Customer_contacts_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Customer_contacts_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Customer_projects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2560,6 +3181,11 @@ func (ec *executionContext) field_Customer_projects_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Customer_projects_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Customer_projects_argsFirst(
@@ -2652,6 +3278,24 @@ func (ec *executionContext) field_Customer_projects_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Customer_projects_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Department_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2680,6 +3324,11 @@ func (ec *executionContext) field_Department_children_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Department_children_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Department_children_argsFirst(
@@ -2772,6 +3421,24 @@ func (ec *executionContext) field_Department_children_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Department_children_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Department_employees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2800,6 +3467,11 @@ func (ec *executionContext) field_Department_employees_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Department_employees_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Department_employees_argsFirst(
@@ -2892,6 +3564,24 @@ func (ec *executionContext) field_Department_employees_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Department_employees_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_assignments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2920,6 +3610,11 @@ func (ec *executionContext) field_Employee_assignments_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_assignments_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Employee_assignments_argsFirst(
@@ -3012,6 +3707,24 @@ func (ec *executionContext) field_Employee_assignments_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_assignments_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_directReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3040,6 +3753,11 @@ func (ec *executionContext) field_Employee_directReports_args(ctx context.Contex
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_directReports_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Employee_directReports_argsFirst(
@@ -3132,6 +3850,24 @@ func (ec *executionContext) field_Employee_directReports_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_directReports_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3160,6 +3896,11 @@ func (ec *executionContext) field_Employee_timeEntries_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_timeEntries_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Employee_timeEntries_argsFirst(
@@ -3252,6 +3993,24 @@ func (ec *executionContext) field_Employee_timeEntries_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_timeEntries_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Project_team_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3280,6 +4039,11 @@ func (ec *executionContext) field_Project_team_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Project_team_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Project_team_argsFirst(
@@ -3372,6 +4136,24 @@ func (ec *executionContext) field_Project_team_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Project_team_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Project_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3400,6 +4182,11 @@ func (ec *executionContext) field_Project_timeEntries_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Project_timeEntries_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Project_timeEntries_argsFirst(
@@ -3492,6 +4279,24 @@ func (ec *executionContext) field_Project_timeEntries_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Project_timeEntries_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3548,6 +4353,11 @@ func (ec *executionContext) field_Query_assignments_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_assignments_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Query_assignments_argsFirst(
@@ -3640,6 +4450,24 @@ func (ec *executionContext) field_Query_assignments_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_assignments_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3668,6 +4496,11 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_contacts_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Query_contacts_argsFirst(
@@ -3760,6 +4593,24 @@ func (ec *executionContext) field_Query_contacts_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_contacts_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3816,6 +4667,16 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_customers_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := ec.field_Query_customers_argsSearch(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 func (ec *executionContext) field_Query_customers_argsFirst(
@@ -3908,6 +4769,42 @@ func (ec *executionContext) field_Query_customers_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_customers_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_customers_argsSearch(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["search"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+	if tmp, ok := rawArgs["search"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_department_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3964,6 +4861,11 @@ func (ec *executionContext) field_Query_departments_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_departments_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Query_departments_argsFirst(
@@ -4056,6 +4958,24 @@ func (ec *executionContext) field_Query_departments_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_departments_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_employee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4112,6 +5032,16 @@ func (ec *executionContext) field_Query_employees_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_employees_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := ec.field_Query_employees_argsSearch(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 func (ec *executionContext) field_Query_employees_argsFirst(
@@ -4201,6 +5131,42 @@ func (ec *executionContext) field_Query_employees_argsOrderBy(
 	}
 
 	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_employees_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_employees_argsSearch(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["search"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+	if tmp, ok := rawArgs["search"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -4316,6 +5282,16 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_projects_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := ec.field_Query_projects_argsSearch(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg6
 	return args, nil
 }
 func (ec *executionContext) field_Query_projects_argsFirst(
@@ -4408,6 +5384,42 @@ func (ec *executionContext) field_Query_projects_argsOrderBy(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_projects_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_projects_argsSearch(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["search"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+	if tmp, ok := rawArgs["search"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4436,6 +5448,11 @@ func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_timeEntries_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
 	return args, nil
 }
 func (ec *executionContext) field_Query_timeEntries_argsFirst(
@@ -4525,6 +5542,24 @@ func (ec *executionContext) field_Query_timeEntries_argsOrderBy(
 	}
 
 	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timeEntries_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Filter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal store.Filter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+	}
+
+	var zeroVal store.Filter
 	return zeroVal, nil
 }
 
@@ -6521,7 +7556,7 @@ func (ec *executionContext) _Customer_projects(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -6586,7 +7621,7 @@ func (ec *executionContext) _Customer_contacts(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -7361,7 +8396,7 @@ func (ec *executionContext) _Department_children(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -7426,7 +8461,7 @@ func (ec *executionContext) _Department_employees(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8565,7 +9600,7 @@ func (ec *executionContext) _Employee_directReports(ctx context.Context, field g
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8630,7 +9665,7 @@ func (ec *executionContext) _Employee_assignments(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -8695,7 +9730,7 @@ func (ec *executionContext) _Employee_timeEntries(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10101,7 +11136,7 @@ func (ec *executionContext) _Project_team(ctx context.Context, field graphql.Col
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10166,7 +11201,7 @@ func (ec *executionContext) _Project_timeEntries(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11145,7 +12180,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11304,7 +12339,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11463,7 +12498,7 @@ func (ec *executionContext) _Query_employees(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11600,7 +12635,7 @@ func (ec *executionContext) _Query_departments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11665,7 +12700,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11730,7 +12765,7 @@ func (ec *executionContext) _Query_assignments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -11795,7 +12830,7 @@ func (ec *executionContext) _Query_timeEntries(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order))
+		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -17134,6 +18169,12 @@ func (ec *executionContext) marshalNAssignmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAssignmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputAssignmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -17303,6 +18344,12 @@ func (ec *executionContext) marshalNContactEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
+func (ec *executionContext) unmarshalNContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNContactOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputContactOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -17440,6 +18487,12 @@ func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCustomerOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputCustomerOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -17509,14 +18562,36 @@ func (ec *executionContext) marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋin
 	return res
 }
 
+func (ec *executionContext) unmarshalNDate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx context.Context, v any) (*store.Date, error) {
+	res, err := scalar.UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx context.Context, sel ast.SelectionSet, v *store.Date) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := scalar.MarshalDate(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalDateTime(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
@@ -17657,6 +18732,12 @@ func (ec *executionContext) marshalNDepartmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -17792,6 +18873,12 @@ func (ec *executionContext) marshalNEmployeeEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNEmployeeOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -18083,6 +19170,12 @@ func (ec *executionContext) marshalNProjectEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
+func (ec *executionContext) unmarshalNProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProjectHours2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectHours(ctx context.Context, sel ast.SelectionSet, v *store.ProjectHours) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -18276,6 +19369,12 @@ func (ec *executionContext) marshalNTimeEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋb
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTimeEntryOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -18552,6 +19651,33 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAssignmentFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -18568,6 +19694,98 @@ func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBillingModel2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelᚄ(ctx context.Context, v any) ([]store.BillingModel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.BillingModel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBillingModel2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOBillingModel2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelᚄ(ctx context.Context, sel ast.SelectionSet, v []store.BillingModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNBillingModel2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx context.Context, v any) (*store.BillingModel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalBillingModel(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx context.Context, sel ast.SelectionSet, v *store.BillingModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalBillingModel(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOBillingModelFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -18600,6 +19818,42 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOBooleanFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOContactFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -18625,6 +19879,33 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋbizgraphᚋbizgra
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -18641,6 +19922,226 @@ func (ec *executionContext) unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgrap
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomerSegment2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentᚄ(ctx context.Context, v any) ([]store.CustomerSegment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.CustomerSegment, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerSegment2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CustomerSegment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx context.Context, v any) (*store.CustomerSegment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalCustomerSegment(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx context.Context, sel ast.SelectionSet, v *store.CustomerSegment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalCustomerSegment(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOCustomerSegmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusᚄ(ctx context.Context, v any) ([]store.CustomerStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.CustomerStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CustomerStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNCustomerStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx context.Context, v any) (*store.CustomerStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalCustomerStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx context.Context, sel ast.SelectionSet, v *store.CustomerStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalCustomerStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOCustomerStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateᚄ(ctx context.Context, v any) ([]*store.Date, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Date, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Date) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNDate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx context.Context, v any) (*store.Date, error) {
@@ -18661,11 +20162,20 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraph�
 	return res
 }
 
+func (ec *executionContext) unmarshalODateFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalDateTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18675,8 +20185,53 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalDateTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODateTimeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODecimal2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalᚄ(ctx context.Context, v any) ([]store.Decimal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Decimal, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODecimal2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Decimal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx context.Context, v any) (*store.Decimal, error) {
@@ -18697,11 +20252,47 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return res
 }
 
+func (ec *executionContext) unmarshalODecimalFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *store.Department) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Department(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODepartmentFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -18729,6 +20320,33 @@ func (ec *executionContext) marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgra
 	return ec._Employee(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEmployeeFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -18745,6 +20363,289 @@ func (ec *executionContext) unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgrap
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEmployeeStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusᚄ(ctx context.Context, v any) ([]store.EmployeeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.EmployeeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmployeeStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEmployeeStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.EmployeeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNEmployeeStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx context.Context, v any) (*store.EmployeeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalEmployeeStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx context.Context, sel ast.SelectionSet, v *store.EmployeeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalEmployeeStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOEmployeeStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEmploymentType2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeᚄ(ctx context.Context, v any) ([]store.EmploymentType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.EmploymentType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmploymentType2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEmploymentType2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []store.EmploymentType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNEmploymentType2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx context.Context, v any) (*store.EmploymentType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalEmploymentType(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx context.Context, sel ast.SelectionSet, v *store.EmploymentType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalEmploymentType(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOEmploymentTypeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOIDFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -18765,6 +20666,15 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOIntFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐNode(ctx context.Context, sel ast.SelectionSet, v store.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18777,6 +20687,33 @@ func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 		return graphql.Null
 	}
 	return ec._Project(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProjectFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -18797,6 +20734,226 @@ func (ec *executionContext) unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraph
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOProjectPriority2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityᚄ(ctx context.Context, v any) ([]store.ProjectPriority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.ProjectPriority, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectPriority2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProjectPriority2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ProjectPriority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectPriority2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx context.Context, v any) (*store.ProjectPriority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalProjectPriority(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx context.Context, sel ast.SelectionSet, v *store.ProjectPriority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalProjectPriority(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOProjectPriorityFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProjectStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusᚄ(ctx context.Context, v any) ([]store.ProjectStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.ProjectStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProjectStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ProjectStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			go f(i)
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx context.Context, v any) (*store.ProjectStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalProjectStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx context.Context, sel ast.SelectionSet, v *store.ProjectStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalProjectStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOProjectStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -18813,6 +20970,42 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOStringFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res store.Filter
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTimeEntryFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.Filter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {

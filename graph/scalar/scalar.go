@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -36,10 +37,10 @@ func UnmarshalDecimal(v any) (store.Decimal, error) {
 	case float64:
 		s = strconv.FormatFloat(v, 'f', -1, 64)
 	default:
-		return "", fmt.Errorf("Decimal must be a string such as \"12.50\", got %T", v)
+		return "", apperr.Invalid("", "Decimal must be a string such as \"12.50\", got %T", v)
 	}
 	if _, ok := new(big.Rat).SetString(s); !ok || strings.ContainsAny(s, "/eE") {
-		return "", fmt.Errorf("%q is not a decimal number", s)
+		return "", apperr.Invalid("", "%q is not a decimal number", s)
 	}
 	return store.Decimal(s), nil
 }
@@ -58,11 +59,11 @@ func MarshalDate(d store.Date) graphql.Marshaler {
 func UnmarshalDate(v any) (store.Date, error) {
 	s, ok := v.(string)
 	if !ok {
-		return store.Date{}, fmt.Errorf("Date must be a string such as \"2026-11-24\", got %T", v)
+		return store.Date{}, apperr.Invalid("", "Date must be a string such as \"2026-11-24\", got %T", v)
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return store.Date{}, fmt.Errorf("%q is not a date of the form 2026-11-24", s)
+		return store.Date{}, apperr.Invalid("", "%q is not a date of the form 2026-11-24", s)
 	}
 	return store.Date{Time: t}, nil
 }
@@ -105,7 +106,7 @@ func (e enum[T]) unmarshal(v any) (T, error) {
 	if l, known := e.labels[s]; ok && known {
 		return l, nil
 	}
-	return "", fmt.Errorf("%v is not a valid %s", v, e.name)
+	return "", apperr.Invalid("", "%v is not a valid %s", v, e.name)
 }
 
 var (
@@ -148,3 +149,16 @@ func MarshalEmployeeStatus(v store.EmployeeStatus) graphql.Marshaler {
 	return employeeStatus.marshal(v)
 }
 func UnmarshalEmployeeStatus(v any) (store.EmployeeStatus, error) { return employeeStatus.unmarshal(v) }
+
+// MarshalDateTime writes a point in time as RFC 3339 (gqlgen's Time).
+func MarshalDateTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+
+// UnmarshalDateTime accepts RFC 3339 ("2026-11-24T09:30:00Z"); a value
+// that is not one is the caller's mistake, reported as such.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	t, err := graphql.UnmarshalTime(v)
+	if err != nil {
+		return time.Time{}, apperr.Invalid("", "%.40q is not a date and time such as \"2026-11-24T09:30:00Z\"", fmt.Sprint(v))
+	}
+	return t, nil
+}

@@ -50,7 +50,10 @@ type loaded struct {
 }
 
 // member is embedded in every model: it points to the row's sibling set.
-type member struct{ set *set }
+type member struct {
+	set  *set
+	rank Decimal // relevance to a list's search, when it has one (search.go)
+}
 
 func (m *member) setPtr() **set { return &m.set }
 

@@ -27,7 +27,7 @@ func TestExplainDeepOrderedPages(t *testing.T) {
 	}
 	defer db.Close()
 	for _, c := range []struct{ field, col string }{{"DUE_ON", "due_on"}, {"NAME", "name"}} {
-		ord, err := orderingOf(projectsTable, []*Order{{c.field, "ASC"}})
+		ord, err := orderingOf(projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -34,6 +35,7 @@ type sortKey struct {
 	page.Key
 	col  string // column name in tbl (a fixed identifier, never user input)
 	cast string // SQL type a bound value is cast to
+	rank bool   // the search rank: not a column but the expression ordering.rank
 }
 
 // orderField is what a table says about one order field: its column. Kind,
@@ -47,34 +49,22 @@ type orderField struct {
 
 // orderable declares tbl's order fields: GraphQL enum value -> column.
 func orderable(tbl *table, fields map[string]string) bool {
+	kinds := map[string]page.Kind{"numeric": page.Decimal, "date": page.Date, "timestamptz": page.Time, "bigint": page.Int}
 	tbl.orders = map[string]orderField{}
 	for name, col := range fields {
 		i, ok := tbl.colIndex[col]
 		if !ok {
 			panic("store: " + tbl.name + " has no column " + col)
 		}
-		f := orderField{col: col}
-		t := tbl.types[i]
-		if t.Kind() == reflect.Pointer {
-			f.nullable, t = true, t.Elem()
+		ct, ok := typeOf(tbl.types[i])
+		if !ok || ct.class == boolOps {
+			panic("store: cannot order " + tbl.name + " by " + col + " of type " + tbl.types[i].String())
 		}
-		switch {
-		case t == reflect.TypeOf(Decimal("")):
-			f.kind, f.cast = page.Decimal, "numeric"
-		case t == reflect.TypeOf(Date{}):
-			f.kind, f.cast = page.Date, "date"
-		case t == reflect.TypeOf(time.Time{}):
-			f.kind, f.cast = page.Time, "timestamptz"
-		case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
-			f.kind, f.cast = page.Int, "bigint"
-		case t == reflect.TypeOf(""):
-			f.kind, f.cast = page.Text, "text"
-		case t.Kind() == reflect.String: // an enum: its PostgreSQL type is its snake-cased name
-			f.kind, f.cast = page.Text, snake(t.Name())
-		default:
-			panic("store: cannot order " + tbl.name + " by " + col + " of type " + t.String())
+		kind, ok := kinds[ct.cast]
+		if !ok {
+			kind = page.Text // text and enum labels
 		}
-		tbl.orders[name] = f
+		tbl.orders[name] = orderField{col: col, kind: kind, nullable: ct.nullable, cast: ct.cast}
 	}
 	return true
 }
@@ -106,20 +96,51 @@ var _ = orderable(customersTable, map[string]string{"NAME": "name", "COUNTRY": "
 		"ALLOCATION_PERCENT": "allocation_percent"}) &&
 	orderable(timeEntriesTable, map[string]string{"WORK_DATE": "work_date", "HOURS": "hours", "CREATED_AT": "created_at"})
 
-// ordering is a list's order: the page package's keys with their columns.
+// ordering is a list's order, the page package's keys with their columns,
+// and the rows it is a list of: those of tbl matching where (the filter
+// and search), with from joined (the search string).
 type ordering struct {
 	page.Order
-	keys []sortKey
-	tbl  *table
+	keys      []sortKey
+	tbl       *table
+	from      string // joined after "FROM tbl t"
+	fromArgs  []any
+	where     string // a condition on t
+	whereArgs []any
+	rank      string // the search rank of row t, when the list is ranked
 }
 
-// orderingOf resolves orderBy against tbl's order fields. GraphQL has
-// already checked the enum values; an unknown one here is a programming
-// error, still reported as bad input rather than trusted.
-func orderingOf(tbl *table, orderBy []*Order) (*ordering, error) {
-	pk := make([]page.Key, 0, len(orderBy))
-	keys := make([]sortKey, 0, len(orderBy)+1)
-	for _, o := range orderBy {
+// List is what a list field asks for besides its page: the order, a filter
+// and, on the searchable lists, search words.
+type List struct {
+	OrderBy []*Order
+	Filter  Filter
+	Search  *string
+}
+
+// orderingOf resolves l against tbl: its filter and search into a
+// condition, its orderBy into keys. GraphQL has already checked the enum
+// values; an unknown one here is a programming error, still reported as
+// bad input rather than trusted. The filter and search join the order's
+// signature, so a cursor is valid only in the list it came from.
+func orderingOf(tbl *table, l List) (*ordering, error) {
+	where, args, err := compileFilter(tbl, l.Filter)
+	if err != nil {
+		return nil, err
+	}
+	o := &ordering{tbl: tbl, where: where, whereArgs: args}
+	if l.Search != nil {
+		if err := o.searchScope(*l.Search, len(l.OrderBy) == 0); err != nil {
+			return nil, err
+		}
+	}
+	pk := make([]page.Key, 0, len(l.OrderBy)+1)
+	keys := make([]sortKey, 0, len(l.OrderBy)+2)
+	if o.rank != "" {
+		pk = append(pk, rankKey)
+		keys = append(keys, sortKey{Key: rankKey, col: "rank", cast: "numeric", rank: true})
+	}
+	for _, o := range l.OrderBy {
 		f, ok := tbl.orders[o.Field]
 		if !ok || (o.Direction != "ASC" && o.Direction != "DESC") {
 			return nil, apperr.Invalid("orderBy", "%s %s is not an ordering of %s", o.Field, o.Direction, tbl.name)
@@ -128,19 +149,36 @@ func orderingOf(tbl *table, orderBy []*Order) (*ordering, error) {
 		pk = append(pk, k)
 		keys = append(keys, sortKey{Key: k, col: f.col, cast: f.cast})
 	}
-	ord := page.NewOrder("", pk...)
-	keys = append(keys, sortKey{Key: ord.Keys[len(ord.Keys)-1], col: "id", cast: "bigint"})
-	return &ordering{Order: ord, keys: keys, tbl: tbl}, nil
+	scope := ""
+	if o.where != "true" {
+		scope = fmt.Sprint(o.from, o.fromArgs, o.where, o.whereArgs)
+	}
+	o.Order = page.NewOrder(scope, pk...)
+	o.keys = append(keys, sortKey{Key: o.Order.Keys[len(o.Order.Keys)-1], col: "id", cast: "bigint"})
+	return o, nil
 }
 
 // columns are the order's columns, which every statement must select so a
 // row's cursor can be made from its own values.
 func (o *ordering) columns() []string {
-	cols := make([]string, len(o.keys))
-	for i, k := range o.keys {
-		cols[i] = k.col
+	cols := make([]string, 0, len(o.keys))
+	for _, k := range o.keys {
+		if !k.rank {
+			cols = append(cols, k.col)
+		}
 	}
 	return cols
+}
+
+// selecting returns cols plus the search rank when the list is ranked,
+// scanned into each row's member.rank for its cursor.
+func (o *ordering) selecting(cols *columns) *columns {
+	if o.rank == "" {
+		return cols
+	}
+	return &columns{sql: cols.sql + ", " + o.rank + " AS rank",
+		offsets: append(slices.Clip(cols.offsets), o.tbl.rankAt),
+		types:   append(slices.Clip(cols.types), reflect.TypeOf(Decimal("")))}
 }
 
 // orderBy renders the ORDER BY list on alias, reversed when backward.
@@ -151,6 +189,10 @@ func (o *ordering) orderBy(alias string, backward bool) string {
 		dir := " ASC"
 		if k.Desc != backward {
 			dir = " DESC"
+		}
+		if k.rank { // the output column: ORDER BY can name it, WHERE cannot
+			parts[i] = k.col + dir
+			continue
 		}
 		parts[i] = alias + "." + k.col + dir
 	}
@@ -172,7 +214,7 @@ type branch struct {
 func (o *ordering) branches(w page.Window) []branch {
 	var before branch
 	if w.HasBefore {
-		before.sql, before.args = keyset(o.keys, w.Before, true, nil)
+		before.sql, before.args = o.keyset(o.keys, w.Before, true, nil)
 		before.sql = " AND " + before.sql
 	}
 	cur, reversed := w.After, false
@@ -185,28 +227,29 @@ func (o *ordering) branches(w page.Window) []branch {
 	}
 	first := o.keys[0]
 	if !first.Nullable || first.Desc != reversed || !cur[0].Valid {
-		sql, args := keyset(o.keys, cur, reversed, nil)
+		sql, args := o.keyset(o.keys, cur, reversed, nil)
 		return []branch{{" AND " + sql + before.sql, append(args, before.args...)}}
 	}
 	keys := slices.Clone(o.keys)
 	keys[0].Nullable = false // the non-NULL values after the position
-	sql, args := keyset(keys, cur, reversed, nil)
+	sql, args := o.keyset(keys, cur, reversed, nil)
 	return []branch{
 		{" AND " + sql + before.sql, append(args, before.args...)},
 		{" AND t." + first.col + " IS NULL" + before.sql, before.args},
 	}
 }
 
-// pageSQL is the statement reading a page of tbl's rows that satisfy where
-// (a fixed condition on t, e.g. the parent key), and its values.
+// pageSQL is the statement reading a page of the list's rows that satisfy
+// where (a fixed condition on t, e.g. the parent key), and its values.
 func (o *ordering) pageSQL(cols *columns, where string, w page.Window) (string, []any) {
 	order := " ORDER BY " + o.orderBy("t", w.Backward) + " LIMIT ?"
 	bs := o.branches(w)
 	var args []any
 	parts := make([]string, len(bs))
 	for i, b := range bs {
-		parts[i] = "SELECT " + cols.sql + " FROM " + o.tbl.name + " t WHERE " + where + b.sql + order
-		args = append(append(args, b.args...), w.Limit+1)
+		parts[i] = "SELECT " + cols.sql + " FROM " + o.tbl.name + " t" + o.from + " WHERE " + where +
+			o.filtered() + b.sql + order
+		args = append(append(append(append(args, o.fromArgs...), o.whereArgs...), b.args...), w.Limit+1)
 	}
 	if len(parts) == 1 {
 		return parts[0], args
@@ -229,12 +272,17 @@ func (o *ordering) pageSQL(cols *columns, where string, w page.Window) (string, 
 // after NULL. A NULL position is known when the SQL is built, so it changes
 // the statement's shape, never a bound value. A redundant bound on the
 // first key, where one exists, gives the planner an index range start.
-func keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (string, []any) {
+func (o *ordering) keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (string, []any) {
 	param := func(k sortKey, v page.Value) string {
 		args = append(args, v.Text) // text, cast by the server: exact for every kind
 		return "CAST(? AS " + k.cast + ")"
 	}
-	col := func(k sortKey) string { return "t." + k.col }
+	col := func(k sortKey) string {
+		if k.rank {
+			return o.rank
+		}
+		return "t." + k.col
+	}
 	rowValue := true
 	for i, k := range keys {
 		// A NULL compares as unknown in a row value, which drops the row: right
@@ -307,6 +355,10 @@ func keyset(keys []sortKey, vals []page.Value, reversed bool, args []any) (strin
 func (o *ordering) keyValues(p unsafe.Pointer) []page.Value {
 	vals := make([]page.Value, len(o.keys))
 	for i, k := range o.keys {
+		if k.rank {
+			vals[i] = page.Value{Text: string(*(*Decimal)(unsafe.Add(p, o.tbl.rankAt))), Valid: true}
+			continue
+		}
 		ci := o.tbl.colIndex[k.col]
 		v := reflect.NewAt(o.tbl.types[ci], unsafe.Add(p, o.tbl.offsets[ci])).Elem()
 		if v.Kind() == reflect.Pointer {
@@ -329,4 +381,12 @@ func (o *ordering) keyValues(p unsafe.Pointer) []page.Value {
 		}
 	}
 	return vals
+}
+
+// filtered is the list's condition, to follow another: "" when it has none.
+func (o *ordering) filtered() string {
+	if o.where == "true" {
+		return ""
+	}
+	return " AND " + o.where
 }

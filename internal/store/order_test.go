@@ -58,7 +58,7 @@ func TestKeyset_RowValueWhereExactExpandedWithNullsOtherwise(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sql, args := keyset(c.keys, c.vals, c.reversed, nil)
+			sql, args := (&ordering{}).keyset(c.keys, c.vals, c.reversed, nil)
 			if sql != c.sql || !slices.Equal(args, c.args) {
 				t.Fatalf("keyset =\n %s %v\nwant\n %s %v", sql, args, c.sql, c.args)
 			}
@@ -67,7 +67,7 @@ func TestKeyset_RowValueWhereExactExpandedWithNullsOtherwise(t *testing.T) {
 }
 
 func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
-	ord, err := orderingOf(projectsTable, []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}})
+	ord, err := orderingOf(projectsTable, List{OrderBy: []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,13 +80,13 @@ func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
 	if ord.keys[0].cast != "project_status" || !ord.keys[1].Nullable || ord.keys[1].Kind != page.Date {
 		t.Fatalf("keys %+v", ord.keys)
 	}
-	if _, err := orderingOf(projectsTable, []*Order{{"SALARY", "ASC"}}); err == nil {
+	if _, err := orderingOf(projectsTable, List{OrderBy: []*Order{{"SALARY", "ASC"}}}); err == nil {
 		t.Fatal("an unknown field was accepted")
 	}
 }
 
 func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
-	ord, err := orderingOf(projectsTable, []*Order{{"DUE_ON", "ASC"}})
+	ord, err := orderingOf(projectsTable, List{OrderBy: []*Order{{"DUE_ON", "ASC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

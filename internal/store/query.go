@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -25,20 +26,30 @@ type table struct {
 	types    []reflect.Type
 	fields   fieldColumns
 	orders   map[string]orderField // the GraphQL order fields (order.go)
+	filters  map[string]filterField // the GraphQL filter fields (filter.go)
+	typeName string                 // the GraphQL type, as in global ids
+	search   *searchable            // how the list is searched (search.go), if it is
+	rankAt   uintptr                // where a row's search rank lands
 	byMask   sync.Map              // mask -> *columns
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
 	var zero T
 	rt := reflect.TypeOf(zero)
-	tbl := &table{name: zero.TableName(), colIndex: map[string]int{},
+	tbl := &table{name: zero.TableName(), colIndex: map[string]int{}, typeName: rt.Name(),
 		fields: fieldColumns{byField: map[string]int{}, keyOnly: map[string]bool{"id": true}}}
+	var fieldNames []string
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
+		if f.Type == reflect.TypeOf(member{}) {
+			rank, _ := f.Type.FieldByName("rank")
+			tbl.rankAt = f.Offset + rank.Offset
+		}
 		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
 			if c, ok := strings.CutPrefix(part, "column:"); ok {
 				tbl.colIndex[c] = len(tbl.colNames)
 				tbl.fields.byField[lowerFirst(f.Name)] = len(tbl.colNames)
+				fieldNames = append(fieldNames, lowerFirst(f.Name))
 				tbl.colNames = append(tbl.colNames, c)
 				tbl.offsets = append(tbl.offsets, f.Offset)
 				tbl.types = append(tbl.types, f.Type)
@@ -48,6 +59,7 @@ func tableOf[T interface{ TableName() string }]() *table {
 	if tbl.colIndex["id"] != 0 || len(tbl.colNames) > 63 {
 		panic("store: " + tbl.name + ": the model must map id first and at most 63 columns")
 	}
+	tbl.filterable(fieldNames)
 	return tbl
 }
 
@@ -124,7 +136,7 @@ func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *
 
 // rootPage reads one page of a whole table in the order ord.
 func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, w page.Window) (page.Result[PT], error) {
-	cols := ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...)) // cursors are made of the order's columns
+	cols := ord.selecting(ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...))) // cursors are made of the order's columns
 	sql, args := rootSQL(ord, cols, w)
 	rows, err := scan[T, PT](ctx, st, ord.tbl, cols, sql, args...)
 	if err != nil {
@@ -153,7 +165,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	fk func(PT) int64, parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
 	tbl := ord.tbl
 	// rows are grouped by their parent key; cursors need the order's columns
-	cols := tbl.cols(tbl.mask(sel, append(ord.columns(), fkCol)...))
+	cols := ord.selecting(tbl.cols(tbl.mask(sel, append(ord.columns(), fkCol)...)))
 	inner, args := ord.pageSQL(cols, "t."+fkCol+" = p.id", w)
 	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
@@ -176,25 +188,28 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	return out, nil
 }
 
-// countAll counts a whole table.
-func countAll(ctx context.Context, st *Store, tbl *table) (int, error) {
+// count counts the rows of a root list.
+func count(ctx context.Context, st *Store, ord *ordering) (int, error) {
 	var n int
-	if err := st.db.WithContext(ctx).Raw("SELECT count(*) FROM " + tbl.name).Scan(&n).Error; err != nil {
-		return 0, fmt.Errorf("count %s: %w", tbl.name, err)
+	err := st.db.WithContext(ctx).Raw("SELECT count(*) FROM "+ord.tbl.name+" t"+ord.from+" WHERE "+ord.where,
+		append(slices.Clip(ord.fromArgs), ord.whereArgs...)...).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", ord.tbl.name, err)
 	}
 	return n, nil
 }
 
 // childCounts counts every parent's children in one statement.
-func childCounts(ctx context.Context, st *Store, tbl *table, fkCol string, parents []int64) (map[int64]int, error) {
+func childCounts(ctx context.Context, st *Store, ord *ordering, fkCol string, parents []int64) (map[int64]int, error) {
 	var rows []struct {
 		Parent int64 `gorm:"column:parent"`
 		N      int   `gorm:"column:n"`
 	}
-	err := st.db.WithContext(ctx).Raw("SELECT "+fkCol+" AS parent, count(*) AS n FROM "+tbl.name+
-		" WHERE "+fkCol+" = ANY(?::bigint[]) GROUP BY "+fkCol, ids(parents)).Scan(&rows).Error
+	args := append(append(slices.Clip(ord.fromArgs), ids(parents)), ord.whereArgs...)
+	err := st.db.WithContext(ctx).Raw("SELECT t."+fkCol+" AS parent, count(*) AS n FROM "+ord.tbl.name+" t"+ord.from+
+		" WHERE t."+fkCol+" = ANY(?::bigint[])"+ord.filtered()+" GROUP BY t."+fkCol, args...).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("count %s: %w", tbl.name, err)
+		return nil, fmt.Errorf("count %s: %w", ord.tbl.name, err)
 	}
 	m := make(map[int64]int, len(rows))
 	for _, r := range rows {

@@ -54,8 +54,8 @@ type hasMany[C any, PC rowPtr[C]] struct {
 
 // of returns the page of parent's children that a asks for, loading the
 // same page for all of the parent's siblings at once.
-func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, orderBy []*Order) (*page.Connection[PC], error) {
-	ord, err := orderingOf(r.tbl, orderBy)
+func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, l List) (*page.Connection[PC], error) {
+	ord, err := orderingOf(r.tbl, l)
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +74,9 @@ func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, orderBy []*Order) 
 		res = page.Cut[PC](nil, w, nil)
 	}
 	return page.New(res, func() (int, error) {
-		v, err := s.load(r.countName, page.Window{}, func(ctx context.Context) (any, error) {
-			return childCounts(ctx, s.st, r.tbl, r.fkCol, s.keys)
+		// Counted per filter: the same relation may be asked with several.
+		v, err := s.load(r.countName, page.Window{Order: ord.Order}, func(ctx context.Context) (any, error) {
+			return childCounts(ctx, s.st, ord, r.fkCol, s.keys)
 		})
 		if err != nil {
 			return 0, err
@@ -146,6 +147,7 @@ var (
 func newBelongsTo[P, C any, PC rowPtr[C]](name string, parent *table, fkCol string, tbl *table,
 	fk func(*P) *int64) belongsTo[P, C, PC] {
 	parent.fields.byField[field(name)] = parent.colIndex[fkCol]
+	parent.filters[field(name)] = filterField{rel: tbl, fkCol: fkCol}
 	return belongsTo[P, C, PC]{name: name, tbl: tbl, fk: fk}
 }
 
@@ -177,13 +179,13 @@ func derefOr0(p *int64) int64 {
 func (c *Customer) AccountManager() (*Employee, error) { return customerAccountManager.of(c, c.set) }
 
 // Projects is a page of the customer's projects.
-func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order) (*ProjectConnection, error) {
-	return customerProjects.of(c.ID, c.set, args(first, after, last, before), orderBy)
+func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*ProjectConnection, error) {
+	return customerProjects.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Contacts is a page of the customer's contact people.
-func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order) (*ContactConnection, error) {
-	return customerContacts.of(c.ID, c.set, args(first, after, last, before), orderBy)
+func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*ContactConnection, error) {
+	return customerContacts.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Customer is the customer the contact works for.
@@ -196,13 +198,13 @@ func (p *Project) Customer() (*Customer, error) { return projectCustomer.of(p, p
 func (p *Project) Manager() (*Employee, error) { return projectManager.of(p, p.set) }
 
 // Team is a page of the project's assignments.
-func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order) (*AssignmentConnection, error) {
-	return projectTeam.of(p.ID, p.set, args(first, after, last, before), orderBy)
+func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*AssignmentConnection, error) {
+	return projectTeam.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours logged against the project.
-func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order) (*TimeEntryConnection, error) {
-	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before), orderBy)
+func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*TimeEntryConnection, error) {
+	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Hours totals the time logged against the project.
@@ -224,31 +226,31 @@ func (e *Employee) Department() (*Department, error) { return employeeDepartment
 func (e *Employee) Manager() (*Employee, error) { return employeeManager.of(e, e.set) }
 
 // DirectReports is a page of the people reporting to this person directly.
-func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order) (*EmployeeConnection, error) {
-	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before), orderBy)
+func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*EmployeeConnection, error) {
+	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Assignments is a page of the person's staffings.
-func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order) (*AssignmentConnection, error) {
-	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before), orderBy)
+func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*AssignmentConnection, error) {
+	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours the person logged.
-func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order) (*TimeEntryConnection, error) {
-	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before), orderBy)
+func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*TimeEntryConnection, error) {
+	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Parent is the department above; nil for a top-level unit.
 func (d *Department) Parent() (*Department, error) { return departmentParent.of(d, d.set) }
 
 // Children is a page of the departments directly below.
-func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order) (*DepartmentConnection, error) {
-	return departmentChildren.of(d.ID, d.set, args(first, after, last, before), orderBy)
+func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*DepartmentConnection, error) {
+	return departmentChildren.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Employees is a page of the department's own people.
-func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order) (*EmployeeConnection, error) {
-	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before), orderBy)
+func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*EmployeeConnection, error) {
+	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Project is the project staffed.
