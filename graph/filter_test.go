@@ -25,13 +25,13 @@ func sqlValue[T any](t *testing.T, q string, args ...any) T {
 // filterCase is one filter and, written independently in plain SQL, the
 // rows it must return.
 type filterCase struct {
-	name        string
-	root, typ   string // list field and its type
-	filter      string // the filter argument, GraphQL syntax
-	table       string
-	where       string // the same condition in SQL over table (alias t)
-	args        []any
-	mayBeEmpty  bool // the condition is meant to match nothing
+	name       string
+	root, typ  string // list field and its type
+	filter     string // the filter argument, GraphQL syntax
+	table      string
+	where      string // the same condition in SQL over table (alias t)
+	args       []any
+	mayBeEmpty bool // the condition is meant to match nothing
 }
 
 // allRows pages through a filtered list forwards and returns its ids and
@@ -152,12 +152,12 @@ func TestFilter_EveryOperatorMatchesPlainSQL(t *testing.T) {
 			filter: fmt.Sprintf(`{country: {in: ["%s"]}}`, strings.Join(countries, `", "`)), where: "t.country = ANY($1)", args: []any{countries}},
 		{name: "text ne keeps missing values", root: "customers", typ: "Customer", table: "customers",
 			filter: fmt.Sprintf(`{legalName: {ne: %q}, country: {eq: %q}}`, legal, countries[0]),
-			where: "(t.legal_name IS NULL OR t.legal_name <> $1) AND t.country = $2", args: []any{legal, countries[0]}},
+			where:  "(t.legal_name IS NULL OR t.legal_name <> $1) AND t.country = $2", args: []any{legal, countries[0]}},
 		{name: "text isNull", root: "customers", typ: "Customer", table: "customers",
 			filter: `{legalName: {isNull: true}}`, where: "t.legal_name IS NULL"},
 		{name: "text isNull false", root: "contacts", typ: "Contact", table: "contacts",
 			filter: fmt.Sprintf(`{phone: {isNull: false}, name: {startsWith: %q}}`, prefix[:1]),
-			where: "t.phone IS NOT NULL AND lower(t.name) LIKE $1 || '%'", args: []any{prefix[:1]}},
+			where:  "t.phone IS NOT NULL AND lower(t.name) LIKE $1 || '%'", args: []any{prefix[:1]}},
 		// IntFilter
 		{name: "int range", root: "assignments", typ: "Assignment", table: "assignments",
 			filter: `{allocationPercent: {gte: 40, lt: 60}}`, where: "t.allocation_percent >= 40 AND t.allocation_percent < 60"},
@@ -177,69 +177,69 @@ func TestFilter_EveryOperatorMatchesPlainSQL(t *testing.T) {
 		// DateFilter, DateTimeFilter
 		{name: "date range", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{dueOn: {gte: %q, lte: %q}}`, dueFrom, dueTo),
-			where: "t.due_on BETWEEN $1::date AND $2::date", args: []any{dueFrom, dueTo}},
+			where:  "t.due_on BETWEEN $1::date AND $2::date", args: []any{dueFrom, dueTo}},
 		{name: "date eq", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{startOn: {eq: %q}}`, startOn), where: "t.start_on = $1::date", args: []any{startOn}},
 		{name: "date in", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{startOn: {in: [%q, "1999-01-01"]}}`, startOn), where: "t.start_on = $1::date", args: []any{startOn}},
 		{name: "date gt lt", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{dueOn: {gt: %q, lt: %q}}`, dueFrom, dueTo),
-			where: "t.due_on > $1::date AND t.due_on < $2::date", args: []any{dueFrom, dueTo}},
+			where:  "t.due_on > $1::date AND t.due_on < $2::date", args: []any{dueFrom, dueTo}},
 		{name: "date isNull", root: "assignments", typ: "Assignment", table: "assignments",
 			filter: fmt.Sprintf(`{endsOn: {isNull: true}, startsOn: {gte: %q}}`, activeOn),
-			where: "t.ends_on IS NULL AND t.starts_on >= $1::date", args: []any{activeOn}},
+			where:  "t.ends_on IS NULL AND t.starts_on >= $1::date", args: []any{activeOn}},
 		{name: "datetime gt", root: "customers", typ: "Customer", table: "customers",
 			filter: fmt.Sprintf(`{createdAt: {gt: %q}}`, created), where: "t.created_at > $1::timestamptz", args: []any{created}},
 		{name: "datetime lte", root: "customers", typ: "Customer", table: "customers",
 			filter: fmt.Sprintf(`{createdAt: {lte: %q}, segment: {eq: ENTERPRISE}}`, created),
-			where: "t.created_at <= $1::timestamptz AND t.segment = 'enterprise'", args: []any{created}},
+			where:  "t.created_at <= $1::timestamptz AND t.segment = 'enterprise'", args: []any{created}},
 		// BooleanFilter, enums
 		{name: "boolean eq", root: "contacts", typ: "Contact", table: "contacts",
 			filter: `{isPrimary: {eq: true}}`, where: "t.is_primary"},
 		{name: "enum in", root: "customers", typ: "Customer", table: "customers",
 			filter: `{segment: {in: [ENTERPRISE, MID_MARKET]}, status: {ne: CHURNED}}`,
-			where: "t.segment IN ('enterprise', 'mid_market') AND t.status <> 'churned'"},
+			where:  "t.segment IN ('enterprise', 'mid_market') AND t.status <> 'churned'"},
 		{name: "enum eq", root: "projects", typ: "Project", table: "projects",
 			filter: `{status: {eq: ON_HOLD}}`, where: "t.status = 'on_hold'"},
 		// and / or / not
 		{name: "or", root: "projects", typ: "Project", table: "projects",
 			filter: `{or: [{status: {eq: CANCELLED}}, {priority: {eq: CRITICAL}}]}`,
-			where: "(t.status = 'cancelled' OR t.priority = 'critical')"},
+			where:  "(t.status = 'cancelled' OR t.priority = 'critical')"},
 		{name: "and", root: "projects", typ: "Project", table: "projects",
 			filter: `{and: [{status: {eq: ACTIVE}}, {priority: {in: [HIGH, CRITICAL]}}]}`,
-			where: "t.status = 'active' AND t.priority IN ('high', 'critical')"},
+			where:  "t.status = 'active' AND t.priority IN ('high', 'critical')"},
 		{name: "not includes missing values", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{not: {budget: {lt: %q}}, status: {eq: PROPOSED}}`, budget),
-			where: "(t.budget IS NULL OR t.budget >= $1::numeric) AND t.status = 'proposed'", args: []any{budget}},
+			where:  "(t.budget IS NULL OR t.budget >= $1::numeric) AND t.status = 'proposed'", args: []any{budget}},
 		{name: "nested combination", root: "projects", typ: "Project", table: "projects",
 			filter: fmt.Sprintf(`{or: [{and: [{status: {eq: ACTIVE}}, {not: {priority: {eq: LOW}}}]}, {code: {eq: %q}}], billingModel: {eq: FIXED_PRICE}}`, code),
-			where: "((t.status = 'active' AND t.priority <> 'low') OR t.code = $1) AND t.billing_model = 'fixed_price'", args: []any{code}},
+			where:  "((t.status = 'active' AND t.priority <> 'low') OR t.code = $1) AND t.billing_model = 'fixed_price'", args: []any{code}},
 		{name: "empty or matches nothing", root: "projects", typ: "Project", table: "projects",
 			filter: `{or: []}`, where: "false", mayBeEmpty: true},
 		// related rows
 		{name: "projects of customers in a segment", root: "projects", typ: "Project", table: "projects",
 			filter: `{customer: {segment: {eq: ENTERPRISE}}, status: {eq: ACTIVE}}`,
-			where: "t.status = 'active' AND t.customer_id IN (SELECT id FROM customers WHERE segment = 'enterprise')"},
+			where:  "t.status = 'active' AND t.customer_id IN (SELECT id FROM customers WHERE segment = 'enterprise')"},
 		{name: "employees of a department subtree", root: "employees", typ: "Employee", table: "employees",
 			filter: fmt.Sprintf(`{department: {within: %s}}`, gid("Department", top)), where: "t.department_id = ANY($1)", args: []any{subtree}},
 		{name: "employees two levels below a manager", root: "employees", typ: "Employee", table: "employees",
 			filter: fmt.Sprintf(`{manager: {manager: {id: {eq: %s}}}}`, gid("Employee", mgrID)),
-			where: "t.manager_id IN (SELECT id FROM employees WHERE manager_id = $1)", args: []any{mgrID}, mayBeEmpty: true},
+			where:  "t.manager_id IN (SELECT id FROM employees WHERE manager_id = $1)", args: []any{mgrID}, mayBeEmpty: true},
 		{name: "assignments active on a date", root: "assignments", typ: "Assignment", table: "assignments",
 			filter: fmt.Sprintf(`{activeOn: %q, employee: {status: {eq: ACTIVE}}}`, activeOn),
-			where: "t.starts_on <= $1::date AND coalesce(t.ends_on, 'infinity') >= $1::date AND t.employee_id IN (SELECT id FROM employees WHERE status = 'active')",
-			args:  []any{activeOn}},
+			where:  "t.starts_on <= $1::date AND coalesce(t.ends_on, 'infinity') >= $1::date AND t.employee_id IN (SELECT id FROM employees WHERE status = 'active')",
+			args:   []any{activeOn}},
 		{name: "time entries in a date range", root: "timeEntries", typ: "TimeEntry", table: "time_entries",
 			filter: fmt.Sprintf(`{workDate: {gte: %q}, billable: {eq: false}}`, workFrom),
-			where: "t.work_date >= $1::date AND NOT t.billable", args: []any{workFrom}},
+			where:  "t.work_date >= $1::date AND NOT t.billable", args: []any{workFrom}},
 		{name: "contacts of customers by name", root: "contacts", typ: "Contact", table: "contacts",
 			filter: fmt.Sprintf(`{customer: {name: {startsWith: %q}}}`, prefix),
-			where: "t.customer_id IN (SELECT id FROM customers WHERE lower(name) LIKE $1 || '%')", args: []any{prefix}},
+			where:  "t.customer_id IN (SELECT id FROM customers WHERE lower(name) LIKE $1 || '%')", args: []any{prefix}},
 		{name: "departments by parent", root: "departments", typ: "Department", table: "departments",
 			filter: `{parent: {id: {isNull: true}}}`, where: "t.parent_id IS NULL"},
 		{name: "customers by account manager", root: "customers", typ: "Customer", table: "customers",
 			filter: `{accountManager: {status: {ne: ACTIVE}}}`,
-			where: "t.account_manager_id IN (SELECT id FROM employees WHERE status <> 'active')", mayBeEmpty: true},
+			where:  "t.account_manager_id IN (SELECT id FROM employees WHERE status <> 'active')", mayBeEmpty: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -559,7 +559,9 @@ func TestSearch_MatchesNamesCodesAndEmailsRankedSensibly(t *testing.T) {
 	person := sqlValue[string](t, `SELECT first_name || ' ' || last_name FROM employees WHERE length(last_name) >= 6 ORDER BY id LIMIT 1`)
 	typo := person[:len(person)-2] + string(person[len(person)-1]) + string(person[len(person)-2]) // swap the last two letters
 	var ty struct {
-		Employees struct{ Nodes []struct{ FirstName, LastName string } }
+		Employees struct {
+			Nodes []struct{ FirstName, LastName string }
+		}
 	}
 	a.data(`query($s: String) { employees(first: 5, search: $s) { nodes { firstName lastName } } }`, map[string]any{"s": typo}, &ty)
 	found := false

@@ -253,7 +253,7 @@ func (b *filterBuilder) filter(tbl *table, alias string, f map[string]any, depth
 }
 
 func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) (string, error) {
-	if v = deref(v); v == nil {
+	if v = unpoint(v); v == nil {
 		// An explicit null is refused rather than read as "no condition":
 		// a variable that is unexpectedly null must not widen a list.
 		return "", b.fail("null is not a condition (to match missing values, use isNull)")
@@ -352,7 +352,7 @@ func (b *filterBuilder) ops(col string, ct colType, ops map[string]any) (string,
 		if !slices.Contains(classOps[ct.class], op) {
 			return "", b.fail("%s is not an operator of this field (use %s)", op, strings.Join(classOps[ct.class], ", "))
 		}
-		sql, err := b.op(col, ct, op, deref(ops[op]))
+		sql, err := b.op(col, ct, op, unpoint(ops[op]))
 		if err != nil {
 			return "", err
 		}
@@ -504,7 +504,7 @@ func (b *filterBuilder) list(v any, ct colType) ([]string, error) {
 	}
 	out := make([]string, rv.Len())
 	for i := range out {
-		x := deref(rv.Index(i).Interface())
+		x := unpoint(rv.Index(i).Interface())
 		if x == nil {
 			return nil, b.fail("null is not a value")
 		}
@@ -532,7 +532,7 @@ func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any)
 	parts := make([]string, 0, len(names))
 	for _, op := range names {
 		b.path = append(b.path, op)
-		v := deref(ops[op])
+		v := unpoint(ops[op])
 		var sql string
 		switch op {
 		case "eq", "ne":
@@ -601,8 +601,8 @@ func (b *filterBuilder) id(v any, tbl *table) (int64, error) {
 	return key, nil
 }
 
-// deref unwraps the pointers gqlgen delivers optional input values in.
-func deref(v any) any {
+// unpoint unwraps the pointers gqlgen delivers optional input values in.
+func unpoint(v any) any {
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {

@@ -25,12 +25,12 @@ type table struct {
 	offsets  []uintptr
 	types    []reflect.Type
 	fields   fieldColumns
-	orders   map[string]orderField // the GraphQL order fields (order.go)
+	orders   map[string]orderField  // the GraphQL order fields (order.go)
 	filters  map[string]filterField // the GraphQL filter fields (filter.go)
 	typeName string                 // the GraphQL type, as in global ids
 	search   *searchable            // how the list is searched (search.go), if it is
 	rankAt   uintptr                // where a row's search rank lands
-	byMask   sync.Map              // mask -> *columns
+	byMask   sync.Map               // mask -> *columns
 }
 
 func tableOf[T interface{ TableName() string }]() *table {
