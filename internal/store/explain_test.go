@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -62,4 +63,59 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestExplainFilteredAndSearchedPages prints the plans of a filtered deep
+// page and of ranked searches on the benchmark database, to check that the
+// migrations' indexes serve them (BENCH_DATABASE_URL; skipped without it).
+func TestExplainFilteredAndSearchedPages(t *testing.T) {
+	url := os.Getenv("BENCH_DATABASE_URL")
+	if url == "" {
+		t.Skip("BENCH_DATABASE_URL is not set")
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	explain := func(name string, ord *ordering, w page.Window) {
+		sel := &Selection{Fields: []string{"id", "name"}}
+		cols := ord.selecting(ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...)))
+		sql, args := rootSQL(ord, cols, w)
+		var plan []string
+		if err := db.Raw("EXPLAIN (ANALYZE, BUFFERS) "+sql, args...).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s:\n%s %v\n%s", name, sql, args, strings.Join(plan, "\n"))
+	}
+	active := List{Filter: Filter{"status": map[string]any{"eq": "ACTIVE"}}, OrderBy: []*Order{{"DUE_ON", "ASC"}}}
+	ord, err := orderingOf(projectsTable, active)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Raw("SELECT count(*) FROM projects WHERE status = 'active'").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	var key *string
+	var id int64
+	if err := db.Raw("SELECT due_on::text, id FROM projects WHERE status = 'active' ORDER BY due_on, id OFFSET ? LIMIT 1", n-51).
+		Row().Scan(&key, &id); err != nil {
+		t.Fatal(err)
+	}
+	explain("active projects by due date, first page", ord, page.Window{Limit: 50, Order: ord.Order})
+	explain(fmt.Sprintf("active projects by due date, last page (rows %d..%d)", n-49, n), ord, page.Window{Limit: 50, Order: ord.Order,
+		HasAfter: true, After: []page.Value{{Text: deref(key), Valid: key != nil}, page.IntValue(id)}})
+	for _, c := range []struct {
+		tbl  *table
+		term string
+	}{{customersTable, "birchview"}, {projectsTable, "BEAC-2022-001"}, {projectsTable, "replatform"}, {employeesTable, "schmit"}} {
+		search := c.term
+		ord, err := orderingOf(c.tbl, List{Search: &search})
+		if err != nil {
+			t.Fatal(err)
+		}
+		explain(c.tbl.name+" search "+c.term, ord, page.Window{Limit: 20, Order: ord.Order})
+	}
 }
