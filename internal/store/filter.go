@@ -383,8 +383,23 @@ func (b *filterBuilder) op(col string, ct colType, op string, v any) (string, er
 		if err != nil {
 			return "", err
 		}
-		b.args = append(b.args, textArray{vals})
-		return col + " = ANY(CAST(? AS text[])::" + ct.cast + "[])", nil
+		if ct.cast == "text" {
+			b.args = append(b.args, textArray{vals})
+			return col + " = ANY(CAST(? AS text[]))", nil
+		}
+		// Other types get a parameter each: a text[] cast to date[] or an
+		// enum array is not folded before planning (the casts are only
+		// stable), and the planner then misjudges how many rows match.
+		if len(vals) == 0 {
+			return "false", nil
+		}
+		slices.Sort(vals)
+		vals = slices.Compact(vals)
+		ps := make([]string, len(vals))
+		for i, v := range vals {
+			ps[i] = b.bind(v, ct.cast)
+		}
+		return col + " IN (" + strings.Join(ps, ", ") + ")", nil
 	case "contains", "startsWith":
 		s, ok := v.(string)
 		if !ok {

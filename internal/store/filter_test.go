@@ -83,8 +83,10 @@ func TestFilter_CompilesToBoundSQL(t *testing.T) {
 		args   []any
 	}{
 		{projectsTable, `{"status": {"in": ["ACTIVE", "ON_HOLD"]}, "name": {"contains": "50%_off"}}`,
-			`((t.name ILIKE ?) AND (t.status = ANY(CAST(? AS text[])::project_status[])))`,
-			[]any{`%50\%\_off%`, textArray{[]string{"active", "on_hold"}}}},
+			`((t.name ILIKE ?) AND (t.status IN (CAST(? AS project_status), CAST(? AS project_status))))`,
+			[]any{`%50\%\_off%`, "active", "on_hold"}},
+		{customersTable, `{"country": {"in": ["DE", "FR"]}}`, `((t.country = ANY(CAST(? AS text[]))))`,
+			[]any{textArray{[]string{"DE", "FR"}}}},
 		{projectsTable, `{"customer": {"id": {"eq": "Q3VzdG9tZXI6Nw"}}}`, `((t.customer_id = CAST(? AS bigint)))`, []any{int64(7)}},
 		{projectsTable, `{"not": {"budget": {"gte": "100.50"}}}`,
 			`(NOT coalesce(((t.budget >= CAST(? AS numeric))), false))`, []any{"100.50"}},
