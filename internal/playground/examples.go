@@ -19,7 +19,10 @@ var Examples = []Tab{
 # the play button or Ctrl-Enter; the
 # book icon (top left) opens the docs.
 query CustomerWithProjects {
-  customers(first: 3) {
+  customers(first: 3, filter: {
+    segment: { in: [ENTERPRISE, MID_MARKET] }
+    status: { eq: ACTIVE }
+  }) {
     nodes {
       id
       name
@@ -81,11 +84,15 @@ query ReportingLine {
 }
 `},
 	{Query: `# A project list page, ten at a
-# time. For the next page, copy
+# time, active and proposed ones by
+# due date. For the next page, copy
 # pageInfo.endCursor into the "after"
-# variable (below) and run it again.
-query ProjectPage($after: String) {
-  projects(first: 10, after: $after) {
+# variable (below) and run it again;
+# set "search" to find by code/name.
+query ProjectPage($after: String, $search: String) {
+  projects(first: 10, after: $after, search: $search,
+           filter: { status: { in: [ACTIVE, PROPOSED] } },
+           orderBy: [{ field: DUE_ON, direction: ASC }]) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges {
@@ -104,5 +111,5 @@ query ProjectPage($after: String) {
     }
   }
 }
-`, Variables: `{ "after": null }`},
+`, Variables: `{ "after": null, "search": null }`},
 }
