@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
-	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -136,11 +135,7 @@ func TestTrusted_AcceptsRegisteredIDsAndRefusesEverythingElse(t *testing.T) {
 func TestRequireTrusted_MakesAnAutomaticServerTrustedForThatRequest(t *testing.T) {
 	trusted := doc(t)
 	importDocs(t, persisted.Operation{ID: "id-" + t.Name(), Body: trusted})
-	db, err := database.Open(context.Background(), httpapitest.URL(), database.Options{MaxOpenConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{}),
 		PersistedQueries: persisted.Options{Mode: persisted.Automatic}})
 	analytics := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
