@@ -42,16 +42,9 @@ func (*Extension) ExtensionName() string { return "PersistedOperations" }
 // Validate accepts every schema.
 func (*Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
-// statsKey is where a request's document sits in its operation context's
+// statsKey is where a request's *Document sits in its operation context's
 // stats, for the query cache, the registration and the HTTP cache.
 const statsKey = "persisted"
-
-// use is a persisted operation the request resolved to, and whether it is
-// still to be registered (automatic persisted queries, once valid).
-type use struct {
-	doc      *Document
-	register bool
-}
 
 // Of returns the persisted document the operation runs, or nil when it was
 // sent as text that is not a registered document.
@@ -59,18 +52,15 @@ func Of(opCtx *graphql.OperationContext) *Document {
 	if opCtx == nil {
 		return nil
 	}
-	if u, ok := opCtx.Stats.GetExtension(statsKey).(*use); ok {
-		return u.doc
-	}
-	return nil
+	d, _ := opCtx.Stats.GetExtension(statsKey).(*Document)
+	return d
 }
 
-func usedIn(ctx context.Context) *use {
+func usedIn(ctx context.Context) *Document {
 	if !graphql.HasOperationContext(ctx) {
 		return nil
 	}
-	u, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(statsKey).(*use)
-	return u
+	return Of(graphql.GetOperationContext(ctx))
 }
 
 // apq is Apollo's extensions.persistedQuery.
@@ -146,6 +136,8 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		if err == nil && d == nil {
 			return notFound()
 		}
+	case p.Query != "" && !pq.present && !trustedOnly:
+		return nil // plain text in automatic mode: an ordinary request
 	case p.Query != "":
 		hash := HashText(p.Query)
 		if pq.present && !strings.EqualFold(pq.hash, hash) {
@@ -159,16 +151,14 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 				return coded(apperr.TrustedDocumentRequired, "this server runs only registered operations: "+
 					"send a registered document's id as documentId or extensions.persistedQuery.sha256Hash")
 			}
-		case pq.present:
+		default:
 			// Automatic persisted queries: registered once the document is
 			// known to be valid (MutateOperationContext).
 			if d, err = e.store.Get(ctx, hash, false); err == nil && d == nil {
 				graphql.GetOperationContext(ctx).Stats.SetExtension(statsKey,
-					&use{doc: &Document{ID: hash, SHA256: hash, Body: p.Query}, register: true})
+					&Document{ID: hash, SHA256: hash, Body: p.Query, pending: true})
 				return nil
 			}
-		default:
-			return nil // plain text in automatic mode: an ordinary request
 		}
 	default:
 		return nil // no document at all: the executor reports it
@@ -179,23 +169,22 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return &gqlerror.Error{Err: err, Message: err.Error()}
 	}
 	p.Query = d.Body
-	graphql.GetOperationContext(ctx).Stats.SetExtension(statsKey, &use{doc: d})
+	graphql.GetOperationContext(ctx).Stats.SetExtension(statsKey, d)
 	return nil
 }
 
 // MutateOperationContext registers an automatically persisted document
 // after it parsed and validated: only valid documents are stored.
 func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	u, ok := opCtx.Stats.GetExtension(statsKey).(*use)
-	if !ok || !u.register {
+	d := Of(opCtx)
+	if d == nil || !d.pending {
 		return nil
 	}
-	u.register = false
-	u.doc.Operation = string(operationOf(opCtx.Doc))
+	d.Operation = string(operationOf(opCtx.Doc))
 	if op := opCtx.Doc.Operations; len(op) > 0 {
-		u.doc.Name = op[0].Name
+		d.Name = op[0].Name
 	}
-	if err := e.store.register(ctx, u.doc); err != nil {
+	if err := e.store.register(ctx, d); err != nil {
 		return &gqlerror.Error{Err: err, Message: err.Error()}
 	}
 	return nil
@@ -229,14 +218,14 @@ type queryCache struct {
 }
 
 func (c queryCache) Get(ctx context.Context, query string) (*ast.QueryDocument, bool) {
-	if u := usedIn(ctx); u != nil && u.doc.Body == query {
-		if doc := u.doc.parsed.Load(); doc != nil {
+	if d := usedIn(ctx); d != nil && d.Body == query {
+		if doc := d.parsed.Load(); doc != nil {
 			return doc, true
 		}
 		// Sent as text before it was registered: take that AST along.
 		doc, ok := c.next.Get(ctx, query)
 		if ok {
-			u.doc.parsed.Store(doc)
+			d.parsed.Store(doc)
 		}
 		return doc, ok
 	}
@@ -245,8 +234,8 @@ func (c queryCache) Get(ctx context.Context, query string) (*ast.QueryDocument, 
 
 // Add is called with a document that parsed and validated.
 func (c queryCache) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
-	if u := usedIn(ctx); u != nil && u.doc.Body == query {
-		u.doc.parsed.Store(doc)
+	if d := usedIn(ctx); d != nil && d.Body == query {
+		d.parsed.Store(doc)
 		return
 	}
 	c.next.Add(ctx, query, doc)

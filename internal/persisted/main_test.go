@@ -81,7 +81,7 @@ func wantCode(t *testing.T, r httpapitest.Reply, code string) {
 }
 
 // openDB is a connection pool of its own to the package's database.
-func openDB(t *testing.T) *database.DB {
+func openDB(t testing.TB) *database.DB {
 	t.Helper()
 	db, err := database.Open(context.Background(), httpapitest.URL(), database.Options{MaxOpenConns: 2})
 	if err != nil {
@@ -93,7 +93,7 @@ func openDB(t *testing.T) *database.DB {
 
 // openStore is a Store of its own over the package's database, as a
 // command or another replica has.
-func openStore(t *testing.T) *persisted.Store { return persisted.NewStore(openDB(t)) }
+func openStore(t testing.TB) *persisted.Store { return persisted.NewStore(openDB(t)) }
 
 // importDocs registers documents as a manifest import does.
 func importDocs(t *testing.T, ops ...persisted.Operation) {

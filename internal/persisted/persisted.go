@@ -92,6 +92,9 @@ type Document struct {
 	// read again after a while, so an import on another replica (a
 	// document becoming trusted, a new Cache-Control) shows here too.
 	loaded time.Time
+	// pending marks a document a client sent with its hash, to be stored
+	// once it validated; such a Document belongs to its request alone.
+	pending bool
 }
 
 type trustedOnlyKey struct{}

@@ -33,22 +33,28 @@ const refreshAfter = 5 * time.Minute
 // front that every lookup tries first.
 type Store struct {
 	db    *database.DB
-	cache *lru.Cache[string, *Document]
+	cache *lru.Cache[cacheKey, *Document]
 }
 
 // NewStore returns a Store over db.
 func NewStore(db *database.DB) *Store {
-	c, err := lru.New[string, *Document](cacheSize)
+	c, err := lru.New[cacheKey, *Document](cacheSize)
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
 	return &Store{db: db, cache: c}
 }
 
-// Cache keys: a document by its id, and a trusted document by its text's
-// hash (trusted mode accepts the exact text of a trusted document).
-func idKey(id string) string     { return "id:" + id }
-func textKey(hash string) string { return "sha256:" + hash }
+// cacheKey finds a document by its id, or a trusted document by its text's
+// hash (trusted mode accepts the exact text of a trusted document). A struct,
+// not a prefixed string: a lookup allocates nothing.
+type cacheKey struct {
+	byText bool
+	v      string
+}
+
+func idKey(id string) cacheKey     { return cacheKey{v: id} }
+func textKey(hash string) cacheKey { return cacheKey{byText: true, v: hash} }
 
 // HashText is the hex SHA-256 of a document's text, as Apollo's clients
 // compute it.
@@ -98,7 +104,7 @@ func (s *Store) GetTrustedText(ctx context.Context, hash string) (*Document, err
 		`SELECT `+columns+` FROM persisted_queries WHERE sha256 = ? AND trusted ORDER BY id LIMIT 1`, hash)
 }
 
-func (s *Store) lookup(ctx context.Context, key string, trustedOnly bool, query string, arg string) (*Document, error) {
+func (s *Store) lookup(ctx context.Context, key cacheKey, trustedOnly bool, query string, arg string) (*Document, error) {
 	if d, ok := s.cache.Get(key); ok && (d.Trusted || !trustedOnly) && time.Since(d.loaded) < refreshAfter {
 		return d, nil
 	}
@@ -133,6 +139,7 @@ func (s *Store) register(ctx context.Context, d *Document) error {
 		return fmt.Errorf("register persisted document: %w", err)
 	}
 	d.loaded = time.Now()
+	d.pending = false
 	s.cache.Add(idKey(d.ID), d)
 	return nil
 }
