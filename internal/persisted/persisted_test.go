@@ -3,8 +3,14 @@ package persisted_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
@@ -164,4 +170,39 @@ func TestStore_SharedByTwoServersOnOneDatabase(t *testing.T) {
 	importDocs(t, persisted.Operation{ID: "late-" + t.Name(), Body: query})
 	wantData(t, post(t, ta, map[string]any{"documentId": "late-" + t.Name()}))
 	wantData(t, post(t, tb, map[string]any{"documentId": "late-" + t.Name()}))
+}
+
+// A persisted operation is parsed and validated once: later requests get
+// the same AST from the document, even with no text cache behind it.
+func TestQueryCache_PersistedDocumentIsParsedOnce(t *testing.T) {
+	importDocs(t, persisted.Operation{ID: "once-" + t.Name(), Body: doc(t)})
+	e := executor.New(graph.NewExecutableSchema(graph.Config{}))
+	e.Use(persisted.New(openStore(t), persisted.Options{Mode: persisted.Trusted}))
+	e.SetQueryCache(persisted.QueryCache(graphql.NoCache[*ast.QueryDocument]{}))
+	create := func() *graphql.OperationContext {
+		ctx := persisted.WithDocumentID(graphql.StartOperationTrace(context.Background()), "once-"+t.Name())
+		opCtx, errs := e.CreateOperationContext(ctx, &graphql.RawParams{})
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		return opCtx
+	}
+	first, second := create(), create()
+	if first.Doc != second.Doc {
+		t.Error("the document was parsed again")
+	}
+	if d := persisted.Of(second); d == nil || d.ID != "once-"+t.Name() || !d.Trusted {
+		t.Errorf("Of = %+v", d)
+	}
+}
+
+// A failing database is an internal error: logged, never shown.
+func TestDatabaseFailureIsMasked(t *testing.T) {
+	srv, db := httpapitest.NewServer(t, httpapi.Config{})
+	_ = db.Close()
+	r := post(t, srv, map[string]any{"documentId": "anything"})
+	wantCode(t, r, apperr.Internal)
+	if msg := r.Errors[0].Message; strings.Contains(msg, "persisted_queries") || strings.Contains(msg, "sql") {
+		t.Errorf("message shows internals: %q", msg)
+	}
 }
