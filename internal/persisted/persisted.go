@@ -36,7 +36,7 @@ const (
 	Automatic Mode = "automatic"
 	// Trusted: only documents imported from a manifest (`bizgraph documents
 	// import`), by id or as their exact text; any other text is refused
-	// with TRUSTED_DOCUMENT_REQUIRED and never parsed or executed.
+	// with TRUSTED_DOCUMENT_REQUIRED and never validated or executed.
 	Trusted Mode = "trusted"
 )
 
