@@ -125,14 +125,17 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		if p.Query != "" {
 			return badInput("documentId", "send either documentId or query, not both")
 		}
-		// The GraphQL-over-HTTP draft prefixes hashes ("sha256:…"); the ids
-		// manifests hold are the bare hashes.
-		d, err = e.store.Get(ctx, strings.TrimPrefix(id, "sha256:"), trustedOnly)
+		// The GraphQL-over-HTTP draft prefixes hashes ("sha256:…").
+		if hash, ok := strings.CutPrefix(id, "sha256:"); ok {
+			d, err = e.byHash(ctx, hash, trustedOnly)
+		} else {
+			d, err = e.store.Get(ctx, id, trustedOnly)
+		}
 		if err == nil && d == nil {
 			return notFound()
 		}
 	case pq.present && p.Query == "":
-		d, err = e.store.Get(ctx, pq.hash, trustedOnly)
+		d, err = e.byHash(ctx, pq.hash, trustedOnly)
 		if err == nil && d == nil {
 			return notFound()
 		}
@@ -140,7 +143,7 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 		return nil // plain text in automatic mode: an ordinary request
 	case p.Query != "":
 		hash := HashText(p.Query)
-		if pq.present && !strings.EqualFold(pq.hash, hash) {
+		if pq.present && pq.hash != hash {
 			return badInput("extensions.persistedQuery.sha256Hash",
 				"extensions.persistedQuery.sha256Hash is not the SHA-256 of the query: the document was not registered")
 		}
@@ -171,6 +174,18 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	p.Query = d.Body
 	graphql.GetOperationContext(ctx).Stats.SetExtension(statsKey, d)
 	return nil
+}
+
+// byHash finds the document a client names by its text's SHA-256: the one
+// registered under that id (Apollo's manifests and automatic persisted
+// queries use the hash as id), else a trusted document with that text
+// whatever its id (Relay's manifests name documents otherwise).
+func (e *Extension) byHash(ctx context.Context, hash string, trustedOnly bool) (*Document, error) {
+	d, err := e.store.Get(ctx, hash, trustedOnly)
+	if d != nil || err != nil {
+		return d, err
+	}
+	return e.store.GetTrustedText(ctx, hash)
 }
 
 // MutateOperationContext registers an automatically persisted document

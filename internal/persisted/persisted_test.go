@@ -109,14 +109,18 @@ func TestTrusted_AcceptsRegisteredIDsAndRefusesEverythingElse(t *testing.T) {
 		map[string]any{"query": auto, "extensions": pq(persisted.HashText(auto))}))
 
 	srv := newServer(t, persisted.Trusted)
+	other := `query ` + t.Name() + `Other { departments(first: 2) { totalCount } }`
+	importDocs(t, persisted.Operation{ID: "relay-other-" + t.Name(), Body: other}) // only under an id of its own
 	for name, r := range map[string]httpapitest.Reply{
-		"documentId POST":        post(t, srv, map[string]any{"documentId": "relay-" + t.Name()}),
-		"documentId GET":         get(t, srv, map[string]any{"documentId": "relay-" + t.Name()}, nil),
-		"documentId sha256:":     post(t, srv, map[string]any{"documentId": "sha256:" + sha}),
-		"persistedQuery POST":    post(t, srv, map[string]any{"extensions": pq(sha)}),
-		"persistedQuery GET":     get(t, srv, map[string]any{"extensions": pq(sha)}, nil),
-		"its exact text":         post(t, srv, map[string]any{"query": trusted}),
-		"its text with its hash": post(t, srv, map[string]any{"query": trusted, "extensions": pq(sha)}),
+		"a hash of a document registered under another id": post(t, srv, map[string]any{"extensions": pq(persisted.HashText(other))}),
+		"documentId sha256: of that document":              post(t, srv, map[string]any{"documentId": "sha256:" + persisted.HashText(other)}),
+		"documentId POST":                                  post(t, srv, map[string]any{"documentId": "relay-" + t.Name()}),
+		"documentId GET":                                   get(t, srv, map[string]any{"documentId": "relay-" + t.Name()}, nil),
+		"documentId sha256:":                               post(t, srv, map[string]any{"documentId": "sha256:" + sha}),
+		"persistedQuery POST":                              post(t, srv, map[string]any{"extensions": pq(sha)}),
+		"persistedQuery GET":                               get(t, srv, map[string]any{"extensions": pq(sha)}, nil),
+		"its exact text":                                   post(t, srv, map[string]any{"query": trusted}),
+		"its text with its hash":                           post(t, srv, map[string]any{"query": trusted, "extensions": pq(sha)}),
 	} {
 		t.Run("accepts "+name, func(t *testing.T) { wantData(t, r) })
 	}
