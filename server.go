@@ -4,6 +4,7 @@
 //	bizgraph [serve]                 serve the API (the default)
 //	bizgraph migrate up|down|status  change or inspect the database schema
 //	bizgraph seed --scale S --seed N fill an empty database with generated data
+//	bizgraph documents import|list   register trusted documents (persisted queries)
 //
 // Without DATABASE_URL every command uses an embedded PostgreSQL kept under
 // the data directory, which serve migrates and seeds with demo data on first
@@ -34,6 +35,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -57,6 +59,9 @@ type config struct {
 	DemoScale     float64
 	LogLevel      string
 	LogFormat     string
+	// Persisted queries (internal/persisted); see persistedOptions.
+	PersistedQueries      string
+	PersistedCacheControl string
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -75,6 +80,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.PersistedQueries, "persisted-queries", "", "off, automatic or trusted (only registered documents run); empty: automatic with the embedded database, trusted with --database-url")
+	fs.StringVar(&c.PersistedCacheControl, "persisted-cache-control", persisted.DefaultCacheControl, "Cache-Control of GET answers to persisted queries whose document sets none")
 }
 
 // gcBudget sets the garbage collector's defaults unless the Go runtime's own
@@ -136,12 +143,12 @@ func run(ctx context.Context, args []string) error {
 		Exec: func(ctx context.Context, _ []string) error { return seedDB(ctx, &cfg, *scale, *seedN) },
 	}
 	root := &ffcli.Command{
-		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed] [flags]",
+		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed|documents] [flags]",
 		LongHelp: "A GraphQL API over the firm's customers, projects and personnel.\n" +
 			"Every flag can also be set by the environment variable of the same name\n" +
 			"in upper case (--database-url: DATABASE_URL).",
 		FlagSet: newFlags("bizgraph"), Options: opts,
-		Subcommands: []*ffcli.Command{serveCmd, migrateCmd, seedCmd},
+		Subcommands: []*ffcli.Command{serveCmd, migrateCmd, seedCmd, documentsCommand(&cfg, newFlags, opts)},
 		Exec:        func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
 	}
 	if err := root.Parse(args); err != nil {
@@ -213,6 +220,10 @@ func serve(ctx context.Context, cfg *config) error {
 	if cfg.PageDefault < 1 || cfg.PageMax < cfg.PageDefault {
 		return fmt.Errorf("--page-size-default (%d) must be at least 1 and at most --page-size-max (%d)", cfg.PageDefault, cfg.PageMax)
 	}
+	pqOpts, err := persistedOptions(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
@@ -241,12 +252,15 @@ func serve(ctx context.Context, cfg *config) error {
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
-			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout}),
+			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	base := "http://" + displayAddr(ln.Addr())
+	if cfg.Playground && pqOpts.Mode == persisted.Trusted {
+		log.Warn("the playground sends text, which trusted mode refuses; set PERSISTED_QUERIES=automatic to explore")
+	}
 	if cfg.Playground {
 		log.Info("serving; open the playground", "playground", base+"/", "graphql", base+"/graphql")
 	} else {
@@ -283,6 +297,9 @@ func prepareDemo(ctx context.Context, t *target, cfg *config, log *slog.Logger) 
 	}
 	defer m.Close()
 	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	if err := importShipped(ctx, t.url); err != nil {
 		return err
 	}
 	if t.created {

@@ -275,6 +275,7 @@ func TestConfig_WrongSettingIsOneClearLine(t *testing.T) {
 		"address in use":   {"ADDR=" + occupied(t)},
 		"unreachable db":   {"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"},
 		"malformed db url": {"DATABASE_URL=postgres://%zz"},
+		"unknown pq mode":  {"PERSISTED_QUERIES=sometimes"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -315,7 +316,7 @@ func nonEmptyLines(b []byte) []string {
 
 // Every command answers --help with its usage and exits 0.
 func TestCommands_HelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"}, {"documents", "--help"}} {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1")
 		out, err := cmd.CombinedOutput()

@@ -45,3 +45,19 @@ func CodeOf(err error) string {
 	}
 	return Internal
 }
+
+// Codes of persisted operations (internal/persisted). The first two are
+// Apollo's: its clients branch on them (and on the messages
+// "PersistedQueryNotFound", "PersistedQueryNotSupported") to resend the
+// text or stop sending hashes.
+const (
+	// PersistedQueryNotFound: no document is registered under the id or
+	// hash sent; an automatic-persisted-queries client resends the text.
+	PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
+	// PersistedQueryNotSupported: the server does not take operations by
+	// id (persisted queries are off).
+	PersistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
+	// TrustedDocumentRequired: the server (or the caller's role) runs only
+	// registered documents, and the request sent other text.
+	TrustedDocumentRequired = "TRUSTED_DOCUMENT_REQUIRED"
+)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	// QueueTimeout is the longest a request waits for its turn before it
 	// is refused with 503 and OVERLOADED. Zero means 10 seconds.
 	QueueTimeout time.Duration
+	// PersistedQueries says which operations run and how persisted ones
+	// are cached (internal/persisted); the zero value is automatic mode.
+	PersistedQueries persisted.Options
 }
 
 type api struct {
@@ -67,10 +71,13 @@ func New(cfg Config) http.Handler {
 	if cfg.QueueTimeout <= 0 {
 		cfg.QueueTimeout = 10 * time.Second
 	}
+	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
 	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes,
-		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout})
-	// Parsed and validated documents are reused across requests.
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout, persisted: pq})
+	srv.Use(pq)
+	// Parsed and validated documents are reused across requests; a
+	// persisted document's stay with it.
+	srv.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}

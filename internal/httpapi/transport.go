@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/persisted"
 )
 
 // The media types a GraphQL response is sent as (GraphQL over HTTP,
@@ -60,6 +61,8 @@ type graphQLOverHTTP struct {
 	// turn in arrival order, at most queueTimeout.
 	admit        *semaphore.Weighted
 	queueTimeout time.Duration
+	// persisted resolves operations sent by id and caches their GETs.
+	persisted *persisted.Extension
 }
 
 var _ graphql.Transport = graphQLOverHTTP{}
@@ -94,7 +97,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	// The same URL answers in two media types: caches must tell them apart.
 	w.Header().Add("Vary", "Accept")
 	media, acceptable := negotiate(r.Header.Values("Accept"))
-	params, ref := t.read(w, r, acceptable)
+	params, documentID, ref := t.read(w, r, acceptable)
 	if ref != nil {
 		if !acceptable {
 			media = mediaJSON // the refusal itself is best understood as JSON
@@ -103,7 +106,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		return
 	}
 
-	ctx := r.Context()
+	ctx := persisted.WithDocumentID(r.Context(), documentID)
 	if ref := t.wait(ctx); ref != nil {
 		w.Header().Set("Retry-After", "1")
 		writeRefusal(w, r, exec, media, ref)
@@ -127,7 +130,19 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		// Only a finished stream answers nil, and this transport starts none.
 		resp = exec.DispatchError(ctx, gqlerror.List{{Err: errors.New("executor returned no response")}})
 	}
-	writeResponse(w, media, resp)
+	t.writeResult(w, r, rc, media, resp)
+}
+
+// writeResult answers an executed operation. A GET of a persisted query
+// gets caching headers, and 304 Not Modified when the client already has
+// this answer.
+func (t graphQLOverHTTP) writeResult(w http.ResponseWriter, r *http.Request, rc *graphql.OperationContext, media string, resp *graphql.Response) {
+	status, body := encodeResponse(resp, responseStatus(media, resp))
+	if status == http.StatusOK && t.persisted.CacheGET(w, r, rc, resp, media, body) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeBody(w, media, status, body)
 }
 
 // wait admits the request to execution. A GraphQL operation is CPU work
@@ -149,32 +164,34 @@ func (t graphQLOverHTTP) wait(ctx context.Context) *refusal {
 }
 
 // read checks that r is a well-formed GraphQL-over-HTTP request and returns
-// its parameters, in the order a client would fix its mistakes: method,
-// Accept, then the request itself.
-func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable bool) (*graphql.RawParams, *refusal) {
+// its parameters and documentId (a persisted document's id, which gqlgen's
+// parameters have no field for), in the order a client would fix its
+// mistakes: method, Accept, then the request itself.
+func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable bool) (*graphql.RawParams, string, *refusal) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		e := refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "send GraphQL requests with POST, or queries with GET")
 		e.allow = "GET, POST"
-		return nil, e
+		return nil, "", e
 	}
 	if !acceptable {
-		return nil, refuse(http.StatusNotAcceptable, codeNotAcceptable,
+		return nil, "", refuse(http.StatusNotAcceptable, codeNotAcceptable,
 			"the Accept header allows neither %s nor %s", mediaGraphQLResponse, mediaJSON)
 	}
 	var p *graphql.RawParams
+	var documentID string
 	var ref *refusal
 	if r.Method == http.MethodPost {
-		p, ref = t.readPOST(w, r)
+		p, documentID, ref = t.readPOST(w, r)
 	} else {
-		p, ref = readGET(r)
+		p, documentID, ref = readGET(r)
 	}
 	if ref != nil {
-		return nil, ref
+		return nil, "", ref
 	}
-	// A persisted-operation request names its document in extensions
-	// instead; the executor's extensions resolve it.
-	if p.Query == "" && len(p.Extensions) == 0 {
-		return nil, refuse(http.StatusBadRequest, codeBadRequest, "the request has no query")
+	// A persisted-operation request names its document by documentId or
+	// in extensions instead; the executor's extensions resolve it.
+	if p.Query == "" && len(p.Extensions) == 0 && documentID == "" {
+		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "the request has no query")
 	}
 	// GET must not change anything (it may be prefetched, cached, repeated),
 	// so it runs queries only. This looks at the document alone, before
@@ -182,23 +199,23 @@ func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable
 	// valid.
 	if r.Method == http.MethodGet {
 		if op := operationType(p.Query, p.OperationName); op != "" && op != ast.Query {
-			return nil, mutationOverGET(op)
+			return nil, "", mutationOverGET(op)
 		}
 	}
 	p.Headers = r.Header
-	return p, nil
+	return p, documentID, nil
 }
 
-// readPOST reads a POST body: JSON with query, operationName, variables and
-// extensions.
-func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, *refusal) {
+// readPOST reads a POST body: JSON with query (or documentId),
+// operationName, variables and extensions.
+func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, string, *refusal) {
 	ct, ctParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
-		return nil, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, "", refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 			"send the request body as %s (Content-Type was %q)", mediaJSON, r.Header.Get("Content-Type"))
 	}
 	if cs, ok := ctParams["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, "", refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 			"send the request body in UTF-8 (charset was %q)", cs)
 	}
 	limit := t.maxBodyBytes
@@ -208,31 +225,32 @@ func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) (*grap
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			return nil, "", refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 				"the request body is larger than %d bytes", limit)
 		}
-		return nil, refuse(http.StatusBadRequest, codeBadRequest, "read the request body: %v", err)
+		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "read the request body: %v", err)
 	}
 	var p struct {
 		Query         string         `json:"query"`
 		OperationName string         `json:"operationName"`
 		Variables     map[string]any `json:"variables"`
 		Extensions    map[string]any `json:"extensions"`
+		DocumentID    string         `json:"documentId"`
 	}
 	if err := decodeJSON(body, &p); err != nil {
-		return nil, refuse(http.StatusBadRequest, codeBadRequest,
+		return nil, "", refuse(http.StatusBadRequest, codeBadRequest,
 			"the request body is not a JSON object of query, operationName, variables and extensions: %v", err)
 	}
 	return &graphql.RawParams{Query: p.Query, OperationName: p.OperationName,
-		Variables: p.Variables, Extensions: p.Extensions}, nil
+		Variables: p.Variables, Extensions: p.Extensions}, p.DocumentID, nil
 }
 
 // readGET reads the same parameters from the URL's query string, variables
 // and extensions as JSON text.
-func readGET(r *http.Request) (*graphql.RawParams, *refusal) {
+func readGET(r *http.Request) (*graphql.RawParams, string, *refusal) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: %v", err)
+		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: %v", err)
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for _, param := range []struct {
@@ -241,11 +259,11 @@ func readGET(r *http.Request) (*graphql.RawParams, *refusal) {
 	}{{"variables", &p.Variables}, {"extensions", &p.Extensions}} {
 		if s := q.Get(param.name); s != "" {
 			if err := decodeJSON([]byte(s), param.dst); err != nil {
-				return nil, refuse(http.StatusBadRequest, codeBadRequest, "%s is not a JSON object: %v", param.name, err)
+				return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "%s is not a JSON object: %v", param.name, err)
 			}
 		}
 	}
-	return p, nil
+	return p, q.Get("documentId"), nil
 }
 
 // decodeJSON decodes exactly one JSON value. Numbers stay json.Number so
@@ -292,20 +310,24 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 	writeJSON(w, media, e.status, resp)
 }
 
-// writeResponse answers a well-formed request. Under application/json that
-// is always 200, whatever the errors, since legacy clients read the body
-// only then. Under application/graphql-response+json a response without
-// data (the request failed before execution: parse, validation, variables)
-// is 400, and one with data, even null, is 200.
+// writeResponse answers a well-formed request.
 func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
-	status := http.StatusOK
+	writeJSON(w, media, responseStatus(media, resp), resp)
+}
+
+// responseStatus is the status of a well-formed request's answer. Under
+// application/json that is always 200, whatever the errors, since legacy
+// clients read the body only then. Under application/graphql-response+json
+// a response without data (the request failed before execution: parse,
+// validation, variables) is 400, and one with data, even null, is 200.
+func responseStatus(media string, resp *graphql.Response) int {
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
-		status = http.StatusBadRequest
 		if hasCode(resp.Errors, apperr.Internal) {
-			status = http.StatusInternalServerError
+			return http.StatusInternalServerError
 		}
+		return http.StatusBadRequest
 	}
-	writeJSON(w, media, status, resp)
+	return http.StatusOK
 }
 
 func hasCode(errs gqlerror.List, code string) bool {
@@ -323,19 +345,28 @@ func hasCode(errs gqlerror.List, code string) bool {
 // to json.Marshal would validate and re-compact the whole answer again
 // (~4% of the CPU of a 100 KB page).
 func writeJSON(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	body, err := encodeResponse(resp)
-	if err != nil {
-		// Only a value a resolver produced can fail to encode: a bug.
-		status = http.StatusInternalServerError
-		body = []byte(`{"errors":[{"message":"internal error: the response could not be encoded",` +
-			`"extensions":{"code":"` + apperr.Internal + `"}}]}`)
-	}
+	status, body := encodeResponse(resp, status)
+	writeBody(w, media, status, body)
+}
+
+func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
-func encodeResponse(resp *graphql.Response) ([]byte, error) {
+// encodeResponse returns resp's body and the status to send it with.
+func encodeResponse(resp *graphql.Response, status int) (int, []byte) {
+	body, err := encode(resp)
+	if err != nil {
+		// Only a value a resolver produced can fail to encode: a bug.
+		return http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error: the response could not be encoded",` +
+			`"extensions":{"code":"` + apperr.Internal + `"}}]}`)
+	}
+	return status, body
+}
+
+func encode(resp *graphql.Response) ([]byte, error) {
 	body := make([]byte, 0, len(resp.Data)+256)
 	body = append(body, '{')
 	add := func(name string, v []byte) {
