@@ -30,13 +30,17 @@ func newClient(concurrency int) *http.Client {
 
 // post sends op once, outside any measurement.
 func post(client *http.Client, url string, op *operation) (int, []byte, error) {
-	res, err := client.Post(url+"/graphql", "application/json", bytes.NewReader(op.body))
+	return postBody(client, url, op.body)
+}
+
+func postBody(client *http.Client, url string, body []byte) (int, []byte, error) {
+	res, err := client.Post(url+"/graphql", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	return res.StatusCode, body, err
+	answer, err := io.ReadAll(res.Body)
+	return res.StatusCode, answer, err
 }
 
 // phase is what one attack returned.

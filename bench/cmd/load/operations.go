@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,8 +30,10 @@ type operation struct {
 	Statements int            `json:"statements,omitempty"` // expected per request: one per relation level; 0 unknown
 	Ceiling    bool           `json:"ceiling,omitempty"`    // bench/cmd/ceiling answers it too
 	Check      string         `json:"check"`
+	Send       string         `json:"send"` // "text" or "persisted"
 
 	text      string
+	register  []byte // persisted: the request that registers the text with its hash, sent once before any answer is taken
 	derive    map[string]derivation
 	body      []byte // the request
 	reference []byte // the API's answer, which every later answer must equal (check "exact")
@@ -46,6 +50,10 @@ type spec struct {
 	Statements int                   `json:"statements"`
 	Ceiling    bool                  `json:"ceiling"`
 	Check      string                `json:"check"`
+	// Send is how the operation travels: "text" (the default) or
+	// "persisted", by its sha256 alone (Apollo's automatic persisted
+	// queries), after one request has registered the text.
+	Send string `json:"send"`
 }
 
 // derivation computes a variable from the database, for values that depend
@@ -56,6 +64,11 @@ type derivation struct {
 	Type string `json:"type"` // the GraphQL type of an "id"
 	SQL  string `json:"sql"`
 }
+
+const (
+	sendText      = "text"
+	sendPersisted = "persisted"
+)
 
 const (
 	checkExact    = "exact"     // every answer equals the first, byte for byte (reads)
@@ -130,6 +143,13 @@ func loadOperation(dir, base string) (*operation, error) {
 	default:
 		return nil, fmt.Errorf("check %q is not %q or %q", s.Check, checkExact, checkNoErrors)
 	}
+	switch s.Send {
+	case "":
+		s.Send = sendText
+	case sendText, sendPersisted:
+	default:
+		return nil, fmt.Errorf("send %q is not %q or %q", s.Send, sendText, sendPersisted)
+	}
 	for name, d := range s.Derive {
 		if d.SQL == "" || (d.As != "cursor" && (d.As != "id" || d.Type == "")) {
 			return nil, fmt.Errorf("derive %s: want {\"as\": \"cursor\", \"sql\": …} or {\"as\": \"id\", \"type\": T, \"sql\": …}", name)
@@ -137,7 +157,7 @@ func loadOperation(dir, base string) (*operation, error) {
 	}
 	op := &operation{
 		Name: orderPrefix.ReplaceAllString(base, ""), About: s.About, Document: doc,
-		Variables: s.Variables, Statements: s.Statements, Ceiling: s.Ceiling, Check: s.Check,
+		Variables: s.Variables, Statements: s.Statements, Ceiling: s.Ceiling, Check: s.Check, Send: s.Send,
 		text: string(text), derive: s.Derive,
 	}
 	return op, nil
@@ -163,6 +183,16 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 	req := map[string]any{"query": op.text}
 	if len(op.Variables) > 0 {
 		req["variables"] = op.Variables
+	}
+	if op.Send == sendPersisted {
+		sum := sha256.Sum256([]byte(op.text))
+		req["extensions"] = map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+		register, err := json.Marshal(req)
+		if err != nil {
+			return fmt.Errorf("operation %s: %w", op.Name, err)
+		}
+		op.register = register
+		delete(req, "query")
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
