@@ -18082,7 +18082,7 @@ func (ec *executionContext) marshalNAssignment2ᚕᚖgithubᚗcomᚋbizgraphᚋb
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18154,7 +18154,7 @@ func (ec *executionContext) marshalNAssignmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18257,7 +18257,7 @@ func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋbizgraphᚋbizg
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18329,7 +18329,7 @@ func (ec *executionContext) marshalNContactEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18400,7 +18400,7 @@ func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋbizgraphᚋbiz
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18472,7 +18472,7 @@ func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18645,7 +18645,7 @@ func (ec *executionContext) marshalNDepartment2ᚕᚖgithubᚗcomᚋbizgraphᚋb
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18717,7 +18717,7 @@ func (ec *executionContext) marshalNDepartmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18788,7 +18788,7 @@ func (ec *executionContext) marshalNEmployee2ᚕᚖgithubᚗcomᚋbizgraphᚋbiz
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -18860,7 +18860,7 @@ func (ec *executionContext) marshalNEmployeeEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19025,7 +19025,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraph�
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19083,7 +19083,7 @@ func (ec *executionContext) marshalNProject2ᚕᚖgithubᚗcomᚋbizgraphᚋbizg
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19155,7 +19155,7 @@ func (ec *executionContext) marshalNProjectEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19284,7 +19284,7 @@ func (ec *executionContext) marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbi
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19356,7 +19356,7 @@ func (ec *executionContext) marshalNTimeEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋb
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19431,7 +19431,7 @@ func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgq
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19506,7 +19506,7 @@ func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19562,7 +19562,7 @@ func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19610,7 +19610,7 @@ func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19746,7 +19746,7 @@ func (ec *executionContext) marshalOBillingModel2ᚕgithubᚗcomᚋbizgraphᚋbi
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -19974,7 +19974,7 @@ func (ec *executionContext) marshalOCustomerSegment2ᚕgithubᚗcomᚋbizgraph�
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -20066,7 +20066,7 @@ func (ec *executionContext) marshalOCustomerStatus2ᚕgithubᚗcomᚋbizgraphᚋ
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -20415,7 +20415,7 @@ func (ec *executionContext) marshalOEmployeeStatus2ᚕgithubᚗcomᚋbizgraphᚋ
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -20507,7 +20507,7 @@ func (ec *executionContext) marshalOEmploymentType2ᚕgithubᚗcomᚋbizgraphᚋ
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -20784,7 +20784,7 @@ func (ec *executionContext) marshalOProjectPriority2ᚕgithubᚗcomᚋbizgraph�
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -20876,7 +20876,7 @@ func (ec *executionContext) marshalOProjectStatus2ᚕgithubᚗcomᚋbizgraphᚋb
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -21058,7 +21058,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -21105,7 +21105,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -21152,7 +21152,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}
@@ -21206,7 +21206,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 		if isLen1 {
 			f(i)
 		} else {
-			go f(i)
+			f(i) // in line: see internal/codegen
 		}
 
 	}

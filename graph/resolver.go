@@ -2,7 +2,7 @@
 // root resolvers, which translate arguments and delegate to the store.
 package graph
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run ../internal/codegen
 
 import "github.com/bizgraph/bizgraph/internal/store"
 
