@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
@@ -56,9 +58,15 @@ type config struct {
 	MaxBodyBytes  int64
 	MaxInFlight   int
 	QueueTimeout  time.Duration
-	DemoScale     float64
-	LogLevel      string
-	LogFormat     string
+	Limits        limits.Config
+	// FieldSuggestions is unset (auto) unless given: on in demo mode,
+	// off against DATABASE_URL.
+	FieldSuggestions autoBool
+	CORSOrigins      string
+	CSRFPrevention   bool
+	DemoScale        float64
+	LogLevel         string
+	LogFormat        string
 	// Persisted queries (internal/persisted); see persistedOptions.
 	PersistedQueries      string
 	PersistedCacheControl string
@@ -77,6 +85,17 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; larger is refused with 413")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "GraphQL operations executing at once, more wait in line; 0: 4 per CPU")
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", 10*time.Second, "longest wait in line before a request is refused with 503")
+	d := limits.Defaults
+	fs.IntVar(&c.Limits.Tokens, "max-tokens", d.Tokens, "most tokens in a GraphQL document; more: QUERY_TOO_LARGE")
+	fs.IntVar(&c.Limits.Depth, "max-depth", d.Depth, "deepest nesting of fields in an operation; deeper: QUERY_TOO_DEEP")
+	fs.IntVar(&c.Limits.Aliases, "max-aliases", d.Aliases, "most aliased fields in an operation; more: TOO_MANY_ALIASES")
+	fs.IntVar(&c.Limits.RootFields, "max-root-fields", d.RootFields, "most root fields in an operation; more: TOO_MANY_ROOT_FIELDS")
+	fs.IntVar(&c.Limits.Directives, "max-directives", d.Directives, "most directives in an operation; more: TOO_MANY_DIRECTIVES")
+	fs.IntVar(&c.Limits.Cost, "max-cost", d.Cost, "most objects an operation may return, lists counted at their page size; more: QUERY_TOO_COMPLEX")
+	fs.IntVar(&c.Limits.Batch, "max-batch", d.Batch, "most operations in one batched request (a JSON array); 1: batching off")
+	fs.Var(&c.FieldSuggestions, "field-suggestions", `"Did you mean …?" in validation errors: true, false or auto (on in demo mode, off with --database-url)`)
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins whose pages may call the API from a browser (* for any); empty: no CORS headers")
+	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
@@ -224,6 +243,16 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	for _, l := range []struct {
+		flag string
+		v    int
+	}{{"max-tokens", cfg.Limits.Tokens}, {"max-depth", cfg.Limits.Depth}, {"max-aliases", cfg.Limits.Aliases},
+		{"max-root-fields", cfg.Limits.RootFields}, {"max-directives", cfg.Limits.Directives},
+		{"max-cost", cfg.Limits.Cost}, {"max-batch", cfg.Limits.Batch}} {
+		if l.v < 1 {
+			return fmt.Errorf("--%s must be at least 1, got %d", l.flag, l.v)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
@@ -249,10 +278,13 @@ func serve(ctx context.Context, cfg *config) error {
 	}
 	defer db.Close()
 	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
+	demo := t.embedded != nil
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
-			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts}),
+			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
+			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
+			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 1)
@@ -279,6 +311,52 @@ func serve(ctx context.Context, cfg *config) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// autoBool is a boolean setting whose default depends on the mode: "auto"
+// (or unset) until true or false is given.
+type autoBool struct{ v *bool }
+
+func (b *autoBool) String() string {
+	if b == nil || b.v == nil {
+		return "auto"
+	}
+	return strconv.FormatBool(*b.v)
+}
+
+func (b *autoBool) Set(s string) error {
+	if s == "auto" {
+		b.v = nil
+		return nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true, false or auto")
+	}
+	b.v = &v
+	return nil
+}
+
+// IsBoolFlag lets the flag stand alone for true (--field-suggestions).
+func (b *autoBool) IsBoolFlag() bool { return true }
+
+// or is the setting, or auto when it was left unset.
+func (b autoBool) or(auto bool) bool {
+	if b.v == nil {
+		return auto
+	}
+	return *b.v
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
 
 func displayAddr(a net.Addr) string {

@@ -142,6 +142,47 @@ func nestedCustomers(t *testing.T, addr string) (customers, projects, members in
 	return
 }
 
+// misspelledField asks for a field that does not exist and returns the
+// error message.
+func misspelledField(t *testing.T, addr string) string {
+	t.Helper()
+	res, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(`{"query":"{ customers { nodes { nam } } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r struct{ Errors []struct{ Message string } }
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.Errors) == 0 {
+		t.Fatalf("no error for a misspelled field (%v)", err)
+	}
+	return r.Errors[0].Message
+}
+
+// Field suggestions default to the mode (on in demo mode, off against
+// DATABASE_URL) unless set.
+func TestConfig_FieldSuggestionsFollowTheModeUnlessSet(t *testing.T) {
+	for _, tt := range []struct {
+		set        []string // flag values given, in order
+		demo, prod bool
+	}{
+		{nil, true, false},
+		{[]string{"auto"}, true, false},
+		{[]string{"true"}, true, true},
+		{[]string{"false"}, false, false},
+		{[]string{"false", "auto"}, true, false},
+	} {
+		var b autoBool
+		for _, v := range tt.set {
+			if err := b.Set(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b.or(true) != tt.demo || b.or(false) != tt.prod {
+			t.Errorf("after %v: demo %v, production %v; want %v, %v", tt.set, b.or(true), b.or(false), tt.demo, tt.prod)
+		}
+	}
+}
+
 // executable copies the test binary where another account can run it.
 func executable(t *testing.T) string {
 	t.Helper()
@@ -207,6 +248,9 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 			c, p, m := nestedCustomers(t, first.addr)
 			if c == 0 || p == 0 || m == 0 {
 				t.Fatalf("first start serves %d customers, %d projects, %d team members: not seeded", c, p, m)
+			}
+			if msg := misspelledField(t, first.addr); !strings.Contains(msg, "Did you mean") {
+				t.Errorf("demo mode: %q, want field suggestions", msg)
 			}
 			if !strings.Contains(first.log.String(), "seeding demo data") {
 				t.Errorf("first start did not say it seeded:\n%s", first.log)
@@ -276,6 +320,8 @@ func TestConfig_WrongSettingIsOneClearLine(t *testing.T) {
 		"unreachable db":   {"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"},
 		"malformed db url": {"DATABASE_URL=postgres://%zz"},
 		"unknown pq mode":  {"PERSISTED_QUERIES=sometimes"},
+		"a limit of 0":     {"MAX_DEPTH=0"},
+		"bad suggestions":  {"FIELD_SUGGESTIONS=maybe"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

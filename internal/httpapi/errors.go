@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/limits"
 )
 
 // presentError is the one place an error becomes what a client sees. An
@@ -34,9 +37,17 @@ func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
 	case isGraphQLError(err):
 		// Parse and validation errors from gqlparser already carry their
 		// code (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED) and a safe
-		// message; so do argument coercion errors.
+		// message; so do argument coercion errors and the limits' refusals.
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			setExt(gqlErr, "code", apperr.BadUserInput)
+		}
+		if gqlErr.Extensions["code"] == errcode.ParseFailed {
+			// A document the parser stopped reading at one of its bounds
+			// is over a limit, not malformed.
+			limits.FromParseError(gqlErr)
+		}
+		if gqlErr.Rule != "" && !h.suggestions {
+			gqlErr.Message = withoutSuggestion(gqlErr.Message)
 		}
 	default:
 		id := requestID(ctx)
@@ -45,6 +56,22 @@ func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr.Extensions = map[string]any{"code": apperr.Internal, "requestId": id}
 	}
 	return gqlErr
+}
+
+// withoutSuggestion cuts the "Did you mean …?" that gqlparser's validation
+// rules append when a name is close to one in the schema (a field, an
+// argument, a type, an enum value), so that a caller cannot learn the
+// schema by guessing near it. Every such suggestion starts with "Did you
+// mean" and ends the message. Cutting at the first one also cuts any the
+// caller's own text (a string value quoted in the message) may carry:
+// never more than the suggestion is lost. (gqlgen's SetDisableSuggestion
+// does this for one rule only, by changing gqlparser's rule set for the
+// whole process, on every request.)
+func withoutSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean "); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // isGraphQLError tells errors that gqlgen itself produced from input
@@ -61,10 +88,11 @@ func setExt(e *gqlerror.Error, k string, v any) {
 	e.Extensions[k] = v
 }
 
-// recoverPanic turns a panic in a resolver into that field's internal error:
-// logged with its stack, never a dead process.
+// recoverPanic turns a panic in a resolver into that field's internal error,
+// and one elsewhere in executing an operation (writing a value out) into
+// the request's: logged with its stack, never a dead process.
 func (h *api) recoverPanic(ctx context.Context, p any) error {
-	h.log.ErrorContext(ctx, "panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p),
+	h.log.ErrorContext(ctx, "panic", "request_id", requestID(ctx), "panic", fmt.Sprint(p),
 		"stack", string(debug.Stack()))
 	return errors.New("panic") // masked by presentError
 }

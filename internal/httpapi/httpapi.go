@@ -18,10 +18,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -50,11 +53,31 @@ type Config struct {
 	// PersistedQueries says which operations run and how persisted ones
 	// are cached (internal/persisted); the zero value is automatic mode.
 	PersistedQueries persisted.Options
+	// Limits bound every operation (internal/limits) and the operations of
+	// a batch; a zero field means its default.
+	Limits limits.Config
+	// FieldSuggestions keeps the "Did you mean …?" of validation errors,
+	// which name fields, arguments, types and enum values near a
+	// misspelled one: a help when exploring, a map of the schema for
+	// anyone guessing. Off when unset; the command turns it on in demo mode.
+	FieldSuggestions bool
+	// CORSOrigins are the origins whose pages may call the API from a
+	// browser (CORS); "*" allows any, and one * in an origin stands for any
+	// characters (https://*.example.com). Empty: no CORS headers are sent,
+	// so browsers allow only pages of the API's own origin.
+	CORSOrigins []string
+	// DisableCSRFPrevention accepts GET requests a browser could send
+	// from any site without asking the CORS policy first (no preflight);
+	// by default such a request must carry a Content-Type other than a
+	// form's, or an Apollo-Require-Preflight or X-Apollo-Operation-Name
+	// header.
+	DisableCSRFPrevention bool
 }
 
 type api struct {
-	db  *database.DB
-	log *slog.Logger
+	db          *database.DB
+	log         *slog.Logger
+	suggestions bool
 }
 
 // New returns the API's HTTP handler.
@@ -62,7 +85,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	h := &api{db: cfg.DB, log: cfg.Log}
+	h := &api{db: cfg.DB, log: cfg.Log, suggestions: cfg.FieldSuggestions}
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
 	if cfg.MaxInFlight <= 0 {
@@ -71,13 +94,23 @@ func New(cfg Config) http.Handler {
 	if cfg.QueueTimeout <= 0 {
 		cfg.QueueTimeout = 10 * time.Second
 	}
+	lim := cfg.Limits.WithDefaults()
 	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
 	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes,
-		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout, persisted: pq})
+		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout, persisted: pq,
+		maxTokens: lim.Tokens, maxBatch: lim.Batch, csrfPrevention: !cfg.DisableCSRFPrevention,
+		presentPanic: func(ctx context.Context, p any) *gqlerror.Error { return h.presentError(ctx, h.recoverPanic(ctx, p)) }})
 	srv.Use(pq)
-	// Parsed and validated documents are reused across requests; a
-	// persisted document's stay with it.
+	// Parsed and validated documents are reused across requests (a
+	// persisted document's stay with it); the parser reads no document
+	// past the token limit.
 	srv.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
+	srv.SetParserTokenLimit(lim.Tokens)
+	pages := page.DefaultLimits
+	if cfg.Store != nil {
+		pages = cfg.Store.PageLimits()
+	}
+	srv.Use(limits.NewExtension(lim, pages))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -87,7 +120,7 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
 	// not allow with a GraphQL error body, not the mux's plain text.
-	mux.Handle(endpoint, srv)
+	mux.Handle(endpoint, withCORS(srv, cfg.CORSOrigins))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -120,6 +153,26 @@ func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 
 type requestIDKey struct{}
 
+// saneRequestID reports whether a client's X-Request-Id can be kept: 1 to
+// 64 letters, digits and - _ . : (UUIDs, hex, ULIDs, "web:42"). It is
+// echoed in a header, written to logs and quoted in error messages, so
+// anything else (spaces, quotes, control characters, markup) is replaced
+// by a fresh id rather than trimmed into a different one.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
@@ -130,7 +183,7 @@ func (h *api) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
+		if !saneRequestID(id) {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])

@@ -63,7 +63,8 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 }
 
 // TestRequestID checks that every response carries a request id: the
-// client's when it sent a sane one, a fresh one otherwise.
+// client's when it sent a sane one (it is echoed, logged and quoted in
+// error messages), a fresh one otherwise.
 func TestRequestID(t *testing.T) {
 	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
 	for _, tt := range []struct {
@@ -71,8 +72,15 @@ func TestRequestID(t *testing.T) {
 		keep       bool
 	}{
 		{"the client's id is kept", "abc-123", true},
+		{"a UUID is kept", "3f2b8c1e-9d4a-4f6b-8e2a-1c5d7e9f0a2b", true},
+		{"letters, digits and - _ . : are kept", "web:checkout_v2.17-A", true},
+		{"64 characters are kept", strings.Repeat("x", 64), true},
 		{"no id gets a fresh one", "", false},
 		{"an overlong id is replaced", strings.Repeat("x", 65), false},
+		{"spaces are replaced", "see http://evil.example", false},
+		{"quotes and markup are replaced", `"><script>`, false},
+		{"control characters are replaced", "a\tb", false},
+		{"non-ASCII is replaced", "idé", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := map[string]string{}

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -21,6 +24,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 )
 
@@ -42,6 +46,7 @@ const (
 	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
 	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
 	codeOverloaded           = "OVERLOADED"
+	codePreflightRequired    = "PREFLIGHT_REQUIRED"
 )
 
 // defaultMaxBodyBytes bounds a POST body when Config says nothing: far
@@ -63,6 +68,18 @@ type graphQLOverHTTP struct {
 	queueTimeout time.Duration
 	// persisted resolves operations sent by id and caches their GETs.
 	persisted *persisted.Extension
+	// maxTokens bounds the documents this transport parses itself (to
+	// refuse a mutation over GET), as the executor's parser does.
+	maxTokens int
+	// maxBatch bounds the operations of a batched POST (a JSON array);
+	// 1 refuses every batch.
+	maxBatch int
+	// csrfPrevention refuses GET requests a browser could have sent from
+	// any site without a preflight.
+	csrfPrevention bool
+	// presentPanic logs a panic that escaped execution and returns the
+	// masked error a client sees instead.
+	presentPanic func(ctx context.Context, p any) *gqlerror.Error
 }
 
 var _ graphql.Transport = graphQLOverHTTP{}
@@ -78,10 +95,11 @@ func (graphQLOverHTTP) Supports(*http.Request) bool { return true }
 // such as a validation failure, are not refusals: they come from the
 // executor.)
 type refusal struct {
-	status  int
-	code    string
-	message string
-	allow   string // the Allow header of a 405
+	status     int
+	code       string
+	message    string
+	allow      string         // the Allow header of a 405
+	extensions map[string]any // more than the code, if any
 }
 
 func refuse(status int, code, format string, args ...any) *refusal {
@@ -97,7 +115,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	// The same URL answers in two media types: caches must tell them apart.
 	w.Header().Add("Vary", "Accept")
 	media, acceptable := negotiate(r.Header.Values("Accept"))
-	params, documentID, ref := t.read(w, r, acceptable)
+	ops, batch, ref := t.read(w, r, acceptable)
 	if ref != nil {
 		if !acceptable {
 			media = mediaJSON // the refusal itself is best understood as JSON
@@ -106,23 +124,65 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		return
 	}
 
-	ctx := persisted.WithDocumentID(r.Context(), documentID)
+	ctx := r.Context()
 	if ref := t.wait(ctx); ref != nil {
 		w.Header().Set("Retry-After", "1")
 		writeRefusal(w, r, exec, media, ref)
 		return
 	}
 	defer t.admit.Release(1)
-	rc, errs := exec.CreateOperationContext(ctx, params)
-	if errs != nil {
-		writeResponse(w, media, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
+	// A panic outside the resolvers, which recover their own (writing a
+	// value out, in gqlgen's marshalling), would otherwise reach gqlgen's
+	// handler: a 422 without a media type and with the panic's text.
+	// Nothing is written before the response is complete, so it can still
+	// be answered as a masked internal error.
+	defer func() {
+		if p := recover(); p != nil {
+			resp := &graphql.Response{Errors: gqlerror.List{t.presentPanic(ctx, p)}}
+			writeJSON(w, media, http.StatusInternalServerError, resp)
+		}
+	}()
+	if !batch {
+		resp, rc, ref := execute(ctx, r, exec, ops[0])
+		if ref != nil {
+			writeRefusal(w, r, exec, media, ref)
+			return
+		}
+		t.writeResult(w, r, rc, media, resp)
 		return
+	}
+	// A batch's operations run one after another in this request's turn,
+	// and share one cost budget: together they may ask no more than one
+	// operation may.
+	ctx = limits.WithBatchBudget(ctx)
+	resps := make([]*graphql.Response, len(ops))
+	for i, op := range ops {
+		resps[i], _, _ = execute(ctx, r, exec, op) // a POST is never refused here
+	}
+	writeBatch(w, media, resps)
+}
+
+// request is one operation of a request: gqlgen's parameters, and the
+// documentId of a persisted document, which they have no field for.
+type request struct {
+	*graphql.RawParams
+	documentID string
+}
+
+// execute runs one operation: find its document (persisted operations),
+// parse, validate, the limits, then the resolvers. It returns the
+// operation context when the operation ran; a refusal is a mutation sent
+// over GET.
+func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, op request) (*graphql.Response, *graphql.OperationContext, *refusal) {
+	ctx = persisted.WithDocumentID(ctx, op.documentID)
+	rc, errs := exec.CreateOperationContext(ctx, op.RawParams)
+	if errs != nil {
+		return exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs), nil, nil
 	}
 	// Again on the resolved operation: an extension (persisted operations)
 	// may have supplied a document the first check did not see.
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
-		writeRefusal(w, r, exec, media, mutationOverGET(rc.Operation.Operation))
-		return
+		return nil, nil, mutationOverGET(rc.Operation.Operation)
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
@@ -130,15 +190,15 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		// Only a finished stream answers nil, and this transport starts none.
 		resp = exec.DispatchError(ctx, gqlerror.List{{Err: errors.New("executor returned no response")}})
 	}
-	t.writeResult(w, r, rc, media, resp)
+	return resp, rc, nil
 }
 
 // writeResult answers an executed operation. A GET of a persisted query
 // gets caching headers, and 304 Not Modified when the client already has
 // this answer.
 func (t graphQLOverHTTP) writeResult(w http.ResponseWriter, r *http.Request, rc *graphql.OperationContext, media string, resp *graphql.Response) {
-	status, body := encodeResponse(resp, responseStatus(media, resp))
-	if status == http.StatusOK && t.persisted.CacheGET(w, r, rc, resp, media, body) {
+	status, body := encodeWithStatus(resp, responseStatus(media, resp))
+	if status == http.StatusOK && rc != nil && t.persisted != nil && t.persisted.CacheGET(w, r, rc, resp, media, body) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -164,58 +224,104 @@ func (t graphQLOverHTTP) wait(ctx context.Context) *refusal {
 }
 
 // read checks that r is a well-formed GraphQL-over-HTTP request and returns
-// its parameters and documentId (a persisted document's id, which gqlgen's
-// parameters have no field for), in the order a client would fix its
-// mistakes: method, Accept, then the request itself.
-func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable bool) (*graphql.RawParams, string, *refusal) {
+// its operations (several when batch), in the order a client would fix its
+// mistakes: method, Accept, CSRF prevention, then the request itself.
+func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable bool) (ops []request, batch bool, _ *refusal) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		e := refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "send GraphQL requests with POST, or queries with GET")
 		e.allow = "GET, POST"
-		return nil, "", e
+		return nil, false, e
 	}
 	if !acceptable {
-		return nil, "", refuse(http.StatusNotAcceptable, codeNotAcceptable,
+		return nil, false, refuse(http.StatusNotAcceptable, codeNotAcceptable,
 			"the Accept header allows neither %s nor %s", mediaGraphQLResponse, mediaJSON)
 	}
-	var p *graphql.RawParams
-	var documentID string
 	var ref *refusal
 	if r.Method == http.MethodPost {
-		p, documentID, ref = t.readPOST(w, r)
+		ops, batch, ref = t.readPOST(w, r)
 	} else {
-		p, documentID, ref = readGET(r)
+		if t.csrfPrevention && !preflighted(r.Header) {
+			return nil, false, refuse(http.StatusBadRequest, codePreflightRequired,
+				"this GET request could have been sent by a page of any web site (it would not have asked the server's "+
+					"CORS policy first), so it is refused as a possible cross-site request forgery: send it with a "+
+					"Content-Type header such as %s, or a non-empty Apollo-Require-Preflight header", mediaJSON)
+		}
+		var p request
+		p, ref = readGET(r)
+		ops = []request{p}
 	}
 	if ref != nil {
-		return nil, "", ref
+		return nil, false, ref
 	}
-	// A persisted-operation request names its document by documentId or
-	// in extensions instead; the executor's extensions resolve it.
-	if p.Query == "" && len(p.Extensions) == 0 && documentID == "" {
-		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "the request has no query")
+	for _, p := range ops {
+		// A persisted-operation request names its document by documentId
+		// or in extensions instead; the executor's extensions resolve it.
+		if p.Query == "" && len(p.Extensions) == 0 && p.documentID == "" {
+			return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request has no query")
+		}
+		p.Headers = r.Header
 	}
 	// GET must not change anything (it may be prefetched, cached, repeated),
 	// so it runs queries only. This looks at the document alone, before
 	// validation, so the answer is 405 whether or not the mutation would be
 	// valid.
 	if r.Method == http.MethodGet {
-		if op := operationType(p.Query, p.OperationName); op != "" && op != ast.Query {
-			return nil, "", mutationOverGET(op)
+		if op := operationType(ops[0].Query, ops[0].OperationName, t.maxTokens); op != "" && op != ast.Query {
+			return nil, false, mutationOverGET(op)
 		}
 	}
-	p.Headers = r.Header
-	return p, documentID, nil
+	return ops, batch, nil
 }
 
-// readPOST reads a POST body: JSON with query (or documentId),
-// operationName, variables and extensions.
-func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, string, *refusal) {
+// preflighted reports whether a browser would have asked the server's CORS
+// policy before sending a request with these headers, as Apollo Server's
+// CSRF prevention decides it: a page of any site can make the browser send
+// a "simple" request (a GET, or a form's POST) straight away, with the
+// user's ambient credentials, and a GET reads; so a request is taken only
+// if it is not simple. That is a Content-Type other than the three a form
+// may send (which Apollo Client sends even on GET), or an
+// Apollo-Require-Preflight or X-Apollo-Operation-Name header (which
+// Apollo's iOS and Kotlin clients send), since a page cannot add either
+// without a preflight. A POST needs no such check here: it is refused
+// unless its body is application/json, which no form can send.
+func preflighted(h http.Header) bool {
+	if ct := h.Get("Content-Type"); ct != "" {
+		// The essence, as the Fetch standard reads it: a type it cannot
+		// parse is not a simple one either.
+		essence, _, _ := strings.Cut(ct, ";")
+		switch strings.ToLower(strings.Trim(essence, " \t\r\n")) {
+		case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
+		default:
+			return true
+		}
+	}
+	return h.Get("Apollo-Require-Preflight") != "" || h.Get("X-Apollo-Operation-Name") != ""
+}
+
+// postBody is the JSON object of one operation in a POST body.
+type postBody struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Extensions    map[string]any `json:"extensions"`
+	DocumentID    string         `json:"documentId"`
+}
+
+func (b postBody) params() request {
+	return request{&graphql.RawParams{Query: b.Query, OperationName: b.OperationName,
+		Variables: b.Variables, Extensions: b.Extensions}, b.DocumentID}
+}
+
+// readPOST reads a POST body: JSON with query, operationName, variables and
+// extensions, or, when batching is on, a JSON array of such objects.
+func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) ([]request, bool, *refusal) {
 	ct, ctParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
-		return nil, "", refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, false, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 			"send the request body as %s (Content-Type was %q)", mediaJSON, r.Header.Get("Content-Type"))
 	}
 	if cs, ok := ctParams["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, "", refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, false, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 			"send the request body in UTF-8 (charset was %q)", cs)
 	}
 	limit := t.maxBodyBytes
@@ -225,32 +331,62 @@ func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) (*grap
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, "", refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			return nil, false, refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 				"the request body is larger than %d bytes", limit)
 		}
-		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "read the request body: %v", err)
+		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "read the request body: %v", err)
 	}
-	var p struct {
-		Query         string         `json:"query"`
-		OperationName string         `json:"operationName"`
-		Variables     map[string]any `json:"variables"`
-		Extensions    map[string]any `json:"extensions"`
-		DocumentID    string         `json:"documentId"`
+	return t.decodePOST(body)
+}
+
+// decodePOST decodes a POST body (see readPOST).
+func (t graphQLOverHTTP) decodePOST(body []byte) ([]request, bool, *refusal) {
+	// encoding/json would quietly turn invalid UTF-8 in a string into
+	// U+FFFD, so a document could run other than as sent.
+	if !utf8.Valid(body) {
+		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request body is not valid UTF-8")
 	}
-	if err := decodeJSON(body, &p); err != nil {
-		return nil, "", refuse(http.StatusBadRequest, codeBadRequest,
-			"the request body is not a JSON object of query, operationName, variables and extensions: %v", err)
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' {
+		var p postBody
+		if err := decodeJSON(body, &p); err != nil {
+			return nil, false, refuse(http.StatusBadRequest, codeBadRequest,
+				"the request body is not a JSON object of query, operationName, variables and extensions: %v", err)
+		}
+		return []request{p.params()}, false, nil
 	}
-	return &graphql.RawParams{Query: p.Query, OperationName: p.OperationName,
-		Variables: p.Variables, Extensions: p.Extensions}, p.DocumentID, nil
+	var batch []json.RawMessage
+	if err := decodeJSON(body, &batch); err != nil {
+		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request body is not a JSON array of requests: %v", err)
+	}
+	if len(batch) > t.maxBatch || t.maxBatch <= 1 {
+		e := limits.BatchRefusal(len(batch), t.maxBatch)
+		return nil, false, &refusal{status: http.StatusBadRequest, code: limits.BatchTooLarge, message: e.Message,
+			extensions: e.Extensions}
+	}
+	if len(batch) == 0 {
+		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the batch holds no request")
+	}
+	ops := make([]request, len(batch))
+	for i, raw := range batch {
+		var p postBody
+		if err := decodeJSON(raw, &p); err != nil {
+			return nil, false, refuse(http.StatusBadRequest, codeBadRequest,
+				"request %d of the batch (counting from 1) is not a JSON object of query, operationName, variables and extensions: %v", i+1, err)
+		}
+		ops[i] = p.params()
+	}
+	return ops, true, nil
 }
 
 // readGET reads the same parameters from the URL's query string, variables
 // and extensions as JSON text.
-func readGET(r *http.Request) (*graphql.RawParams, string, *refusal) {
+func readGET(r *http.Request) (request, *refusal) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: %v", err)
+		return request{}, refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: %v", err)
+	}
+	if !utf8.ValidString(r.URL.RawQuery) || !validUTF8(q) {
+		return request{}, refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is not valid UTF-8")
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for _, param := range []struct {
@@ -259,11 +395,22 @@ func readGET(r *http.Request) (*graphql.RawParams, string, *refusal) {
 	}{{"variables", &p.Variables}, {"extensions", &p.Extensions}} {
 		if s := q.Get(param.name); s != "" {
 			if err := decodeJSON([]byte(s), param.dst); err != nil {
-				return nil, "", refuse(http.StatusBadRequest, codeBadRequest, "%s is not a JSON object: %v", param.name, err)
+				return request{}, refuse(http.StatusBadRequest, codeBadRequest, "%s is not a JSON object: %v", param.name, err)
 			}
 		}
 	}
-	return p, q.Get("documentId"), nil
+	return request{p, q.Get("documentId")}, nil
+}
+
+func validUTF8(q url.Values) bool {
+	for name, values := range q {
+		for _, v := range values {
+			if !utf8.ValidString(name) || !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // decodeJSON decodes exactly one JSON value. Numbers stay json.Number so
@@ -272,6 +419,14 @@ func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			// Said in the client's terms, not Go's types.
+			where := "the value"
+			if te.Field != "" {
+				where = te.Field
+			}
+			return fmt.Errorf("%s is a JSON %s where %s belongs", where, te.Value, jsonKind(te.Type))
+		}
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -280,11 +435,27 @@ func decodeJSON(data []byte, v any) error {
 	return nil
 }
 
+// jsonKind names the JSON value a Go type is decoded from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
+}
+
 // operationType is the type of the operation a request selects, read from
 // the document without validating it; "" when the document does not parse
 // or selects no operation, which execution then reports.
-func operationType(query, operationName string) ast.Operation {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+func operationType(query, operationName string, maxTokens int) ast.Operation {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if err != nil {
 		return ""
 	}
@@ -306,20 +477,22 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 	if e.allow != "" {
 		w.Header().Set("Allow", e.allow)
 	}
-	resp := exec.DispatchError(r.Context(), gqlerror.List{{Message: e.message, Extensions: map[string]any{"code": e.code}}})
+	ext := map[string]any{"code": e.code}
+	maps.Copy(ext, e.extensions)
+	resp := exec.DispatchError(r.Context(), gqlerror.List{{Message: e.message, Extensions: ext}})
 	writeJSON(w, media, e.status, resp)
 }
 
-// writeResponse answers a well-formed request.
+// writeResponse answers a well-formed request. Under application/json that
+// is always 200, whatever the errors, since legacy clients read the body
+// only then. Under application/graphql-response+json a response without
+// data (the request failed before execution: parse, validation, variables)
+// is 400, and one with data, even null, is 200.
 func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
 	writeJSON(w, media, responseStatus(media, resp), resp)
 }
 
-// responseStatus is the status of a well-formed request's answer. Under
-// application/json that is always 200, whatever the errors, since legacy
-// clients read the body only then. Under application/graphql-response+json
-// a response without data (the request failed before execution: parse,
-// validation, variables) is 400, and one with data, even null, is 200.
+// responseStatus is the status of an executed operation's response.
 func responseStatus(media string, resp *graphql.Response) int {
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
 		if hasCode(resp.Errors, apperr.Internal) {
@@ -345,8 +518,18 @@ func hasCode(errs gqlerror.List, code string) bool {
 // to json.Marshal would validate and re-compact the whole answer again
 // (~4% of the CPU of a 100 KB page).
 func writeJSON(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	status, body := encodeResponse(resp, status)
+	status, body := encodeWithStatus(resp, status)
 	writeBody(w, media, status, body)
+}
+
+// encodeWithStatus returns resp's body and the status to send it with.
+func encodeWithStatus(resp *graphql.Response, status int) (int, []byte) {
+	body, err := encodeResponse(resp)
+	if err != nil {
+		// Only a value a resolver produced can fail to encode: a bug.
+		return http.StatusInternalServerError, []byte(encodeFailure)
+	}
+	return status, body
 }
 
 func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
@@ -355,18 +538,34 @@ func writeBody(w http.ResponseWriter, media string, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// encodeResponse returns resp's body and the status to send it with.
-func encodeResponse(resp *graphql.Response, status int) (int, []byte) {
-	body, err := encode(resp)
-	if err != nil {
-		// Only a value a resolver produced can fail to encode: a bug.
-		return http.StatusInternalServerError, []byte(`{"errors":[{"message":"internal error: the response could not be encoded",` +
-			`"extensions":{"code":"` + apperr.Internal + `"}}]}`)
+// writeBatch answers a batch: an array of the operations' responses, in
+// the order of the request. It is 200 whatever each operation's outcome,
+// which each response tells; the GraphQL-over-HTTP specification has no
+// batches, so no status could tell more.
+func writeBatch(w http.ResponseWriter, media string, resps []*graphql.Response) {
+	body := []byte{'['}
+	for i, resp := range resps {
+		b, err := encodeResponse(resp)
+		if err != nil {
+			b = []byte(encodeFailure)
+		}
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, b...)
 	}
-	return status, body
+	body = append(body, ']')
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
-func encode(resp *graphql.Response) ([]byte, error) {
+// encodeFailure is the response to an operation whose answer could not be
+// encoded.
+const encodeFailure = `{"errors":[{"message":"internal error: the response could not be encoded",` +
+	`"extensions":{"code":"` + apperr.Internal + `"}}]}`
+
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
 	body := make([]byte, 0, len(resp.Data)+256)
 	body = append(body, '{')
 	add := func(name string, v []byte) {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,6 +57,12 @@ func get(query, variables, operationName string) request {
 
 func (rq request) send(t *testing.T, srv *httptest.Server, accept string) httpapitest.Reply {
 	t.Helper()
+	return rq.sendWith(t, srv, accept, nil)
+}
+
+// sendWith sends rq with extra headers, which override the usual ones.
+func (rq request) sendWith(t *testing.T, srv *httptest.Server, accept string, extra map[string]string) httpapitest.Reply {
+	t.Helper()
 	h := map[string]string{}
 	if accept != "" {
 		h["Accept"] = accept
@@ -63,6 +70,12 @@ func (rq request) send(t *testing.T, srv *httptest.Server, accept string) httpap
 	if rq.contentType != "" {
 		h["Content-Type"] = rq.contentType
 	}
+	if rq.method == "GET" {
+		// What a client sends so that CSRF prevention lets its GET through
+		// (TestCSRFPrevention checks GETs without it).
+		h["Apollo-Require-Preflight"] = "true"
+	}
+	maps.Copy(h, extra)
 	target := rq.target
 	if target == "" {
 		target = "/graphql"

@@ -25,3 +25,6 @@ func New(db *database.DB, limits page.Limits) *Store {
 	}
 	return &Store{db: db, limits: limits}
 }
+
+// PageLimits are the page sizes every list is read with.
+func (st *Store) PageLimits() page.Limits { return st.limits }

@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/sync/semaphore"
+)
+
+// panicsWhileWriting is an executor whose response panics as it is
+// produced, as a value's marshaller would: outside any resolver, so no
+// field's recover catches it.
+type panicsWhileWriting struct{ graphql.GraphExecutor }
+
+func (panicsWhileWriting) CreateOperationContext(context.Context, *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	return &graphql.OperationContext{Operation: &ast.OperationDefinition{Operation: ast.Query}}, nil
+}
+
+func (panicsWhileWriting) DispatchOperation(ctx context.Context, _ *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	return func(context.Context) *graphql.Response { panic("marshal Decimal: secret internal detail") }, ctx
+}
+
+// A panic outside the resolvers is answered like any internal failure: a
+// 500 in the negotiated media type with the masked message and request id,
+// the panic and its stack only in the log; the execution slot is freed.
+func TestPanicOutsideResolversIsAMaskedInternalError(t *testing.T) {
+	var log bytes.Buffer
+	h := &api{log: slog.New(slog.NewTextHandler(&log, nil))}
+	tr := graphQLOverHTTP{admit: semaphore.NewWeighted(1), queueTimeout: time.Second, maxTokens: 1000, maxBatch: 1,
+		presentPanic: func(ctx context.Context, p any) *gqlerror.Error { return h.presentError(ctx, h.recoverPanic(ctx, p)) }}
+
+	req := httptest.NewRequest("POST", "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Content-Type", mediaJSON)
+	req.Header.Set("Accept", mediaGraphQLResponse)
+	req = req.WithContext(context.WithValue(req.Context(), requestIDKey{}, "req-42"))
+	w := httptest.NewRecorder()
+	tr.Do(w, req, panicsWhileWriting{})
+
+	if w.Code != http.StatusInternalServerError || w.Header().Get("Content-Type") != mediaGraphQLResponse+"; charset=utf-8" {
+		t.Fatalf("got %d %q, want 500 %s", w.Code, w.Header().Get("Content-Type"), mediaGraphQLResponse)
+	}
+	var resp struct {
+		Errors []struct {
+			Message    string
+			Extensions map[string]any
+		}
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || len(resp.Errors) != 1 {
+		t.Fatalf("body %s: %v", w.Body, err)
+	}
+	e := resp.Errors[0]
+	if e.Extensions["code"] != "INTERNAL_SERVER_ERROR" || e.Extensions["requestId"] != "req-42" ||
+		!strings.Contains(e.Message, "req-42") || strings.Contains(w.Body.String(), "secret") {
+		t.Fatalf("error %+v: want INTERNAL_SERVER_ERROR with the request id and nothing of the panic", e)
+	}
+	if !strings.Contains(log.String(), "secret internal detail") || !strings.Contains(log.String(), "goroutine") {
+		t.Fatalf("the log lacks the panic or its stack:\n%s", log.String())
+	}
+	if !tr.admit.TryAcquire(1) {
+		t.Fatal("the execution slot was not released")
+	}
+}
