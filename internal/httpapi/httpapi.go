@@ -7,8 +7,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -18,12 +16,15 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/tracing"
 )
 
 // Config is what the HTTP layer needs.
@@ -46,11 +47,23 @@ type Config struct {
 	// QueueTimeout is the longest a request waits for its turn before it
 	// is refused with 503 and OVERLOADED. Zero means 10 seconds.
 	QueueTimeout time.Duration
+	// RequestTimeout is each request's deadline, carried into every
+	// statement it sends. Zero means 30 seconds.
+	RequestTimeout time.Duration
+	// Metrics receives the request's figures and is served at /metrics;
+	// nil means a registry of the handler's own.
+	Metrics *metrics.Metrics
+	// Tracer records spans of requests and resolvers; nil means no
+	// tracing, at no cost.
+	Tracer trace.Tracer
 }
 
 type api struct {
-	db  *database.DB
-	log *slog.Logger
+	db             *database.DB
+	log            *slog.Logger
+	metrics        *metrics.Metrics
+	tracer         trace.Tracer
+	requestTimeout time.Duration
 }
 
 // New returns the API's HTTP handler.
@@ -58,7 +71,15 @@ func New(cfg Config) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	h := &api{db: cfg.DB, log: cfg.Log}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout}
+	cfg.Metrics.WatchDB(cfg.DB.SQL())
+	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
 	if cfg.MaxInFlight <= 0 {
@@ -76,6 +97,10 @@ func New(cfg Config) http.Handler {
 	}
 	srv.SetErrorPresenter(h.presentError)
 	srv.SetRecoverFunc(h.recoverPanic)
+	srv.Use(operationNamer{})
+	if cfg.Tracer != nil {
+		srv.Use(tracing.Resolvers{Tracer: cfg.Tracer})
+	}
 
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
@@ -86,6 +111,7 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
+	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.Playground {
 		pg := playground.Handler(endpoint)
 		mux.Handle("GET /{$}", pg)
@@ -109,31 +135,4 @@ func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
-}
-
-type requestIDKey struct{}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// middleware gives each request an id and counts the statements it sends.
-func (h *api) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		var stmts database.StatementCounter
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = database.WithStatementCounter(ctx, &stmts)
-		next.ServeHTTP(w, r.WithContext(ctx))
-		h.log.DebugContext(ctx, "request", "request_id", id, "method", r.Method,
-			"duration", time.Since(start), "statements", stmts.Count())
-	})
 }

@@ -40,7 +40,7 @@ const (
 	codeNotAcceptable        = "NOT_ACCEPTABLE"
 	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
 	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
-	codeOverloaded           = "OVERLOADED"
+	codeOverloaded           = apperr.Overloaded
 )
 
 // defaultMaxBodyBytes bounds a POST body when Config says nothing: far
@@ -297,12 +297,29 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 // only then. Under application/graphql-response+json a response without
 // data (the request failed before execution: parse, validation, variables)
 // is 400, and one with data, even null, is 200.
+//
+// Either way, an operation the server could not complete for want of
+// capacity or time is told so by its status, as the admission refusal is:
+// 503 with Retry-After when retrying soon may succeed (OVERLOADED,
+// UNAVAILABLE), 504 when the request ran out of time (TIMEOUT). Clients
+// and proxies retry on those statuses, not on error codes inside a 200.
 func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
 	status := http.StatusOK
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
 		status = http.StatusBadRequest
 		if hasCode(resp.Errors, apperr.Internal) {
 			status = http.StatusInternalServerError
+		}
+	}
+	for _, e := range resp.Errors {
+		code, _ := e.Extensions["code"].(string)
+		if apperr.Retryable(code) {
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "1")
+			break
+		}
+		if code == apperr.Timeout {
+			status = http.StatusGatewayTimeout
 		}
 	}
 	writeJSON(w, media, status, resp)

@@ -89,6 +89,9 @@ func (s *set) load(rel string, w page.Window, fetch func(ctx context.Context) (a
 	l := &loaded{rel: rel, w: w, done: make(chan struct{})}
 	s.loaded = append(s.loaded, l)
 	s.mu.Unlock()
+	if f := s.st.onBatch; f != nil {
+		f(rel, len(s.keys))
+	}
 
 	func() {
 		// A panic must not leave the siblings waiting forever: it becomes
