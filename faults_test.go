@@ -1,23 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 )
@@ -30,19 +28,19 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := httpapitest.FreePort(t)
 	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/bizgraph?sslmode=disable", port)
 
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1", "ADDR="+addr, "DATABASE_URL="+dbURL, "LOG_FORMAT=json")
-	p := &watched{log: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = p.log, p.log
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	p := &watched{log: logFile.Name(), done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +63,7 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 		t.Fatalf("a query with the database down: %d %s, want 503 UNAVAILABLE", s, body)
 	}
 	waitFor(t, p, "a second failed attempt in the log", func() bool {
-		return strings.Contains(p.log.String(), `"attempt":2`)
+		return strings.Contains(p.logText(), `"attempt":2`)
 	})
 
 	// The database comes up.
@@ -98,18 +96,7 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	// SIGTERM with a request in flight (waiting on a lock): it finishes
 	// with its answer, then the process exits cleanly.
 	ctx := context.Background()
-	locker, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE customers IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	tx := httpapitest.LockTable(t, dbURL, "customers")
 	inFlight := make(chan int, 1)
 	go func() {
 		s, _ := post(t, addr, `{"query":"{ customers(first: 1) { nodes { name } } }"}`)
@@ -131,10 +118,10 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, p, "the drain to begin", func() bool { return strings.Contains(p.log.String(), "shutting down") })
+	waitFor(t, p, "the drain to begin", func() bool { return strings.Contains(p.logText(), "shutting down") })
 	select {
 	case err := <-p.done:
-		t.Fatalf("exited with a request in flight: %v\n%s", err, p.log)
+		t.Fatalf("exited with a request in flight: %v\n%s", err, p.logText())
 	default:
 	}
 	if err := tx.Rollback(ctx); err != nil {
@@ -143,17 +130,10 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	if s := <-inFlight; s != 200 {
 		t.Fatalf("the request in flight at SIGTERM: %d, want 200", s)
 	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log)
-		}
-	case <-time.After(time.Minute):
-		t.Fatalf("did not exit within a minute of SIGTERM:\n%s", p.log)
-	}
+	awaitExit(t, p.done, p.logText, "SIGTERM")
 	for _, step := range []string{`"phase":"drain"`, `"phase":"release"`} {
-		if !strings.Contains(p.log.String(), step) {
-			t.Errorf("the log does not show the %s step:\n%s", step, p.log)
+		if !strings.Contains(p.logText(), step) {
+			t.Errorf("the log does not show the %s step:\n%s", step, p.logText())
 		}
 	}
 }
@@ -171,27 +151,28 @@ func post(t *testing.T, addr, body string) (int, string) {
 	return res.StatusCode, b.String()
 }
 
-// watched is a running program whose log is read while it writes.
+// watched is a running program whose log file is read while it writes.
 type watched struct {
-	log  *syncBuffer
+	log  string
 	done chan error
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+func (w *watched) logText() string {
+	b, _ := os.ReadFile(w.log)
+	return string(b)
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+// awaitExit waits up to a minute for a clean exit after signal.
+func awaitExit(t *testing.T, done <-chan error, log func() string, signal string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after %s: %v\n%s", signal, err, log())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("did not stop within a minute of %s:\n%s", signal, log())
+	}
 }
 
 // waitFor polls cond for up to a minute, failing with the program's log.
@@ -201,11 +182,11 @@ func waitFor(t *testing.T, p *watched, what string, cond func() bool) {
 	for !cond() {
 		select {
 		case err := <-p.done:
-			t.Fatalf("the program exited while waiting for %s: %v\n%s", what, err, p.log)
+			t.Fatalf("the program exited while waiting for %s: %v\n%s", what, err, p.logText())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waited a minute for %s:\n%s", what, p.log)
+			t.Fatalf("waited a minute for %s:\n%s", what, p.logText())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -83,14 +83,7 @@ func start(t *testing.T, bin string, account *user.User, env ...string) *program
 func (p *program) stop(t *testing.T) {
 	t.Helper()
 	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after interrupt: %v\n%s", err, p.log)
-		}
-	case <-time.After(time.Minute):
-		t.Fatalf("did not stop within a minute of an interrupt:\n%s", p.log)
-	}
+	awaitExit(t, p.done, p.log.String, "an interrupt")
 }
 
 func freeAddr(t *testing.T) string {

@@ -149,21 +149,9 @@ func TestStatementTimeout_IsSetOnEveryConnection(t *testing.T) {
 	}
 }
 
-// lockCustomers holds an exclusive lock on customers until the test ends
-// (or the returned transaction ends), so a query reading them waits on
-// the database.
+// lockCustomers makes reading customers wait on the database.
 func lockCustomers(t *testing.T) pgx.Tx {
-	t.Helper()
-	ctx := context.Background()
-	tx, err := httpapitest.Conn(t).Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE customers IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = tx.Rollback(ctx) })
-	return tx
+	return httpapitest.LockTable(t, httpapitest.URL(), "customers")
 }
 
 // statementsOnCustomers counts the API's statements reading customers that

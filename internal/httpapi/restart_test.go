@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,7 +37,7 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	cfg := pgembed.Config{DataDir: dir, Port: freePort(t), Ephemeral: true}
+	cfg := pgembed.Config{DataDir: dir, Port: httpapitest.FreePort(t), Ephemeral: true}
 	pg, err := pgembed.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -174,14 +173,4 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		counts[o.code]++
 	}
 	t.Logf("outcomes: %v", counts)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
