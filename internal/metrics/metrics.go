@@ -1,8 +1,7 @@
 // Package metrics is what the server tells Prometheus at /metrics: how long
 // each GraphQL operation takes, which errors clients get, how many
 // statements a request costs and how many parents each batched relation
-// load covers, and the connection pool's use. Every method is safe on a nil
-// *Metrics, which records nothing.
+// load covers, and the connection pool's use.
 package metrics
 
 import (
@@ -69,9 +68,6 @@ func (m *Metrics) Handler() http.Handler {
 // open, in use and idle connections, waits for a connection and their
 // total duration) when they are scraped.
 func (m *Metrics) WatchDB(db *sql.DB) {
-	if m == nil {
-		return
-	}
 	err := m.reg.Register(collectors.NewDBStatsCollector(db, "bizgraph"))
 	if are := (prometheus.AlreadyRegisteredError{}); err != nil && !errors.As(err, &are) {
 		panic(err) // a collector with clashing descriptors: a bug
@@ -80,26 +76,17 @@ func (m *Metrics) WatchDB(db *sql.DB) {
 
 // ObserveOperation records one answered GraphQL operation.
 func (m *Metrics) ObserveOperation(name string, took time.Duration, statements int64) {
-	if m == nil {
-		return
-	}
 	m.operations.WithLabelValues(m.names.label(name)).Observe(took.Seconds())
 	m.statements.Observe(float64(statements))
 }
 
 // CountError records one error sent to a client.
 func (m *Metrics) CountError(code string) {
-	if m == nil {
-		return
-	}
 	m.errors.WithLabelValues(code).Inc()
 }
 
 // ObserveBatch records one batched relation load over parents rows.
 func (m *Metrics) ObserveBatch(relation string, parents int) {
-	if m == nil {
-		return
-	}
 	m.batches.WithLabelValues(relation).Observe(float64(parents))
 }
 
