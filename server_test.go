@@ -261,12 +261,13 @@ func postgresUnder(dir string) string {
 }
 
 // Wrong configuration stops the program with one clear line, no stack.
+// (An unreachable database is not wrong configuration: the program waits
+// for it, see TestServe_DatabaseDownAtStartThenUpThenGracefulStop.)
 func TestConfig_WrongSettingIsOneClearLine(t *testing.T) {
 	cases := map[string][]string{
 		"bad log level":    {"LOG_LEVEL=loud"},
 		"bad page sizes":   {"PAGE_SIZE_DEFAULT=500", "PAGE_SIZE_MAX=100"},
 		"address in use":   {"ADDR=" + occupied(t)},
-		"unreachable db":   {"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"},
 		"malformed db url": {"DATABASE_URL=postgres://%zz"},
 	}
 	for name, env := range cases {

@@ -89,8 +89,8 @@ func (s *set) load(rel string, w page.Window, fetch func(ctx context.Context) (a
 	l := &loaded{rel: rel, w: w, done: make(chan struct{})}
 	s.loaded = append(s.loaded, l)
 	s.mu.Unlock()
-	if f := s.st.onBatch; f != nil {
-		f(rel, len(s.keys))
+	if s.st != nil && s.st.onBatch != nil {
+		s.st.onBatch(rel, len(s.keys))
 	}
 
 	func() {
