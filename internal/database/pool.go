@@ -26,12 +26,21 @@ type pool struct {
 	acquireTimeout time.Duration
 }
 
+// errConnectTimeout is a new connection the server did not accept within
+// the acquire timeout: the database is unreachable, not the pool busy.
+var errConnectTimeout = errors.New("the database did not accept a connection in time")
+
 // conn takes a connection, waiting at most acquireTimeout.
 func (p *pool) conn(ctx context.Context) (*sql.Conn, error) {
 	wctx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
 	defer cancel()
 	c, err := p.db.Conn(wctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// The wait was either for a busy pool or for a connection being
+		// opened to a server that does not answer.
+		if s := p.db.Stats(); s.InUse < s.MaxOpenConnections {
+			return nil, errConnectTimeout
+		}
 		return nil, ErrPoolExhausted
 	}
 	return c, err

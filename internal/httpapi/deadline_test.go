@@ -2,7 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,8 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 const customersQuery = `{"query":"{ customers(first: 1) { nodes { name } } }"}`
@@ -183,5 +188,43 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 			t.Fatalf("waited %s for %s", within, what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A database that takes connections but never answers (a hung server, a
+// black-holed network) is UNAVAILABLE after the acquire timeout, not a
+// request hanging until its deadline, and not mistaken for a busy pool.
+func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // held open, never answered
+		}
+	}()
+	db, err := database.New("postgres://postgres@"+silent.Addr().String()+"/none?sslmode=disable",
+		database.Options{AcquireTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits),
+		Log: slog.New(slog.DiscardHandler), RequestTimeout: time.Minute}))
+	defer srv.Close()
+
+	began := time.Now()
+	r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customersQuery)
+	if r.Status != http.StatusServiceUnavailable || r.Code() != "UNAVAILABLE" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %q (Retry-After %q), want 503 UNAVAILABLE with Retry-After", r.Status, r.Code(), r.Header.Get("Retry-After"))
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Fatalf("answered after %s, want about the acquire timeout of 300ms", took)
 	}
 }
