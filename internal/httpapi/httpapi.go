@@ -7,6 +7,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -135,4 +137,38 @@ func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+func requestID(ctx context.Context) string {
+	if r := recordOf(ctx); r != nil {
+		return r.id
+	}
+	return ""
+}
+
+// middleware gives each request an id and its deadline, counts the
+// statements it sends, and logs and measures it when it is answered
+// (observe.go).
+func (h *api) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		rec := &record{id: id}
+		ctx := context.WithValue(r.Context(), recordKey{}, rec)
+		ctx = database.WithStatementCounter(ctx, &rec.statements)
+		// Every statement runs under this context: when the deadline
+		// passes or the client goes away, PostgreSQL is told to stop.
+		ctx, cancel := context.WithTimeout(ctx, h.requestTimeout)
+		defer cancel()
+		ctx, span := h.startSpan(ctx, r, id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		h.finish(ctx, r, rec, span, sw.status, time.Since(start))
+	})
 }

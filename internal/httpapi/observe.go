@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"time"
@@ -35,62 +33,40 @@ func recordOf(ctx context.Context) *record {
 	return r
 }
 
-func requestID(ctx context.Context) string {
-	if r := recordOf(ctx); r != nil {
-		return r.id
-	}
-	return ""
-}
-
 // propagator reads a caller's trace context (W3C traceparent) so the
 // server's spans join the caller's trace.
 var propagator = propagation.TraceContext{}
 
-// middleware gives each request an id and its deadline, counts the
-// statements it sends, and logs and measures it when it is answered.
-func (h *api) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+// startSpan starts the request's span when tracing is on; span is nil
+// otherwise.
+func (h *api) startSpan(ctx context.Context, r *http.Request, id string) (context.Context, trace.Span) {
+	if h.tracer == nil {
+		return ctx, nil
+	}
+	ctx = propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	return h.tracer.Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.request.method", r.Method),
+			attribute.String("url.path", r.URL.Path), attribute.String("request.id", id)))
+}
+
+// finish records an answered request: its operation's metrics, the end of
+// its span, and its log line.
+func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span trace.Span, status int, took time.Duration) {
+	if rec.executed {
+		h.metrics.ObserveOperation(rec.operation, took, rec.statements.Count())
+	}
+	if span != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", status),
+			attribute.String("graphql.operation.name", rec.operation))
+		if status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(status))
 		}
-		w.Header().Set("X-Request-Id", id)
-		rec := &record{id: id}
-		ctx := context.WithValue(r.Context(), recordKey{}, rec)
-		ctx = database.WithStatementCounter(ctx, &rec.statements)
-		// Every statement runs under this context: when the deadline
-		// passes or the client goes away, PostgreSQL is told to stop.
-		ctx, cancel := context.WithTimeout(ctx, h.requestTimeout)
-		defer cancel()
-		var span trace.Span
-		if h.tracer != nil {
-			ctx = propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
-			ctx, span = h.tracer.Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(attribute.String("http.request.method", r.Method),
-					attribute.String("url.path", r.URL.Path), attribute.String("request.id", id)))
-		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(ctx))
-		took := time.Since(start)
-		if rec.executed {
-			h.metrics.ObserveOperation(rec.operation, took, rec.statements.Count())
-		}
-		if span != nil {
-			span.SetAttributes(attribute.Int("http.response.status_code", sw.status),
-				attribute.String("graphql.operation.name", rec.operation))
-			if sw.status >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(sw.status))
-			}
-			span.End()
-		}
-		h.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", id),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("operation", rec.operation), slog.Int("status", sw.status),
-			slog.Duration("duration", took), slog.Int64("statements", rec.statements.Count()))
-	})
+		span.End()
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rec.id),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("operation", rec.operation), slog.Int("status", status),
+		slog.Duration("duration", took), slog.Int64("statements", rec.statements.Count()))
 }
 
 // statusWriter remembers the status code sent, for the log.
