@@ -31,16 +31,20 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffcli"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/seed"
+	"github.com/bizgraph/bizgraph/internal/shutdown"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/tracing"
 )
 
 // config holds every setting. Each is a flag and the environment variable
@@ -70,6 +74,11 @@ type config struct {
 	// Persisted queries (internal/persisted); see persistedOptions.
 	PersistedQueries      string
 	PersistedCacheControl string
+
+	// Time and faults (README, "Time, faults and seeing inside").
+	RequestTimeout   time.Duration
+	DBAcquireTimeout time.Duration
+	ShutdownTimeout  time.Duration
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -96,6 +105,9 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Var(&c.FieldSuggestions, "field-suggestions", `"Did you mean …?" in validation errors: true, false or auto (on in demo mode, off with --database-url)`)
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins whose pages may call the API from a browser (* for any); empty: no CORS headers")
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a request, and PostgreSQL's statement_timeout of its statements")
+	fs.DurationVar(&c.DBAcquireTimeout, "db-acquire-timeout", 2*time.Second, "longest wait for a free database connection before a request is refused with 503")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM, how long in-flight requests and pending writes get to finish")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
@@ -268,11 +280,22 @@ func serve(ctx context.Context, cfg *config) error {
 		if err := prepareDemo(ctx, t, cfg, log); err != nil {
 			return err
 		}
-	} else if err := checkMigrated(ctx, t.url, log); err != nil {
+	}
+	tp, err := tracing.FromEnv(ctx)
+	if err != nil {
 		return err
 	}
+	var tracer trace.Tracer
+	if tp != nil {
+		tracer = tp.Tracer(tracing.Name)
+		log.Info("tracing: exporting spans over OTLP (OTEL_EXPORTER_OTLP_*)")
+	}
 
-	db, err := database.Open(ctx, t.url, database.Options{MaxOpenConns: cfg.DBMaxConns})
+	// The pool connects on demand: a database that is down at start (or
+	// later) makes requests fail with UNAVAILABLE and /readyz answer 503
+	// until it is back, while the process stays up and /healthz answers.
+	db, err := database.New(t.url, database.Options{MaxOpenConns: cfg.DBMaxConns,
+		StatementTimeout: cfg.RequestTimeout, AcquireTimeout: cfg.DBAcquireTimeout, Tracer: tracer})
 	if err != nil {
 		return err
 	}
@@ -284,9 +307,19 @@ func serve(ctx context.Context, cfg *config) error {
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
-			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention}),
+			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
+			RequestTimeout: cfg.RequestTimeout, Metrics: metrics.New(), Tracer: tracer}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	// What stopping does, in order. Parts holding pending writes add
+	// their flush here in the Flush phase.
+	var stopping shutdown.Sequence
+	stopping.Add(shutdown.Drain, "http: finish in-flight requests", srv.Shutdown)
+	if tp != nil {
+		stopping.Add(shutdown.Flush, "tracing: export pending spans", tp.Shutdown)
+	}
+	stopping.Add(shutdown.Release, "database pool", func(context.Context) error { return db.Close() })
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	base := "http://" + displayAddr(ln.Addr())
@@ -298,6 +331,7 @@ func serve(ctx context.Context, cfg *config) error {
 	} else {
 		log.Info("serving", "graphql", base+"/graphql")
 	}
+	go awaitDatabase(ctx, db, t, log)
 
 	select {
 	case err := <-errc:
@@ -305,9 +339,7 @@ func serve(ctx context.Context, cfg *config) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := stopping.Run(ctx, cfg.ShutdownTimeout, log); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
@@ -357,6 +389,23 @@ func splitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// awaitDatabase waits, with backoff, until the database answers, saying so
+// in the log, then checks its migrations.
+func awaitDatabase(ctx context.Context, db *database.DB, t *target, log *slog.Logger) {
+	err := db.WaitReachable(ctx, func(attempt int, err error) {
+		log.Warn("database unreachable; serving /readyz as 503 and retrying", "attempt", attempt, "err", err)
+	})
+	if err != nil {
+		return // shutting down
+	}
+	log.Info("database reachable; ready")
+	if t.embedded == nil {
+		if err := checkMigrated(ctx, t.url, log); err != nil {
+			log.Warn("could not check the database's migrations", "err", err)
+		}
+	}
 }
 
 func displayAddr(a net.Addr) string {

@@ -16,12 +16,7 @@ import (
 // sqlConn opens a plain connection for computing expected answers.
 func sqlConn(t testing.TB) *pgx.Conn {
 	t.Helper()
-	c, err := pgx.Connect(context.Background(), httpapitest.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
+	return httpapitest.Conn(t)
 }
 
 // Every relation is read for a page of 40 parents at once, so each case

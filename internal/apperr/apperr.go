@@ -20,7 +20,21 @@ const (
 	NotFound = "NOT_FOUND"
 	// Internal: something failed on the server; details are in the log.
 	Internal = "INTERNAL_SERVER_ERROR"
+	// Overloaded: the server is too busy to take the request now (its turn
+	// to execute, or a database connection, did not come in time). Retry
+	// after the response's Retry-After.
+	Overloaded = "OVERLOADED"
+	// Unavailable: the database cannot be reached or went away during the
+	// request (it is starting or restarting). Retry after Retry-After.
+	Unavailable = "UNAVAILABLE"
+	// Timeout: the request ran past its deadline and its statements were
+	// cancelled. Retrying the same request will likely take as long.
+	Timeout = "TIMEOUT"
 )
+
+// Retryable reports whether a request that failed with code may succeed
+// unchanged a little later: the server answers it with 503 and Retry-After.
+func Retryable(code string) bool { return code == Overloaded || code == Unavailable }
 
 // Error is an error a caller may see.
 type Error struct {

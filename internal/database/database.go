@@ -1,16 +1,26 @@
 // Package database opens the application's PostgreSQL connection pool: GORM
 // over pgx, with a tracer that counts every statement sent to the server so a
-// request can report (and tests can prove) how many round trips it cost.
+// request can report (and tests can prove) how many round trips it cost, and
+// the rules that keep a statement inside its request: a server-side
+// statement_timeout, cancellation that reaches PostgreSQL, and a bounded wait
+// for a connection (pool.go). fault.go tells a client which failures are
+// worth retrying.
 package database
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/sethvargo/go-retry"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -22,16 +32,46 @@ type Options struct {
 	MaxIdleConns    int           // default MaxOpenConns
 	ConnMaxLifetime time.Duration // default 30m
 	ApplicationName string        // shown in pg_stat_activity; default "bizgraph"
+	// StatementTimeout is PostgreSQL's statement_timeout on every
+	// connection: the server ends a statement that runs longer even when
+	// the client's cancellation never arrives. Zero leaves the server's
+	// setting.
+	StatementTimeout time.Duration
+	// AcquireTimeout bounds the wait for a free connection when all
+	// MaxOpenConns are busy; then the statement fails with ErrPoolExhausted
+	// instead of queueing up to the request's deadline. Default 2s.
+	AcquireTimeout time.Duration
+	// Tracer, when set, records a span per statement. Nil costs nothing.
+	Tracer trace.Tracer
 }
 
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	*gorm.DB
+	sqlDB      *sql.DB
 	statements atomic.Int64
+	tracer     trace.Tracer
 }
 
 // Open connects to url and checks that the server answers.
 func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	db, err := New(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("reach database: %w", err)
+	}
+	return db, nil
+}
+
+// New builds the pool without connecting: connections are made when
+// statements need them, so a server that starts while the database is down
+// can serve health checks and wait for it (see WaitReachable).
+func New(url string, opts Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -42,7 +82,21 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = opts.ApplicationName
 	}
-	db := &DB{}
+	// A runtime parameter of the connection rather than SET LOCAL per
+	// request: it costs no statement and no transaction, so a request
+	// still costs one statement per level of the graph.
+	if opts.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	// A cancelled context (deadline, client gone) stops the statement in
+	// PostgreSQL with a cancel request and keeps the connection: pgx's
+	// default gives up the connection instead, so every abandoned request
+	// would cost a reconnect. The socket deadline after it is the fallback
+	// when the server does not answer.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
+	}
+	db := &DB{tracer: opts.Tracer}
 	cfg.Tracer = &tracer{db: db}
 	sqlDB := stdlib.OpenDB(*cfg)
 	if opts.MaxOpenConns <= 0 {
@@ -54,11 +108,14 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if opts.ConnMaxLifetime <= 0 {
 		opts.ConnMaxLifetime = 30 * time.Minute
 	}
+	if opts.AcquireTimeout <= 0 {
+		opts.AcquireTimeout = 2 * time.Second
+	}
 	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, acquireTimeout: opts.AcquireTimeout}}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // reads never need GORM's implicit transaction
 		PrepareStmt:            false,
@@ -68,32 +125,22 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
 	db.DB = gdb
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := sqlDB.PingContext(pingCtx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("reach database: %w", err)
-	}
+	db.sqlDB = sqlDB
 	return db, nil
 }
 
 // Close releases every connection.
-func (db *DB) Close() error {
-	sqlDB, err := db.DB.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
-}
+func (db *DB) Close() error { return db.sqlDB.Close() }
 
 // Ping reports whether the database answers, for readiness checks.
-func (db *DB) Ping(ctx context.Context) error {
-	sqlDB, err := db.DB.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.PingContext(ctx)
-}
+func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }
+
+// Stats is the pool's use (open, in use, idle connections, waits), for
+// metrics.
+func (db *DB) Stats() sql.DBStats { return db.sqlDB.Stats() }
+
+// SQL is the pool itself, for collectors that read its statistics.
+func (db *DB) SQL() *sql.DB { return db.sqlDB }
 
 // Statements is the number of statements this pool has sent since it opened.
 func (db *DB) Statements() int64 { return db.statements.Load() }
@@ -113,18 +160,45 @@ func WithStatementCounter(ctx context.Context, c *StatementCounter) context.Cont
 }
 
 // tracer counts at the wire: each query, batch or COPY pgx sends is one.
+// With an OpenTelemetry tracer configured it also records each as a span.
 type tracer struct{ db *DB }
 
-func (t *tracer) count(ctx context.Context) {
+func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	t.db.statements.Add(1)
 	if c, ok := ctx.Value(counterKey{}).(*StatementCounter); ok {
 		c.n.Add(1)
 	}
-}
-
-func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	t.count(ctx)
+	if t.db.tracer != nil {
+		ctx, _ = t.db.tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(dbSystem, dbStatement.String(data.SQL)))
+	}
 	return ctx
 }
 
-func (t *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	if t.db.tracer != nil {
+		endSpan(ctx, data.Err)
+	}
+}
+
+// WaitReachable pings the database until it answers or ctx ends, waiting
+// longer between attempts (from 250ms, doubling, at most 10s, with
+// jitter, so many servers restarting together do not knock in step).
+// failed hears of each failed attempt.
+func (db *DB) WaitReachable(ctx context.Context, failed func(attempt int, err error)) error {
+	backoff := retry.WithJitterPercent(20, retry.WithCappedDuration(10*time.Second, retry.NewExponential(250*time.Millisecond)))
+	attempt := 0
+	return retry.Do(ctx, backoff, func(ctx context.Context) error {
+		attempt++
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := db.Ping(pingCtx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed(attempt, err)
+			return retry.RetryableError(err)
+		}
+		return nil
+	})
+}

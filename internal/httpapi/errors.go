@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
 )
 
@@ -20,6 +21,13 @@ import (
 // failure: logged with the request id, shown only as a generic message, so
 // no SQL, driver text or stack reaches a client.
 func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := h.present(ctx, err)
+	code, _ := gqlErr.Extensions["code"].(string)
+	h.metrics.CountError(code)
+	return gqlErr
+}
+
+func (h *api) present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var ae *apperr.Error
 	switch {
@@ -51,6 +59,14 @@ func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 	default:
 		id := requestID(ctx)
+		// The database down, restarting, overloaded or too slow: the
+		// client gets a code it can act on; the cause stays in the log.
+		if f := database.Fault(err); f != nil {
+			h.log.WarnContext(ctx, "request failed", "request_id", id, "path", gqlErr.Path.String(), "code", f.Code, "err", err)
+			gqlErr.Message = f.Message
+			gqlErr.Extensions = map[string]any{"code": f.Code, "requestId": id}
+			break
+		}
 		h.log.ErrorContext(ctx, "request failed", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		gqlErr.Message = "internal error; the server log has details under request id " + id
 		gqlErr.Extensions = map[string]any{"code": apperr.Internal, "requestId": id}

@@ -19,15 +19,18 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/tracing"
 )
 
 // Config is what the HTTP layer needs.
@@ -72,12 +75,24 @@ type Config struct {
 	// form's, or an Apollo-Require-Preflight or X-Apollo-Operation-Name
 	// header.
 	DisableCSRFPrevention bool
+	// RequestTimeout is each request's deadline, carried into every
+	// statement it sends. Zero means 30 seconds.
+	RequestTimeout time.Duration
+	// Metrics receives the request's figures and is served at /metrics;
+	// nil means a registry of the handler's own.
+	Metrics *metrics.Metrics
+	// Tracer records spans of requests and resolvers; nil means no
+	// tracing, at no cost.
+	Tracer trace.Tracer
 }
 
 type api struct {
-	db          *database.DB
-	log         *slog.Logger
-	suggestions bool
+	db             *database.DB
+	log            *slog.Logger
+	metrics        *metrics.Metrics
+	tracer         trace.Tracer
+	requestTimeout time.Duration
+	suggestions    bool
 }
 
 // New returns the API's HTTP handler.
@@ -85,7 +100,16 @@ func New(cfg Config) http.Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	h := &api{db: cfg.DB, log: cfg.Log, suggestions: cfg.FieldSuggestions}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout,
+		suggestions: cfg.FieldSuggestions}
+	cfg.Metrics.WatchDB(cfg.DB.SQL())
+	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
 	if cfg.MaxInFlight <= 0 {
@@ -116,6 +140,10 @@ func New(cfg Config) http.Handler {
 	}
 	srv.SetErrorPresenter(h.presentError)
 	srv.SetRecoverFunc(h.recoverPanic)
+	srv.Use(operationNamer{})
+	if cfg.Tracer != nil {
+		srv.Use(tracing.Resolvers{Tracer: cfg.Tracer})
+	}
 
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
@@ -126,6 +154,7 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
+	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.Playground {
 		pg := playground.Handler(endpoint)
 		mux.Handle("GET /{$}", pg)
@@ -151,8 +180,6 @@ func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-type requestIDKey struct{}
-
 // saneRequestID reports whether a client's X-Request-Id can be kept: 1 to
 // 64 letters, digits and - _ . : (UUIDs, hex, ULIDs, "web:42"). It is
 // echoed in a header, written to logs and quoted in error messages, so
@@ -174,11 +201,15 @@ func saneRequestID(id string) bool {
 }
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if r := recordOf(ctx); r != nil {
+		return r.id
+	}
+	return ""
 }
 
-// middleware gives each request an id and counts the statements it sends.
+// middleware gives each request an id and its deadline, counts the
+// statements it sends, and logs and measures it when it is answered
+// (observe.go).
 func (h *api) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -189,11 +220,16 @@ func (h *api) middleware(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		var stmts database.StatementCounter
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = database.WithStatementCounter(ctx, &stmts)
-		next.ServeHTTP(w, r.WithContext(ctx))
-		h.log.DebugContext(ctx, "request", "request_id", id, "method", r.Method,
-			"duration", time.Since(start), "statements", stmts.Count())
+		rec := &record{id: id}
+		ctx := context.WithValue(r.Context(), recordKey{}, rec)
+		ctx = database.WithStatementCounter(ctx, &rec.statements)
+		// Every statement runs under this context: when the deadline
+		// passes or the client goes away, PostgreSQL is told to stop.
+		ctx, cancel := context.WithTimeout(ctx, h.requestTimeout)
+		defer cancel()
+		ctx, span := h.startSpan(ctx, r, id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		h.finish(ctx, r, rec, span, sw.status, time.Since(start))
 	})
 }

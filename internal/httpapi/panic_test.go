@@ -42,7 +42,7 @@ func TestPanicOutsideResolversIsAMaskedInternalError(t *testing.T) {
 	req := httptest.NewRequest("POST", "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
 	req.Header.Set("Content-Type", mediaJSON)
 	req.Header.Set("Accept", mediaGraphQLResponse)
-	req = req.WithContext(context.WithValue(req.Context(), requestIDKey{}, "req-42"))
+	req = req.WithContext(context.WithValue(req.Context(), recordKey{}, &record{id: "req-42"}))
 	w := httptest.NewRecorder()
 	tr.Do(w, req, panicsWhileWriting{})
 

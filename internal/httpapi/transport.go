@@ -45,7 +45,7 @@ const (
 	codeNotAcceptable        = "NOT_ACCEPTABLE"
 	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
 	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
-	codeOverloaded           = "OVERLOADED"
+	codeOverloaded           = apperr.Overloaded
 	codePreflightRequired    = "PREFLIGHT_REQUIRED"
 )
 
@@ -197,7 +197,7 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 // gets caching headers, and 304 Not Modified when the client already has
 // this answer.
 func (t graphQLOverHTTP) writeResult(w http.ResponseWriter, r *http.Request, rc *graphql.OperationContext, media string, resp *graphql.Response) {
-	status, body := encodeWithStatus(resp, responseStatus(media, resp))
+	status, body := encodeWithStatus(resp, responseStatus(w, media, resp))
 	if status == http.StatusOK && rc != nil && t.persisted != nil && t.persisted.CacheGET(w, r, rc, resp, media, body) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -488,19 +488,39 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 // only then. Under application/graphql-response+json a response without
 // data (the request failed before execution: parse, validation, variables)
 // is 400, and one with data, even null, is 200.
+//
+// Either way, an operation the server could not complete for want of
+// capacity or time is told so by its status, as the admission refusal is:
+// 503 with Retry-After when retrying soon may succeed (OVERLOADED,
+// UNAVAILABLE), 504 when the request ran out of time (TIMEOUT). Clients
+// and proxies retry on those statuses, not on error codes inside a 200.
 func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
-	writeJSON(w, media, responseStatus(media, resp), resp)
+	writeJSON(w, media, responseStatus(w, media, resp), resp)
 }
 
-// responseStatus is the status of an executed operation's response.
-func responseStatus(media string, resp *graphql.Response) int {
+// responseStatus is the status of an executed operation's response. A
+// database fault that a retry may cure makes it 503 with Retry-After (set
+// on w), a timeout 504.
+func responseStatus(w http.ResponseWriter, media string, resp *graphql.Response) int {
+	status := http.StatusOK
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
+		status = http.StatusBadRequest
 		if hasCode(resp.Errors, apperr.Internal) {
-			return http.StatusInternalServerError
+			status = http.StatusInternalServerError
 		}
-		return http.StatusBadRequest
 	}
-	return http.StatusOK
+	for _, e := range resp.Errors {
+		code, _ := e.Extensions["code"].(string)
+		if apperr.Retryable(code) {
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", "1")
+			break
+		}
+		if code == apperr.Timeout {
+			status = http.StatusGatewayTimeout
+		}
+	}
+	return status
 }
 
 func hasCode(errs gqlerror.List, code string) bool {

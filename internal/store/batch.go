@@ -92,6 +92,9 @@ func (s *set) load(rel string, w page.Window, fetch func(ctx context.Context) (a
 	l := &loaded{rel: rel, w: w, done: make(chan struct{})}
 	s.loaded = append(s.loaded, l)
 	s.mu.Unlock()
+	if s.st != nil && s.st.onBatch != nil {
+		s.st.onBatch(rel, len(s.keys))
+	}
 
 	func() {
 		// A panic must not leave the siblings waiting forever: it becomes

@@ -16,6 +16,8 @@ import (
 type Store struct {
 	db     *database.DB
 	limits page.Limits
+	// onBatch, when set, is told of every batched relation load.
+	onBatch func(relation string, parents int)
 }
 
 // New returns a Store over db; limits bound every page size.
@@ -28,3 +30,8 @@ func New(db *database.DB, limits page.Limits) *Store {
 
 // PageLimits are the page sizes every list is read with.
 func (st *Store) PageLimits() page.Limits { return st.limits }
+
+// ObserveBatches makes f hear of every batched relation load: the
+// relation's name and how many parent rows the one statement covered.
+// Call it before serving; f runs on the request path, so keep it cheap.
+func (st *Store) ObserveBatches(f func(relation string, parents int)) { st.onBatch = f }

@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
@@ -37,6 +40,53 @@ func Main(m *testing.M) int {
 	}}, &dbURL)
 }
 
+// Conn opens a plain session on the package's database, closed when the
+// test ends: for expected answers computed with SQL, locks held by another
+// session, or a look at pg_stat_activity.
+func Conn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// LockTable makes another session hold an exclusive lock on table of the
+// database at url until the test ends or the returned transaction does,
+// so the API's statements reading it wait on the database: how tests
+// make a request slow.
+func LockTable(t testing.TB, url, table string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(ctx) })
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE "+pgx.Identifier{table}.Sanitize()+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(ctx) })
+	return tx
+}
+
+// FreePort is a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
 // URL is the package's database, for tests that compute expected answers
 // with plain SQL or build the handler themselves.
 func URL() string { return dbURL }
@@ -47,13 +97,24 @@ func URL() string { return dbURL }
 // test. cfg's DB, Store and Log are filled in.
 func NewServer(t testing.TB, cfg httpapi.Config) (*httptest.Server, *database.DB) {
 	t.Helper()
-	db, err := database.Open(context.Background(), dbURL, database.Options{MaxOpenConns: 4})
+	return NewServerWith(t, cfg, database.Options{MaxOpenConns: 4})
+}
+
+// NewServerWith is NewServer with the pool opened with opts, and with
+// cfg's Store and Log kept when set.
+func NewServerWith(t testing.TB, cfg httpapi.Config, opts database.Options) (*httptest.Server, *database.DB) {
+	t.Helper()
+	db, err := database.Open(context.Background(), dbURL, opts)
 	if err != nil {
 		t.Fatalf("open the test database: %v", err)
 	}
 	cfg.DB = db
-	cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100})
-	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Store == nil {
+		cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100})
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	return srv, db

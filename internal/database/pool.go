@@ -1,0 +1,109 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// ErrPoolExhausted is a statement that found every connection busy for
+// longer than the acquire timeout. The request is worth retrying shortly.
+var ErrPoolExhausted = errors.New("every database connection is busy")
+
+// pool is what GORM sends statements through. database/sql alone waits for
+// a free connection as long as the statement's context allows, i.e. up to
+// the request's deadline, so under overload requests would pile up behind
+// the pool and all fail late. Here the wait for a connection is bounded by
+// acquireTimeout on its own, and the statement then runs under the
+// request's context.
+type pool struct {
+	db             *sql.DB
+	acquireTimeout time.Duration
+}
+
+// errConnectTimeout is a new connection the server did not accept within
+// the acquire timeout: the database is unreachable, not the pool busy.
+var errConnectTimeout = errors.New("the database did not accept a connection in time")
+
+// conn takes a connection, waiting at most acquireTimeout.
+func (p *pool) conn(ctx context.Context) (*sql.Conn, error) {
+	wctx, cancel := context.WithTimeout(ctx, p.acquireTimeout)
+	defer cancel()
+	c, err := p.db.Conn(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// The wait was either for a busy pool or for a connection being
+		// opened to a server that does not answer.
+		if s := p.db.Stats(); s.InUse < s.MaxOpenConnections {
+			return nil, errConnectTimeout
+		}
+		return nil, ErrPoolExhausted
+	}
+	return c, err
+}
+
+// release hands c back to the pool once the rows, row or transaction it
+// serves is closed: sql.Conn.Close waits for them, so it runs on its own.
+func release(c *sql.Conn) { go func() { _ = c.Close() }() }
+
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c, err := p.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, query, args...)
+	release(c)
+	return rows, err
+}
+
+// QueryRowContext waits for a connection up to the request's deadline: a
+// *sql.Row cannot carry an error of ours, and the store reads rows with
+// QueryContext.
+func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c, err := p.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.ExecContext(ctx, query, args...)
+}
+
+func (p *pool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return p.db.PrepareContext(ctx, query)
+}
+
+func (p *pool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	c, err := p.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := c.BeginTx(ctx, opts)
+	release(c)
+	return tx, err
+}
+
+// GetDBConn is how GORM finds the *sql.DB behind a pool (gorm.DB.DB).
+func (p *pool) GetDBConn() (*sql.DB, error) { return p.db, nil }
+
+var (
+	dbSystem    = attribute.String("db.system.name", "postgresql")
+	dbStatement = attribute.Key("db.query.text")
+)
+
+// endSpan ends the statement's span, marking it failed with err.
+func endSpan(ctx context.Context, err error) {
+	span := trace.SpanFromContext(ctx)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "statement failed")
+	}
+	span.End()
+}

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bizgraph/bizgraph/internal/database"
+)
+
+// record is what the server learns about one request on its way through:
+// filled by the middleware, the executor (operation) and the database
+// (statements), then logged and measured once when the response is out.
+type record struct {
+	id         string
+	operation  string // "" until the executor has an operation
+	executed   bool
+	statements database.StatementCounter
+}
+
+type recordKey struct{}
+
+func recordOf(ctx context.Context) *record {
+	r, _ := ctx.Value(recordKey{}).(*record)
+	return r
+}
+
+// propagator reads a caller's trace context (W3C traceparent) so the
+// server's spans join the caller's trace.
+var propagator = propagation.TraceContext{}
+
+// startSpan starts the request's span when tracing is on; span is nil
+// otherwise.
+func (h *api) startSpan(ctx context.Context, r *http.Request, id string) (context.Context, trace.Span) {
+	if h.tracer == nil {
+		return ctx, nil
+	}
+	ctx = propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	return h.tracer.Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("http.request.method", r.Method),
+			attribute.String("url.path", r.URL.Path), attribute.String("request.id", id)))
+}
+
+// finish records an answered request: its operation's metrics, the end of
+// its span, and its log line.
+func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span trace.Span, status int, took time.Duration) {
+	if rec.executed {
+		h.metrics.ObserveOperation(rec.operation, took, rec.statements.Count())
+	}
+	if span != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", status),
+			attribute.String("graphql.operation.name", rec.operation))
+		if status >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(status))
+		}
+		span.End()
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rec.id),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("operation", rec.operation), slog.Int("status", status),
+		slog.Duration("duration", took), slog.Int64("statements", rec.statements.Count()))
+}
+
+// statusWriter remembers the status code sent, for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// operationNamer tells the request's record which operation it runs.
+type operationNamer struct{}
+
+var (
+	_ graphql.HandlerExtension        = operationNamer{}
+	_ graphql.OperationContextMutator = operationNamer{}
+)
+
+func (operationNamer) ExtensionName() string                   { return "OperationNamer" }
+func (operationNamer) Validate(graphql.ExecutableSchema) error { return nil }
+func (operationNamer) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if rec := recordOf(ctx); rec != nil {
+		rec.executed = true
+		rec.operation = oc.OperationName
+		if rec.operation == "" && oc.Operation != nil {
+			rec.operation = oc.Operation.Name
+		}
+	}
+	return nil
+}

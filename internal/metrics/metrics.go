@@ -1,0 +1,127 @@
+// Package metrics is what the server tells Prometheus at /metrics: how long
+// each GraphQL operation takes, which errors clients get, how many
+// statements a request costs and how many parents each batched relation
+// load covers, and the connection pool's use.
+package metrics
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the server's collectors, in a registry of its own (so two
+// servers in one test process do not collide).
+type Metrics struct {
+	reg        *prometheus.Registry
+	operations *prometheus.HistogramVec
+	errors     *prometheus.CounterVec
+	statements prometheus.Histogram
+	batches    *prometheus.HistogramVec
+	names      operationNames
+}
+
+// New returns the collectors, registered with the Go runtime's and the
+// process's own.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		operations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bizgraph_operation_duration_seconds",
+			Help: "Time to answer a GraphQL operation, from the request's arrival to the response written, by operation name.",
+			// From a node lookup (~1 ms) to the request timeout.
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"operation"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bizgraph_errors_total",
+			Help: "Errors in GraphQL responses, by extensions.code.",
+		}, []string{"code"}),
+		statements: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "bizgraph_statements_per_request",
+			Help:    "SQL statements one GraphQL request sent: one per level of the graph it reads.",
+			Buckets: []float64{0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50},
+		}),
+		batches: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "bizgraph_loader_batch_size",
+			Help:    "Parent rows one batched relation load covered (one statement for all of them), by relation.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 8), // 1 .. 16384
+		}, []string{"relation"}),
+		names: operationNames{seen: map[string]struct{}{}},
+	}
+	m.reg.MustRegister(m.operations, m.errors, m.statements, m.batches,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// WatchDB exports db's pool statistics (go_sql_* with db_name="bizgraph":
+// open, in use and idle connections, waits for a connection and their
+// total duration) when they are scraped.
+func (m *Metrics) WatchDB(db *sql.DB) {
+	err := m.reg.Register(collectors.NewDBStatsCollector(db, "bizgraph"))
+	if are := (prometheus.AlreadyRegisteredError{}); err != nil && !errors.As(err, &are) {
+		panic(err) // a collector with clashing descriptors: a bug
+	}
+}
+
+// ObserveOperation records one answered GraphQL operation.
+func (m *Metrics) ObserveOperation(name string, took time.Duration, statements int64) {
+	m.operations.WithLabelValues(m.names.label(name)).Observe(took.Seconds())
+	m.statements.Observe(float64(statements))
+}
+
+// CountError records one error sent to a client.
+func (m *Metrics) CountError(code string) {
+	m.errors.WithLabelValues(code).Inc()
+}
+
+// ObserveBatch records one batched relation load over parents rows.
+func (m *Metrics) ObserveBatch(relation string, parents int) {
+	m.batches.WithLabelValues(relation).Observe(float64(parents))
+}
+
+// maxOperationNames bounds the operation label: names come from clients,
+// and each one is a time series of its own. The frontends' and analytics'
+// named operations fit well within it.
+const maxOperationNames = 200
+
+// operationNames turns operation names into label values: the first
+// maxOperationNames distinct names as they are, later ones "other", and an
+// unnamed operation "anonymous".
+type operationNames struct {
+	mu   sync.RWMutex
+	seen map[string]struct{}
+}
+
+func (n *operationNames) label(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	n.mu.RLock()
+	_, ok := n.seen[name]
+	full := len(n.seen) >= maxOperationNames
+	n.mu.RUnlock()
+	switch {
+	case ok:
+		return name
+	case full:
+		return "other"
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.seen) >= maxOperationNames {
+		return "other"
+	}
+	n.seen[name] = struct{}{}
+	return name
+}
