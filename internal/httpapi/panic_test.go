@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizgraph/bizgraph/internal/metrics"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -35,7 +37,7 @@ func (panicsWhileWriting) DispatchOperation(ctx context.Context, _ *graphql.Oper
 // the panic and its stack only in the log; the execution slot is freed.
 func TestPanicOutsideResolversIsAMaskedInternalError(t *testing.T) {
 	var log bytes.Buffer
-	h := &api{log: slog.New(slog.NewTextHandler(&log, nil))}
+	h := &api{log: slog.New(slog.NewTextHandler(&log, nil)), metrics: metrics.New()}
 	tr := graphQLOverHTTP{admit: semaphore.NewWeighted(1), queueTimeout: time.Second, maxTokens: 1000, maxBatch: 1,
 		presentPanic: func(ctx context.Context, p any) *gqlerror.Error { return h.presentError(ctx, h.recoverPanic(ctx, p)) }}
 
