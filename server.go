@@ -57,6 +57,7 @@ type config struct {
 	DemoScale     float64
 	LogLevel      string
 	LogFormat     string
+	Auth          authConfig
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -75,6 +76,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	c.Auth.register(fs)
 }
 
 // gcBudget sets the garbage collector's defaults unless the Go runtime's own
@@ -136,12 +138,12 @@ func run(ctx context.Context, args []string) error {
 		Exec: func(ctx context.Context, _ []string) error { return seedDB(ctx, &cfg, *scale, *seedN) },
 	}
 	root := &ffcli.Command{
-		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed] [flags]",
+		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed|token|apikey] [flags]",
 		LongHelp: "A GraphQL API over the firm's customers, projects and personnel.\n" +
 			"Every flag can also be set by the environment variable of the same name\n" +
 			"in upper case (--database-url: DATABASE_URL).",
 		FlagSet: newFlags("bizgraph"), Options: opts,
-		Subcommands: []*ffcli.Command{serveCmd, migrateCmd, seedCmd},
+		Subcommands: append([]*ffcli.Command{serveCmd, migrateCmd, seedCmd}, authCommands(&cfg, newFlags, opts)...),
 		Exec:        func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
 	}
 	if err := root.Parse(args); err != nil {
@@ -238,10 +240,15 @@ func serve(ctx context.Context, cfg *config) error {
 	}
 	defer db.Close()
 	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
+	sec, err := setupSecurity(ctx, cfg, t, db, log)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
-			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout}),
+			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout,
+			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 1)
@@ -261,7 +268,13 @@ func serve(ctx context.Context, cfg *config) error {
 	log.Info("shutting down: draining requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	err = srv.Shutdown(shutdownCtx)
+	// The drained requests' reads of sensitive fields are stored before
+	// the process ends.
+	if aerr := sec.audit.Close(shutdownCtx); aerr != nil {
+		log.Error("shut down: audit log", "err", aerr)
+	}
+	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil

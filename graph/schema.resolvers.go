@@ -76,6 +76,11 @@ func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *stri
 	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
 }
 
+// AuditEvents is the resolver for the auditEvents field.
+func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error) {
+	return r.Store.AuditEvents(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+}
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 

@@ -21,8 +21,10 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -46,6 +48,14 @@ type Config struct {
 	// QueueTimeout is the longest a request waits for its turn before it
 	// is refused with 503 and OVERLOADED. Zero means 10 seconds.
 	QueueTimeout time.Duration
+	// Auth authenticates every request to the GraphQL endpoint; required.
+	Auth *auth.Authenticator
+	// Policy enforces the schema's @sensitive and @hasRole; nil: the rules
+	// without an audit log.
+	Policy *policy.Policy
+	// Playground's role buttons (demo mode only): a development token per
+	// role, so a newcomer can watch what each role sees.
+	PlaygroundRoles []playground.RoleToken
 }
 
 type api struct {
@@ -59,8 +69,15 @@ func New(cfg Config) http.Handler {
 		cfg.Log = slog.Default()
 	}
 	h := &api{db: cfg.DB, log: cfg.Log}
+	if cfg.Auth == nil {
+		panic("httpapi: Config.Auth is required: every request is authenticated")
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.New(nil)
+	}
 
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store},
+		Directives: graph.DirectiveRoot{Sensitive: cfg.Policy.Sensitive, HasRole: cfg.Policy.HasRole}}))
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)
 	}
@@ -80,14 +97,14 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
 	// not allow with a GraphQL error body, not the mux's plain text.
-	mux.Handle(endpoint, srv)
+	mux.Handle(endpoint, h.authenticate(cfg.Auth, srv))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
 	if cfg.Playground {
-		pg := playground.Handler(endpoint)
+		pg := playground.Handler(endpoint, cfg.PlaygroundRoles...)
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET "+playground.AssetPath, pg)
 	}
