@@ -41,7 +41,7 @@ func newAPI(t testing.TB) *api {
 	}
 	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
 		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
-		Log:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	return &api{t: t, db: db, h: h, srv: srv}
