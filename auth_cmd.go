@@ -26,7 +26,7 @@ import (
 // authConfig are the settings of authentication (README, "Who may see
 // what").
 type authConfig struct {
-	JWTSecret, JWTJWKSURL, JWTIssuer, JWTAudience       string
+	JWTSecret, JWTJWKSURL, JWTIssuer, JWTAudience      string
 	JWTSubjectClaim, JWTRolesClaim, JWTEmployeeIDClaim string
 }
 
