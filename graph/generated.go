@@ -1917,7 +1917,7 @@ type Query {
     last: Int
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
-  ): AuditEventConnection! @hasRole(roles: [ADMIN])
+  ): AuditEventConnection @hasRole(roles: [ADMIN])
 }
 
 "A company the firm sells projects to, or hopes to."
@@ -13602,14 +13602,11 @@ func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphq
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
 	res := resTmp.(*page.Connection[*store.AuditEvent])
 	fc.Result = res
-	return ec.marshalNAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+	return ec.marshalOAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18472,16 +18469,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "auditEvents":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Query_auditEvents(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -19215,20 +19209,6 @@ func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋbizgraphᚋbizg
 		return graphql.Null
 	}
 	return ec._AuditEvent(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNAuditEventConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.AuditEvent]) graphql.Marshaler {
-	return ec._AuditEventConnection(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.AuditEvent]) graphql.Marshaler {
-	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
-		}
-		return graphql.Null
-	}
-	return ec._AuditEventConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuditEventEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.AuditEvent]) graphql.Marshaler {
@@ -20797,6 +20777,13 @@ func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.AuditEvent]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditEventConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

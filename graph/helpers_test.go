@@ -27,6 +27,9 @@ type api struct {
 	db  *database.DB
 	h   http.Handler
 	srv *httptest.Server
+	// token is sent as the bearer credential; without, requests act as
+	// httpapitest.Admin.
+	token string
 }
 
 func newAPI(t testing.TB) *api {
@@ -54,6 +57,13 @@ func (a *api) in(t testing.TB) *api {
 	return &c
 }
 
+// as returns a sending token with every request.
+func (a *api) as(token string) *api {
+	c := *a
+	c.token = token
+	return &c
+}
+
 func isBenchmark(t testing.TB) bool { _, ok := t.(*testing.B); return ok }
 
 // gqlError is one entry of a response's errors.
@@ -72,7 +82,12 @@ type response struct {
 func (a *api) query(q string, vars map[string]any) response {
 	a.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	res, err := http.Post(a.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
