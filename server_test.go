@@ -315,7 +315,8 @@ func nonEmptyLines(b []byte) []string {
 
 // Every command answers --help with its usage and exits 0.
 func TestCommands_HelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"},
+		{"token", "--help"}, {"apikey", "--help"}, {"apikey", "create", "--help"}, {"apikey", "list", "--help"}, {"apikey", "revoke", "--help"}} {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1")
 		out, err := cmd.CombinedOutput()

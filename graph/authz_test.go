@@ -21,6 +21,7 @@ import (
 // reportingLine is a manager of the demo data and people around them.
 type reportingLine struct {
 	manager, report, reportsReport, boss int64
+	below                                map[int64]bool // everyone below manager, walked down the tree
 }
 
 // findReportingLine finds a manager with a boss above and two levels below.
@@ -37,6 +38,20 @@ func findReportingLine(t *testing.T) reportingLine {
 		WHERE m.manager_id IS NOT NULL ORDER BY m.id, r.id, rr.id LIMIT 1`).Scan(&l.manager, &l.report, &l.reportsReport, &l.boss)
 	if err != nil {
 		t.Fatalf("find a manager two levels deep in the demo data: %v", err)
+	}
+	rows, err := c.Query(context.Background(), `WITH RECURSIVE down AS (
+		SELECT id FROM employees WHERE manager_id = $1
+		UNION SELECT e.id FROM employees e JOIN down d ON e.manager_id = d.id) SELECT id FROM down`, l.manager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	below, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.below = map[int64]bool{}
+	for _, id := range below {
+		l.below[id] = true
 	}
 	return l
 }
@@ -157,7 +172,34 @@ func TestAuthorization_EveryRoleEverySensitiveField(t *testing.T) {
 					checkField(t, r, allowed, f == "salary", "employee", f)
 				}
 			}
-			r := as.query(rateQuery, nil)
+			// In a list every row is decided on its own: the manager's
+			// report among people who are not.
+			page := []any{store.GlobalID("Employee", l.boss), store.GlobalID("Employee", l.report),
+				store.GlobalID("Employee", l.manager), store.GlobalID("Employee", l.reportsReport)}
+			r := as.query(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Employee { id lastName salary } } }`,
+				map[string]any{"ids": page})
+			for i, gid := range page {
+				_, key, _ := store.ParseID(gid.(string))
+				checkField(t, r, id.HasAny(auth.HR, auth.Admin) || (id.Has(auth.Manager) && c.employeeID == l.manager && l.below[key]),
+					true, "nodes", i, "salary")
+				checkField(t, r, true, true, "nodes", i, "lastName")
+			}
+			below := 0
+			r = as.query(`{ employees(first: 40) { nodes { id salary } } }`, nil)
+			var list struct{ Employees struct{ Nodes []struct{ ID string } } }
+			_ = json.Unmarshal(r.Data, &list)
+			for i, e := range list.Employees.Nodes {
+				_, key, _ := store.ParseID(e.ID)
+				if l.below[key] {
+					below++
+				}
+				checkField(t, r, id.HasAny(auth.HR, auth.Admin) || (id.Has(auth.Manager) && c.employeeID == l.manager && l.below[key]),
+					true, "employees", "nodes", i, "salary")
+			}
+			if len(list.Employees.Nodes) != 40 || below == 0 || below == 40 {
+				t.Fatalf("the first 40 employees hold %d of %d below the manager: the page proves nothing", below, len(list.Employees.Nodes))
+			}
+			r = as.query(rateQuery, nil)
 			rates := id.HasAny(auth.Manager, auth.Admin)
 			for i := range 5 {
 				if v, _ := outcome(r, "assignments", "nodes", i, "role"); string(v) == "null" {
