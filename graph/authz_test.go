@@ -186,7 +186,9 @@ func TestAuthorization_EveryRoleEverySensitiveField(t *testing.T) {
 			}
 			below := 0
 			r = as.query(`{ employees(first: 40) { nodes { id salary } } }`, nil)
-			var list struct{ Employees struct{ Nodes []struct{ ID string } } }
+			var list struct {
+				Employees struct{ Nodes []struct{ ID string } }
+			}
 			_ = json.Unmarshal(r.Data, &list)
 			for i, e := range list.Employees.Nodes {
 				_, key, _ := store.ParseID(e.ID)
