@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -41,5 +43,25 @@ func TestTokenCommand_MintsATokenTheServerAccepts(t *testing.T) {
 	}
 	if _, err := run(env, "--role", "superuser"); err == nil {
 		t.Error("minted a token for an unknown role")
+	}
+}
+
+// With DATABASE_URL a request without credentials is refused: the open
+// demo mode is never the default there.
+func TestSetupSecurity_ProductionRefusesAnonymous(t *testing.T) {
+	var cfg config
+	cfg.Auth.JWTSecret = "a-production-secret-of-32-bytes-or-more"
+	cfg.DatabaseURL = "postgres://nobody@127.0.0.1:1/none" // the audit connects lazily; nothing is read here
+	sec, err := setupSecurity(context.Background(), &cfg, &target{url: cfg.DatabaseURL}, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.audit.Close(context.Background())
+	var u *auth.Unauthenticated
+	if _, err := sec.auth.Authenticate(httptest.NewRequest("POST", "/graphql", nil)); !errors.As(err, &u) {
+		t.Fatalf("anonymous with DATABASE_URL: %v, want Unauthenticated", err)
+	}
+	if len(sec.roles) != 0 {
+		t.Errorf("the production playground offers %d development tokens", len(sec.roles))
 	}
 }

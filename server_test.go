@@ -203,6 +203,12 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 				if res.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("playground")) {
 					t.Fatalf("GET / = %d %.200s, want the playground", res.StatusCode, page)
 				}
+				if !bytes.Contains(page, []byte(`"role":"hr","token":"ey`)) {
+					t.Errorf("the demo playground carries no development token for hr")
+				}
+			}
+			if !strings.Contains(first.log.String(), "DEMO MODE: the API is OPEN") {
+				t.Errorf("the demo mode did not say it is open:\n%s", first.log)
 			}
 			c, p, m := nestedCustomers(t, first.addr)
 			if c == 0 || p == 0 || m == 0 {
