@@ -296,7 +296,7 @@ func startServers(ctx context.Context, cfg *config, logDir, apiBin, ceilingBin s
 		return servers, err
 	}
 	log.Print("starting the API server")
-	env := append(serverEnv(cfg), "DATABASE_URL="+apiURL, "LOG_LEVEL=warn")
+	env := append(serverEnv(cfg), "DATABASE_URL="+apiURL, "LOG_LEVEL=warn", credential.env)
 	if servers["api"], err = start(ctx, "api", apiBin, logDir, env, "serve"); err != nil {
 		delete(servers, "api")
 		return servers, err
