@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { createRoot } from 'react-dom/client';
+import { parse } from 'graphql';
 import 'graphiql/style.css';
 
 const config = JSON.parse(document.getElementById('playground-config').textContent);
@@ -23,11 +24,27 @@ const base = createGraphiQLFetcher({
   headers: { accept: 'application/graphql-response+json, application/json' },
 });
 
+// GraphiQL can send the operation name of the tab open before when a tab
+// is run right after switching to it; the server then answers "operation
+// not found". A document with one operation runs that one.
+function operationOf(params) {
+  if (!params.operationName) return params;
+  try {
+    const ops = parse(params.query).definitions.filter((d) => d.kind === 'OperationDefinition');
+    if (ops.length === 1 && ops[0].name?.value !== params.operationName) {
+      return { ...params, operationName: ops[0].name?.value ?? null };
+    }
+  } catch {
+    // Not parseable: the server says what is wrong with it.
+  }
+  return params;
+}
+
 // The role's token goes with every request; an Authorization header typed
 // into GraphiQL's Headers tab still wins.
 let current = roles.find((r) => r.role === 'viewer') || roles[0];
 const fetcher = (params, opts) =>
-  base(params, {
+  base(operationOf(params), {
     ...opts,
     headers: { ...(current ? { authorization: `Bearer ${current.token}` } : {}), ...(opts?.headers || {}) },
   });
