@@ -2632,8 +2632,11 @@ audit log.
 """
 directive @sensitive(column: String!) on FIELD_DEFINITION
 
-"Only callers holding one of these roles may read the field; others get FORBIDDEN."
-directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION
+"""
+Only callers holding one of these roles may read the field (on a type:
+every field that returns the type); others get FORBIDDEN.
+"""
+directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION | OBJECT
 
 "A set of permissions a caller holds; a caller may hold several and gets what each allows."
 enum Role {
@@ -2650,7 +2653,7 @@ enum Role {
 }
 
 "One read of a sensitive field: who read which field of which record, when."
-type AuditEvent {
+type AuditEvent @hasRole(roles: [ADMIN]) {
   "When the field was read."
   occurredAt: DateTime!
   "Who read it: a token's subject, or apikey:<name> for an API key."
@@ -6273,8 +6276,35 @@ func (ec *executionContext) _AuditEventConnection_nodes(ctx context.Context, fie
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Nodes(), nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Nodes(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal []*store.AuditEvent
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*store.AuditEvent
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*store.AuditEvent); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/store.AuditEvent`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -6477,8 +6507,35 @@ func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field grap
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Node(), nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Node(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal *store.AuditEvent
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *store.AuditEvent
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.AuditEvent); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.AuditEvent`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)

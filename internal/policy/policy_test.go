@@ -43,6 +43,11 @@ func TestSchema_EverySensitiveFieldHasARule(t *testing.T) {
 			guarded[col] = true
 		}
 	}
+	// The audit log is the admins' on every path to it, not only at its
+	// root field.
+	if d := schema.Types["AuditEvent"].Directives.ForName("hasRole"); d == nil || d.Arguments.ForName("roles").Value.String() != "[ADMIN]" {
+		t.Error("type AuditEvent is not @hasRole(roles: [ADMIN])")
+	}
 	for _, col := range []string{"employees.salary", "employees.salary_currency", "employees.personal_email",
 		"employees.phone", "employees.birth_date", "employees.home_address", "assignments.bill_rate"} {
 		if !guarded[col] {
