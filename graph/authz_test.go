@@ -14,6 +14,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -357,5 +358,36 @@ func TestAudit_SensitiveReadsAreRecordedAndReadableByAdmins(t *testing.T) {
 		r := newAPI(t).as(httpapitest.Token(t, 0, role)).query(`{ auditEvents(first: 1) { nodes { field } } customers(first: 1) { nodes { name } } }`, nil)
 		checkField(t, r, false, false, "auditEvents")
 		checkField(t, r, true, true, "customers", "nodes", 0, "name")
+	}
+}
+
+// BenchmarkSensitiveFields is a page of 100 employees with four plain
+// fields, and with four sensitive ones instead: what the policy costs
+// where it applies (fields without a directive pay nothing). A manager's
+// page adds the reporting-line statement; errors for the rows outside it
+// are part of the answer.
+func BenchmarkSensitiveFields(b *testing.B) {
+	a := newAPI(b)
+	c, err := pgx.Connect(context.Background(), httpapitest.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var manager int64 // the head of the firm: every row after theirs is in their line
+	err = c.QueryRow(context.Background(), `SELECT id FROM employees WHERE manager_id IS NULL ORDER BY id LIMIT 1`).Scan(&manager)
+	c.Close(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, fields, token string }{
+		{"plain fields as admin", "firstName lastName email title", ""},
+		{"sensitive fields as admin", "salary phone birthDate homeAddress", ""},
+		{"sensitive fields as hr", "salary phone birthDate homeAddress", httpapitest.Token(b, 0, auth.HR)},
+		{"sensitive fields as manager", "salary phone birthDate homeAddress", httpapitest.Token(b, manager, auth.Manager)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			benchQuery(b, a.as(c.token), map[string]any{
+				"query":     `query($after: String) { employees(first: 100, after: $after) { nodes { ` + c.fields + ` } } }`,
+				"variables": map[string]any{"after": page.Encode(page.ByID, []page.Value{page.IntValue(manager)})}})
+		})
 	}
 }
