@@ -79,6 +79,7 @@ type config struct {
 	RequestTimeout   time.Duration
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
+	Auth             authConfig
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -113,6 +114,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.StringVar(&c.PersistedQueries, "persisted-queries", "", "off, automatic or trusted (only registered documents run); empty: automatic with the embedded database, trusted with --database-url")
 	fs.StringVar(&c.PersistedCacheControl, "persisted-cache-control", persisted.DefaultCacheControl, "Cache-Control of GET answers to persisted queries whose document sets none")
+	c.Auth.register(fs)
 }
 
 // gcBudget sets the garbage collector's defaults unless the Go runtime's own
@@ -174,12 +176,13 @@ func run(ctx context.Context, args []string) error {
 		Exec: func(ctx context.Context, _ []string) error { return seedDB(ctx, &cfg, *scale, *seedN) },
 	}
 	root := &ffcli.Command{
-		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed|documents] [flags]",
+		Name: "bizgraph", ShortUsage: "bizgraph [serve|migrate|seed|documents|token|apikey] [flags]",
 		LongHelp: "A GraphQL API over the firm's customers, projects and personnel.\n" +
 			"Every flag can also be set by the environment variable of the same name\n" +
 			"in upper case (--database-url: DATABASE_URL).",
 		FlagSet: newFlags("bizgraph"), Options: opts,
-		Subcommands: []*ffcli.Command{serveCmd, migrateCmd, seedCmd, documentsCommand(&cfg, newFlags, opts)},
+		Subcommands: append([]*ffcli.Command{serveCmd, migrateCmd, seedCmd, documentsCommand(&cfg, newFlags, opts)},
+			authCommands(&cfg, newFlags, opts)...),
 		Exec:        func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
 	}
 	if err := root.Parse(args); err != nil {
@@ -302,19 +305,27 @@ func serve(ctx context.Context, cfg *config) error {
 	defer db.Close()
 	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
 	demo := t.embedded != nil
+	sec, err := setupSecurity(ctx, cfg, t, db, log)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
-			RequestTimeout: cfg.RequestTimeout, Metrics: metrics.New(), Tracer: tracer}),
+			RequestTimeout: cfg.RequestTimeout, Metrics: metrics.New(), Tracer: tracer,
+			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	// What stopping does, in order. Parts holding pending writes add
 	// their flush here in the Flush phase.
 	var stopping shutdown.Sequence
 	stopping.Add(shutdown.Drain, "http: finish in-flight requests", srv.Shutdown)
+	// The drained requests' reads of sensitive fields are stored before
+	// the process ends.
+	stopping.Add(shutdown.Flush, "audit: store pending records", sec.audit.Close)
 	if tp != nil {
 		stopping.Add(shutdown.Flush, "tracing: export pending spans", tp.Shutdown)
 	}

@@ -237,6 +237,12 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 				if res.StatusCode != http.StatusOK || !bytes.Contains(page, []byte("playground")) {
 					t.Fatalf("GET / = %d %.200s, want the playground", res.StatusCode, page)
 				}
+				if !bytes.Contains(page, []byte(`"role":"hr","token":"ey`)) {
+					t.Errorf("the demo playground carries no development token for hr")
+				}
+			}
+			if !strings.Contains(first.log.String(), "DEMO MODE: the API is OPEN") {
+				t.Errorf("the demo mode did not say it is open:\n%s", first.log)
 			}
 			c, p, m := nestedCustomers(t, first.addr)
 			if c == 0 || p == 0 || m == 0 {
@@ -356,7 +362,8 @@ func nonEmptyLines(b []byte) []string {
 
 // Every command answers --help with its usage and exits 0.
 func TestCommands_HelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"}, {"documents", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seed", "--help"}, {"documents", "--help"},
+		{"token", "--help"}, {"apikey", "--help"}, {"apikey", "create", "--help"}, {"apikey", "list", "--help"}, {"apikey", "revoke", "--help"}} {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1")
 		out, err := cmd.CombinedOutput()

@@ -124,6 +124,9 @@ func benchQuery(b *testing.B, a *api, req map[string]any) {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		if a.token != "" {
+			req.Header.Set("Authorization", "Bearer "+a.token)
+		}
 		a.h.ServeHTTP(rec, req)
 		return rec
 	}

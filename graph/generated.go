@@ -66,11 +66,14 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	HasRole   func(ctx context.Context, obj any, next graphql.Resolver, roles []string) (res any, err error)
+	Sensitive func(ctx context.Context, obj any, next graphql.Resolver, column string) (res any, err error)
 }
 
 type ComplexityRoot struct {
 	Assignment struct {
 		AllocationPercent func(childComplexity int) int
+		BillRate          func(childComplexity int) int
 		Employee          func(childComplexity int) int
 		EndsOn            func(childComplexity int) int
 		GlobalID          func(childComplexity int) int
@@ -87,6 +90,29 @@ type ComplexityRoot struct {
 	}
 
 	AssignmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AuditEvent struct {
+		Employee   func(childComplexity int) int
+		Field      func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		Record     func(childComplexity int) int
+		RequestID  func(childComplexity int) int
+		Roles      func(childComplexity int) int
+		Subject    func(childComplexity int) int
+	}
+
+	AuditEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -170,6 +196,7 @@ type ComplexityRoot struct {
 
 	Employee struct {
 		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		BirthDate           func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		Department          func(childComplexity int) int
 		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
@@ -179,9 +206,14 @@ type ComplexityRoot struct {
 		FirstName           func(childComplexity int) int
 		GlobalID            func(childComplexity int) int
 		HiredOn             func(childComplexity int) int
+		HomeAddress         func(childComplexity int) int
 		LastName            func(childComplexity int) int
 		Location            func(childComplexity int) int
 		Manager             func(childComplexity int) int
+		PersonalEmail       func(childComplexity int) int
+		Phone               func(childComplexity int) int
+		Salary              func(childComplexity int) int
+		SalaryCurrency      func(childComplexity int) int
 		Status              func(childComplexity int) int
 		TerminatedOn        func(childComplexity int) int
 		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
@@ -254,6 +286,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		AuditEvents func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		Customer    func(childComplexity int, id string) int
 		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
@@ -306,12 +339,14 @@ type QueryResolver interface {
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Contact], error)
 	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Assignment], error)
 	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.TimeEntry], error)
+	AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error)
 }
 
 type AssignmentFilterResolver interface {
 	ID(ctx context.Context, obj store.Filter, data store.Filter) error
 	Role(ctx context.Context, obj store.Filter, data store.Filter) error
 	AllocationPercent(ctx context.Context, obj store.Filter, data store.Filter) error
+	BillRate(ctx context.Context, obj store.Filter, data store.Filter) error
 	StartsOn(ctx context.Context, obj store.Filter, data store.Filter) error
 	EndsOn(ctx context.Context, obj store.Filter, data store.Filter) error
 	ActiveOn(ctx context.Context, obj store.Filter, data *store.Date) error
@@ -425,6 +460,7 @@ type EmployeeFilterResolver interface {
 	TerminatedOn(ctx context.Context, obj store.Filter, data store.Filter) error
 	Location(ctx context.Context, obj store.Filter, data store.Filter) error
 	WeeklyCapacityHours(ctx context.Context, obj store.Filter, data store.Filter) error
+	Salary(ctx context.Context, obj store.Filter, data store.Filter) error
 	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
 	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
 	Department(ctx context.Context, obj store.Filter, data store.Filter) error
@@ -538,6 +574,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Assignment.AllocationPercent(childComplexity), true
 
+	case "Assignment.billRate":
+		if e.complexity.Assignment.BillRate == nil {
+			break
+		}
+
+		return e.complexity.Assignment.BillRate(childComplexity), true
+
 	case "Assignment.employee":
 		if e.complexity.Assignment.Employee == nil {
 			break
@@ -621,6 +664,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.AssignmentEdge.Node(childComplexity), true
+
+	case "AuditEvent.employee":
+		if e.complexity.AuditEvent.Employee == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Employee(childComplexity), true
+
+	case "AuditEvent.field":
+		if e.complexity.AuditEvent.Field == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Field(childComplexity), true
+
+	case "AuditEvent.occurredAt":
+		if e.complexity.AuditEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.OccurredAt(childComplexity), true
+
+	case "AuditEvent.operation":
+		if e.complexity.AuditEvent.Operation == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Operation(childComplexity), true
+
+	case "AuditEvent.record":
+		if e.complexity.AuditEvent.Record == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Record(childComplexity), true
+
+	case "AuditEvent.requestId":
+		if e.complexity.AuditEvent.RequestID == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.RequestID(childComplexity), true
+
+	case "AuditEvent.roles":
+		if e.complexity.AuditEvent.Roles == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Roles(childComplexity), true
+
+	case "AuditEvent.subject":
+		if e.complexity.AuditEvent.Subject == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Subject(childComplexity), true
+
+	case "AuditEventConnection.edges":
+		if e.complexity.AuditEventConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.AuditEventConnection.Edges(childComplexity), true
+
+	case "AuditEventConnection.nodes":
+		if e.complexity.AuditEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.AuditEventConnection.Nodes(childComplexity), true
+
+	case "AuditEventConnection.pageInfo":
+		if e.complexity.AuditEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.AuditEventConnection.PageInfo(childComplexity), true
+
+	case "AuditEventConnection.totalCount":
+		if e.complexity.AuditEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.AuditEventConnection.TotalCount(childComplexity), true
+
+	case "AuditEventEdge.cursor":
+		if e.complexity.AuditEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.AuditEventEdge.Cursor(childComplexity), true
+
+	case "AuditEventEdge.node":
+		if e.complexity.AuditEventEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.AuditEventEdge.Node(childComplexity), true
 
 	case "Contact.createdAt":
 		if e.complexity.Contact.CreatedAt == nil {
@@ -1004,6 +1145,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
 
+	case "Employee.birthDate":
+		if e.complexity.Employee.BirthDate == nil {
+			break
+		}
+
+		return e.complexity.Employee.BirthDate(childComplexity), true
+
 	case "Employee.createdAt":
 		if e.complexity.Employee.CreatedAt == nil {
 			break
@@ -1072,6 +1220,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Employee.HiredOn(childComplexity), true
 
+	case "Employee.homeAddress":
+		if e.complexity.Employee.HomeAddress == nil {
+			break
+		}
+
+		return e.complexity.Employee.HomeAddress(childComplexity), true
+
 	case "Employee.lastName":
 		if e.complexity.Employee.LastName == nil {
 			break
@@ -1092,6 +1247,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Employee.Manager(childComplexity), true
+
+	case "Employee.personalEmail":
+		if e.complexity.Employee.PersonalEmail == nil {
+			break
+		}
+
+		return e.complexity.Employee.PersonalEmail(childComplexity), true
+
+	case "Employee.phone":
+		if e.complexity.Employee.Phone == nil {
+			break
+		}
+
+		return e.complexity.Employee.Phone(childComplexity), true
+
+	case "Employee.salary":
+		if e.complexity.Employee.Salary == nil {
+			break
+		}
+
+		return e.complexity.Employee.Salary(childComplexity), true
+
+	case "Employee.salaryCurrency":
+		if e.complexity.Employee.SalaryCurrency == nil {
+			break
+		}
+
+		return e.complexity.Employee.SalaryCurrency(childComplexity), true
 
 	case "Employee.status":
 		if e.complexity.Employee.Status == nil {
@@ -1448,6 +1631,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+
+	case "Query.auditEvents":
+		if e.complexity.Query.AuditEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.AuditEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 
 	case "Query.contacts":
 		if e.complexity.Query.Contacts == nil {
@@ -1959,6 +2154,17 @@ type Query {
     "Only the items matching all of these conditions (see ` + "`" + `TimeEntryFilter` + "`" + `). Cursors are only valid with the filter they came from."
     filter: TimeEntryFilter
   ): TimeEntryConnection!
+  "The audit log of reads of sensitive fields, oldest first (` + "`" + `last: n` + "`" + ` reads the newest). Admins only."
+  auditEvents(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): AuditEventConnection @hasRole(roles: [ADMIN])
 }
 
 "A company the firm sells projects to, or hopes to."
@@ -2141,12 +2347,12 @@ type ProjectHours {
   Billable hours valued at the bill rate of the assignment each was logged
   under, in the project's currency.
   """
-  billableAmount: Decimal!
+  billableAmount: Decimal @sensitive(column: "assignments.bill_rate")
   """
   ` + "`" + `billableAmount` + "`" + ` as a fraction of the budget (0.5 = half used); null when
-  the project has no budget.
+  the project has no budget. Computed from bill rates, so guarded like them.
   """
-  budgetUsed: Decimal
+  budgetUsed: Decimal @sensitive(column: "assignments.bill_rate")
 }
 
 "Where a project is in its life."
@@ -2209,6 +2415,18 @@ type Employee implements Node {
   location: String
   "Hours a week the person is available for project work."
   weeklyCapacityHours: Decimal!
+  "Yearly gross salary, in ` + "`" + `salaryCurrency` + "`" + `. Sensitive: hr, admin, and the person's managers."
+  salary: Decimal @sensitive(column: "employees.salary")
+  "ISO 4217 code of the salary's currency, e.g. EUR. Sensitive: hr, admin, and the person's managers."
+  salaryCurrency: String @sensitive(column: "employees.salary_currency")
+  "Private email address. Sensitive: hr, admin, and the person's managers."
+  personalEmail: String @sensitive(column: "employees.personal_email")
+  "Private phone number. Sensitive: hr, admin, and the person's managers."
+  phone: String @sensitive(column: "employees.phone")
+  "Date of birth. Sensitive: hr, admin, and the person's managers."
+  birthDate: Date @sensitive(column: "employees.birth_date")
+  "Home address. Sensitive: hr, admin, and the person's managers."
+  homeAddress: String @sensitive(column: "employees.home_address")
   "The department the person belongs to."
   department: Department!
   "The person's manager; null only for the head of the firm."
@@ -2346,6 +2564,8 @@ type Assignment implements Node {
   startsOn: Date!
   "The last day of the staffing; null while open-ended."
   endsOn: Date
+  "The rate the hours are billed at, in the project's currency. Sensitive: managers and admins."
+  billRate: Decimal @sensitive(column: "assignments.bill_rate")
   "The project staffed."
   project: Project!
   "The person staffed."
@@ -2925,6 +3145,8 @@ input EmployeeFilter {
   terminatedOn: DateFilter
   location: StringFilter
   weeklyCapacityHours: DecimalFilter
+  "Annual base salary. Only for callers who may read every salary (hr, admin); others get FORBIDDEN."
+  salary: DecimalFilter
   createdAt: DateTimeFilter
   updatedAt: DateTimeFilter
   "The person's department matches this filter."
@@ -2964,6 +3186,8 @@ input AssignmentFilter {
   id: IDFilter
   role: StringFilter
   allocationPercent: IntFilter
+  "The hourly rate billed. Only for callers who may read every bill rate (manager, admin); others get FORBIDDEN."
+  billRate: DecimalFilter
   startsOn: DateFilter
   endsOn: DateFilter
   "The assignment runs on this date: it started on or before it and has not ended before it."
@@ -3002,6 +3226,72 @@ input TimeEntryFilter {
   "This filter does not hold."
   not: TimeEntryFilter
 }
+
+"""
+The field reveals a sensitive column ("table.column"). Who may read it is
+decided by the server's policy (README, "Who may see what"): for a caller
+who may not, the field is null with a FORBIDDEN error at its path, and the
+rest of the response still comes. Every allowed read is recorded in the
+audit log.
+"""
+directive @sensitive(column: String!) on FIELD_DEFINITION
+
+"""
+Only callers holding one of these roles may read the field (on a type:
+every field that returns the type); others get FORBIDDEN.
+"""
+directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION | OBJECT
+
+"A set of permissions a caller holds; a caller may hold several and gets what each allows."
+enum Role {
+  "Reads customers, projects, departments, and employees and assignments without their sensitive fields."
+  VIEWER
+  "As viewer, plus bill rates, plus the sensitive fields of the employees in their own reporting line."
+  MANAGER
+  "Reads every employee field."
+  HR
+  "Runs the persisted operations registered for analytics."
+  ANALYTICS
+  "Reads everything, including the audit log."
+  ADMIN
+}
+
+"One read of a sensitive field: who read which field of which record, when."
+type AuditEvent @hasRole(roles: [ADMIN]) {
+  "When the field was read."
+  occurredAt: DateTime!
+  "Who read it: a token's subject, or apikey:<name> for an API key."
+  subject: String!
+  "The roles the reader held, lower case."
+  roles: [String!]!
+  "The GraphQL operation's name, when it had one."
+  operation: String
+  "The id of the HTTP request, as in the server log and the X-Request-Id header."
+  requestId: String
+  "The field read, as Type.field (e.g. Employee.salary)."
+  field: String!
+  "The global id of the employee the value concerns, if one."
+  employee: ID
+  "The global id of the record the field belongs to."
+  record: ID!
+}
+
+"A page of audit events."
+type AuditEventConnection {
+  edges: [AuditEventEdge!]!
+  nodes: [AuditEvent!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many events the whole log holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+type AuditEventEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: AuditEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3009,6 +3299,62 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.dir_hasRole_argsRoles(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["roles"] = arg0
+	return args, nil
+}
+func (ec *executionContext) dir_hasRole_argsRoles(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]string, error) {
+	if _, ok := rawArgs["roles"]; !ok {
+		var zeroVal []string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+	if tmp, ok := rawArgs["roles"]; ok {
+		return ec.unmarshalNRole2ᚕstringᚄ(ctx, tmp)
+	}
+
+	var zeroVal []string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) dir_sensitive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.dir_sensitive_argsColumn(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["column"] = arg0
+	return args, nil
+}
+func (ec *executionContext) dir_sensitive_argsColumn(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["column"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("column"))
+	if tmp, ok := rawArgs["column"]; ok {
+		return ec.unmarshalNString2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
 
 func (ec *executionContext) field_Customer_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -4468,6 +4814,103 @@ func (ec *executionContext) field_Query_assignments_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_auditEvents_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_auditEvents_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_auditEvents_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_auditEvents_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+func (ec *executionContext) field_Query_auditEvents_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_auditEvents_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_auditEvents_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_auditEvents_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5900,6 +6343,74 @@ func (ec *executionContext) fieldContext_Assignment_endsOn(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Assignment_billRate(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Assignment_billRate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BillRate, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Assignment_billRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Assignment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Assignment_project(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_project(ctx, field)
 	if err != nil {
@@ -6049,6 +6560,18 @@ func (ec *executionContext) fieldContext_Assignment_employee(_ context.Context, 
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -6171,6 +6694,8 @@ func (ec *executionContext) fieldContext_AssignmentConnection_nodes(_ context.Co
 				return ec.fieldContext_Assignment_startsOn(ctx, field)
 			case "endsOn":
 				return ec.fieldContext_Assignment_endsOn(ctx, field)
+			case "billRate":
+				return ec.fieldContext_Assignment_billRate(ctx, field)
 			case "project":
 				return ec.fieldContext_Assignment_project(ctx, field)
 			case "employee":
@@ -6373,12 +6898,727 @@ func (ec *executionContext) fieldContext_AssignmentEdge_node(_ context.Context, 
 				return ec.fieldContext_Assignment_startsOn(ctx, field)
 			case "endsOn":
 				return ec.fieldContext_Assignment_endsOn(ctx, field)
+			case "billRate":
+				return ec.fieldContext_Assignment_billRate(ctx, field)
 			case "project":
 				return ec.fieldContext_Assignment_project(ctx, field)
 			case "employee":
 				return ec.fieldContext_Assignment_employee(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Assignment", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_occurredAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.OccurredAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_subject(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_subject(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Subject, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_roles(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_roles(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Roles(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]string)
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_operation(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_operation(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Operation, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_requestId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.RequestID, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_field(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_field(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Field, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_employee(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_record(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEvent_record(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Record(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.AuditEvent])
+	fc.Result = res
+	return ec.marshalNAuditEventEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_AuditEventEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Nodes(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal []*store.AuditEvent
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*store.AuditEvent
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*store.AuditEvent); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/store.AuditEvent`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.AuditEvent)
+	fc.Result = res
+	return ec.marshalNAuditEvent2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAuditEventᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "occurredAt":
+				return ec.fieldContext_AuditEvent_occurredAt(ctx, field)
+			case "subject":
+				return ec.fieldContext_AuditEvent_subject(ctx, field)
+			case "roles":
+				return ec.fieldContext_AuditEvent_roles(ctx, field)
+			case "operation":
+				return ec.fieldContext_AuditEvent_operation(ctx, field)
+			case "requestId":
+				return ec.fieldContext_AuditEvent_requestId(ctx, field)
+			case "field":
+				return ec.fieldContext_AuditEvent_field(ctx, field)
+			case "employee":
+				return ec.fieldContext_AuditEvent_employee(ctx, field)
+			case "record":
+				return ec.fieldContext_AuditEvent_record(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.AuditEvent]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AuditEventEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Node(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal *store.AuditEvent
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *store.AuditEvent
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.AuditEvent); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.AuditEvent`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.AuditEvent)
+	fc.Result = res
+	return ec.marshalNAuditEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAuditEvent(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "occurredAt":
+				return ec.fieldContext_AuditEvent_occurredAt(ctx, field)
+			case "subject":
+				return ec.fieldContext_AuditEvent_subject(ctx, field)
+			case "roles":
+				return ec.fieldContext_AuditEvent_roles(ctx, field)
+			case "operation":
+				return ec.fieldContext_AuditEvent_operation(ctx, field)
+			case "requestId":
+				return ec.fieldContext_AuditEvent_requestId(ctx, field)
+			case "field":
+				return ec.fieldContext_AuditEvent_field(ctx, field)
+			case "employee":
+				return ec.fieldContext_AuditEvent_employee(ctx, field)
+			case "record":
+				return ec.fieldContext_AuditEvent_record(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
 		},
 	}
 	return fc, nil
@@ -7519,6 +8759,18 @@ func (ec *executionContext) fieldContext_Customer_accountManager(_ context.Conte
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -9439,6 +10691,414 @@ func (ec *executionContext) fieldContext_Employee_weeklyCapacityHours(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Employee_salary(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_salary(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Salary, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.salary")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_salary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_salaryCurrency(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_salaryCurrency(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.SalaryCurrency, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.salary_currency")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_salaryCurrency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_personalEmail(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_personalEmail(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.PersonalEmail, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.personal_email")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_personalEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_phone(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_phone(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Phone, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.phone")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_birthDate(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_birthDate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BirthDate, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.birth_date")
+			if err != nil {
+				var zeroVal *store.Date
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Date
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Date); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Date`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Date)
+	fc.Result = res
+	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_homeAddress(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_homeAddress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.HomeAddress, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "employees.home_address")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_homeAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Employee_department(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_department(ctx, field)
 	if err != nil {
@@ -9563,6 +11223,18 @@ func (ec *executionContext) fieldContext_Employee_manager(_ context.Context, fie
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -10026,6 +11698,18 @@ func (ec *executionContext) fieldContext_EmployeeConnection_nodes(_ context.Cont
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -10254,6 +11938,18 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -11099,6 +12795,18 @@ func (ec *executionContext) fieldContext_Project_manager(_ context.Context, fiel
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -11903,22 +13611,46 @@ func (ec *executionContext) _ProjectHours_billableAmount(ctx context.Context, fi
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.BillableAmount, nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BillableAmount, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
-	res := resTmp.(store.Decimal)
+	res := resTmp.(*store.Decimal)
 	fc.Result = res
-	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_ProjectHours_billableAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11947,8 +13679,35 @@ func (ec *executionContext) _ProjectHours_budgetUsed(ctx context.Context, field 
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.BudgetUsed, nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BudgetUsed, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -12450,6 +14209,18 @@ func (ec *executionContext) fieldContext_Query_employee(ctx context.Context, fie
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -12881,6 +14652,95 @@ func (ec *executionContext) fieldContext_Query_timeEntries(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_auditEvents(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return ec.resolvers.Query().AuditEvents(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal *page.Connection[*store.AuditEvent]
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *page.Connection[*store.AuditEvent]
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, nil, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*page.Connection[*store.AuditEvent]); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/page.Connection[*github.com/bizgraph/bizgraph/internal/store.AuditEvent]`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.AuditEvent])
+	fc.Result = res
+	return ec.marshalOAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_AuditEventConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Query___type(ctx, field)
 	if err != nil {
@@ -13292,6 +15152,18 @@ func (ec *executionContext) fieldContext_TimeEntry_employee(_ context.Context, f
 				return ec.fieldContext_Employee_location(ctx, field)
 			case "weeklyCapacityHours":
 				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
 			case "department":
 				return ec.fieldContext_Employee_department(ctx, field)
 			case "manager":
@@ -16035,6 +17907,8 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 			}
 		case "endsOn":
 			out.Values[i] = ec._Assignment_endsOn(ctx, field, obj)
+		case "billRate":
+			out.Values[i] = ec._Assignment_billRate(ctx, field, obj)
 		case "project":
 			out.Values[i] = ec._Assignment_project(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16140,6 +18014,169 @@ func (ec *executionContext) _AssignmentEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._AssignmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var auditEventImplementors = []string{"AuditEvent"}
+
+func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEvent")
+		case "occurredAt":
+			out.Values[i] = ec._AuditEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._AuditEvent_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._AuditEvent_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._AuditEvent_operation(ctx, field, obj)
+		case "requestId":
+			out.Values[i] = ec._AuditEvent_requestId(ctx, field, obj)
+		case "field":
+			out.Values[i] = ec._AuditEvent_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._AuditEvent_employee(ctx, field, obj)
+		case "record":
+			out.Values[i] = ec._AuditEvent_record(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var auditEventConnectionImplementors = []string{"AuditEventConnection"}
+
+func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.AuditEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AuditEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var auditEventEdgeImplementors = []string{"AuditEventEdge"}
+
+func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.AuditEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEventEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16754,6 +18791,18 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "salary":
+			out.Values[i] = ec._Employee_salary(ctx, field, obj)
+		case "salaryCurrency":
+			out.Values[i] = ec._Employee_salaryCurrency(ctx, field, obj)
+		case "personalEmail":
+			out.Values[i] = ec._Employee_personalEmail(ctx, field, obj)
+		case "phone":
+			out.Values[i] = ec._Employee_phone(ctx, field, obj)
+		case "birthDate":
+			out.Values[i] = ec._Employee_birthDate(ctx, field, obj)
+		case "homeAddress":
+			out.Values[i] = ec._Employee_homeAddress(ctx, field, obj)
 		case "department":
 			out.Values[i] = ec._Employee_department(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17200,9 +19249,6 @@ func (ec *executionContext) _ProjectHours(ctx context.Context, sel ast.Selection
 			}
 		case "billableAmount":
 			out.Values[i] = ec._ProjectHours_billableAmount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "budgetUsed":
 			out.Values[i] = ec._ProjectHours_budgetUsed(ctx, field, obj)
 		default:
@@ -17509,6 +19555,25 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "auditEvents":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_auditEvents(ctx, field)
 				return res
 			}
 
@@ -18194,6 +20259,108 @@ func (ec *executionContext) marshalNAssignmentOrderField2string(ctx context.Cont
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNAuditEvent2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.AuditEvent) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNAuditEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAuditEvent(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *store.AuditEvent) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AuditEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.AuditEvent]) graphql.Marshaler {
+	return ec._AuditEventEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.AuditEvent]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNAuditEventEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNBillingModel2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx context.Context, v any) (store.BillingModel, error) {
@@ -19239,6 +21406,81 @@ func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizg
 	return res
 }
 
+func (ec *executionContext) unmarshalNRole2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNRole2string(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19253,6 +21495,36 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.TimeEntry) graphql.Marshaler {
@@ -19694,6 +21966,13 @@ func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.AuditEvent]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditEventConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBillingModel2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelᚄ(ctx context.Context, v any) ([]store.BillingModel, error) {

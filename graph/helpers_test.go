@@ -27,6 +27,9 @@ type api struct {
 	db  *database.DB
 	h   http.Handler
 	srv *httptest.Server
+	// token is sent as the bearer credential; without, requests act as
+	// httpapitest.Admin.
+	token string
 }
 
 func newAPI(t testing.TB) *api {
@@ -40,8 +43,8 @@ func newAPI(t testing.TB) *api {
 		t.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
-		Introspection: true,
-		Log:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	return &api{t: t, db: db, h: h, srv: srv}
@@ -51,6 +54,13 @@ func newAPI(t testing.TB) *api {
 func (a *api) in(t testing.TB) *api {
 	c := *a
 	c.t = t
+	return &c
+}
+
+// as returns a sending token with every request.
+func (a *api) as(token string) *api {
+	c := *a
+	c.token = token
 	return &c
 }
 
@@ -72,7 +82,12 @@ type response struct {
 func (a *api) query(q string, vars map[string]any) response {
 	a.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	res, err := http.Post(a.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -78,6 +78,11 @@ func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *stri
 	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
+// AuditEvents is the resolver for the auditEvents field.
+func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error) {
+	return r.Store.AuditEvents(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+}
+
 // ID is the resolver for the id field.
 func (r *assignmentFilterResolver) ID(ctx context.Context, obj store.Filter, data store.Filter) error {
 	panic(fmt.Errorf("not implemented: ID - id"))
@@ -91,6 +96,11 @@ func (r *assignmentFilterResolver) Role(ctx context.Context, obj store.Filter, d
 // AllocationPercent is the resolver for the allocationPercent field.
 func (r *assignmentFilterResolver) AllocationPercent(ctx context.Context, obj store.Filter, data store.Filter) error {
 	panic(fmt.Errorf("not implemented: AllocationPercent - allocationPercent"))
+}
+
+// BillRate is the resolver for the billRate field.
+func (r *assignmentFilterResolver) BillRate(ctx context.Context, obj store.Filter, data store.Filter) error {
+	panic(fmt.Errorf("not implemented: BillRate - billRate"))
 }
 
 // StartsOn is the resolver for the startsOn field.
@@ -546,6 +556,11 @@ func (r *employeeFilterResolver) Location(ctx context.Context, obj store.Filter,
 // WeeklyCapacityHours is the resolver for the weeklyCapacityHours field.
 func (r *employeeFilterResolver) WeeklyCapacityHours(ctx context.Context, obj store.Filter, data store.Filter) error {
 	panic(fmt.Errorf("not implemented: WeeklyCapacityHours - weeklyCapacityHours"))
+}
+
+// Salary is the resolver for the salary field.
+func (r *employeeFilterResolver) Salary(ctx context.Context, obj store.Filter, data store.Filter) error {
+	panic(fmt.Errorf("not implemented: Salary - salary"))
 }
 
 // CreatedAt is the resolver for the createdAt field.

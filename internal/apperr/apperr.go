@@ -14,6 +14,8 @@ const (
 	// BadUserInput: an argument is malformed or out of range (a bad cursor,
 	// a page size over the limit, an id of the wrong type).
 	BadUserInput = "BAD_USER_INPUT"
+	// Unauthenticated: the request has no valid credential (HTTP 401).
+	Unauthenticated = "UNAUTHENTICATED"
 	// Forbidden: the caller may not do or see this.
 	Forbidden = "FORBIDDEN"
 	// NotFound: the object asked for does not exist.

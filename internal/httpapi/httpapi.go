@@ -23,12 +23,14 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/tracing"
 )
@@ -84,6 +86,14 @@ type Config struct {
 	// Tracer records spans of requests and resolvers; nil means no
 	// tracing, at no cost.
 	Tracer trace.Tracer
+	// Auth authenticates every request to the GraphQL endpoint; required.
+	Auth *auth.Authenticator
+	// Policy enforces the schema's @sensitive and @hasRole; nil: the rules
+	// without an audit log.
+	Policy *policy.Policy
+	// Playground's role buttons (demo mode only): a development token per
+	// role, so a newcomer can watch what each role sees.
+	PlaygroundRoles []playground.RoleToken
 }
 
 type api struct {
@@ -110,8 +120,15 @@ func New(cfg Config) http.Handler {
 		suggestions: cfg.FieldSuggestions}
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
+	if cfg.Auth == nil {
+		panic("httpapi: Config.Auth is required: every request is authenticated")
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.New(nil)
+	}
 
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store}}))
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store},
+		Directives: graph.DirectiveRoot{Sensitive: cfg.Policy.Sensitive, HasRole: cfg.Policy.HasRole}}))
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)
 	}
@@ -148,7 +165,7 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
 	// not allow with a GraphQL error body, not the mux's plain text.
-	mux.Handle(endpoint, withCORS(srv, cfg.CORSOrigins))
+	mux.Handle(endpoint, withCORS(h.authenticate(cfg.Auth, srv), cfg.CORSOrigins))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -156,7 +173,7 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.Playground {
-		pg := playground.Handler(endpoint)
+		pg := playground.Handler(endpoint, cfg.PlaygroundRoles...)
 		mux.Handle("GET /{$}", pg)
 		mux.Handle("GET "+playground.AssetPath, pg)
 	}

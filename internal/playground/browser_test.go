@@ -30,6 +30,11 @@ func TestPlayground_InBrowser(t *testing.T) {
 	if err := db.Raw("SELECT name FROM customers WHERE segment IN ('enterprise', 'mid_market') AND status = 'active' ORDER BY id LIMIT 1").Scan(&firstCustomer).Error; err != nil || firstCustomer == "" {
 		t.Fatalf("read the first customer's name: %q, %v", firstCustomer, err)
 	}
+	var firstSalary string
+	if err := db.Raw("SELECT salary::text FROM employees ORDER BY id LIMIT 1").Scan(&firstSalary).Error; err != nil || firstSalary == "" {
+		t.Fatalf("read the first employee's salary: %q, %v", firstSalary, err)
+	}
+	salariesTab := `//button[contains(@class, "graphiql-tab-button") and contains(., "Salaries")]`
 
 	ctx, requests, problems := startBrowser(t, browser)
 	err := chromedp.Do(ctx,
@@ -45,6 +50,19 @@ func TestPlayground_InBrowser(t *testing.T) {
 
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 		waitForText("the response shows the first matching customer from the database", `.graphiql-response`, firstCustomer, `"projects"`),
+
+		// The demo's role buttons: a viewer gets the salaries FORBIDDEN
+		// (the rest of the answer comes too, below the errors); one click
+		// later hr sees the values.
+		chromedp.Click(chromedp.Search(salariesTab)),
+		waitForText("the Salaries tab is open", `.graphiql-tab-active`, "Salaries"),
+		chromedp.Click(chromedp.CSS(`button[data-role="viewer"]`)),
+		waitForText("the viewer button is pressed", `button[aria-pressed="true"]`, "viewer"),
+		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		waitForText("a viewer gets FORBIDDEN salaries", `.graphiql-response`, "FORBIDDEN", "Employee.salary"),
+		chromedp.Click(chromedp.CSS(`button[data-role="hr"]`)),
+		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		waitForText("hr gets the salary values", `.graphiql-response`, `"salary": "`+firstSalary+`"`),
 	)
 	// The screenshot shows what the page looked like, on failure too.
 	if png, serr := chromedp.Run(ctx, chromedp.CaptureScreenshot()); serr == nil {

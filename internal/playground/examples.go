@@ -112,4 +112,23 @@ query ProjectPage($after: String, $search: String) {
   }
 }
 `, Variables: `{ "after": null, "search": null }`},
+	{Query: `# Who may see what. Salaries and
+# personal data are for hr, admins
+# and the person's managers; others
+# get null and a FORBIDDEN error for
+# just those fields. In the demo,
+# the buttons above act as each role.
+query Salaries {
+  employees(first: 5) {
+    nodes {
+      firstName
+      lastName
+      title
+      salary
+      salaryCurrency
+      birthDate
+    }
+  }
+}
+`},
 }

@@ -106,14 +106,24 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"asset": as
 </html>
 `))
 
+// RoleToken is a development token the page offers as a one-click "act as"
+// button (the demo mode's playground only).
+type RoleToken struct {
+	Role  string `json:"role"`
+	Token string `json:"token"`
+}
+
 // Handler serves the playground page at "/" and its assets below AssetPath.
 // The page talks to the GraphQL API at endpoint (a path such as "/graphql",
-// or an absolute URL).
-func Handler(endpoint string) http.Handler {
+// or an absolute URL). With roles, the page shows a button per role that
+// sends that role's token with every request; without, callers paste their
+// own token into GraphiQL's Headers tab.
+func Handler(endpoint string, roles ...RoleToken) http.Handler {
 	cfg, err := json.Marshal(struct {
-		Endpoint string `json:"endpoint"`
-		Tabs     []Tab  `json:"tabs"`
-	}{endpoint, Examples})
+		Endpoint string      `json:"endpoint"`
+		Tabs     []Tab       `json:"tabs"`
+		Roles    []RoleToken `json:"roles,omitempty"`
+	}{endpoint, Examples, roles})
 	if err != nil {
 		panic(fmt.Sprintf("playground: encode page config: %v", err))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
@@ -20,9 +21,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
 
-// newAPI serves the real API with the playground, as the binary does.
+// newAPI serves the real API with the playground, as the binary does in
+// the demo mode: with a button per role.
 func newAPI(t *testing.T) (*httptest.Server, *database.DB) {
-	return httpapitest.NewServer(t, httpapi.Config{Introspection: true, Playground: true})
+	var roles []playground.RoleToken
+	for _, r := range auth.Roles {
+		roles = append(roles, playground.RoleToken{Role: string(r), Token: httpapitest.Token(t, 0, r)})
+	}
+	return httpapitest.NewServer(t, httpapi.Config{Introspection: true, Playground: true, PlaygroundRoles: roles})
 }
 
 // TestExamples_RunWithoutErrors runs every opening tab against the API: a

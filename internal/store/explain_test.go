@@ -28,7 +28,7 @@ func TestExplainDeepOrderedPages(t *testing.T) {
 	}
 	defer db.Close()
 	for _, c := range []struct{ field, col string }{{"DUE_ON", "due_on"}, {"NAME", "name"}} {
-		ord, err := orderingOf(projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
+		ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestExplainFilteredAndSearchedPages(t *testing.T) {
 		t.Logf("%s:\n%s %v\n%s", name, sql, args, strings.Join(plan, "\n"))
 	}
 	active := List{Filter: Filter{"status": map[string]any{"eq": "ACTIVE"}}, OrderBy: []*Order{{"DUE_ON", "ASC"}}}
-	ord, err := orderingOf(projectsTable, active)
+	ord, err := orderingOf(context.Background(), projectsTable, active)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestExplainFilteredAndSearchedPages(t *testing.T) {
 		term string
 	}{{customersTable, "birchview"}, {projectsTable, "BEAC-2022-001"}, {projectsTable, "replatform"}, {employeesTable, "schmit"}} {
 		search := c.term
-		ord, err := orderingOf(c.tbl, List{Search: &search})
+		ord, err := orderingOf(context.Background(), c.tbl, List{Search: &search})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/policy"
 )
 
 // Filtering.
@@ -152,7 +154,16 @@ type filterField struct {
 	// Anything else: a condition of its own (departments within a subtree,
 	// assignments active on a date).
 	cond func(b *filterBuilder, alias string, v any) (string, error)
+	// sensitive: only callers who may read the column on every row may
+	// filter by it (a range filter reveals it row by row).
+	sensitive bool
 }
+
+// sensitiveFilters are the sensitive columns lists may be filtered by, for
+// callers the policy lets read them on every row (salary ranges for hr,
+// bill rates for managers). The other sensitive columns (personal contact
+// data, birth dates) are not filterable at all.
+var sensitiveFilters = map[string]bool{"employees.salary": true, "assignments.bill_rate": true}
 
 // filterable derives tbl's scalar filter fields from its model: every
 // mapped column except the key (IDFilter, below), foreign keys (filtered
@@ -160,14 +171,15 @@ type filterField struct {
 func (tbl *table) filterable(fieldNames []string) {
 	tbl.filters = map[string]filterField{}
 	for i, col := range tbl.colNames {
-		if col == "id" || col == "version" || strings.HasSuffix(col, "_id") {
+		sensitive := policy.IsSensitive(tbl.name, col)
+		if col == "id" || col == "version" || strings.HasSuffix(col, "_id") || sensitive && !sensitiveFilters[tbl.name+"."+col] {
 			continue
 		}
 		ct, ok := typeOf(tbl.types[i])
 		if !ok {
 			panic("store: cannot filter " + tbl.name + "." + col + " of type " + tbl.types[i].String())
 		}
-		tbl.filters[fieldNames[i]] = filterField{col: col, typ: ct}
+		tbl.filters[fieldNames[i]] = filterField{col: col, typ: ct, sensitive: sensitive}
 	}
 }
 
@@ -197,6 +209,7 @@ func special(tbl *table, field string, cond func(b *filterBuilder, alias string,
 // filterBuilder compiles one filter. It collects the bound values in the
 // order their placeholders appear, which is the order the SQL is built in.
 type filterBuilder struct {
+	ctx     context.Context // the caller, for the policy on sensitive columns
 	args    []any
 	aliases int
 	conds   int
@@ -205,11 +218,11 @@ type filterBuilder struct {
 
 // compileFilter renders f as a condition on tbl's row alias t with its
 // bound values. A nil or empty filter is "true".
-func compileFilter(tbl *table, f Filter) (string, []any, error) {
+func compileFilter(ctx context.Context, tbl *table, f Filter) (string, []any, error) {
 	if len(f) == 0 {
 		return "true", nil, nil
 	}
-	b := &filterBuilder{path: []string{"filter"}}
+	b := &filterBuilder{ctx: ctx, path: []string{"filter"}}
 	sql, err := b.filter(tbl, "t", f, 1)
 	if err != nil {
 		return "", nil, err
@@ -303,6 +316,10 @@ func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) 
 	ff, ok := tbl.filters[name]
 	if !ok {
 		return "", b.fail("%s cannot be filtered by %s", tbl.name, name)
+	}
+	if ff.sensitive && !policy.CanReadColumn(b.ctx, tbl.name, ff.col) {
+		return "", &apperr.Error{Code: apperr.Forbidden, Field: strings.Join(b.path, "."),
+			Message: strings.Join(b.path, ".") + ": filtering by " + name + " needs a role that may read it for every row"}
 	}
 	switch {
 	case ff.cond != nil:

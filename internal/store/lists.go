@@ -26,7 +26,7 @@ type (
 
 // list reads one page of a whole table.
 func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a page.Args, l List, sel *Selection) (*page.Connection[PT], error) {
-	ord, err := orderingOf(tbl, l)
+	ord, err := orderingOf(ctx, tbl, l)
 	if err != nil {
 		return nil, err
 	}

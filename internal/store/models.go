@@ -8,8 +8,9 @@ import (
 
 // The models map DOMAIN.md's tables column by column. Relations are methods
 // (relations.go), loaded in batches for every row of the same sibling set.
-// Sensitive columns (salary, personal contact data, bill rates) are not
-// mapped: they arrive together with the authorization policy that guards them.
+// Sensitive columns (salary, personal contact data, bill rates) are mapped
+// like any other; the schema marks their fields @sensitive and
+// internal/policy decides who reads them.
 
 // Customer is a company the firm sells projects to, or hopes to.
 type Customer struct {
@@ -80,6 +81,12 @@ type Employee struct {
 	TerminatedOn        *Date          `gorm:"column:terminated_on"`
 	Location            *string        `gorm:"column:location"`
 	WeeklyCapacityHours Decimal        `gorm:"column:weekly_capacity_hours"`
+	Salary              *Decimal       `gorm:"column:salary"`
+	SalaryCurrency      *string        `gorm:"column:salary_currency"`
+	PersonalEmail       *string        `gorm:"column:personal_email"`
+	Phone               *string        `gorm:"column:phone"`
+	BirthDate           *Date          `gorm:"column:birth_date"`
+	HomeAddress         *string        `gorm:"column:home_address"`
 	CreatedAt           time.Time      `gorm:"column:created_at"`
 	UpdatedAt           time.Time      `gorm:"column:updated_at"`
 	Version             int            `gorm:"column:version"`
@@ -100,13 +107,14 @@ type Department struct {
 
 // Assignment staffs an employee on a project for a period.
 type Assignment struct {
-	ID                int64  `gorm:"column:id;primaryKey"`
-	ProjectID         int64  `gorm:"column:project_id"`
-	EmployeeID        int64  `gorm:"column:employee_id"`
-	Role              string `gorm:"column:role"`
-	AllocationPercent int    `gorm:"column:allocation_percent"`
-	StartsOn          Date   `gorm:"column:starts_on"`
-	EndsOn            *Date  `gorm:"column:ends_on"`
+	ID                int64    `gorm:"column:id;primaryKey"`
+	ProjectID         int64    `gorm:"column:project_id"`
+	EmployeeID        int64    `gorm:"column:employee_id"`
+	Role              string   `gorm:"column:role"`
+	AllocationPercent int      `gorm:"column:allocation_percent"`
+	StartsOn          Date     `gorm:"column:starts_on"`
+	EndsOn            *Date    `gorm:"column:ends_on"`
+	BillRate          *Decimal `gorm:"column:bill_rate"`
 	member
 }
 
@@ -128,7 +136,7 @@ type ProjectHours struct {
 	ProjectID      int64    `gorm:"column:project_id"`
 	Logged         Decimal  `gorm:"column:logged"`
 	Billable       Decimal  `gorm:"column:billable"`
-	BillableAmount Decimal  `gorm:"column:billable_amount"`
+	BillableAmount *Decimal `gorm:"column:billable_amount"`
 	BudgetUsed     *Decimal `gorm:"column:budget_used"`
 }
 

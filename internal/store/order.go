@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -123,8 +124,8 @@ type List struct {
 // values; an unknown one here is a programming error, still reported as
 // bad input rather than trusted. The filter and search join the order's
 // signature, so a cursor is valid only in the list it came from.
-func orderingOf(tbl *table, l List) (*ordering, error) {
-	where, args, err := compileFilter(tbl, l.Filter)
+func orderingOf(ctx context.Context, tbl *table, l List) (*ordering, error) {
+	where, args, err := compileFilter(ctx, tbl, l.Filter)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func tableOf[T interface{ TableName() string }]() *table {
 	var zero T
 	rt := reflect.TypeOf(zero)
 	tbl := &table{name: zero.TableName(), colIndex: map[string]int{}, typeName: rt.Name(),
-		fields: fieldColumns{byField: map[string]int{}, keyOnly: map[string]bool{"id": true}}}
+		fields: fieldColumns{byField: map[string]int{}, keyOnly: map[string]bool{"id": true}, also: map[string]int{}}}
 	var fieldNames []string
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)

@@ -54,6 +54,7 @@ type columns struct {
 type fieldColumns struct {
 	byField map[string]int  // field -> column index
 	keyOnly map[string]bool // fields that need only the row's key
+	also    map[string]int  // field -> a further column it needs (an audited row's employee)
 }
 
 func lowerFirst(s string) string {
@@ -77,6 +78,9 @@ func (tbl *table) mask(sel *Selection, required ...string) uint64 {
 	for _, f := range sel.Fields {
 		if i, ok := tbl.fields.byField[f]; ok {
 			m |= 1 << i
+			if j, ok := tbl.fields.also[f]; ok {
+				m |= 1 << j
+			}
 		} else if !tbl.fields.keyOnly[f] && !strings.HasPrefix(f, "__") {
 			return all // a field we cannot map: read everything rather than guess
 		}

@@ -67,7 +67,7 @@ func attack(ctx context.Context, client *http.Client, url string, op *operation,
 	defer stop()
 	target := vegeta.NewStaticTargeter(vegeta.Target{
 		Method: http.MethodPost, URL: url + "/graphql", Body: op.body,
-		Header: http.Header{"Content-Type": {"application/json"}},
+		Header: http.Header{"Content-Type": {"application/json"}, "Authorization": {credential.header}},
 	})
 	var m vegeta.Metrics
 	p := phase{latencies: make([]time.Duration, 0, 4096)}

@@ -45,8 +45,13 @@ func handler(ctx context.Context, dbURL string, maxConns int) (http.Handler, *da
 	if err != nil {
 		return nil, nil, err
 	}
+	a, err := authenticator(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
 	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits),
-		Log: slog.New(slog.DiscardHandler), Introspection: true})
+		Log: slog.New(slog.DiscardHandler), Introspection: true, Auth: a})
 	return h, db, nil
 }
 
@@ -54,6 +59,7 @@ func serveOnce(h http.Handler, body []byte) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", credential.header)
 	h.ServeHTTP(rec, req)
 	return rec
 }

@@ -298,7 +298,7 @@ func startServers(ctx context.Context, cfg *config, logDir, apiBin, ceilingBin s
 	log.Print("starting the API server")
 	// The workloads are sent as text, which a server on a real database
 	// refuses by default (trusted documents only).
-	env := append(serverEnv(cfg), "DATABASE_URL="+apiURL, "LOG_LEVEL=warn", "PERSISTED_QUERIES=automatic")
+	env := append(serverEnv(cfg), "DATABASE_URL="+apiURL, "LOG_LEVEL=warn", "PERSISTED_QUERIES=automatic", credential.env)
 	if servers["api"], err = start(ctx, "api", apiBin, logDir, env, "serve"); err != nil {
 		delete(servers, "api")
 		return servers, err

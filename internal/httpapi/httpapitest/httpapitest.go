@@ -14,9 +14,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -94,7 +96,10 @@ func URL() string { return dbURL }
 // NewServer serves httpapi.New(cfg) over the package's database, as the
 // binary does, with a connection pool of its own (returned, so a test can
 // read rows or close it to play a database outage). Both close with the
-// test. cfg's DB, Store and Log are filled in.
+// test. cfg's DB, Store and Log are filled in, and Auth when nil: then a
+// request without credentials acts as Admin (tests that are not about
+// authentication), and tokens from Token and API keys work as in
+// production.
 func NewServer(t testing.TB, cfg httpapi.Config) (*httptest.Server, *database.DB) {
 	t.Helper()
 	return NewServerWith(t, cfg, database.Options{MaxOpenConns: 4})
@@ -107,6 +112,9 @@ func NewServerWith(t testing.TB, cfg httpapi.Config, opts database.Options) (*ht
 	db, err := database.Open(context.Background(), dbURL, opts)
 	if err != nil {
 		t.Fatalf("open the test database: %v", err)
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = Authenticator(t, db, Admin)
 	}
 	cfg.DB = db
 	if cfg.Store == nil {
@@ -187,4 +195,37 @@ func GetTarget(base, query, variables, operationName string) string {
 		}
 	}
 	return base + "/graphql?" + v.Encode()
+}
+
+// Secret signs the tests' HS256 tokens.
+const Secret = "bizgraph-test-secret-of-at-least-32-bytes"
+
+// JWT is the tests' token configuration.
+var JWT = auth.JWTConfig{Secret: Secret, Issuer: "bizgraph-test", Audience: "bizgraph"}
+
+// Admin is the identity of a test request without credentials, for tests
+// that are not about who may see what.
+var Admin = &auth.Identity{Subject: "test", Roles: []auth.Role{auth.Admin}}
+
+// Authenticator accepts the tests' tokens (Token) and the API keys in db;
+// a request without credentials is anonymous (nil: refused with 401).
+func Authenticator(t testing.TB, db *database.DB, anonymous *auth.Identity) *auth.Authenticator {
+	t.Helper()
+	a, err := auth.New(context.Background(), auth.Config{JWT: JWT, Keys: auth.NewAPIKeys(db), Anonymous: anonymous})
+	if err != nil {
+		t.Fatalf("make the test authenticator: %v", err)
+	}
+	return a
+}
+
+// Token is a valid bearer token for subject with roles; employeeID 0 for
+// none.
+func Token(t testing.TB, employeeID int64, roles ...auth.Role) string {
+	t.Helper()
+	tok, err := auth.Mint(JWT, auth.MintOptions{Subject: "test-" + string(roles[0]), Roles: roles,
+		EmployeeID: employeeID, TTL: time.Hour})
+	if err != nil {
+		t.Fatalf("mint a test token: %v", err)
+	}
+	return tok
 }
