@@ -183,7 +183,7 @@ func run(ctx context.Context, args []string) error {
 		FlagSet: newFlags("bizgraph"), Options: opts,
 		Subcommands: append([]*ffcli.Command{serveCmd, migrateCmd, seedCmd, documentsCommand(&cfg, newFlags, opts)},
 			authCommands(&cfg, newFlags, opts)...),
-		Exec:        func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
+		Exec: func(ctx context.Context, _ []string) error { return serve(ctx, &cfg) },
 	}
 	if err := root.Parse(args); err != nil {
 		return err
