@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -74,6 +75,11 @@ func (r *queryResolver) Assignments(ctx context.Context, first *int, after *stri
 // TimeEntries is the resolver for the timeEntries field.
 func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order) (*page.Connection[*store.TimeEntry], error) {
 	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, orderBy, selection(ctx))
+}
+
+// Analytics is the resolver for the analytics field.
+func (r *queryResolver) Analytics(ctx context.Context) (*analytics.Reports, error) {
+	return r.Resolver.Analytics, nil
 }
 
 // Query returns QueryResolver implementation.

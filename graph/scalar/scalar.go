@@ -2,11 +2,11 @@
 // Decimal as an exact string, Date as ISO 8601, and the PostgreSQL enum
 // labels (mid_market) as GraphQL enum values (MID_MARKET). gqlgen finds the
 // Marshal/Unmarshal pairs by name (gqlgen.yml binds each scalar and enum
-// here), so the store stays free of GraphQL.
+// here), so the store stays free of GraphQL. A value that does not parse is
+// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error.
 package scalar
 
 import (
-	"fmt"
 	"io"
 	"math/big"
 	"strconv"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -36,10 +37,10 @@ func UnmarshalDecimal(v any) (store.Decimal, error) {
 	case float64:
 		s = strconv.FormatFloat(v, 'f', -1, 64)
 	default:
-		return "", fmt.Errorf("Decimal must be a string such as \"12.50\", got %T", v)
+		return "", apperr.Invalid("", "Decimal must be a string such as \"12.50\", got %T", v)
 	}
 	if _, ok := new(big.Rat).SetString(s); !ok || strings.ContainsAny(s, "/eE") {
-		return "", fmt.Errorf("%q is not a decimal number", s)
+		return "", apperr.Invalid("", "%q is not a decimal number", s)
 	}
 	return store.Decimal(s), nil
 }
@@ -58,11 +59,11 @@ func MarshalDate(d store.Date) graphql.Marshaler {
 func UnmarshalDate(v any) (store.Date, error) {
 	s, ok := v.(string)
 	if !ok {
-		return store.Date{}, fmt.Errorf("Date must be a string such as \"2026-11-24\", got %T", v)
+		return store.Date{}, apperr.Invalid("", "Date must be a string such as \"2026-11-24\", got %T", v)
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return store.Date{}, fmt.Errorf("%q is not a date of the form 2026-11-24", s)
+		return store.Date{}, apperr.Invalid("", "%q is not a date of the form 2026-11-24", s)
 	}
 	return store.Date{Time: t}, nil
 }
@@ -105,7 +106,7 @@ func (e enum[T]) unmarshal(v any) (T, error) {
 	if l, known := e.labels[s]; ok && known {
 		return l, nil
 	}
-	return "", fmt.Errorf("%v is not a valid %s", v, e.name)
+	return "", apperr.Invalid("", "%v is not a valid %s", v, e.name)
 }
 
 var (

@@ -1,0 +1,120 @@
+package analytics
+
+// The reports' statements, one each. Named parameters (GORM ends a name at
+// a space or a parenthesis, hence CAST(@x AS t) and not @x::t): @from and @to (the
+// first day of the first month, the last day of the last; NULL where a
+// report allows an open range), @dept (the subtree's root; NULL: every
+// department) and the report's own filters.
+
+// subtreeCTE is the departments at and below @dept, or all of them: the
+// department tree walked from its root (or from every top-level unit) by
+// parent_id. UNION, not UNION ALL, so a cycle in bad data ends the walk
+// instead of looping.
+const subtreeCTE = `WITH RECURSIVE subtree(id) AS (
+    SELECT id FROM departments
+    WHERE CASE WHEN CAST(@dept AS bigint) IS NULL THEN parent_id IS NULL ELSE id = CAST(@dept AS bigint) END
+    UNION
+    SELECT d.id FROM departments d JOIN subtree s ON d.parent_id = s.id)`
+
+// monthsCTE is the calendar months of the range: their first and last days.
+const monthsCTE = `months(month, last) AS (
+    SELECT m::date, (m + interval '1 month' - interval '1 day')::date
+    FROM generate_series(CAST(@from AS date), CAST(@to AS date), interval '1 month') m)`
+
+// weekdaysThrough is the number of Mondays to Fridays from 2001-01-01 (a
+// Monday) through the date d, negative before it: whole weeks give five,
+// the days of the last part week up to five. Closed form, so capacity
+// needs no row per day. 7,000,000 days (a multiple of 7) keep the division
+// on positive numbers for any date PostgreSQL accepts from year 1.
+func weekdaysThrough(d string) string {
+	x := "((" + d + ") - DATE '2001-01-01' + 7000000)"
+	return "(5 * (div(" + x + ", 7) - 1000000) + least(mod(" + x + ", 7) + 1, 5))"
+}
+
+var hoursByDepartmentSQL = subtreeCTE + `,
+` + monthsCTE + `,
+hours AS (
+    SELECT e.department_id, h.month, sum(h.hours) AS hours, sum(h.billable_hours) AS billable_hours
+    FROM time_entry_months h
+    JOIN employees e ON e.id = h.employee_id
+    WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+      AND e.department_id IN (SELECT id FROM subtree)
+      AND (CAST(@segment AS customer_segment) IS NULL OR h.project_id IN (
+          SELECT p.id FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.segment = CAST(@segment AS customer_segment)))
+    GROUP BY 1, 2),
+capacity AS (
+    SELECT e.department_id, m.month,
+           sum(e.weekly_capacity_hours * (` + weekdaysThrough("span.last") + ` - ` + weekdaysThrough("span.first - 1") + `)) / 5 AS capacity
+    FROM employees e
+    JOIN months m ON e.hired_on <= m.last AND (e.terminated_on IS NULL OR e.terminated_on >= m.month)
+    CROSS JOIN LATERAL (SELECT greatest(m.month, e.hired_on) AS first, least(m.last, e.terminated_on) AS last) span
+    WHERE e.department_id IN (SELECT id FROM subtree)
+    GROUP BY 1, 2)
+SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, month,
+       coalesce(h.hours, 0) AS hours,
+       coalesce(h.billable_hours, 0) AS billable_hours,
+       round(coalesce(c.capacity, 0), 2) AS capacity_hours,
+       round(coalesce(h.billable_hours, 0) / nullif(c.capacity, 0), 4) AS utilization
+FROM hours h
+FULL JOIN capacity c USING (department_id, month)
+JOIN departments d ON d.id = department_id
+ORDER BY month, d.code`
+
+var budgetBurnSQL = subtreeCTE + `,
+burn AS (
+    SELECT h.project_id,
+           sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_hours WHEN false THEN h.hours - h.billable_hours
+               ELSE h.hours END) AS hours,
+           sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_unrated_hours
+               WHEN false THEN h.unrated_hours - h.billable_unrated_hours ELSE h.unrated_hours END) AS unrated_hours,
+           sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount WHEN false THEN h.amount - h.billable_amount
+               ELSE h.amount END) AS amount
+    FROM time_entry_months h
+    JOIN employees e ON e.id = h.employee_id
+    WHERE (CAST(@from AS date) IS NULL OR h.month >= CAST(@from AS date)) AND (CAST(@to AS date) IS NULL OR h.month <= CAST(@to AS date))
+      AND e.department_id IN (SELECT id FROM subtree)
+    GROUP BY 1)
+SELECT p.id AS project_id, p.code, p.name, p.status, p.currency, p.budget,
+       b.hours, b.unrated_hours, round(b.amount, 2) AS burn,
+       round(b.amount / nullif(p.budget, 0), 4) AS budget_used,
+       p.budget - round(b.amount, 2) AS remaining
+FROM burn b
+JOIN projects p ON p.id = b.project_id
+JOIN customers c ON c.id = p.customer_id
+WHERE b.hours > 0
+  AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
+  AND (CAST(@status AS project_status) IS NULL OR p.status = CAST(@status AS project_status))
+ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
+LIMIT (@first)`
+
+var revenueBySegmentSQL = subtreeCTE + `
+SELECT c.segment, h.month, p.currency,
+       count(DISTINCT p.customer_id) AS customers,
+       sum(h.billable_hours) AS billable_hours,
+       sum(h.billable_unrated_hours) AS unrated_hours,
+       round(sum(h.billable_amount), 2) AS revenue
+FROM time_entry_months h
+JOIN employees e ON e.id = h.employee_id
+JOIN projects p ON p.id = h.project_id
+JOIN customers c ON c.id = p.customer_id
+WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+  AND h.billable_hours > 0
+  AND e.department_id IN (SELECT id FROM subtree)
+  AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
+GROUP BY c.segment, h.month, p.currency
+ORDER BY h.month, c.segment, p.currency`
+
+var headcountByDepartmentSQL = subtreeCTE + `,
+` + monthsCTE + `
+SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, m.month,
+       count(*) FILTER (WHERE e.terminated_on IS NULL OR e.terminated_on >= m.last) AS headcount,
+       count(*) FILTER (WHERE e.hired_on >= m.month) AS hires,
+       count(*) FILTER (WHERE e.terminated_on <= m.last) AS leavers,
+       coalesce(sum(e.weekly_capacity_hours) FILTER (WHERE e.terminated_on IS NULL OR e.terminated_on >= m.last), 0)
+           AS weekly_capacity_hours
+FROM months m
+JOIN employees e ON e.hired_on <= m.last AND (e.terminated_on IS NULL OR e.terminated_on >= m.month)
+JOIN departments d ON d.id = e.department_id
+WHERE e.department_id IN (SELECT id FROM subtree)
+GROUP BY d.id, m.month
+ORDER BY m.month, d.code`
