@@ -25,8 +25,8 @@
 -- (project, employee) pair, in concurrent transactions, may leave those
 -- entries valued at the rate the inserting statement saw, until the pair
 -- changes again or the table is rebuilt (SELECT time_entry_months_rebuild()).
--- Bulk loads pay once per statement: seeding scale 1 with COPY takes about
--- a minute longer.
+-- Bulk loads pay once per statement: a COPY of all of scale 1's entries
+-- (the seeder) adds the cost of one rebuild.
 --
 -- The value of an hour: hours × bill_rate of the assignment of the same
 -- project and employee whose period (starts_on .. ends_on, open-ended when
