@@ -295,7 +295,6 @@ type ComplexityRoot struct {
 	SegmentMonthRevenue struct {
 		BillableHours func(childComplexity int) int
 		Currency      func(childComplexity int) int
-		Customers     func(childComplexity int) int
 		Month         func(childComplexity int) int
 		Revenue       func(childComplexity int) int
 		Segment       func(childComplexity int) int
@@ -1682,13 +1681,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.SegmentMonthRevenue.Currency(childComplexity), true
 
-	case "SegmentMonthRevenue.customers":
-		if e.complexity.SegmentMonthRevenue.Customers == nil {
-			break
-		}
-
-		return e.complexity.SegmentMonthRevenue.Customers(childComplexity), true
-
 	case "SegmentMonthRevenue.month":
 		if e.complexity.SegmentMonthRevenue.Month == nil {
 			break
@@ -2934,8 +2926,6 @@ type SegmentMonthRevenue {
   month: Date!
   "The currency of ` + "`" + `revenue` + "`" + ` (the projects' currency, ISO 4217)."
   currency: String!
-  "How many customers of the segment had billable hours in the month in this currency."
-  customers: Int!
   "Billable hours logged in the month on the segment's projects of this currency, in hours."
   billableHours: Decimal!
   "Of ` + "`" + `billableHours` + "`" + `, those without a bill rate (valued at zero in ` + "`" + `revenue` + "`" + `)."
@@ -5838,8 +5828,6 @@ func (ec *executionContext) fieldContext_Analytics_revenueBySegment(ctx context.
 				return ec.fieldContext_SegmentMonthRevenue_month(ctx, field)
 			case "currency":
 				return ec.fieldContext_SegmentMonthRevenue_currency(ctx, field)
-			case "customers":
-				return ec.fieldContext_SegmentMonthRevenue_customers(ctx, field)
 			case "billableHours":
 				return ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
 			case "unratedHours":
@@ -14628,50 +14616,6 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_currency(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _SegmentMonthRevenue_customers(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_SegmentMonthRevenue_customers(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Customers, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
-		return graphql.Null
-	}
-	res := resTmp.(int)
-	fc.Result = res
-	return ec.marshalNInt2int(ctx, field.Selections, res)
-}
-
-func (ec *executionContext) fieldContext_SegmentMonthRevenue_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "SegmentMonthRevenue",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return nil, errors.New("field of type Int does not have child fields")
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _SegmentMonthRevenue_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
 	if err != nil {
@@ -19789,11 +19733,6 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 			}
 		case "currency":
 			out.Values[i] = ec._SegmentMonthRevenue_currency(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "customers":
-			out.Values[i] = ec._SegmentMonthRevenue_customers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -135,7 +135,7 @@ LIMIT $7`
 func TestRevenueBySegment_MatchesPlainSQL(t *testing.T) {
 	want := subtreeSQL + `
 SELECT upper(c.segment::text) AS segment, date_trunc('month', t.work_date)::date AS month, p.currency,
-       count(DISTINCT c.id) AS customers, sum(t.hours) AS "billableHours",
+       sum(t.hours) AS "billableHours",
        coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS "unratedHours",
        round(coalesce(sum(t.hours * r.bill_rate), 0), 2) AS revenue
 FROM time_entries t
@@ -147,7 +147,7 @@ WHERE t.billable AND t.work_date BETWEEN $2 AND $3 AND e.department_id IN (SELEC
   AND ($4::text IS NULL OR c.segment::text = $4)
 GROUP BY c.segment, 2, p.currency
 ORDER BY 2, c.segment, p.currency`
-	fields := `segment month currency customers billableHours unratedHours revenue`
+	fields := `segment month currency billableHours unratedHours revenue`
 	parent, leaf := departments(t)
 	checkReport(t, "revenueBySegment", fields, []reportCase{
 		{name: "a year, every segment", args: `from: "2025-07-01", to: "2026-06-30"`,
@@ -355,9 +355,10 @@ func departments(t *testing.T) (parent, leaf int64) {
 
 func gid(department int64) string { return store.GlobalID("Department", department) }
 
-// TestRollup_FollowsChanges edits time entries and assignments the ways an
-// application would, and after each statement compares time_entry_months
-// with the sums recomputed from scratch. All of it in a transaction that is
+// TestRollup_FollowsChanges edits time entries, assignments and the
+// dimensions (department, segment, currency) the ways an application
+// would, and after each statement compares both rollups with the sums
+// recomputed from scratch. All of it in a transaction that is
 // rolled back, so the other tests see the seeded data.
 func TestRollup_FollowsChanges(t *testing.T) {
 	ctx := context.Background()
@@ -408,6 +409,16 @@ func TestRollup_FollowsChanges(t *testing.T) {
 			UPDATE assignments SET ends_on = starts_on + 30 WHERE project_id = $1 AND employee_id = $2 AND starts_on = (
 			    SELECT min(starts_on) FROM assignments WHERE project_id = $1 AND employee_id = $2)`},
 		{"drop an assignment", `DELETE FROM assignments WHERE project_id = $1 AND employee_id = $3`},
+		{"move the employee to another department", `
+			UPDATE employees SET department_id = (SELECT max(id) FROM departments WHERE id <> employees.department_id)
+			WHERE id = $2`},
+		{"re-segment the project's customer", `
+			UPDATE customers SET segment = CASE segment WHEN 'smb' THEN 'enterprise' ELSE 'smb' END::customer_segment
+			WHERE id = (SELECT customer_id FROM projects WHERE id = $1)`},
+		{"move the project to another customer and currency", `
+			UPDATE projects SET currency = 'JPY', customer_id = (SELECT max(id) FROM customers WHERE id <> projects.customer_id)
+			WHERE id = $1`},
+		{"rename everyone: updates that move nothing", `UPDATE employees SET title = coalesce(title, '') || ' '`},
 	} {
 		// The keys are the database's own integers, spelt into the text
 		// because not every step uses all three.
@@ -423,18 +434,18 @@ func TestRollup_FollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM time_entry_months`).Scan(&left); err != nil || left != 0 {
-		t.Fatalf("after TRUNCATE time_entries the rollup has %d rows (%v), want 0", left, err)
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM time_entry_months) + (SELECT count(*) FROM time_entry_totals)`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("after TRUNCATE time_entries the rollups have %d rows (%v), want 0", left, err)
 	}
 }
 
-// rollupDiff is the first rollup row that the entries do not give, or the
-// first sum of the entries the rollup lacks; "" when they agree.
+// rollupDiff is the first row of either rollup that the entries do not
+// give, or the first sum of the entries a rollup lacks; "" when they agree.
 func rollupDiff(t *testing.T, tx pgx.Tx) string {
 	t.Helper()
 	var diff string
 	err := tx.QueryRow(context.Background(), `
-		WITH want AS (
+		WITH fine AS (
 		    SELECT date_trunc('month', t.work_date)::date AS month, t.employee_id, t.project_id, count(*) AS entries,
 		           sum(t.hours) AS hours, sum(CASE WHEN t.billable THEN t.hours ELSE 0 END) AS billable_hours,
 		           sum(coalesce(t.hours * r.bill_rate, 0)) AS amount,
@@ -445,9 +456,23 @@ func rollupDiff(t *testing.T, tx pgx.Tx) string {
 		    GROUP BY 1, 2, 3),
 		have AS (
 		    SELECT month, employee_id, project_id, entries, hours, billable_hours, amount, billable_amount,
-		           unrated_hours, billable_unrated_hours FROM time_entry_months)
-		SELECT coalesce((SELECT 'rollup has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM want) h LIMIT 1),
-		                (SELECT 'entries give ' || w::text FROM (SELECT * FROM want EXCEPT SELECT * FROM have) w LIMIT 1), '')`).Scan(&diff)
+		           unrated_hours, billable_unrated_hours FROM time_entry_months),
+		want_totals AS (
+		    SELECT f.month, e.department_id, c.segment, p.currency, sum(f.entries) AS entries, sum(f.hours) AS hours,
+		           sum(f.billable_hours) AS billable_hours, sum(f.billable_amount) AS billable_amount,
+		           sum(f.billable_unrated_hours) AS billable_unrated_hours
+		    FROM fine f, employees e, projects p, customers c
+		    WHERE e.id = f.employee_id AND p.id = f.project_id AND c.id = p.customer_id
+		    GROUP BY 1, 2, 3, 4),
+		have_totals AS (
+		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
+		           billable_unrated_hours FROM time_entry_totals)
+		SELECT coalesce(
+		    (SELECT 'time_entry_months has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM fine) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),
+		    (SELECT 'time_entry_totals has ' || h::text FROM (SELECT * FROM have_totals EXCEPT SELECT * FROM want_totals) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_totals EXCEPT SELECT * FROM have_totals) w LIMIT 1),
+		    '')`).Scan(&diff)
 	if err != nil {
 		t.Fatalf("compare the rollup: %v", err)
 	}

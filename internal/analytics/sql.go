@@ -42,13 +42,11 @@ func weekdaysThrough(d string) string {
 var hoursByDepartmentSQL = subtreeCTE + `,
 ` + monthsCTE + `,
 hours AS (
-    SELECT e.department_id, h.month, sum(h.hours) AS hours, sum(h.billable_hours) AS billable_hours
-    FROM time_entry_months h
-    JOIN employees e ON e.id = h.employee_id
-    WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
-      AND e.department_id IN (SELECT id FROM subtree)
-      AND (CAST(@segment AS customer_segment) IS NULL OR h.project_id IN (
-          SELECT p.id FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.segment = CAST(@segment AS customer_segment)))
+    SELECT department_id, month, sum(hours) AS hours, sum(billable_hours) AS billable_hours
+    FROM time_entry_totals
+    WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+      AND department_id IN (SELECT id FROM subtree)
+      AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
     GROUP BY 1, 2),
 capacity AS (
     SELECT e.department_id, m.month,
@@ -99,20 +97,17 @@ ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
 var revenueBySegmentSQL = subtreeCTE + `
-SELECT c.segment, h.month, p.currency,
-       count(DISTINCT p.customer_id) AS customers,
-       sum(h.billable_hours) AS billable_hours,
-       sum(h.billable_unrated_hours) AS unrated_hours,
-       round(sum(h.billable_amount), 2) AS revenue
-FROM time_entry_months h
-JOIN projects p ON p.id = h.project_id
-JOIN customers c ON c.id = p.customer_id
-WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
-  AND h.billable_hours > 0
-  AND ` + inSubtree + `
-  AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
-GROUP BY c.segment, h.month, p.currency
-ORDER BY h.month, c.segment, p.currency`
+SELECT segment, month, currency,
+       sum(billable_hours) AS billable_hours,
+       sum(billable_unrated_hours) AS unrated_hours,
+       round(sum(billable_amount), 2) AS revenue
+FROM time_entry_totals
+WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+  AND department_id IN (SELECT id FROM subtree)
+  AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
+GROUP BY segment, month, currency
+HAVING sum(billable_hours) > 0
+ORDER BY month, segment, currency`
 
 // headcountByDepartmentSQL counts from events, not from a row per person
 // and month (600,000 at scale 1 over ten years): a hire adds one person
