@@ -33,10 +33,12 @@ const monthsCTE = `months(month, last) AS (
 // Monday) through the date d, negative before it: whole weeks give five,
 // the days of the last part week up to five. Closed form, so capacity
 // needs no row per day. 7,000,000 days (a multiple of 7) keep the division
-// on positive numbers for any date PostgreSQL accepts from year 1.
+// on positive numbers for any date of the last 19,000 years, where
+// integer / and % are floor division; integers, not numeric's div and mod,
+// which cost a third of a second over 5,000 people and 12 months.
 func weekdaysThrough(d string) string {
 	x := "((" + d + ") - DATE '2001-01-01' + 7000000)"
-	return "(5 * (div(" + x + ", 7) - 1000000) + least(mod(" + x + ", 7) + 1, 5))"
+	return "(5 * (" + x + " / 7 - 1000000) + least(" + x + " % 7 + 1, 5))"
 }
 
 var hoursByDepartmentSQL = subtreeCTE + `,
