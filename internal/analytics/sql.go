@@ -24,10 +24,13 @@ const subtreeCTE = `WITH RECURSIVE subtree(id) AS (
 const inSubtree = `(CAST(@dept AS bigint) IS NULL OR h.employee_id IN (
     SELECT e.id FROM employees e WHERE e.department_id IN (SELECT id FROM subtree)))`
 
-// monthsCTE is the calendar months of the range: their first and last days.
-const monthsCTE = `months(month, last) AS (
-    SELECT m::date, (m + interval '1 month' - interval '1 day')::date
-    FROM generate_series(CAST(@from AS date), CAST(@to AS date), interval '1 month') m)`
+// monthsCTE is the calendar months of the range: their first and last
+// days and how many weekdays they have. Materialized, so joins with
+// people do not redo the date arithmetic per row.
+var monthsCTE = `months(month, last, weekdays) AS MATERIALIZED (
+    SELECT month, last, ` + weekdaysThrough("last") + ` - ` + weekdaysThrough("month - 1") + `
+    FROM (SELECT m::date, (m + interval '1 month' - interval '1 day')::date
+          FROM generate_series(CAST(@from AS date), CAST(@to AS date), interval '1 month') m) m(month, last))`
 
 // weekdaysThrough is the number of Mondays to Fridays from 2001-01-01 (a
 // Monday) through the date d, negative before it: whole weeks give five,
@@ -52,10 +55,12 @@ hours AS (
     GROUP BY 1, 2),
 capacity AS (
     SELECT e.department_id, m.month,
-           sum(e.weekly_capacity_hours * (` + weekdaysThrough("span.last") + ` - ` + weekdaysThrough("span.first - 1") + `)) / 5 AS capacity
+           sum(e.weekly_capacity_hours * CASE
+               WHEN e.hired_on <= m.month AND (e.terminated_on IS NULL OR e.terminated_on >= m.last) THEN m.weekdays
+               ELSE ` + weekdaysThrough("least(m.last, e.terminated_on)") + ` - ` + weekdaysThrough("greatest(m.month, e.hired_on) - 1") + `
+           END) / 5 AS capacity
     FROM employees e
     JOIN months m ON e.hired_on <= m.last AND (e.terminated_on IS NULL OR e.terminated_on >= m.month)
-    CROSS JOIN LATERAL (SELECT greatest(m.month, e.hired_on) AS first, least(m.last, e.terminated_on) AS last) span
     WHERE e.department_id IN (SELECT id FROM subtree)
     GROUP BY 1, 2)
 SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, month,
