@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/bizgraph/bizgraph/graph/scalar"
+	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -71,6 +72,13 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Analytics struct {
+		BudgetBurn            func(childComplexity int, from *store.Date, to *store.Date, department *string, segment *store.CustomerSegment, billable *bool, status *store.ProjectStatus, first int) int
+		HeadcountByDepartment func(childComplexity int, from store.Date, to store.Date, department *string) int
+		HoursByDepartment     func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
+		RevenueBySegment      func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
+	}
+
 	Assignment struct {
 		AllocationPercent func(childComplexity int) int
 		BillRate          func(childComplexity int) int
@@ -194,6 +202,28 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DepartmentMonthHeadcount struct {
+		DepartmentCode      func(childComplexity int) int
+		DepartmentID        func(childComplexity int) int
+		DepartmentName      func(childComplexity int) int
+		Headcount           func(childComplexity int) int
+		Hires               func(childComplexity int) int
+		Leavers             func(childComplexity int) int
+		Month               func(childComplexity int) int
+		WeeklyCapacityHours func(childComplexity int) int
+	}
+
+	DepartmentMonthHours struct {
+		BillableHours  func(childComplexity int) int
+		CapacityHours  func(childComplexity int) int
+		DepartmentCode func(childComplexity int) int
+		DepartmentID   func(childComplexity int) int
+		DepartmentName func(childComplexity int) int
+		Hours          func(childComplexity int) int
+		Month          func(childComplexity int) int
+		Utilization    func(childComplexity int) int
+	}
+
 	Employee struct {
 		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		BirthDate           func(childComplexity int) int
@@ -265,6 +295,20 @@ type ComplexityRoot struct {
 		Version      func(childComplexity int) int
 	}
 
+	ProjectBudgetBurn struct {
+		Budget       func(childComplexity int) int
+		BudgetUsed   func(childComplexity int) int
+		Burn         func(childComplexity int) int
+		Code         func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		Hours        func(childComplexity int) int
+		Name         func(childComplexity int) int
+		ProjectID    func(childComplexity int) int
+		Remaining    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		UnratedHours func(childComplexity int) int
+	}
+
 	ProjectConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -285,6 +329,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Analytics   func(childComplexity int) int
 		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
 		AuditEvents func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
@@ -299,6 +344,15 @@ type ComplexityRoot struct {
 		Project     func(childComplexity int, id string) int
 		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
 		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+	}
+
+	SegmentMonthRevenue struct {
+		BillableHours func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		Month         func(childComplexity int) int
+		Revenue       func(childComplexity int) int
+		Segment       func(childComplexity int) int
+		UnratedHours  func(childComplexity int) int
 	}
 
 	TimeEntry struct {
@@ -340,6 +394,7 @@ type QueryResolver interface {
 	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Assignment], error)
 	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.TimeEntry], error)
 	AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error)
+	Analytics(ctx context.Context) (*analytics.Reports, error)
 }
 
 type AssignmentFilterResolver interface {
@@ -566,6 +621,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := executionContext{nil, e, 0, 0, nil}
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Analytics.budgetBurn":
+		if e.complexity.Analytics.BudgetBurn == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_budgetBurn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.BudgetBurn(childComplexity, args["from"].(*store.Date), args["to"].(*store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment), args["billable"].(*bool), args["status"].(*store.ProjectStatus), args["first"].(int)), true
+
+	case "Analytics.headcountByDepartment":
+		if e.complexity.Analytics.HeadcountByDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_headcountByDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.HeadcountByDepartment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string)), true
+
+	case "Analytics.hoursByDepartment":
+		if e.complexity.Analytics.HoursByDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_hoursByDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.HoursByDepartment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment)), true
+
+	case "Analytics.revenueBySegment":
+		if e.complexity.Analytics.RevenueBySegment == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_revenueBySegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.RevenueBySegment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment)), true
 
 	case "Assignment.allocationPercent":
 		if e.complexity.Assignment.AllocationPercent == nil {
@@ -1133,6 +1236,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.DepartmentEdge.Node(childComplexity), true
 
+	case "DepartmentMonthHeadcount.departmentCode":
+		if e.complexity.DepartmentMonthHeadcount.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.DepartmentCode(childComplexity), true
+
+	case "DepartmentMonthHeadcount.departmentId":
+		if e.complexity.DepartmentMonthHeadcount.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.DepartmentID(childComplexity), true
+
+	case "DepartmentMonthHeadcount.departmentName":
+		if e.complexity.DepartmentMonthHeadcount.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.DepartmentName(childComplexity), true
+
+	case "DepartmentMonthHeadcount.headcount":
+		if e.complexity.DepartmentMonthHeadcount.Headcount == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.Headcount(childComplexity), true
+
+	case "DepartmentMonthHeadcount.hires":
+		if e.complexity.DepartmentMonthHeadcount.Hires == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.Hires(childComplexity), true
+
+	case "DepartmentMonthHeadcount.leavers":
+		if e.complexity.DepartmentMonthHeadcount.Leavers == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.Leavers(childComplexity), true
+
+	case "DepartmentMonthHeadcount.month":
+		if e.complexity.DepartmentMonthHeadcount.Month == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.Month(childComplexity), true
+
+	case "DepartmentMonthHeadcount.weeklyCapacityHours":
+		if e.complexity.DepartmentMonthHeadcount.WeeklyCapacityHours == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHeadcount.WeeklyCapacityHours(childComplexity), true
+
+	case "DepartmentMonthHours.billableHours":
+		if e.complexity.DepartmentMonthHours.BillableHours == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.BillableHours(childComplexity), true
+
+	case "DepartmentMonthHours.capacityHours":
+		if e.complexity.DepartmentMonthHours.CapacityHours == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.CapacityHours(childComplexity), true
+
+	case "DepartmentMonthHours.departmentCode":
+		if e.complexity.DepartmentMonthHours.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.DepartmentCode(childComplexity), true
+
+	case "DepartmentMonthHours.departmentId":
+		if e.complexity.DepartmentMonthHours.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.DepartmentID(childComplexity), true
+
+	case "DepartmentMonthHours.departmentName":
+		if e.complexity.DepartmentMonthHours.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.DepartmentName(childComplexity), true
+
+	case "DepartmentMonthHours.hours":
+		if e.complexity.DepartmentMonthHours.Hours == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.Hours(childComplexity), true
+
+	case "DepartmentMonthHours.month":
+		if e.complexity.DepartmentMonthHours.Month == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.Month(childComplexity), true
+
+	case "DepartmentMonthHours.utilization":
+		if e.complexity.DepartmentMonthHours.Utilization == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthHours.Utilization(childComplexity), true
+
 	case "Employee.assignments":
 		if e.complexity.Employee.Assignments == nil {
 			break
@@ -1550,6 +1765,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Project.Version(childComplexity), true
 
+	case "ProjectBudgetBurn.budget":
+		if e.complexity.ProjectBudgetBurn.Budget == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Budget(childComplexity), true
+
+	case "ProjectBudgetBurn.budgetUsed":
+		if e.complexity.ProjectBudgetBurn.BudgetUsed == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.BudgetUsed(childComplexity), true
+
+	case "ProjectBudgetBurn.burn":
+		if e.complexity.ProjectBudgetBurn.Burn == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Burn(childComplexity), true
+
+	case "ProjectBudgetBurn.code":
+		if e.complexity.ProjectBudgetBurn.Code == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Code(childComplexity), true
+
+	case "ProjectBudgetBurn.currency":
+		if e.complexity.ProjectBudgetBurn.Currency == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Currency(childComplexity), true
+
+	case "ProjectBudgetBurn.hours":
+		if e.complexity.ProjectBudgetBurn.Hours == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Hours(childComplexity), true
+
+	case "ProjectBudgetBurn.name":
+		if e.complexity.ProjectBudgetBurn.Name == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Name(childComplexity), true
+
+	case "ProjectBudgetBurn.projectId":
+		if e.complexity.ProjectBudgetBurn.ProjectID == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.ProjectID(childComplexity), true
+
+	case "ProjectBudgetBurn.remaining":
+		if e.complexity.ProjectBudgetBurn.Remaining == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Remaining(childComplexity), true
+
+	case "ProjectBudgetBurn.status":
+		if e.complexity.ProjectBudgetBurn.Status == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.Status(childComplexity), true
+
+	case "ProjectBudgetBurn.unratedHours":
+		if e.complexity.ProjectBudgetBurn.UnratedHours == nil {
+			break
+		}
+
+		return e.complexity.ProjectBudgetBurn.UnratedHours(childComplexity), true
+
 	case "ProjectConnection.edges":
 		if e.complexity.ProjectConnection.Edges == nil {
 			break
@@ -1619,6 +1911,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.ProjectHours.Logged(childComplexity), true
+
+	case "Query.analytics":
+		if e.complexity.Query.Analytics == nil {
+			break
+		}
+
+		return e.complexity.Query.Analytics(childComplexity), true
 
 	case "Query.assignments":
 		if e.complexity.Query.Assignments == nil {
@@ -1787,6 +2086,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+
+	case "SegmentMonthRevenue.billableHours":
+		if e.complexity.SegmentMonthRevenue.BillableHours == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.BillableHours(childComplexity), true
+
+	case "SegmentMonthRevenue.currency":
+		if e.complexity.SegmentMonthRevenue.Currency == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.Currency(childComplexity), true
+
+	case "SegmentMonthRevenue.month":
+		if e.complexity.SegmentMonthRevenue.Month == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.Month(childComplexity), true
+
+	case "SegmentMonthRevenue.revenue":
+		if e.complexity.SegmentMonthRevenue.Revenue == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.Revenue(childComplexity), true
+
+	case "SegmentMonthRevenue.segment":
+		if e.complexity.SegmentMonthRevenue.Segment == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.Segment(childComplexity), true
+
+	case "SegmentMonthRevenue.unratedHours":
+		if e.complexity.SegmentMonthRevenue.UnratedHours == nil {
+			break
+		}
+
+		return e.complexity.SegmentMonthRevenue.UnratedHours(childComplexity), true
 
 	case "TimeEntry.billable":
 		if e.complexity.TimeEntry.Billable == nil {
@@ -3292,6 +3633,214 @@ type AuditEventEdge {
   "The item."
   node: AuditEvent!
 }
+
+# ---------------------------------------------------------------------------
+# Analytics (issue #7): aggregate figures computed in PostgreSQL
+# (internal/analytics). Kept in one block at the end of the file.
+# ---------------------------------------------------------------------------
+
+extend type Query {
+  "Aggregate figures for reporting and analytics tools: see ` + "`" + `Analytics` + "`" + `."
+  analytics: Analytics!
+}
+
+"""
+The firm's reporting figures, each computed in one SQL statement. Figures
+are per calendar month: a range (` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + `) must start on the first day
+of a month and end on the last day of a month (else ` + "`" + `BAD_USER_INPUT` + "`" + `),
+` + "`" + `to` + "`" + ` may not come before ` + "`" + `from` + "`" + `, and a range covers at most 120 months.
+
+` + "`" + `department` + "`" + ` restricts a figure to a department subtree: that department
+and every department below it (by ` + "`" + `parent` + "`" + `), through any number of levels.
+An id that is not a department's, or of a department that does not exist,
+is refused with ` + "`" + `BAD_USER_INPUT` + "`" + `. People count in the department they
+belong to now (` + "`" + `Employee.department` + "`" + `): the database keeps no history of
+moves.
+
+Hours come from time entries (` + "`" + `TimeEntry.hours` + "`" + `, by ` + "`" + `workDate` + "`" + `). Their
+value is hours × the bill rate of the assignment of the same project and
+employee whose period covers the work date (the latest-starting one if
+several do), in the project's currency: it is derived from the sensitive
+` + "`" + `bill_rate` + "`" + ` column, so ` + "`" + `revenueBySegment` + "`" + ` and ` + "`" + `budgetBurn` + "`" + ` are meant for
+roles that may see bill rates (manager, admin, analytics). No figure reads
+salaries.
+"""
+type Analytics {
+  """
+  Hours and utilization per department and month: one row per department
+  of the subtree and month of the range in which the department had hours
+  logged or people employed; ordered by month, then department code.
+  """
+  hoursByDepartment(
+    "First day of the first month."
+    from: Date!
+    "Last day of the last month."
+    to: Date!
+    "Only this department and the departments below it; all when absent."
+    department: ID
+    """
+    Only hours logged on projects of customers of this segment. Capacity is
+    not narrowed, so utilization becomes the share of capacity billed to
+    that segment.
+    """
+    segment: CustomerSegment
+  ): [DepartmentMonthHours!]!
+
+  """
+  Budget burn per project: the value of the hours logged against each
+  project, compared with its budget. Only projects with matching hours
+  appear. Ordered by ` + "`" + `budgetUsed` + "`" + ` (most used first; projects without a
+  budget last), then ` + "`" + `burn` + "`" + ` descending, then project id. Uses bill rates.
+  """
+  budgetBurn(
+    "First day of the first month of hours counted; from the first entry when absent."
+    from: Date
+    "Last day of the last month of hours counted; to the last entry when absent."
+    to: Date
+    "Only hours logged by people of this department and the departments below it."
+    department: ID
+    "Only projects of customers of this segment."
+    segment: CustomerSegment
+    "Only billable hours (true), only non-billable hours (false), or all (absent)."
+    billable: Boolean
+    "Only projects in this status."
+    status: ProjectStatus
+    "How many projects to return: 1 to 1000."
+    first: Int! = 100
+  ): [ProjectBudgetBurn!]!
+
+  """
+  Revenue per customer segment, month and currency: billable hours valued at
+  their bill rates (the time-and-materials value of the work, for
+  fixed-price projects too; not invoices). Amounts of different currencies
+  are never added: there is one row per currency. Rows with no billable
+  hours are left out; ordered by month, segment (SMB, mid-market,
+  enterprise), currency. Uses bill rates.
+  """
+  revenueBySegment(
+    "First day of the first month."
+    from: Date!
+    "Last day of the last month."
+    to: Date!
+    "Only hours logged by people of this department and the departments below it."
+    department: ID
+    "Only customers of this segment."
+    segment: CustomerSegment
+  ): [SegmentMonthRevenue!]!
+
+  """
+  Headcount per department and month: one row per department of the subtree
+  and month in which the department had anyone employed (from ` + "`" + `hiredOn` + "`" + `
+  through ` + "`" + `terminatedOn` + "`" + `, both days included; people on leave count);
+  ordered by month, then department code.
+  """
+  headcountByDepartment(
+    "First day of the first month."
+    from: Date!
+    "Last day of the last month."
+    to: Date!
+    "Only this department and the departments below it; all when absent."
+    department: ID
+  ): [DepartmentMonthHeadcount!]!
+}
+
+"One department's logged hours, capacity and utilization in one calendar month."
+type DepartmentMonthHours {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "The first day of the month."
+  month: Date!
+  "Hours logged in the month by the department's people (billable or not), in hours."
+  hours: Decimal!
+  "Of ` + "`" + `hours` + "`" + `, those logged as billable."
+  billableHours: Decimal!
+  """
+  Hours the department's people could work in the month: for each person,
+  weekly capacity (` + "`" + `Employee.weeklyCapacityHours` + "`" + `) ÷ 5 for every Monday to
+  Friday of the month on which they were employed (from ` + "`" + `hiredOn` + "`" + ` through
+  ` + "`" + `terminatedOn` + "`" + `), summed, rounded to 0.01. Public holidays and leave are
+  not known to the database and are not subtracted.
+  """
+  capacityHours: Decimal!
+  """
+  ` + "`" + `billableHours` + "`" + ` ÷ ` + "`" + `capacityHours` + "`" + `, rounded to 4 decimals (0.75 = 75%);
+  null when the capacity is zero.
+  """
+  utilization: Decimal
+}
+
+"How far one project's hours have used its budget."
+type ProjectBudgetBurn {
+  "The project's global id (usable with ` + "`" + `node` + "`" + ` and ` + "`" + `project` + "`" + `)."
+  projectId: ID!
+  "The project code."
+  code: String!
+  "The project's name."
+  name: String!
+  "The project's status now."
+  status: ProjectStatus!
+  "The currency of ` + "`" + `budget` + "`" + `, ` + "`" + `burn` + "`" + ` and ` + "`" + `remaining` + "`" + ` (ISO 4217)."
+  currency: String!
+  "The project's budget; null when it has none."
+  budget: Decimal
+  "Hours counted (by the filters), in hours."
+  hours: Decimal!
+  """
+  Of ` + "`" + `hours` + "`" + `, those without a rate (no covering assignment, or an
+  assignment without a bill rate): counted in ` + "`" + `hours` + "`" + `, valued at zero in
+  ` + "`" + `burn` + "`" + `.
+  """
+  unratedHours: Decimal!
+  "The hours counted, each × its assignment's bill rate, summed and rounded to 0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates."
+  burn: Decimal!
+  """
+  ` + "`" + `burn` + "`" + ` ÷ ` + "`" + `budget` + "`" + `, rounded to 4 decimals (1.2 = 20% over budget); null
+  without a budget.
+  """
+  budgetUsed: Decimal
+  "` + "`" + `budget` + "`" + ` − ` + "`" + `burn` + "`" + ` (negative when over budget); null without a budget."
+  remaining: Decimal
+}
+
+"The value of one customer segment's billable hours in one month, in one currency."
+type SegmentMonthRevenue {
+  "The customers' segment."
+  segment: CustomerSegment!
+  "The first day of the month."
+  month: Date!
+  "The currency of ` + "`" + `revenue` + "`" + ` (the projects' currency, ISO 4217)."
+  currency: String!
+  "Billable hours logged in the month on the segment's projects of this currency, in hours."
+  billableHours: Decimal!
+  "Of ` + "`" + `billableHours` + "`" + `, those without a bill rate (valued at zero in ` + "`" + `revenue` + "`" + `)."
+  unratedHours: Decimal!
+  "Each billable hour × its assignment's bill rate, summed and rounded to 0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates."
+  revenue: Decimal!
+}
+
+"One department's people in one calendar month."
+type DepartmentMonthHeadcount {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "The first day of the month."
+  month: Date!
+  "People employed on the last day of the month (hired on or before it, not terminated before it); every employment type counts as one."
+  headcount: Int!
+  "People whose ` + "`" + `hiredOn` + "`" + ` falls in the month."
+  hires: Int!
+  "People whose ` + "`" + `terminatedOn` + "`" + ` (their last day) falls in the month."
+  leavers: Int!
+  "The weekly capacity of the people in ` + "`" + `headcount` + "`" + `, summed, in hours per week."
+  weeklyCapacityHours: Decimal!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3353,6 +3902,440 @@ func (ec *executionContext) dir_sensitive_argsColumn(
 	}
 
 	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_budgetBurn_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_budgetBurn_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_budgetBurn_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := ec.field_Analytics_budgetBurn_argsSegment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg3
+	arg4, err := ec.field_Analytics_budgetBurn_argsBillable(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["billable"] = arg4
+	arg5, err := ec.field_Analytics_budgetBurn_argsStatus(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg5
+	arg6, err := ec.field_Analytics_budgetBurn_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_budgetBurn_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsSegment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.CustomerSegment, error) {
+	if _, ok := rawArgs["segment"]; !ok {
+		var zeroVal *store.CustomerSegment
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+	if tmp, ok := rawArgs["segment"]; ok {
+		return ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, tmp)
+	}
+
+	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsBillable(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*bool, error) {
+	if _, ok := rawArgs["billable"]; !ok {
+		var zeroVal *bool
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+	if tmp, ok := rawArgs["billable"]; ok {
+		return ec.unmarshalOBoolean2ᚖbool(ctx, tmp)
+	}
+
+	var zeroVal *bool
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsStatus(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.ProjectStatus, error) {
+	if _, ok := rawArgs["status"]; !ok {
+		var zeroVal *store.ProjectStatus
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+	if tmp, ok := rawArgs["status"]; ok {
+		return ec.unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, tmp)
+	}
+
+	var zeroVal *store.ProjectStatus
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_budgetBurn_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalNInt2int(ctx, tmp)
+	}
+
+	var zeroVal int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_headcountByDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_headcountByDepartment_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_headcountByDepartment_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_headcountByDepartment_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_headcountByDepartment_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_headcountByDepartment_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_headcountByDepartment_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_hoursByDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_hoursByDepartment_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_hoursByDepartment_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_hoursByDepartment_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := ec.field_Analytics_hoursByDepartment_argsSegment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg3
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_hoursByDepartment_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_hoursByDepartment_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_hoursByDepartment_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_hoursByDepartment_argsSegment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.CustomerSegment, error) {
+	if _, ok := rawArgs["segment"]; !ok {
+		var zeroVal *store.CustomerSegment
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+	if tmp, ok := rawArgs["segment"]; ok {
+		return ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, tmp)
+	}
+
+	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_revenueBySegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_revenueBySegment_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_revenueBySegment_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_revenueBySegment_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := ec.field_Analytics_revenueBySegment_argsSegment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg3
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_revenueBySegment_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_revenueBySegment_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_revenueBySegment_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_revenueBySegment_argsSegment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.CustomerSegment, error) {
+	if _, ok := rawArgs["segment"]; !ok {
+		var zeroVal *store.CustomerSegment
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+	if tmp, ok := rawArgs["segment"]; ok {
+		return ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, tmp)
+	}
+
+	var zeroVal *store.CustomerSegment
 	return zeroVal, nil
 }
 
@@ -6125,6 +7108,300 @@ func (ec *executionContext) field___Type_fields_argsIncludeDeprecated(
 // endregion ************************** directives.gotpl **************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Analytics_hoursByDepartment(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_hoursByDepartment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.HoursByDepartment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentMonthHours)
+	fc.Result = res
+	return ec.marshalNDepartmentMonthHours2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHoursᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_hoursByDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentMonthHours_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentMonthHours_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentMonthHours_departmentName(ctx, field)
+			case "month":
+				return ec.fieldContext_DepartmentMonthHours_month(ctx, field)
+			case "hours":
+				return ec.fieldContext_DepartmentMonthHours_hours(ctx, field)
+			case "billableHours":
+				return ec.fieldContext_DepartmentMonthHours_billableHours(ctx, field)
+			case "capacityHours":
+				return ec.fieldContext_DepartmentMonthHours_capacityHours(ctx, field)
+			case "utilization":
+				return ec.fieldContext_DepartmentMonthHours_utilization(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentMonthHours", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_hoursByDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Analytics_budgetBurn(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_budgetBurn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.BudgetBurn(ctx, fc.Args["from"].(*store.Date), fc.Args["to"].(*store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment), fc.Args["billable"].(*bool), fc.Args["status"].(*store.ProjectStatus), fc.Args["first"].(int))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.ProjectBudgetBurn)
+	fc.Result = res
+	return ec.marshalNProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_budgetBurn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "projectId":
+				return ec.fieldContext_ProjectBudgetBurn_projectId(ctx, field)
+			case "code":
+				return ec.fieldContext_ProjectBudgetBurn_code(ctx, field)
+			case "name":
+				return ec.fieldContext_ProjectBudgetBurn_name(ctx, field)
+			case "status":
+				return ec.fieldContext_ProjectBudgetBurn_status(ctx, field)
+			case "currency":
+				return ec.fieldContext_ProjectBudgetBurn_currency(ctx, field)
+			case "budget":
+				return ec.fieldContext_ProjectBudgetBurn_budget(ctx, field)
+			case "hours":
+				return ec.fieldContext_ProjectBudgetBurn_hours(ctx, field)
+			case "unratedHours":
+				return ec.fieldContext_ProjectBudgetBurn_unratedHours(ctx, field)
+			case "burn":
+				return ec.fieldContext_ProjectBudgetBurn_burn(ctx, field)
+			case "budgetUsed":
+				return ec.fieldContext_ProjectBudgetBurn_budgetUsed(ctx, field)
+			case "remaining":
+				return ec.fieldContext_ProjectBudgetBurn_remaining(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectBudgetBurn", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_budgetBurn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Analytics_revenueBySegment(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_revenueBySegment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.RevenueBySegment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.SegmentMonthRevenue)
+	fc.Result = res
+	return ec.marshalNSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_revenueBySegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "segment":
+				return ec.fieldContext_SegmentMonthRevenue_segment(ctx, field)
+			case "month":
+				return ec.fieldContext_SegmentMonthRevenue_month(ctx, field)
+			case "currency":
+				return ec.fieldContext_SegmentMonthRevenue_currency(ctx, field)
+			case "billableHours":
+				return ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
+			case "unratedHours":
+				return ec.fieldContext_SegmentMonthRevenue_unratedHours(ctx, field)
+			case "revenue":
+				return ec.fieldContext_SegmentMonthRevenue_revenue(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SegmentMonthRevenue", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_revenueBySegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Analytics_headcountByDepartment(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_headcountByDepartment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.HeadcountByDepartment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentMonthHeadcount)
+	fc.Result = res
+	return ec.marshalNDepartmentMonthHeadcount2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHeadcountᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_headcountByDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentMonthHeadcount_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentMonthHeadcount_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentMonthHeadcount_departmentName(ctx, field)
+			case "month":
+				return ec.fieldContext_DepartmentMonthHeadcount_month(ctx, field)
+			case "headcount":
+				return ec.fieldContext_DepartmentMonthHeadcount_headcount(ctx, field)
+			case "hires":
+				return ec.fieldContext_DepartmentMonthHeadcount_hires(ctx, field)
+			case "leavers":
+				return ec.fieldContext_DepartmentMonthHeadcount_leavers(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentMonthHeadcount", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_headcountByDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
@@ -10172,6 +11449,707 @@ func (ec *executionContext) fieldContext_DepartmentEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _DepartmentMonthHeadcount_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_month(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Month, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_headcount(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_headcount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Headcount, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_hires(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_hires(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Hires, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_hires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_leavers(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_leavers(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Leavers, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_leavers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHeadcount_weeklyCapacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.WeeklyCapacityHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_weeklyCapacityHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHeadcount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_month(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Month, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_hours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Hours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_billableHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.BillableHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_billableHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_capacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_capacityHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CapacityHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_capacityHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthHours_utilization(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthHours_utilization(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Utilization, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Employee_id(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_id(ctx, field)
 	if err != nil {
@@ -13146,6 +15124,481 @@ func (ec *executionContext) fieldContext_Project_updatedAt(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ProjectBudgetBurn_projectId(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_projectId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ProjectID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_projectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_code(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_code(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Code, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_name(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_name(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Name, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_status(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.ProjectStatus)
+	fc.Result = res
+	return ec.marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ProjectStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_currency(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Currency, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_budget(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_budget(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Budget, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_hours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Hours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_unratedHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.UnratedHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_unratedHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_burn(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_burn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Burn, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_burn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_budgetUsed(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_budgetUsed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.BudgetUsed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_budgetUsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectBudgetBurn_remaining(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectBudgetBurn_remaining(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Remaining, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectBudgetBurn_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectBudgetBurn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Project]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectConnection_edges(ctx, field)
 	if err != nil {
@@ -14741,6 +17194,60 @@ func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_analytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_analytics(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().Analytics(rctx)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*analytics.Reports)
+	fc.Result = res
+	return ec.marshalNAnalytics2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐReports(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hoursByDepartment":
+				return ec.fieldContext_Analytics_hoursByDepartment(ctx, field)
+			case "budgetBurn":
+				return ec.fieldContext_Analytics_budgetBurn(ctx, field)
+			case "revenueBySegment":
+				return ec.fieldContext_Analytics_revenueBySegment(ctx, field)
+			case "headcountByDepartment":
+				return ec.fieldContext_Analytics_headcountByDepartment(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Query___type(ctx, field)
 	if err != nil {
@@ -14867,6 +17374,270 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 				return ec.fieldContext___Schema_directives(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type __Schema", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_segment(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_segment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Segment, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.CustomerSegment)
+	fc.Result = res
+	return ec.marshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type CustomerSegment does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_month(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_month(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Month, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_currency(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Currency, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.BillableHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_billableHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_unratedHours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.UnratedHours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_unratedHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMonthRevenue_revenue(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentMonthRevenue_revenue(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Revenue, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentMonthRevenue_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMonthRevenue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
 		},
 	}
 	return fc, nil
@@ -17874,6 +20645,184 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var analyticsImplementors = []string{"Analytics"}
+
+func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet, obj *analytics.Reports) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, analyticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Analytics")
+		case "hoursByDepartment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_hoursByDepartment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "budgetBurn":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_budgetBurn(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "revenueBySegment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_revenueBySegment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "headcountByDepartment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_headcountByDepartment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var assignmentImplementors = []string{"Assignment", "Node"}
 
 func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSet, obj *store.Assignment) graphql.Marshaler {
@@ -18729,6 +21678,151 @@ func (ec *executionContext) _DepartmentEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var departmentMonthHeadcountImplementors = []string{"DepartmentMonthHeadcount"}
+
+func (ec *executionContext) _DepartmentMonthHeadcount(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthHeadcount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthHeadcountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentMonthHeadcount")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentMonthHeadcount_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentMonthHeadcount_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentMonthHeadcount_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._DepartmentMonthHeadcount_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._DepartmentMonthHeadcount_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hires":
+			out.Values[i] = ec._DepartmentMonthHeadcount_hires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leavers":
+			out.Values[i] = ec._DepartmentMonthHeadcount_leavers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weeklyCapacityHours":
+			out.Values[i] = ec._DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var departmentMonthHoursImplementors = []string{"DepartmentMonthHours"}
+
+func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthHours) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthHoursImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentMonthHours")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentMonthHours_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentMonthHours_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentMonthHours_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._DepartmentMonthHours_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._DepartmentMonthHours_hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billableHours":
+			out.Values[i] = ec._DepartmentMonthHours_billableHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacityHours":
+			out.Values[i] = ec._DepartmentMonthHours_capacityHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utilization":
+			out.Values[i] = ec._DepartmentMonthHours_utilization(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var employeeImplementors = []string{"Employee", "Node"}
 
 func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet, obj *store.Employee) graphql.Marshaler {
@@ -19105,6 +22199,86 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var projectBudgetBurnImplementors = []string{"ProjectBudgetBurn"}
+
+func (ec *executionContext) _ProjectBudgetBurn(ctx context.Context, sel ast.SelectionSet, obj *analytics.ProjectBudgetBurn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectBudgetBurnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectBudgetBurn")
+		case "projectId":
+			out.Values[i] = ec._ProjectBudgetBurn_projectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ProjectBudgetBurn_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ProjectBudgetBurn_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ProjectBudgetBurn_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._ProjectBudgetBurn_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budget":
+			out.Values[i] = ec._ProjectBudgetBurn_budget(ctx, field, obj)
+		case "hours":
+			out.Values[i] = ec._ProjectBudgetBurn_hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unratedHours":
+			out.Values[i] = ec._ProjectBudgetBurn_unratedHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "burn":
+			out.Values[i] = ec._ProjectBudgetBurn_burn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budgetUsed":
+			out.Values[i] = ec._ProjectBudgetBurn_budgetUsed(ctx, field, obj)
+		case "remaining":
+			out.Values[i] = ec._ProjectBudgetBurn_remaining(ctx, field, obj)
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19583,6 +22757,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "analytics":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_analytics(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19591,6 +22787,70 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var segmentMonthRevenueImplementors = []string{"SegmentMonthRevenue"}
+
+func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.SelectionSet, obj *analytics.SegmentMonthRevenue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMonthRevenueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMonthRevenue")
+		case "segment":
+			out.Values[i] = ec._SegmentMonthRevenue_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._SegmentMonthRevenue_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._SegmentMonthRevenue_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billableHours":
+			out.Values[i] = ec._SegmentMonthRevenue_billableHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unratedHours":
+			out.Values[i] = ec._SegmentMonthRevenue_unratedHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._SegmentMonthRevenue_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20117,6 +23377,20 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAnalytics2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐReports(ctx context.Context, sel ast.SelectionSet, v analytics.Reports) graphql.Marshaler {
+	return ec._Analytics(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAnalytics2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐReports(ctx context.Context, sel ast.SelectionSet, v *analytics.Reports) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Analytics(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNAssignment2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Assignment) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
@@ -20905,6 +24179,114 @@ func (ec *executionContext) unmarshalNDepartmentFilter2githubᚗcomᚋbizgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDepartmentMonthHeadcount2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHeadcountᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentMonthHeadcount) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentMonthHeadcount2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHeadcount(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDepartmentMonthHeadcount2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHeadcount(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentMonthHeadcount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentMonthHeadcount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDepartmentMonthHours2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHoursᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentMonthHours) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentMonthHours2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHours(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDepartmentMonthHours2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHours(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentMonthHours) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentMonthHours(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -21275,6 +24657,60 @@ func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return ec._Project(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.ProjectBudgetBurn) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectBudgetBurn2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurn(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectBudgetBurn2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurn(ctx context.Context, sel ast.SelectionSet, v *analytics.ProjectBudgetBurn) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProjectBudgetBurn(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProjectConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.Project]) graphql.Marshaler {
 	return ec._ProjectConnection(ctx, sel, &v)
 }
@@ -21479,6 +24915,60 @@ func (ec *executionContext) marshalNRole2ᚕstringᚄ(ctx context.Context, sel a
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SegmentMonthRevenue) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNSegmentMonthRevenue2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenue(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentMonthRevenue2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenue(ctx context.Context, sel ast.SelectionSet, v *analytics.SegmentMonthRevenue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SegmentMonthRevenue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

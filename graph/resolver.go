@@ -4,9 +4,13 @@ package graph
 
 //go:generate go run ../internal/codegen
 
-import "github.com/bizgraph/bizgraph/internal/store"
+import (
+	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
 
 // Resolver holds what the root resolvers need; it is built once per server.
 type Resolver struct {
-	Store *store.Store
+	Store     *store.Store
+	Analytics *analytics.Reports
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -81,6 +82,11 @@ func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *stri
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error) {
 	return r.Store.AuditEvents(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+}
+
+// Analytics is the resolver for the analytics field.
+func (r *queryResolver) Analytics(ctx context.Context) (*analytics.Reports, error) {
+	return r.Resolver.Analytics, nil
 }
 
 // ID is the resolver for the id field.

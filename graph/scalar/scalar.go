@@ -2,7 +2,8 @@
 // Decimal as an exact string, Date as ISO 8601, and the PostgreSQL enum
 // labels (mid_market) as GraphQL enum values (MID_MARKET). gqlgen finds the
 // Marshal/Unmarshal pairs by name (gqlgen.yml binds each scalar and enum
-// here), so the store stays free of GraphQL.
+// here), so the store stays free of GraphQL. A value that does not parse is
+// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error.
 package scalar
 
 import (

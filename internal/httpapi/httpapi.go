@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
@@ -127,7 +128,8 @@ func New(cfg Config) http.Handler {
 		cfg.Policy = policy.New(nil)
 	}
 
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: cfg.Store},
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{
+		Resolvers:  &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB)},
 		Directives: graph.DirectiveRoot{Sensitive: cfg.Policy.Sensitive, HasRole: cfg.Policy.HasRole}}))
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)

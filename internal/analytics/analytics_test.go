@@ -1,0 +1,480 @@
+package analytics_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
+
+// The package's database is migrated and seeded at the demo scale (0.01,
+// seed 1). The expected figures are computed by the tests' own SQL straight
+// from time_entries, employees and assignments, in other shapes than the
+// package's statements: a path array instead of a recursive walk for the
+// subtree, a row per weekday for capacity, a per-entry rate lookup instead
+// of the rollup.
+func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
+
+// reportCase is one call of a report and the SQL that must give its rows.
+type reportCase struct {
+	name    string
+	args    string // GraphQL arguments
+	wantSQL string // expected rows; columns named as the GraphQL fields
+	params  []any
+	empty   bool // the case is meant to have no rows
+}
+
+// subtreeSQL is the departments under $1 (all when NULL) as the tests see
+// them: every department's path of ids from the root, kept when the path
+// contains $1.
+const subtreeSQL = `WITH RECURSIVE paths(id, path) AS (
+    SELECT id, ARRAY[id] FROM departments WHERE parent_id IS NULL
+    UNION ALL
+    SELECT d.id, p.path || d.id FROM departments d JOIN paths p ON d.parent_id = p.id),
+tree AS (SELECT id FROM paths WHERE $1::bigint IS NULL OR $1::bigint = ANY(path))`
+
+// globalIDSQL is a department's global id, as store.GlobalID makes it.
+const globalIDSQL = `rtrim(translate(encode(convert_to('Department:' || d.id, 'UTF8'), 'base64'), '+/', '-_'), '=')`
+
+// rateSQL is the bill rate of time entry t: its covering assignment's, the
+// latest-starting one if several cover it.
+const rateSQL = `LEFT JOIN LATERAL (
+    SELECT a.bill_rate FROM assignments a
+    WHERE a.project_id = t.project_id AND a.employee_id = t.employee_id
+      AND t.work_date BETWEEN a.starts_on AND coalesce(a.ends_on, t.work_date)
+    ORDER BY a.starts_on DESC LIMIT 1) r ON true`
+
+func TestHoursByDepartment_MatchesPlainSQL(t *testing.T) {
+	want := subtreeSQL + `,
+days AS (SELECT d::date AS day FROM generate_series($2::date, $3::date, '1 day') d WHERE extract(isodow FROM d) < 6),
+cap AS (
+    SELECT e.department_id, date_trunc('month', days.day)::date AS month, sum(e.weekly_capacity_hours / 5) AS capacity
+    FROM employees e JOIN days ON days.day >= e.hired_on AND (e.terminated_on IS NULL OR days.day <= e.terminated_on)
+    WHERE e.department_id IN (SELECT id FROM tree)
+    GROUP BY 1, 2),
+logged AS (
+    SELECT e.department_id, date_trunc('month', t.work_date)::date AS month,
+           sum(t.hours) AS hours, coalesce(sum(CASE WHEN t.billable THEN t.hours END), 0) AS billable
+    FROM time_entries t
+    JOIN employees e ON e.id = t.employee_id
+    JOIN projects p ON p.id = t.project_id
+    JOIN customers c ON c.id = p.customer_id
+    WHERE t.work_date BETWEEN $2 AND $3 AND e.department_id IN (SELECT id FROM tree)
+      AND ($4::text IS NULL OR c.segment::text = $4)
+    GROUP BY 1, 2)
+SELECT ` + globalIDSQL + ` AS "departmentId", d.code AS "departmentCode", d.name AS "departmentName",
+       coalesce(l.month, c.month) AS month,
+       coalesce(l.hours, 0) AS hours, coalesce(l.billable, 0) AS "billableHours",
+       round(coalesce(c.capacity, 0), 2) AS "capacityHours",
+       CASE WHEN c.capacity > 0 THEN round(coalesce(l.billable, 0) / c.capacity, 4) END AS utilization
+FROM logged l FULL JOIN cap c ON c.department_id = l.department_id AND c.month = l.month
+JOIN departments d ON d.id = coalesce(l.department_id, c.department_id)
+ORDER BY 4, d.code`
+	fields := `departmentId departmentCode departmentName month hours billableHours capacityHours utilization`
+	parent, leaf := departments(t)
+	checkReport(t, "hoursByDepartment", fields, []reportCase{
+		{name: "a year, every department", args: `from: "2025-07-01", to: "2026-06-30"`,
+			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
+		{name: "a subtree", args: fmt.Sprintf(`from: "2025-01-01", to: "2025-12-31", department: %q`, gid(parent)),
+			wantSQL: want, params: []any{parent, "2025-01-01", "2025-12-31", nil}},
+		{name: "a leaf department, enterprise customers", args: fmt.Sprintf(`from: "2024-01-01", to: "2026-06-30", department: %q, segment: ENTERPRISE`, gid(leaf)),
+			wantSQL: want, params: []any{leaf, "2024-01-01", "2026-06-30", "enterprise"}},
+		{name: "one month, SMB customers", args: `from: "2026-03-01", to: "2026-03-31", segment: SMB`,
+			wantSQL: want, params: []any{nil, "2026-03-01", "2026-03-31", "smb"}},
+		{name: "before the firm existed", args: `from: "1990-01-01", to: "1990-12-31"`,
+			wantSQL: want, params: []any{nil, "1990-01-01", "1990-12-31", nil}, empty: true},
+	})
+}
+
+func TestBudgetBurn_MatchesPlainSQL(t *testing.T) {
+	want := subtreeSQL + `,
+burn AS (
+    SELECT t.project_id, sum(t.hours) AS hours,
+           coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS unrated,
+           coalesce(sum(t.hours * r.bill_rate), 0) AS amount
+    FROM time_entries t
+    JOIN employees e ON e.id = t.employee_id
+    ` + rateSQL + `
+    WHERE ($2::date IS NULL OR t.work_date >= $2) AND ($3::date IS NULL OR t.work_date <= $3)
+      AND ($5::boolean IS NULL OR t.billable = $5)
+      AND e.department_id IN (SELECT id FROM tree)
+    GROUP BY 1)
+SELECT p.code, p.name, upper(p.status::text) AS status, p.currency, p.budget, b.hours,
+       b.unrated AS "unratedHours", round(b.amount, 2) AS burn,
+       CASE WHEN p.budget <> 0 THEN round(b.amount / p.budget, 4) END AS "budgetUsed",
+       p.budget - round(b.amount, 2) AS remaining
+FROM burn b JOIN projects p ON p.id = b.project_id JOIN customers c ON c.id = p.customer_id
+WHERE ($4::text IS NULL OR c.segment::text = $4) AND ($6::text IS NULL OR p.status::text = $6)
+ORDER BY "budgetUsed" DESC NULLS LAST, burn DESC, p.id
+LIMIT $7`
+	fields := `code name status currency budget hours unratedHours burn budgetUsed remaining`
+	parent, _ := departments(t)
+	checkReport(t, "budgetBurn", fields, []reportCase{
+		{name: "all time, the default 100", args: ``,
+			wantSQL: want, params: []any{nil, nil, nil, nil, nil, nil, 100}},
+		{name: "a year, billable hours of active projects", args: `from: "2025-07-01", to: "2026-06-30", billable: true, status: ACTIVE, first: 1000`,
+			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil, true, "active", 1000}},
+		{name: "non-billable hours of a subtree at mid-market customers", args: fmt.Sprintf(`billable: false, department: %q, segment: MID_MARKET, first: 50`, gid(parent)),
+			wantSQL: want, params: []any{parent, nil, nil, "mid_market", false, nil, 50}},
+		{name: "from a month on, open-ended", args: `from: "2026-01-01", first: 7`,
+			wantSQL: want, params: []any{nil, "2026-01-01", nil, nil, nil, nil, 7}},
+		{name: "no hours in range", args: `from: "1990-01-01", to: "1990-01-31"`,
+			wantSQL: want, params: []any{nil, "1990-01-01", "1990-01-31", nil, nil, nil, 100}, empty: true},
+	})
+}
+
+func TestRevenueBySegment_MatchesPlainSQL(t *testing.T) {
+	want := subtreeSQL + `
+SELECT upper(c.segment::text) AS segment, date_trunc('month', t.work_date)::date AS month, p.currency,
+       sum(t.hours) AS "billableHours",
+       coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS "unratedHours",
+       round(coalesce(sum(t.hours * r.bill_rate), 0), 2) AS revenue
+FROM time_entries t
+JOIN employees e ON e.id = t.employee_id
+JOIN projects p ON p.id = t.project_id
+JOIN customers c ON c.id = p.customer_id
+` + rateSQL + `
+WHERE t.billable AND t.work_date BETWEEN $2 AND $3 AND e.department_id IN (SELECT id FROM tree)
+  AND ($4::text IS NULL OR c.segment::text = $4)
+GROUP BY c.segment, 2, p.currency
+ORDER BY 2, c.segment, p.currency`
+	fields := `segment month currency billableHours unratedHours revenue`
+	parent, leaf := departments(t)
+	checkReport(t, "revenueBySegment", fields, []reportCase{
+		{name: "a year, every segment", args: `from: "2025-07-01", to: "2026-06-30"`,
+			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
+		{name: "a subtree's enterprise revenue", args: fmt.Sprintf(`from: "2024-01-01", to: "2025-12-31", department: %q, segment: ENTERPRISE`, gid(parent)),
+			wantSQL: want, params: []any{parent, "2024-01-01", "2025-12-31", "enterprise"}},
+		{name: "a leaf department", args: fmt.Sprintf(`from: "2026-01-01", to: "2026-06-30", department: %q`, gid(leaf)),
+			wantSQL: want, params: []any{leaf, "2026-01-01", "2026-06-30", nil}},
+		{name: "after the last entry", args: `from: "2030-01-01", to: "2030-12-31"`,
+			wantSQL: want, params: []any{nil, "2030-01-01", "2030-12-31", nil}, empty: true},
+	})
+}
+
+func TestHeadcountByDepartment_MatchesPlainSQL(t *testing.T) {
+	want := subtreeSQL + `,
+ends AS (SELECT (m + interval '1 month' - interval '1 day')::date AS last, m::date AS first
+         FROM generate_series($2::date, $3::date, '1 month') m),
+employed AS (
+    SELECT e.*, ends.first AS month, ends.last
+    FROM employees e, ends
+    WHERE e.department_id IN (SELECT id FROM tree)
+      AND e.hired_on <= ends.last AND coalesce(e.terminated_on, ends.last) >= ends.first)
+SELECT ` + globalIDSQL + ` AS "departmentId", d.code AS "departmentCode", d.name AS "departmentName", x.month,
+       sum(CASE WHEN coalesce(x.terminated_on, x.last) >= x.last THEN 1 ELSE 0 END) AS headcount,
+       sum(CASE WHEN date_trunc('month', x.hired_on) = x.month THEN 1 ELSE 0 END) AS hires,
+       sum(CASE WHEN date_trunc('month', x.terminated_on) = x.month THEN 1 ELSE 0 END) AS leavers,
+       sum(CASE WHEN coalesce(x.terminated_on, x.last) >= x.last THEN x.weekly_capacity_hours ELSE 0 END) AS "weeklyCapacityHours"
+FROM employed x JOIN departments d ON d.id = x.department_id
+GROUP BY d.id, x.month
+ORDER BY x.month, d.code`
+	fields := `departmentId departmentCode departmentName month headcount hires leavers weeklyCapacityHours`
+	parent, leaf := departments(t)
+	checkReport(t, "headcountByDepartment", fields, []reportCase{
+		{name: "two years, every department", args: `from: "2024-07-01", to: "2026-06-30"`,
+			wantSQL: want, params: []any{nil, "2024-07-01", "2026-06-30"}},
+		{name: "a subtree over ten years", args: fmt.Sprintf(`from: "2016-07-01", to: "2026-06-30", department: %q`, gid(parent)),
+			wantSQL: want, params: []any{parent, "2016-07-01", "2026-06-30"}},
+		{name: "a leaf department, one month", args: fmt.Sprintf(`from: "2026-02-01", to: "2026-02-28", department: %q`, gid(leaf)),
+			wantSQL: want, params: []any{leaf, "2026-02-01", "2026-02-28"}},
+		{name: "before anyone was hired", args: `from: "1990-01-01", to: "1990-12-31"`,
+			wantSQL: want, params: []any{nil, "1990-01-01", "1990-12-31"}, empty: true},
+	})
+}
+
+func TestReports_RefuseBadInput(t *testing.T) {
+	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	project := store.GlobalID("Project", 1)
+	missing := store.GlobalID("Department", 987654)
+	for _, c := range []struct {
+		name, query, argument string
+	}{
+		{"from after to", `hoursByDepartment(from: "2026-02-01", to: "2026-01-31") { month }`, "to"},
+		{"from not the first of a month", `revenueBySegment(from: "2026-01-02", to: "2026-01-31") { month }`, "from"},
+		{"to not the last of a month", `headcountByDepartment(from: "2026-01-01", to: "2026-01-30") { month }`, "to"},
+		{"to not the last of February", `hoursByDepartment(from: "2024-02-01", to: "2024-02-28") { month }`, "to"},
+		{"more than 120 months", `headcountByDepartment(from: "2000-01-01", to: "2010-01-31") { month }`, "to"},
+		{"an unknown department", fmt.Sprintf(`hoursByDepartment(from: "2026-01-01", to: "2026-01-31", department: %q) { month }`, missing), "department"},
+		{"a project's id as department", fmt.Sprintf(`revenueBySegment(from: "2026-01-01", to: "2026-01-31", department: %q) { month }`, project), "department"},
+		{"a malformed department id", `headcountByDepartment(from: "2026-01-01", to: "2026-01-31", department: "not an id") { month }`, "department"},
+		{"burn's from after to", `budgetBurn(from: "2026-03-01", to: "2026-02-28") { code }`, "to"},
+		{"no projects asked for", `budgetBurn(first: 0) { code }`, "first"},
+		{"too many projects asked for", `budgetBurn(first: 1001) { code }`, "first"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := post(t, srv.URL, `{ analytics { `+c.query+` } }`)
+			if r.Status != 200 || r.Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["argument"] != c.argument {
+				t.Fatalf("got status %d, errors %+v; want 200, BAD_USER_INPUT on %q", r.Status, r.Errors, c.argument)
+			}
+			if string(r.Data) != "null" {
+				t.Errorf("data = %s, want null", r.Data)
+			}
+		})
+	}
+	t.Run("a date that is no date", func(t *testing.T) {
+		r := post(t, srv.URL, `{ analytics { hoursByDepartment(from: "2026-13-01", to: "2026-12-31") { month } } }`)
+		if r.Code() != "BAD_USER_INPUT" {
+			t.Fatalf("got %+v, want BAD_USER_INPUT", r.Errors)
+		}
+	})
+	t.Run("a required range left out", func(t *testing.T) {
+		r := post(t, srv.URL, `{ analytics { revenueBySegment(from: "2026-01-01") { month } } }`)
+		if r.Code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("got %+v, want GRAPHQL_VALIDATION_FAILED", r.Errors)
+		}
+	})
+}
+
+// checkReport runs each case through the API and compares its rows, in
+// order, with the case's SQL. Numbers compare as exact decimals (the API's
+// "12.50" equals SQL's 12.5).
+func checkReport(t *testing.T, field, fields string, cases []reportCase) {
+	t.Helper()
+	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	conn := connect(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := ""
+			if c.args != "" {
+				args = "(" + c.args + ")"
+			}
+			r := post(t, srv.URL, fmt.Sprintf(`{ analytics { %s%s { %s } } }`, field, args, fields))
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			var data struct {
+				Analytics map[string][]map[string]any `json:"analytics"`
+			}
+			decode(t, r.Data, &data)
+			got := data.Analytics[field]
+			want := queryRows(t, conn, c.wantSQL, c.params...)
+			if c.empty != (len(want) == 0) {
+				t.Fatalf("the case's SQL gives %d rows; the case means to test %s", len(want),
+					map[bool]string{true: "no rows", false: "some rows"}[c.empty])
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d rows, want %d\nfirst got:  %v\nfirst want: %v", len(got), len(want), first(got), first(want))
+			}
+			for i := range want {
+				for _, f := range strings.Fields(fields) {
+					if g, w := canonical(got[i][f]), canonical(want[i][f]); g != w {
+						t.Fatalf("row %d, %s = %s, want %s\ngot:  %v\nwant: %v", i, f, g, w, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// queryRows runs sql and returns its rows as JSON objects, numbers kept as
+// their text.
+func queryRows(t *testing.T, conn *pgx.Conn, sql string, params ...any) []map[string]any {
+	t.Helper()
+	var raw []byte
+	err := conn.QueryRow(context.Background(),
+		`SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY n), '[]') FROM (SELECT *, row_number() OVER () AS n FROM (`+sql+`) s) q`,
+		params...).Scan(&raw)
+	if err != nil {
+		t.Fatalf("expected rows: %v", err)
+	}
+	var rows []map[string]any
+	decode(t, raw, &rows)
+	return rows
+}
+
+// canonical is a field's value for comparison: exact decimals in lowest
+// terms, everything else as printed.
+func canonical(v any) string {
+	s := fmt.Sprint(v)
+	if v == nil {
+		return "null"
+	}
+	if r, ok := new(big.Rat).SetString(s); ok {
+		return r.RatString()
+	}
+	return s
+}
+
+func first(rows []map[string]any) any {
+	if len(rows) == 0 {
+		return nil
+	}
+	return rows[0]
+}
+
+func decode(t *testing.T, raw []byte, out any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		t.Fatalf("decode %.300s: %v", raw, err)
+	}
+}
+
+func post(t *testing.T, url, query string) httpapitest.Reply {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	return httpapitest.Do(t, "POST", url+"/graphql", map[string]string{"Content-Type": "application/json"}, string(body))
+}
+
+func connect(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), httpapitest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// departments picks a department with departments below it (not the root,
+// so the subtree is a true part) and a leaf, both with people.
+func departments(t *testing.T) (parent, leaf int64) {
+	t.Helper()
+	conn := connect(t)
+	err := conn.QueryRow(context.Background(), `
+		SELECT (SELECT min(d.id) FROM departments d WHERE d.parent_id IS NOT NULL
+		          AND EXISTS (SELECT FROM departments c WHERE c.parent_id = d.id)),
+		       (SELECT min(d.id) FROM departments d WHERE NOT EXISTS (SELECT FROM departments c WHERE c.parent_id = d.id)
+		          AND EXISTS (SELECT FROM employees e WHERE e.department_id = d.id))`).Scan(&parent, &leaf)
+	if err != nil {
+		t.Fatalf("pick departments: %v", err)
+	}
+	return parent, leaf
+}
+
+func gid(department int64) string { return store.GlobalID("Department", department) }
+
+// TestRollup_FollowsChanges edits time entries, assignments and the
+// dimensions (department, segment, currency) the ways an application
+// would, and after each statement compares both rollups with the sums
+// recomputed from scratch. All of it in a transaction that is
+// rolled back, so the other tests see the seeded data.
+func TestRollup_FollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	tx, err := connect(t).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	// A staffed pair with hours and a rate, and an employee never staffed
+	// on that project (whose hours are unrated).
+	var project, employee, stranger int64
+	if err := tx.QueryRow(ctx, `
+		SELECT a.project_id, a.employee_id,
+		       (SELECT min(e.id) FROM employees e WHERE NOT EXISTS (
+		           SELECT FROM assignments x WHERE x.project_id = a.project_id AND x.employee_id = e.id))
+		FROM assignments a
+		WHERE a.bill_rate IS NOT NULL AND EXISTS (
+		    SELECT FROM time_entries t WHERE t.project_id = a.project_id AND t.employee_id = a.employee_id)
+		ORDER BY a.id LIMIT 1`).Scan(&project, &employee, &stranger); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct{ name, sql string }{
+		{"insert entries, rated and unrated, in one statement", `
+			INSERT INTO time_entries (employee_id, project_id, work_date, hours, billable)
+			SELECT employee_id, project_id, work_date + 1, 1.25, NOT billable FROM time_entries
+			WHERE project_id = $1 AND employee_id = $2
+			UNION ALL SELECT $3, $1, DATE '2026-03-02', 7.5, true`},
+		{"change hours and the billable flag", `
+			UPDATE time_entries SET hours = hours / 2, billable = NOT billable
+			WHERE project_id = $1 AND employee_id = $2 AND id % 3 = 0`},
+		{"move entries to another month and project", `
+			UPDATE time_entries SET work_date = work_date - 40,
+			       project_id = (SELECT min(id) FROM projects WHERE id <> $1)
+			WHERE project_id = $1 AND employee_id = $2 AND id % 3 = 1`},
+		{"delete a whole month of a pair", `
+			DELETE FROM time_entries WHERE (employee_id, project_id, date_trunc('month', work_date)) = (
+			    SELECT employee_id, project_id, date_trunc('month', work_date) FROM time_entries
+			    WHERE project_id = $1 AND employee_id = $2 ORDER BY id LIMIT 1)`},
+		{"raise a bill rate", `UPDATE assignments SET bill_rate = bill_rate + 10 WHERE project_id = $1 AND employee_id = $2`},
+		{"stage a later assignment over the same days at another rate", `
+			INSERT INTO assignments (project_id, employee_id, role, allocation_percent, starts_on, ends_on, bill_rate)
+			SELECT project_id, employee_id, role, allocation_percent, starts_on + 20, ends_on, bill_rate * 2
+			FROM assignments WHERE project_id = $1 AND employee_id = $2 ORDER BY starts_on LIMIT 1`},
+		{"staff the stranger, so their hours get a rate", `
+			INSERT INTO assignments (project_id, employee_id, role, allocation_percent, starts_on, bill_rate)
+			VALUES ($1, $3, 'Reviewer', 10, DATE '2026-01-01', 99.5)`},
+		{"end an assignment early", `
+			UPDATE assignments SET ends_on = starts_on + 30 WHERE project_id = $1 AND employee_id = $2 AND starts_on = (
+			    SELECT min(starts_on) FROM assignments WHERE project_id = $1 AND employee_id = $2)`},
+		{"drop an assignment", `DELETE FROM assignments WHERE project_id = $1 AND employee_id = $3`},
+		{"move the employee to another department", `
+			UPDATE employees SET department_id = (SELECT max(id) FROM departments WHERE id <> employees.department_id)
+			WHERE id = $2`},
+		{"re-segment the project's customer", `
+			UPDATE customers SET segment = CASE segment WHEN 'smb' THEN 'enterprise' ELSE 'smb' END::customer_segment
+			WHERE id = (SELECT customer_id FROM projects WHERE id = $1)`},
+		{"move the project to another customer and currency", `
+			UPDATE projects SET currency = 'JPY', customer_id = (SELECT max(id) FROM customers WHERE id <> projects.customer_id)
+			WHERE id = $1`},
+		{"rename everyone: updates that move nothing", `UPDATE employees SET title = coalesce(title, '') || ' '`},
+	} {
+		// The keys are the database's own integers, spelt into the text
+		// because not every step uses all three.
+		sql := strings.NewReplacer("$1", fmt.Sprint(project), "$2", fmt.Sprint(employee), "$3", fmt.Sprint(stranger)).Replace(step.sql)
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if diff := rollupDiff(t, tx); diff != "" {
+			t.Fatalf("after %s, the rollup differs from the entries: %s", step.name, diff)
+		}
+	}
+	if _, err := tx.Exec(ctx, `TRUNCATE time_entries`); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM time_entry_months) + (SELECT count(*) FROM time_entry_totals)`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("after TRUNCATE time_entries the rollups have %d rows (%v), want 0", left, err)
+	}
+}
+
+// rollupDiff is the first row of either rollup that the entries do not
+// give, or the first sum of the entries a rollup lacks; "" when they agree.
+func rollupDiff(t *testing.T, tx pgx.Tx) string {
+	t.Helper()
+	var diff string
+	err := tx.QueryRow(context.Background(), `
+		WITH fine AS (
+		    SELECT date_trunc('month', t.work_date)::date AS month, t.employee_id, t.project_id, count(*) AS entries,
+		           sum(t.hours) AS hours, sum(CASE WHEN t.billable THEN t.hours ELSE 0 END) AS billable_hours,
+		           sum(coalesce(t.hours * r.bill_rate, 0)) AS amount,
+		           sum(CASE WHEN t.billable THEN coalesce(t.hours * r.bill_rate, 0) ELSE 0 END) AS billable_amount,
+		           sum(CASE WHEN r.bill_rate IS NULL THEN t.hours ELSE 0 END) AS unrated_hours,
+		           sum(CASE WHEN r.bill_rate IS NULL AND t.billable THEN t.hours ELSE 0 END) AS billable_unrated_hours
+		    FROM time_entries t `+rateSQL+`
+		    GROUP BY 1, 2, 3),
+		have AS (
+		    SELECT month, employee_id, project_id, entries, hours, billable_hours, amount, billable_amount,
+		           unrated_hours, billable_unrated_hours FROM time_entry_months),
+		want_totals AS (
+		    SELECT f.month, e.department_id, c.segment, p.currency, sum(f.entries) AS entries, sum(f.hours) AS hours,
+		           sum(f.billable_hours) AS billable_hours, sum(f.billable_amount) AS billable_amount,
+		           sum(f.billable_unrated_hours) AS billable_unrated_hours
+		    FROM fine f, employees e, projects p, customers c
+		    WHERE e.id = f.employee_id AND p.id = f.project_id AND c.id = p.customer_id
+		    GROUP BY 1, 2, 3, 4),
+		have_totals AS (
+		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
+		           billable_unrated_hours FROM time_entry_totals)
+		SELECT coalesce(
+		    (SELECT 'time_entry_months has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM fine) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),
+		    (SELECT 'time_entry_totals has ' || h::text FROM (SELECT * FROM have_totals EXCEPT SELECT * FROM want_totals) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_totals EXCEPT SELECT * FROM have_totals) w LIMIT 1),
+		    '')`).Scan(&diff)
+	if err != nil {
+		t.Fatalf("compare the rollup: %v", err)
+	}
+	return diff
+}
