@@ -43,27 +43,6 @@ type Config struct {
 
 type ResolverRoot interface {
 	Query() QueryResolver
-	AssignmentFilter() AssignmentFilterResolver
-	BillingModelFilter() BillingModelFilterResolver
-	BooleanFilter() BooleanFilterResolver
-	ContactFilter() ContactFilterResolver
-	CustomerFilter() CustomerFilterResolver
-	CustomerSegmentFilter() CustomerSegmentFilterResolver
-	CustomerStatusFilter() CustomerStatusFilterResolver
-	DateFilter() DateFilterResolver
-	DateTimeFilter() DateTimeFilterResolver
-	DecimalFilter() DecimalFilterResolver
-	DepartmentFilter() DepartmentFilterResolver
-	EmployeeFilter() EmployeeFilterResolver
-	EmployeeStatusFilter() EmployeeStatusFilterResolver
-	EmploymentTypeFilter() EmploymentTypeFilterResolver
-	IDFilter() IDFilterResolver
-	IntFilter() IntFilterResolver
-	ProjectFilter() ProjectFilterResolver
-	ProjectPriorityFilter() ProjectPriorityFilterResolver
-	ProjectStatusFilter() ProjectStatusFilterResolver
-	StringFilter() StringFilterResolver
-	TimeEntryFilter() TimeEntryFilterResolver
 }
 
 type DirectiveRoot struct {
@@ -151,14 +130,14 @@ type ComplexityRoot struct {
 	Customer struct {
 		AccountManager      func(childComplexity int) int
 		AnnualContractValue func(childComplexity int) int
-		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
 		Country             func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		GlobalID            func(childComplexity int) int
 		Industry            func(childComplexity int) int
 		LegalName           func(childComplexity int) int
 		Name                func(childComplexity int) int
-		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter) int
 		Segment             func(childComplexity int) int
 		Status              func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
@@ -179,11 +158,11 @@ type ComplexityRoot struct {
 	}
 
 	Department struct {
-		Children   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Children   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
 		Code       func(childComplexity int) int
 		CostCenter func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
-		Employees  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Employees  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter) int
 		GlobalID   func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Parent     func(childComplexity int) int
@@ -225,11 +204,11 @@ type ComplexityRoot struct {
 	}
 
 	Employee struct {
-		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
 		BirthDate           func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		Department          func(childComplexity int) int
-		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		DirectReports       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter) int
 		Email               func(childComplexity int) int
 		EmployeeNumber      func(childComplexity int) int
 		EmploymentType      func(childComplexity int) int
@@ -246,7 +225,7 @@ type ComplexityRoot struct {
 		SalaryCurrency      func(childComplexity int) int
 		Status              func(childComplexity int) int
 		TerminatedOn        func(childComplexity int) int
-		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
 		Title               func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Version             func(childComplexity int) int
@@ -289,8 +268,8 @@ type ComplexityRoot struct {
 		Priority     func(childComplexity int) int
 		StartOn      func(childComplexity int) int
 		Status       func(childComplexity int) int
-		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
-		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
+		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
 		UpdatedAt    func(childComplexity int) int
 		Version      func(childComplexity int) int
 	}
@@ -330,20 +309,20 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Analytics   func(childComplexity int) int
-		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
 		AuditEvents func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
 		Customer    func(childComplexity int, id string) int
-		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
+		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) int
 		Department  func(childComplexity int, id string) int
-		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
 		Employee    func(childComplexity int, id string) int
-		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
+		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
 		Project     func(childComplexity int, id string) int
-		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) int
-		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) int
+		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
+		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
 	}
 
 	SegmentMonthRevenue struct {
@@ -383,224 +362,18 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]store.Node, error)
 	Customer(ctx context.Context, id string) (*store.Customer, error)
-	Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Customer], error)
+	Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) (*page.Connection[*store.Customer], error)
 	Project(ctx context.Context, id string) (*store.Project, error)
-	Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Project], error)
+	Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) (*page.Connection[*store.Project], error)
 	Employee(ctx context.Context, id string) (*store.Employee, error)
-	Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter, search *string) (*page.Connection[*store.Employee], error)
+	Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) (*page.Connection[*store.Employee], error)
 	Department(ctx context.Context, id string) (*store.Department, error)
-	Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Department], error)
-	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Contact], error)
-	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.Assignment], error)
-	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter store.Filter) (*page.Connection[*store.TimeEntry], error)
+	Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) (*page.Connection[*store.Department], error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) (*page.Connection[*store.Contact], error)
+	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) (*page.Connection[*store.Assignment], error)
+	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) (*page.Connection[*store.TimeEntry], error)
 	AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error)
 	Analytics(ctx context.Context) (*analytics.Reports, error)
-}
-
-type AssignmentFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	Role(ctx context.Context, obj store.Filter, data store.Filter) error
-	AllocationPercent(ctx context.Context, obj store.Filter, data store.Filter) error
-	BillRate(ctx context.Context, obj store.Filter, data store.Filter) error
-	StartsOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	EndsOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	ActiveOn(ctx context.Context, obj store.Filter, data *store.Date) error
-	Project(ctx context.Context, obj store.Filter, data store.Filter) error
-	Employee(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type BillingModelFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.BillingModel) error
-	Ne(ctx context.Context, obj store.Filter, data *store.BillingModel) error
-	In(ctx context.Context, obj store.Filter, data []store.BillingModel) error
-}
-type BooleanFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *bool) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type ContactFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	Name(ctx context.Context, obj store.Filter, data store.Filter) error
-	Email(ctx context.Context, obj store.Filter, data store.Filter) error
-	Phone(ctx context.Context, obj store.Filter, data store.Filter) error
-	Role(ctx context.Context, obj store.Filter, data store.Filter) error
-	IsPrimary(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	Customer(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type CustomerFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	Name(ctx context.Context, obj store.Filter, data store.Filter) error
-	LegalName(ctx context.Context, obj store.Filter, data store.Filter) error
-	Industry(ctx context.Context, obj store.Filter, data store.Filter) error
-	Country(ctx context.Context, obj store.Filter, data store.Filter) error
-	Segment(ctx context.Context, obj store.Filter, data store.Filter) error
-	Status(ctx context.Context, obj store.Filter, data store.Filter) error
-	Website(ctx context.Context, obj store.Filter, data store.Filter) error
-	AnnualContractValue(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	AccountManager(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type CustomerSegmentFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.CustomerSegment) error
-	Ne(ctx context.Context, obj store.Filter, data *store.CustomerSegment) error
-	In(ctx context.Context, obj store.Filter, data []store.CustomerSegment) error
-}
-type CustomerStatusFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.CustomerStatus) error
-	Ne(ctx context.Context, obj store.Filter, data *store.CustomerStatus) error
-	In(ctx context.Context, obj store.Filter, data []store.CustomerStatus) error
-}
-type DateFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.Date) error
-	Ne(ctx context.Context, obj store.Filter, data *store.Date) error
-	In(ctx context.Context, obj store.Filter, data []*store.Date) error
-	Gt(ctx context.Context, obj store.Filter, data *store.Date) error
-	Gte(ctx context.Context, obj store.Filter, data *store.Date) error
-	Lt(ctx context.Context, obj store.Filter, data *store.Date) error
-	Lte(ctx context.Context, obj store.Filter, data *store.Date) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type DateTimeFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *time.Time) error
-	Ne(ctx context.Context, obj store.Filter, data *time.Time) error
-	Gt(ctx context.Context, obj store.Filter, data *time.Time) error
-	Gte(ctx context.Context, obj store.Filter, data *time.Time) error
-	Lt(ctx context.Context, obj store.Filter, data *time.Time) error
-	Lte(ctx context.Context, obj store.Filter, data *time.Time) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type DecimalFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	Ne(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	In(ctx context.Context, obj store.Filter, data []store.Decimal) error
-	Gt(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	Gte(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	Lt(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	Lte(ctx context.Context, obj store.Filter, data *store.Decimal) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type DepartmentFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	Code(ctx context.Context, obj store.Filter, data store.Filter) error
-	Name(ctx context.Context, obj store.Filter, data store.Filter) error
-	CostCenter(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	Within(ctx context.Context, obj store.Filter, data *string) error
-	Parent(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type EmployeeFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	EmployeeNumber(ctx context.Context, obj store.Filter, data store.Filter) error
-	FirstName(ctx context.Context, obj store.Filter, data store.Filter) error
-	LastName(ctx context.Context, obj store.Filter, data store.Filter) error
-	Email(ctx context.Context, obj store.Filter, data store.Filter) error
-	Title(ctx context.Context, obj store.Filter, data store.Filter) error
-	EmploymentType(ctx context.Context, obj store.Filter, data store.Filter) error
-	Status(ctx context.Context, obj store.Filter, data store.Filter) error
-	HiredOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	TerminatedOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	Location(ctx context.Context, obj store.Filter, data store.Filter) error
-	WeeklyCapacityHours(ctx context.Context, obj store.Filter, data store.Filter) error
-	Salary(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	Department(ctx context.Context, obj store.Filter, data store.Filter) error
-	Manager(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type EmployeeStatusFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.EmployeeStatus) error
-	Ne(ctx context.Context, obj store.Filter, data *store.EmployeeStatus) error
-	In(ctx context.Context, obj store.Filter, data []store.EmployeeStatus) error
-}
-type EmploymentTypeFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.EmploymentType) error
-	Ne(ctx context.Context, obj store.Filter, data *store.EmploymentType) error
-	In(ctx context.Context, obj store.Filter, data []store.EmploymentType) error
-}
-type IDFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *string) error
-	Ne(ctx context.Context, obj store.Filter, data *string) error
-	In(ctx context.Context, obj store.Filter, data []string) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type IntFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *int) error
-	Ne(ctx context.Context, obj store.Filter, data *int) error
-	In(ctx context.Context, obj store.Filter, data []int) error
-	Gt(ctx context.Context, obj store.Filter, data *int) error
-	Gte(ctx context.Context, obj store.Filter, data *int) error
-	Lt(ctx context.Context, obj store.Filter, data *int) error
-	Lte(ctx context.Context, obj store.Filter, data *int) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type ProjectFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	Code(ctx context.Context, obj store.Filter, data store.Filter) error
-	Name(ctx context.Context, obj store.Filter, data store.Filter) error
-	Description(ctx context.Context, obj store.Filter, data store.Filter) error
-	Status(ctx context.Context, obj store.Filter, data store.Filter) error
-	Priority(ctx context.Context, obj store.Filter, data store.Filter) error
-	Budget(ctx context.Context, obj store.Filter, data store.Filter) error
-	Currency(ctx context.Context, obj store.Filter, data store.Filter) error
-	BillingModel(ctx context.Context, obj store.Filter, data store.Filter) error
-	StartOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	DueOn(ctx context.Context, obj store.Filter, data store.Filter) error
-	CompletedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	UpdatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	Customer(ctx context.Context, obj store.Filter, data store.Filter) error
-	Manager(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
-}
-type ProjectPriorityFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.ProjectPriority) error
-	Ne(ctx context.Context, obj store.Filter, data *store.ProjectPriority) error
-	In(ctx context.Context, obj store.Filter, data []store.ProjectPriority) error
-}
-type ProjectStatusFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *store.ProjectStatus) error
-	Ne(ctx context.Context, obj store.Filter, data *store.ProjectStatus) error
-	In(ctx context.Context, obj store.Filter, data []store.ProjectStatus) error
-}
-type StringFilterResolver interface {
-	Eq(ctx context.Context, obj store.Filter, data *string) error
-	Ne(ctx context.Context, obj store.Filter, data *string) error
-	In(ctx context.Context, obj store.Filter, data []string) error
-	Contains(ctx context.Context, obj store.Filter, data *string) error
-	StartsWith(ctx context.Context, obj store.Filter, data *string) error
-	IsNull(ctx context.Context, obj store.Filter, data *bool) error
-}
-type TimeEntryFilterResolver interface {
-	ID(ctx context.Context, obj store.Filter, data store.Filter) error
-	WorkDate(ctx context.Context, obj store.Filter, data store.Filter) error
-	Hours(ctx context.Context, obj store.Filter, data store.Filter) error
-	Billable(ctx context.Context, obj store.Filter, data store.Filter) error
-	Note(ctx context.Context, obj store.Filter, data store.Filter) error
-	CreatedAt(ctx context.Context, obj store.Filter, data store.Filter) error
-	Employee(ctx context.Context, obj store.Filter, data store.Filter) error
-	Project(ctx context.Context, obj store.Filter, data store.Filter) error
-	And(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Or(ctx context.Context, obj store.Filter, data []store.Filter) error
-	Not(ctx context.Context, obj store.Filter, data store.Filter) error
 }
 
 type executableSchema struct {
@@ -988,7 +761,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Customer.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ContactFilter)), true
 
 	case "Customer.country":
 		if e.complexity.Customer.Country == nil {
@@ -1042,7 +815,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Customer.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ProjectFilter)), true
 
 	case "Customer.segment":
 		if e.complexity.Customer.Segment == nil {
@@ -1131,7 +904,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Department.Children(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.DepartmentFilter)), true
 
 	case "Department.code":
 		if e.complexity.Department.Code == nil {
@@ -1164,7 +937,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Department.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.EmployeeFilter)), true
 
 	case "Department.id":
 		if e.complexity.Department.GlobalID == nil {
@@ -1358,7 +1131,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Employee.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.AssignmentFilter)), true
 
 	case "Employee.birthDate":
 		if e.complexity.Employee.BirthDate == nil {
@@ -1391,7 +1164,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Employee.DirectReports(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.EmployeeFilter)), true
 
 	case "Employee.email":
 		if e.complexity.Employee.Email == nil {
@@ -1515,7 +1288,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
 	case "Employee.title":
 		if e.complexity.Employee.Title == nil {
@@ -1737,7 +1510,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Project.Team(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.AssignmentFilter)), true
 
 	case "Project.timeEntries":
 		if e.complexity.Project.TimeEntries == nil {
@@ -1749,7 +1522,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Project.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
 	case "Project.updatedAt":
 		if e.complexity.Project.UpdatedAt == nil {
@@ -1929,7 +1702,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Query.Assignments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.AssignmentFilter)), true
 
 	case "Query.auditEvents":
 		if e.complexity.Query.AuditEvents == nil {
@@ -1953,7 +1726,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ContactFilter)), true
 
 	case "Query.customer":
 		if e.complexity.Query.Customer == nil {
@@ -1977,7 +1750,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
+		return e.complexity.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.CustomerFilter), args["search"].(*string)), true
 
 	case "Query.department":
 		if e.complexity.Query.Department == nil {
@@ -2001,7 +1774,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Query.Departments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.DepartmentFilter)), true
 
 	case "Query.employee":
 		if e.complexity.Query.Employee == nil {
@@ -2025,7 +1798,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
+		return e.complexity.Query.Employees(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.EmployeeFilter), args["search"].(*string)), true
 
 	case "Query.node":
 		if e.complexity.Query.Node == nil {
@@ -2073,7 +1846,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter), args["search"].(*string)), true
+		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ProjectFilter), args["search"].(*string)), true
 
 	case "Query.timeEntries":
 		if e.complexity.Query.TimeEntries == nil {
@@ -2085,7 +1858,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(store.Filter)), true
+		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
 	case "SegmentMonthRevenue.billableHours":
 		if e.complexity.SegmentMonthRevenue.BillableHours == nil {
@@ -2235,12 +2008,33 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := executionContext{opCtx, e, 0, 0, make(chan graphql.DeferredResult)}
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAssignmentFilter,
 		ec.unmarshalInputAssignmentOrder,
+		ec.unmarshalInputBillingModelFilter,
+		ec.unmarshalInputBooleanFilter,
+		ec.unmarshalInputContactFilter,
 		ec.unmarshalInputContactOrder,
+		ec.unmarshalInputCustomerFilter,
 		ec.unmarshalInputCustomerOrder,
+		ec.unmarshalInputCustomerSegmentFilter,
+		ec.unmarshalInputCustomerStatusFilter,
+		ec.unmarshalInputDateFilter,
+		ec.unmarshalInputDateTimeFilter,
+		ec.unmarshalInputDecimalFilter,
+		ec.unmarshalInputDepartmentFilter,
 		ec.unmarshalInputDepartmentOrder,
+		ec.unmarshalInputEmployeeFilter,
 		ec.unmarshalInputEmployeeOrder,
+		ec.unmarshalInputEmployeeStatusFilter,
+		ec.unmarshalInputEmploymentTypeFilter,
+		ec.unmarshalInputIDFilter,
+		ec.unmarshalInputIntFilter,
+		ec.unmarshalInputProjectFilter,
 		ec.unmarshalInputProjectOrder,
+		ec.unmarshalInputProjectPriorityFilter,
+		ec.unmarshalInputProjectStatusFilter,
+		ec.unmarshalInputStringFilter,
+		ec.unmarshalInputTimeEntryFilter,
 		ec.unmarshalInputTimeEntryOrder,
 	)
 	first := true
@@ -4467,18 +4261,18 @@ func (ec *executionContext) field_Customer_contacts_argsOrderBy(
 func (ec *executionContext) field_Customer_contacts_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.ContactFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.ContactFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.ContactFilter
 	return zeroVal, nil
 }
 
@@ -4610,18 +4404,18 @@ func (ec *executionContext) field_Customer_projects_argsOrderBy(
 func (ec *executionContext) field_Customer_projects_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.ProjectFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.ProjectFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.ProjectFilter
 	return zeroVal, nil
 }
 
@@ -4753,18 +4547,18 @@ func (ec *executionContext) field_Department_children_argsOrderBy(
 func (ec *executionContext) field_Department_children_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.DepartmentFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.DepartmentFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.DepartmentFilter
 	return zeroVal, nil
 }
 
@@ -4896,18 +4690,18 @@ func (ec *executionContext) field_Department_employees_argsOrderBy(
 func (ec *executionContext) field_Department_employees_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.EmployeeFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.EmployeeFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.EmployeeFilter
 	return zeroVal, nil
 }
 
@@ -5039,18 +4833,18 @@ func (ec *executionContext) field_Employee_assignments_argsOrderBy(
 func (ec *executionContext) field_Employee_assignments_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.AssignmentFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.AssignmentFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.AssignmentFilter
 	return zeroVal, nil
 }
 
@@ -5182,18 +4976,18 @@ func (ec *executionContext) field_Employee_directReports_argsOrderBy(
 func (ec *executionContext) field_Employee_directReports_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.EmployeeFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.EmployeeFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.EmployeeFilter
 	return zeroVal, nil
 }
 
@@ -5325,18 +5119,18 @@ func (ec *executionContext) field_Employee_timeEntries_argsOrderBy(
 func (ec *executionContext) field_Employee_timeEntries_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.TimeEntryFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.TimeEntryFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.TimeEntryFilter
 	return zeroVal, nil
 }
 
@@ -5468,18 +5262,18 @@ func (ec *executionContext) field_Project_team_argsOrderBy(
 func (ec *executionContext) field_Project_team_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.AssignmentFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.AssignmentFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.AssignmentFilter
 	return zeroVal, nil
 }
 
@@ -5611,18 +5405,18 @@ func (ec *executionContext) field_Project_timeEntries_argsOrderBy(
 func (ec *executionContext) field_Project_timeEntries_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.TimeEntryFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.TimeEntryFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.TimeEntryFilter
 	return zeroVal, nil
 }
 
@@ -5782,18 +5576,18 @@ func (ec *executionContext) field_Query_assignments_argsOrderBy(
 func (ec *executionContext) field_Query_assignments_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.AssignmentFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.AssignmentFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.AssignmentFilter
 	return zeroVal, nil
 }
 
@@ -6022,18 +5816,18 @@ func (ec *executionContext) field_Query_contacts_argsOrderBy(
 func (ec *executionContext) field_Query_contacts_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.ContactFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.ContactFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.ContactFilter
 	return zeroVal, nil
 }
 
@@ -6198,18 +5992,18 @@ func (ec *executionContext) field_Query_customers_argsOrderBy(
 func (ec *executionContext) field_Query_customers_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.CustomerFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.CustomerFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.CustomerFilter
 	return zeroVal, nil
 }
 
@@ -6387,18 +6181,18 @@ func (ec *executionContext) field_Query_departments_argsOrderBy(
 func (ec *executionContext) field_Query_departments_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.DepartmentFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.DepartmentFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.DepartmentFilter
 	return zeroVal, nil
 }
 
@@ -6563,18 +6357,18 @@ func (ec *executionContext) field_Query_employees_argsOrderBy(
 func (ec *executionContext) field_Query_employees_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.EmployeeFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.EmployeeFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.EmployeeFilter
 	return zeroVal, nil
 }
 
@@ -6813,18 +6607,18 @@ func (ec *executionContext) field_Query_projects_argsOrderBy(
 func (ec *executionContext) field_Query_projects_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.ProjectFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.ProjectFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.ProjectFilter
 	return zeroVal, nil
 }
 
@@ -6974,18 +6768,18 @@ func (ec *executionContext) field_Query_timeEntries_argsOrderBy(
 func (ec *executionContext) field_Query_timeEntries_argsFilter(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (store.Filter, error) {
+) (*store.TimeEntryFilter, error) {
 	if _, ok := rawArgs["filter"]; !ok {
-		var zeroVal store.Filter
+		var zeroVal *store.TimeEntryFilter
 		return zeroVal, nil
 	}
 
 	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
 	if tmp, ok := rawArgs["filter"]; ok {
-		return ec.unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, tmp)
+		return ec.unmarshalOTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx, tmp)
 	}
 
-	var zeroVal store.Filter
+	var zeroVal *store.TimeEntryFilter
 	return zeroVal, nil
 }
 
@@ -10085,7 +9879,7 @@ func (ec *executionContext) _Customer_projects(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Projects(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ProjectFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10150,7 +9944,7 @@ func (ec *executionContext) _Customer_contacts(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Contacts(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ContactFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10925,7 +10719,7 @@ func (ec *executionContext) _Department_children(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Children(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.DepartmentFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -10990,7 +10784,7 @@ func (ec *executionContext) _Department_employees(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Employees(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.EmployeeFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -13250,7 +13044,7 @@ func (ec *executionContext) _Employee_directReports(ctx context.Context, field g
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.DirectReports(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.EmployeeFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -13315,7 +13109,7 @@ func (ec *executionContext) _Employee_assignments(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Assignments(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.AssignmentFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -13380,7 +13174,7 @@ func (ec *executionContext) _Employee_timeEntries(ctx context.Context, field gra
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.TimeEntryFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -14822,7 +14616,7 @@ func (ec *executionContext) _Project_team(ctx context.Context, field graphql.Col
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.Team(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.AssignmentFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -14887,7 +14681,7 @@ func (ec *executionContext) _Project_timeEntries(ctx context.Context, field grap
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return obj.TimeEntries(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.TimeEntryFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16392,7 +16186,7 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
+		return ec.resolvers.Query().Customers(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.CustomerFilter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16551,7 +16345,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
+		return ec.resolvers.Query().Projects(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ProjectFilter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16722,7 +16516,7 @@ func (ec *executionContext) _Query_employees(ctx context.Context, field graphql.
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter), fc.Args["search"].(*string))
+		return ec.resolvers.Query().Employees(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.EmployeeFilter), fc.Args["search"].(*string))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16859,7 +16653,7 @@ func (ec *executionContext) _Query_departments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return ec.resolvers.Query().Departments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.DepartmentFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16924,7 +16718,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return ec.resolvers.Query().Contacts(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ContactFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -16989,7 +16783,7 @@ func (ec *executionContext) _Query_assignments(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return ec.resolvers.Query().Assignments(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.AssignmentFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -17054,7 +16848,7 @@ func (ec *executionContext) _Query_timeEntries(ctx context.Context, field graphq
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
 		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(store.Filter))
+		return ec.resolvers.Query().TimeEntries(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.TimeEntryFilter))
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -20355,6 +20149,110 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAssignmentFilter(ctx context.Context, obj any) (store.AssignmentFilter, error) {
+	var it store.AssignmentFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "role", "allocationPercent", "billRate", "startsOn", "endsOn", "activeOn", "project", "employee", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "allocationPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationPercent"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationPercent = graphql.OmittableOf(data)
+		case "billRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billRate"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillRate = graphql.OmittableOf(data)
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = graphql.OmittableOf(data)
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = graphql.OmittableOf(data)
+		case "activeOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveOn = graphql.OmittableOf(data)
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAssignmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAssignmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAssignmentOrder(ctx context.Context, obj any) (store.Order, error) {
 	var it store.Order
 	asMap := map[string]any{}
@@ -20383,6 +20281,178 @@ func (ec *executionContext) unmarshalInputAssignmentOrder(ctx context.Context, o
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBillingModelFilter(ctx context.Context, obj any) (store.BillingModelFilter, error) {
+	var it store.BillingModelFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOBillingModel2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBooleanFilter(ctx context.Context, obj any) (store.BooleanFilter, error) {
+	var it store.BooleanFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj any) (store.ContactFilter, error) {
+	var it store.ContactFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "email", "phone", "role", "isPrimary", "createdAt", "customer", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "isPrimary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isPrimary"))
+			data, err := ec.unmarshalOBooleanFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBooleanFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsPrimary = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
 		}
 	}
 
@@ -20423,6 +20493,131 @@ func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerFilter(ctx context.Context, obj any) (store.CustomerFilter, error) {
+	var it store.CustomerFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "legalName", "industry", "country", "segment", "status", "website", "annualContractValue", "createdAt", "updatedAt", "accountManager", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "legalName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalName"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalName = graphql.OmittableOf(data)
+		case "industry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("industry"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Industry = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOCustomerSegmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "annualContractValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("annualContractValue"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnnualContractValue = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = graphql.OmittableOf(data)
+		case "accountManager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountManager"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountManager = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOCustomerFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOCustomerFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj any) (store.Order, error) {
 	var it store.Order
 	asMap := map[string]any{}
@@ -20451,6 +20646,406 @@ func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerSegmentFilter(ctx context.Context, obj any) (store.CustomerSegmentFilter, error) {
+	var it store.CustomerSegmentFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOCustomerSegment2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerStatusFilter(ctx context.Context, obj any) (store.CustomerStatusFilter, error) {
+	var it store.CustomerStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOCustomerStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj any) (store.DateFilter, error) {
+	var it store.DateFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "gt", "gte", "lt", "lte", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalODate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = graphql.OmittableOf(data)
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = graphql.OmittableOf(data)
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = graphql.OmittableOf(data)
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDateTimeFilter(ctx context.Context, obj any) (store.DateTimeFilter, error) {
+	var it store.DateTimeFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "gt", "gte", "lt", "lte", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = graphql.OmittableOf(data)
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = graphql.OmittableOf(data)
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = graphql.OmittableOf(data)
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDecimalFilter(ctx context.Context, obj any) (store.DecimalFilter, error) {
+	var it store.DecimalFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "gt", "gte", "lt", "lte", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalODecimal2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = graphql.OmittableOf(data)
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = graphql.OmittableOf(data)
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = graphql.OmittableOf(data)
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDepartmentFilter(ctx context.Context, obj any) (store.DepartmentFilter, error) {
+	var it store.DepartmentFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "name", "costCenter", "createdAt", "updatedAt", "within", "parent", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "costCenter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCenter"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCenter = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = graphql.OmittableOf(data)
+		case "within":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("within"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Within = graphql.OmittableOf(data)
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Parent = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalODepartmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalODepartmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
 		}
 	}
 
@@ -20491,6 +21086,166 @@ func (ec *executionContext) unmarshalInputDepartmentOrder(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputEmployeeFilter(ctx context.Context, obj any) (store.EmployeeFilter, error) {
+	var it store.EmployeeFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "employeeNumber", "firstName", "lastName", "email", "title", "employmentType", "status", "hiredOn", "terminatedOn", "location", "weeklyCapacityHours", "salary", "createdAt", "updatedAt", "department", "manager", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "employeeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeNumber"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeNumber = graphql.OmittableOf(data)
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = graphql.OmittableOf(data)
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "employmentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employmentType"))
+			data, err := ec.unmarshalOEmploymentTypeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmploymentType = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOEmployeeStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "hiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hiredOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HiredOn = graphql.OmittableOf(data)
+		case "terminatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terminatedOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerminatedOn = graphql.OmittableOf(data)
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = graphql.OmittableOf(data)
+		case "weeklyCapacityHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyCapacityHours"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyCapacityHours = graphql.OmittableOf(data)
+		case "salary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salary"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Salary = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = graphql.OmittableOf(data)
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = graphql.OmittableOf(data)
+		case "manager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("manager"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Manager = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputEmployeeOrder(ctx context.Context, obj any) (store.Order, error) {
 	var it store.Order
 	asMap := map[string]any{}
@@ -20525,6 +21280,365 @@ func (ec *executionContext) unmarshalInputEmployeeOrder(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputEmployeeStatusFilter(ctx context.Context, obj any) (store.EmployeeStatusFilter, error) {
+	var it store.EmployeeStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOEmployeeStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputEmploymentTypeFilter(ctx context.Context, obj any) (store.EmploymentTypeFilter, error) {
+	var it store.EmploymentTypeFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOEmploymentType2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputIDFilter(ctx context.Context, obj any) (store.IDFilter, error) {
+	var it store.IDFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any) (store.IntFilter, error) {
+	var it store.IntFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "gt", "gte", "lt", "lte", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = graphql.OmittableOf(data)
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = graphql.OmittableOf(data)
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = graphql.OmittableOf(data)
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj any) (store.ProjectFilter, error) {
+	var it store.ProjectFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "name", "description", "status", "priority", "budget", "currency", "billingModel", "startOn", "dueOn", "completedAt", "createdAt", "updatedAt", "customer", "manager", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProjectStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOProjectPriorityFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = graphql.OmittableOf(data)
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "billingModel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billingModel"))
+			data, err := ec.unmarshalOBillingModelFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillingModel = graphql.OmittableOf(data)
+		case "startOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartOn = graphql.OmittableOf(data)
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = graphql.OmittableOf(data)
+		case "completedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAt = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = graphql.OmittableOf(data)
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = graphql.OmittableOf(data)
+		case "manager":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("manager"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Manager = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOProjectFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOProjectFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProjectOrder(ctx context.Context, obj any) (store.Order, error) {
 	var it store.Order
 	asMap := map[string]any{}
@@ -20553,6 +21667,247 @@ func (ec *executionContext) unmarshalInputProjectOrder(ctx context.Context, obj 
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectPriorityFilter(ctx context.Context, obj any) (store.ProjectPriorityFilter, error) {
+	var it store.ProjectPriorityFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOProjectPriority2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectStatusFilter(ctx context.Context, obj any) (store.ProjectStatusFilter, error) {
+	var it store.ProjectStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOProjectStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (store.StringFilter, error) {
+	var it store.StringFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in", "contains", "startsWith", "isNull"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = graphql.OmittableOf(data)
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsWith = graphql.OmittableOf(data)
+		case "isNull":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isNull"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimeEntryFilter(ctx context.Context, obj any) (store.TimeEntryFilter, error) {
+	var it store.TimeEntryFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "workDate", "hours", "billable", "note", "createdAt", "employee", "project", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "workDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workDate"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkDate = graphql.OmittableOf(data)
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = graphql.OmittableOf(data)
+		case "billable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+			data, err := ec.unmarshalOBooleanFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBooleanFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billable = graphql.OmittableOf(data)
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTimeEntryFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTimeEntryFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
 		}
 	}
 
@@ -23508,10 +24863,9 @@ func (ec *executionContext) marshalNAssignmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx context.Context, v any) (*store.AssignmentFilter, error) {
+	res, err := ec.unmarshalInputAssignmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNAssignmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -23785,10 +25139,9 @@ func (ec *executionContext) marshalNContactEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
-func (ec *executionContext) unmarshalNContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx context.Context, v any) (*store.ContactFilter, error) {
+	res, err := ec.unmarshalInputContactFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNContactOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -23928,10 +25281,9 @@ func (ec *executionContext) marshalNCustomerEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	return ret
 }
 
-func (ec *executionContext) unmarshalNCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx context.Context, v any) (*store.CustomerFilter, error) {
+	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCustomerOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -24173,10 +25525,9 @@ func (ec *executionContext) marshalNDepartmentEdge2ᚕgithubᚗcomᚋbizgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNDepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNDepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx context.Context, v any) (*store.DepartmentFilter, error) {
+	res, err := ec.unmarshalInputDepartmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDepartmentMonthHeadcount2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthHeadcountᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentMonthHeadcount) graphql.Marshaler {
@@ -24424,10 +25775,9 @@ func (ec *executionContext) marshalNEmployeeEdge2ᚕgithubᚗcomᚋbizgraphᚋbi
 	return ret
 }
 
-func (ec *executionContext) unmarshalNEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx context.Context, v any) (*store.EmployeeFilter, error) {
+	res, err := ec.unmarshalInputEmployeeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNEmployeeOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -24773,10 +26123,9 @@ func (ec *executionContext) marshalNProjectEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
-func (ec *executionContext) unmarshalNProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx context.Context, v any) (*store.ProjectFilter, error) {
+	res, err := ec.unmarshalInputProjectFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNProjectHours2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectHours(ctx context.Context, sel ast.SelectionSet, v *store.ProjectHours) graphql.Marshaler {
@@ -25133,10 +26482,9 @@ func (ec *executionContext) marshalNTimeEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋb
 	return ret
 }
 
-func (ec *executionContext) unmarshalNTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) unmarshalNTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx context.Context, v any) (*store.TimeEntryFilter, error) {
+	res, err := ec.unmarshalInputTimeEntryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTimeEntryOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
@@ -25413,31 +26761,30 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOAssignmentFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOAssignmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilterᚄ(ctx context.Context, v any) ([]*store.AssignmentFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.AssignmentFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAssignmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAssignmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentFilter(ctx context.Context, v any) (*store.AssignmentFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAssignmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -25548,13 +26895,12 @@ func (ec *executionContext) marshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbi
 	return res
 }
 
-func (ec *executionContext) unmarshalOBillingModelFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOBillingModelFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModelFilter(ctx context.Context, v any) (*store.BillingModelFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputBillingModelFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -25587,40 +26933,38 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOBooleanFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOBooleanFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBooleanFilter(ctx context.Context, v any) (*store.BooleanFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputBooleanFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOContactFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilterᚄ(ctx context.Context, v any) ([]*store.ContactFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.ContactFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNContactFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx context.Context, v any) (*store.ContactFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputContactFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -25648,31 +26992,30 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋbizgraphᚋbizgra
 	return ec._Customer(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOCustomerFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOCustomerFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilterᚄ(ctx context.Context, v any) ([]*store.CustomerFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.CustomerFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCustomerFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerFilter(ctx context.Context, v any) (*store.CustomerFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -25776,13 +27119,12 @@ func (ec *executionContext) marshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraph�
 	return res
 }
 
-func (ec *executionContext) unmarshalOCustomerSegmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOCustomerSegmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentFilter(ctx context.Context, v any) (*store.CustomerSegmentFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputCustomerSegmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusᚄ(ctx context.Context, v any) ([]store.CustomerStatus, error) {
@@ -25868,13 +27210,12 @@ func (ec *executionContext) marshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋ
 	return res
 }
 
-func (ec *executionContext) unmarshalOCustomerStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOCustomerStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatusFilter(ctx context.Context, v any) (*store.CustomerStatusFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputCustomerStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateᚄ(ctx context.Context, v any) ([]*store.Date, error) {
@@ -25931,13 +27272,12 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraph�
 	return res
 }
 
-func (ec *executionContext) unmarshalODateFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx context.Context, v any) (*store.DateFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputDateFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
@@ -25958,13 +27298,12 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) unmarshalODateTimeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx context.Context, v any) (*store.DateTimeFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputDateTimeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODecimal2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalᚄ(ctx context.Context, v any) ([]store.Decimal, error) {
@@ -26021,13 +27360,12 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return res
 }
 
-func (ec *executionContext) unmarshalODecimalFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx context.Context, v any) (*store.DecimalFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputDecimalFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *store.Department) graphql.Marshaler {
@@ -26037,31 +27375,30 @@ func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizg
 	return ec._Department(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalODepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalODepartmentFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalODepartmentFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilterᚄ(ctx context.Context, v any) ([]*store.DepartmentFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.DepartmentFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDepartmentFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx context.Context, v any) (*store.DepartmentFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDepartmentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -26089,31 +27426,30 @@ func (ec *executionContext) marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgra
 	return ec._Employee(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOEmployeeFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOEmployeeFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilterᚄ(ctx context.Context, v any) ([]*store.EmployeeFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.EmployeeFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEmployeeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx context.Context, v any) (*store.EmployeeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEmployeeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -26217,13 +27553,12 @@ func (ec *executionContext) marshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋ
 	return res
 }
 
-func (ec *executionContext) unmarshalOEmployeeStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOEmployeeStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusFilter(ctx context.Context, v any) (*store.EmployeeStatusFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputEmployeeStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEmploymentType2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeᚄ(ctx context.Context, v any) ([]store.EmploymentType, error) {
@@ -26309,13 +27644,12 @@ func (ec *executionContext) marshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋ
 	return res
 }
 
-func (ec *executionContext) unmarshalOEmploymentTypeFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOEmploymentTypeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentTypeFilter(ctx context.Context, v any) (*store.EmploymentTypeFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputEmploymentTypeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -26372,13 +27706,12 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalOIDFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx context.Context, v any) (*store.IDFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputIDFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -26435,13 +27768,12 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOIntFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx context.Context, v any) (*store.IntFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputIntFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐNode(ctx context.Context, sel ast.SelectionSet, v store.Node) graphql.Marshaler {
@@ -26458,31 +27790,30 @@ func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return ec._Project(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOProjectFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOProjectFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilterᚄ(ctx context.Context, v any) ([]*store.ProjectFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.ProjectFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNProjectFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx context.Context, v any) (*store.ProjectFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProjectFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
@@ -26586,13 +27917,12 @@ func (ec *executionContext) marshalOProjectPriority2ᚖgithubᚗcomᚋbizgraph�
 	return res
 }
 
-func (ec *executionContext) unmarshalOProjectPriorityFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOProjectPriorityFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityFilter(ctx context.Context, v any) (*store.ProjectPriorityFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputProjectPriorityFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOProjectStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusᚄ(ctx context.Context, v any) ([]store.ProjectStatus, error) {
@@ -26678,13 +28008,12 @@ func (ec *executionContext) marshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋb
 	return res
 }
 
-func (ec *executionContext) unmarshalOProjectStatusFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOProjectStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatusFilter(ctx context.Context, v any) (*store.ProjectStatusFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputProjectStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -26741,40 +28070,38 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalOStringFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
+func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx context.Context, v any) (*store.StringFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := ec.unmarshalInputStringFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx context.Context, v any) (store.Filter, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res store.Filter
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOTimeEntryFilter2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilterᚄ(ctx context.Context, v any) ([]store.Filter, error) {
+func (ec *executionContext) unmarshalOTimeEntryFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilterᚄ(ctx context.Context, v any) ([]*store.TimeEntryFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	var vSlice []any
 	vSlice = graphql.CoerceList(v)
 	var err error
-	res := make([]store.Filter, len(vSlice))
+	res := make([]*store.TimeEntryFilter, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTimeEntryFilter2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFilter(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTimeEntryFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilter(ctx context.Context, v any) (*store.TimeEntryFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeEntryFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
 	"regexp"
 	"slices"
@@ -30,28 +29,19 @@ import (
 // labels, id types), so that it is safe whatever calls it: the fuzz test
 // feeds it arbitrary maps.
 
-// Filter is a list's filter input as GraphQL delivers it, after
-// validation and before any coercion: field name -> operator object,
-// related row filter, or list of filters (and/or), with values as the
-// request spelt them (strings, JSON numbers, booleans, enum names). Every
-// XFilter input is bound to it (gqlgen.yml), so one compiler serves all.
+// A list's filter arrives as the XFilter input gqlgen built
+// (filters_gen.go: structs of optional fields, each an operator object, a
+// related row's filter, or and/or/not) or, for tests and tools, as a Filter:
+// the same shape as a map, with values as a request spells them. The
+// compiler reads both through asMap.
+
+// Filter is a filter as a map: field name -> operator object (a map),
+// related row's filter, or list of filters.
 type Filter map[string]any
 
-// UnmarshalGQL keeps the input object as it is: the compiler checks it.
-func (f *Filter) UnmarshalGQL(v any) error {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return apperr.Invalid("filter", "a filter is an input object such as { name: { contains: \"ac\" } }")
-	}
-	*f = m
-	return nil
-}
-
-// MarshalGQL writes nothing: filters are input only. gqlgen requires the
-// method of a type it binds to an input with UnmarshalGQL.
-func (f Filter) MarshalGQL(io.Writer) {}
-
-// asMap returns v as an input object.
+// asMap returns v, a filter or operator object, as a map of the fields it
+// sets; false when v is not one (or is a nil pointer). A field set to an
+// explicit null is kept as nil, so the compiler can refuse it.
 func asMap(v any) (map[string]any, bool) {
 	switch m := v.(type) {
 	case map[string]any:
@@ -59,7 +49,31 @@ func asMap(v any) (map[string]any, bool) {
 	case Filter:
 		return m, true
 	}
-	return nil, false
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, false
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	m := make(map[string]any, rv.NumField())
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Field(i)
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		if o, ok := f.Interface().(interface{ IsSet() bool }); ok { // graphql.Omittable: absent, null or a value
+			if o.IsSet() {
+				m[name] = unpoint(f.MethodByName("Value").Call(nil)[0].Interface())
+			}
+			continue
+		}
+		if x := unpoint(f.Interface()); x != nil {
+			m[name] = x
+		}
+	}
+	return m, true
 }
 
 // Limits on one filter, so that no request builds an unbounded statement:
@@ -218,8 +232,9 @@ type filterBuilder struct {
 
 // compileFilter renders f as a condition on tbl's row alias t with its
 // bound values. A nil or empty filter is "true".
-func compileFilter(ctx context.Context, tbl *table, f Filter) (string, []any, error) {
-	if len(f) == 0 {
+func compileFilter(ctx context.Context, tbl *table, filter any) (string, []any, error) {
+	f, ok := asMap(filter)
+	if !ok || len(f) == 0 {
 		return "true", nil, nil
 	}
 	b := &filterBuilder{ctx: ctx, path: []string{"filter"}}
@@ -485,6 +500,14 @@ func (b *filterBuilder) value(v any, ct colType) (string, error) {
 			return "", b.fail("expected true or false")
 		}
 		return strconv.FormatBool(x), nil
+	}
+	if ct.labels != nil && enumLabels[reflect.TypeOf(v)] != nil {
+		// An enum value as gqlgen decoded it: already a label.
+		label := reflect.ValueOf(v).String()
+		if !slices.Contains(ct.labels, label) {
+			return "", b.fail("%.40q is not a value of this enumeration", label)
+		}
+		return label, nil
 	}
 	s, ok := v.(string)
 	if !ok {

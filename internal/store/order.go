@@ -115,7 +115,7 @@ type ordering struct {
 // and, on the searchable lists, search words.
 type List struct {
 	OrderBy []*Order
-	Filter  Filter
+	Filter  any // the list's XFilter input (filters_gen.go), or a Filter
 	Search  *string
 }
 

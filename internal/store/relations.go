@@ -179,12 +179,12 @@ func derefOr0(p *int64) int64 {
 func (c *Customer) AccountManager() (*Employee, error) { return customerAccountManager.of(c, c.set) }
 
 // Projects is a page of the customer's projects.
-func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*ProjectConnection, error) {
+func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order, filter *ProjectFilter) (*ProjectConnection, error) {
 	return customerProjects.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Contacts is a page of the customer's contact people.
-func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*ContactConnection, error) {
+func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order, filter *ContactFilter) (*ContactConnection, error) {
 	return customerContacts.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
@@ -198,12 +198,12 @@ func (p *Project) Customer() (*Customer, error) { return projectCustomer.of(p, p
 func (p *Project) Manager() (*Employee, error) { return projectManager.of(p, p.set) }
 
 // Team is a page of the project's assignments.
-func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*AssignmentConnection, error) {
+func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order, filter *AssignmentFilter) (*AssignmentConnection, error) {
 	return projectTeam.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours logged against the project.
-func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*TimeEntryConnection, error) {
+func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter *TimeEntryFilter) (*TimeEntryConnection, error) {
 	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
@@ -226,17 +226,17 @@ func (e *Employee) Department() (*Department, error) { return employeeDepartment
 func (e *Employee) Manager() (*Employee, error) { return employeeManager.of(e, e.set) }
 
 // DirectReports is a page of the people reporting to this person directly.
-func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*EmployeeConnection, error) {
+func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order, filter *EmployeeFilter) (*EmployeeConnection, error) {
 	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Assignments is a page of the person's staffings.
-func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*AssignmentConnection, error) {
+func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order, filter *AssignmentFilter) (*AssignmentConnection, error) {
 	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours the person logged.
-func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*TimeEntryConnection, error) {
+func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter *TimeEntryFilter) (*TimeEntryConnection, error) {
 	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
@@ -244,12 +244,12 @@ func (e *Employee) TimeEntries(first *int, after *string, last *int, before *str
 func (d *Department) Parent() (*Department, error) { return departmentParent.of(d, d.set) }
 
 // Children is a page of the departments directly below.
-func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*DepartmentConnection, error) {
+func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order, filter *DepartmentFilter) (*DepartmentConnection, error) {
 	return departmentChildren.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Employees is a page of the department's own people.
-func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order, filter Filter) (*EmployeeConnection, error) {
+func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order, filter *EmployeeFilter) (*EmployeeConnection, error) {
 	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
