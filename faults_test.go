@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
@@ -33,7 +34,10 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1", "ADDR="+addr, "DATABASE_URL="+dbURL, "LOG_FORMAT=json")
+	cmd.Env = append(os.Environ(), "BIZGRAPH_MAIN=1", "ADDR="+addr, "DATABASE_URL="+dbURL, "LOG_FORMAT=json",
+		"JWT_SECRET="+httpapitest.Secret, "JWT_ISSUER="+httpapitest.JWT.Issuer, "JWT_AUDIENCE="+httpapitest.JWT.Audience,
+		"PERSISTED_QUERIES=automatic") // it sends text
+	token = httpapitest.Token(t, 0, auth.Viewer) // a JWT needs no database to check
 	logFile, err := os.Create(filepath.Join(t.TempDir(), "log"))
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +93,7 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	}
 	m.Close()
 	waitFor(t, p, "/readyz once the database is up", func() bool { return get("/readyz") == 200 })
-	if s, body := post(t, addr, `{"query":"{ customers(first: 1) { nodes { name } } }"}`); s != 200 {
+	if s, body := post(t, addr, `{"query":"{ customers(first: 1) { nodes { name } } }"}`); s != 200 || strings.Contains(body, `"errors"`) {
 		t.Fatalf("a query once the database is up: %d %s", s, body)
 	}
 
@@ -138,9 +142,19 @@ func TestServe_DatabaseDownAtStartThenUpThenGracefulStop(t *testing.T) {
 	}
 }
 
+// token authenticates post's requests (a server on DATABASE_URL refuses
+// anonymous ones).
+var token string
+
 func post(t *testing.T, addr, body string) (int, string) {
 	t.Helper()
-	res, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Errorf("POST /graphql: %v", err)
 		return 0, ""

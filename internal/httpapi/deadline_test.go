@@ -215,7 +215,7 @@ func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits),
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.DefaultLimits),
 		Log: slog.New(slog.DiscardHandler), RequestTimeout: time.Minute}))
 	defer srv.Close()
 

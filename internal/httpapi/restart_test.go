@@ -55,7 +55,7 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: deadline}))
 	t.Cleanup(srv.Close)
 

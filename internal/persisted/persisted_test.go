@@ -146,7 +146,7 @@ func TestRequireTrusted_MakesAnAutomaticServerTrustedForThatRequest(t *testing.T
 	trusted := doc(t)
 	importDocs(t, persisted.Operation{ID: "id-" + t.Name(), Body: trusted})
 	db := openDB(t)
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{}),
+	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}),
 		PersistedQueries: persisted.Options{Mode: persisted.Automatic}})
 	analytics := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(persisted.RequireTrusted(r.Context())))
