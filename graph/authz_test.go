@@ -452,3 +452,27 @@ func BenchmarkSensitiveFields(b *testing.B) {
 		})
 	}
 }
+
+// The analytics figures valued at bill rates (budget burn, revenue) answer
+// only roles that may see bill rates; the hours beside them answer
+// everyone. (The analytics role itself runs them as registered operations:
+// internal/httpapi's TestAuth_AnalyticsRoleIsTrustedOnly.)
+func TestAuthorization_AnalyticsValuedAtBillRates(t *testing.T) {
+	a := newAPI(t)
+	const q = `{ analytics {
+		hoursByDepartment(from: "2026-01-01", to: "2026-06-30") { month hours }
+		budgetBurn(first: 3) { code burn }
+		revenueBySegment(from: "2026-01-01", to: "2026-06-30") { month revenue } } }`
+	for _, c := range []struct {
+		role  auth.Role
+		rates bool
+	}{{auth.Viewer, false}, {auth.HR, false}, {auth.Manager, true}, {auth.Admin, true}} {
+		r := a.in(t).as(httpapitest.Token(t, 0, c.role)).query(q, nil)
+		for _, f := range []string{"budgetBurn", "revenueBySegment"} {
+			checkField(t, r, c.rates, true, "analytics", f)
+		}
+		if v, _ := outcome(r, "analytics", "hoursByDepartment"); len(v) < 3 || string(v) == "null" {
+			t.Errorf("%s: hoursByDepartment %s, want rows", c.role, v)
+		}
+	}
+}

@@ -3455,8 +3455,9 @@ Hours come from time entries (` + "`" + `TimeEntry.hours` + "`" + `, by ` + "`" 
 value is hours × the bill rate of the assignment of the same project and
 employee whose period covers the work date (the latest-starting one if
 several do), in the project's currency: it is derived from the sensitive
-` + "`" + `bill_rate` + "`" + ` column, so ` + "`" + `revenueBySegment` + "`" + ` and ` + "`" + `budgetBurn` + "`" + ` are meant for
-roles that may see bill rates (manager, admin, analytics). No figure reads
+` + "`" + `bill_rate` + "`" + ` column, so ` + "`" + `revenueBySegment` + "`" + ` and ` + "`" + `budgetBurn` + "`" + ` answer only
+roles that may see bill rates (manager, analytics, admin); others get null
+and FORBIDDEN for them, and the rest of the answer. No figure reads
 salaries.
 """
 type Analytics {
@@ -3501,7 +3502,7 @@ type Analytics {
     status: ProjectStatus
     "How many projects to return: 1 to 1000."
     first: Int! = 100
-  ): [ProjectBudgetBurn!]!
+  ): [ProjectBudgetBurn!] @hasRole(roles: [MANAGER, ANALYTICS, ADMIN])
 
   """
   Revenue per customer segment, month and currency: billable hours valued at
@@ -3520,7 +3521,7 @@ type Analytics {
     department: ID
     "Only customers of this segment."
     segment: CustomerSegment
-  ): [SegmentMonthRevenue!]!
+  ): [SegmentMonthRevenue!] @hasRole(roles: [MANAGER, ANALYTICS, ADMIN])
 
   """
   Headcount per department and month: one row per department of the subtree
@@ -6989,22 +6990,46 @@ func (ec *executionContext) _Analytics_budgetBurn(ctx context.Context, field gra
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.BudgetBurn(ctx, fc.Args["from"].(*store.Date), fc.Args["to"].(*store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment), fc.Args["billable"].(*bool), fc.Args["status"].(*store.ProjectStatus), fc.Args["first"].(int))
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BudgetBurn(ctx, fc.Args["from"].(*store.Date), fc.Args["to"].(*store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment), fc.Args["billable"].(*bool), fc.Args["status"].(*store.ProjectStatus), fc.Args["first"].(int))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"MANAGER", "ANALYTICS", "ADMIN"})
+			if err != nil {
+				var zeroVal []*analytics.ProjectBudgetBurn
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*analytics.ProjectBudgetBurn
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*analytics.ProjectBudgetBurn); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/analytics.ProjectBudgetBurn`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
 	res := resTmp.([]*analytics.ProjectBudgetBurn)
 	fc.Result = res
-	return ec.marshalNProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx, field.Selections, res)
+	return ec.marshalOProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_Analytics_budgetBurn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7068,22 +7093,46 @@ func (ec *executionContext) _Analytics_revenueBySegment(ctx context.Context, fie
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.RevenueBySegment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment))
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.RevenueBySegment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string), fc.Args["segment"].(*store.CustomerSegment))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"MANAGER", "ANALYTICS", "ADMIN"})
+			if err != nil {
+				var zeroVal []*analytics.SegmentMonthRevenue
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*analytics.SegmentMonthRevenue
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*analytics.SegmentMonthRevenue); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/analytics.SegmentMonthRevenue`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
 	res := resTmp.([]*analytics.SegmentMonthRevenue)
 	fc.Result = res
-	return ec.marshalNSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx, field.Selections, res)
+	return ec.marshalOSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_Analytics_revenueBySegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22050,16 +22099,13 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 		case "budgetBurn":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Analytics_budgetBurn(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -22086,16 +22132,13 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 		case "revenueBySegment":
 			field := field
 
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
 				defer func() {
 					if r := recover(); r != nil {
 						ec.Error(ctx, ec.Recover(ctx, r))
 					}
 				}()
 				res = ec._Analytics_revenueBySegment(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
 				return res
 			}
 
@@ -26007,50 +26050,6 @@ func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return ec._Project(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.ProjectBudgetBurn) graphql.Marshaler {
-	ret := make(graphql.Array, len(v))
-	var wg sync.WaitGroup
-	isLen1 := len(v) == 1
-	if !isLen1 {
-		wg.Add(len(v))
-	}
-	for i := range v {
-		i := i
-		fc := &graphql.FieldContext{
-			Index:  &i,
-			Result: &v[i],
-		}
-		ctx := graphql.WithFieldContext(ctx, fc)
-		f := func(i int) {
-			defer func() {
-				if r := recover(); r != nil {
-					ec.Error(ctx, ec.Recover(ctx, r))
-					ret = nil
-				}
-			}()
-			if !isLen1 {
-				defer wg.Done()
-			}
-			ret[i] = ec.marshalNProjectBudgetBurn2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurn(ctx, sel, v[i])
-		}
-		if isLen1 {
-			f(i)
-		} else {
-			f(i) // in line: see internal/codegen
-		}
-
-	}
-	wg.Wait()
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNProjectBudgetBurn2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurn(ctx context.Context, sel ast.SelectionSet, v *analytics.ProjectBudgetBurn) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -26247,50 +26246,6 @@ func (ec *executionContext) marshalNRole2ᚕstringᚄ(ctx context.Context, sel a
 				defer wg.Done()
 			}
 			ret[i] = ec.marshalNRole2string(ctx, sel, v[i])
-		}
-		if isLen1 {
-			f(i)
-		} else {
-			f(i) // in line: see internal/codegen
-		}
-
-	}
-	wg.Wait()
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SegmentMonthRevenue) graphql.Marshaler {
-	ret := make(graphql.Array, len(v))
-	var wg sync.WaitGroup
-	isLen1 := len(v) == 1
-	if !isLen1 {
-		wg.Add(len(v))
-	}
-	for i := range v {
-		i := i
-		fc := &graphql.FieldContext{
-			Index:  &i,
-			Result: &v[i],
-		}
-		ctx := graphql.WithFieldContext(ctx, fc)
-		f := func(i int) {
-			defer func() {
-				if r := recover(); r != nil {
-					ec.Error(ctx, ec.Recover(ctx, r))
-					ret = nil
-				}
-			}()
-			if !isLen1 {
-				defer wg.Done()
-			}
-			ret[i] = ec.marshalNSegmentMonthRevenue2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenue(ctx, sel, v[i])
 		}
 		if isLen1 {
 			f(i)
@@ -27790,6 +27745,53 @@ func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbizgraphᚋbizgrap
 	return ec._Project(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurnᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.ProjectBudgetBurn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectBudgetBurn2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐProjectBudgetBurn(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOProjectFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilterᚄ(ctx context.Context, v any) ([]*store.ProjectFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -28014,6 +28016,53 @@ func (ec *executionContext) unmarshalOProjectStatusFilter2ᚖgithubᚗcomᚋbizg
 	}
 	res, err := ec.unmarshalInputProjectStatusFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentMonthRevenue2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SegmentMonthRevenue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNSegmentMonthRevenue2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentMonthRevenue(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
