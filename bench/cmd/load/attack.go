@@ -34,7 +34,13 @@ func post(client *http.Client, url string, op *operation) (int, []byte, error) {
 }
 
 func postBody(client *http.Client, url string, body []byte) (int, []byte, error) {
-	res, err := client.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", credential.header)
+	res, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
