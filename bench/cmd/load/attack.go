@@ -19,7 +19,7 @@ import (
 // compression, so both servers send the same identity-encoded bytes.
 func newClient(concurrency int) *http.Client {
 	return &http.Client{
-		Timeout: time.Minute, // a bound, far above any answer we accept
+		Timeout: 2 * time.Minute, // a bound, above the server's own (REQUEST_TIMEOUT=90s)
 		Transport: &http.Transport{
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: concurrency,
