@@ -204,21 +204,7 @@ func listKeys(ctx context.Context, k *auth.APIKeys) error {
 
 // withAPIKeys runs f on the API keys of the command's database.
 func withAPIKeys(ctx context.Context, cfg *config, f func(*auth.APIKeys) error) error {
-	log, err := newLogger(cfg)
-	if err != nil {
-		return err
-	}
-	t, err := openTarget(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer t.close(log)
-	db, err := database.Open(ctx, t.url, database.Options{MaxOpenConns: 1})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	err = f(auth.NewAPIKeys(db))
+	err := withDatabase(ctx, cfg, func(db *database.DB) error { return f(auth.NewAPIKeys(db)) })
 	if err != nil && strings.Contains(err.Error(), "api_keys") && strings.Contains(err.Error(), "does not exist") {
 		return errors.New("the database has no api_keys table yet: run `bizgraph migrate up`")
 	}

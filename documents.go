@@ -55,31 +55,26 @@ func documents(ctx context.Context, cfg *config, args []string) error {
 	if len(args) == 0 || (args[0] != "import" && args[0] != "list") || (args[0] == "list" && len(args) > 1) {
 		return errors.New("usage: bizgraph documents import [FILE...] | list")
 	}
-	log, err := newLogger(cfg)
-	if err != nil {
-		return err
-	}
-	t, err := openTarget(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer t.close(log)
-	db, err := database.Open(ctx, t.url, database.Options{MaxOpenConns: 2})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	st := persisted.NewStore(db)
-	if args[0] == "list" {
-		return listDocuments(ctx, st)
-	}
+	return withDatabase(ctx, cfg, func(db *database.DB) error {
+		st := persisted.NewStore(db)
+		if args[0] == "list" {
+			return listDocuments(ctx, st)
+		}
+		return importDocuments(ctx, st, args[1:])
+	})
+}
+
+// importDocuments registers the documents of the manifest files, or of the
+// shipped operations when there are none.
+func importDocuments(ctx context.Context, st *persisted.Store, files []string) error {
 	var ops []persisted.Operation
-	if len(args) == 1 {
+	if len(files) == 0 {
+		var err error
 		if ops, err = operations.Shipped(); err != nil {
 			return fmt.Errorf("read the shipped operations: %w", err)
 		}
 	}
-	for _, file := range args[1:] {
+	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return err

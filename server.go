@@ -470,6 +470,26 @@ func checkMigrated(ctx context.Context, url string, log *slog.Logger) error {
 	return nil
 }
 
+// withDatabase runs a command's work f on the database the settings name
+// (the embedded one, started for the command, when DATABASE_URL is empty).
+func withDatabase(ctx context.Context, cfg *config, f func(*database.DB) error) error {
+	log, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
+	t, err := openTarget(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer t.close(log)
+	db, err := database.Open(ctx, t.url, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return f(db)
+}
+
 func migrateDB(ctx context.Context, cfg *config, args []string) error {
 	log, err := newLogger(cfg)
 	if err != nil {

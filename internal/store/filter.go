@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -259,11 +260,7 @@ func (b *filterBuilder) filter(tbl *table, alias string, f map[string]any, depth
 	if depth > maxFilterDepth {
 		return "", b.fail("filters nest at most %d levels deep", maxFilterDepth)
 	}
-	names := make([]string, 0, len(f))
-	for k := range f {
-		names = append(names, k)
-	}
-	slices.Sort(names) // the same filter always renders the same SQL
+	names := slices.Sorted(maps.Keys(f)) // the same filter always renders the same SQL
 	parts := make([]string, 0, len(names))
 	for _, name := range names {
 		b.path = append(b.path, name)
@@ -370,11 +367,7 @@ func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) 
 
 // ops renders one column's operators, and.
 func (b *filterBuilder) ops(col string, ct colType, ops map[string]any) (string, error) {
-	names := make([]string, 0, len(ops))
-	for k := range ops {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(ops))
 	if len(names) == 0 {
 		return "true", nil
 	}
@@ -548,14 +541,24 @@ func number(v any) (string, bool) {
 	return "", false
 }
 
-// list returns the values of an `in` list.
-func (b *filterBuilder) list(v any, ct colType) ([]string, error) {
+// inList checks v is an `in` list (what it should be, for the error) of at
+// most maxInList values.
+func (b *filterBuilder) inList(v any, what string) (reflect.Value, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice {
-		return nil, b.fail("expected a list")
+		return rv, b.fail("expected %s", what)
 	}
 	if rv.Len() > maxInList {
-		return nil, b.fail("lists hold at most %d values, got %d", maxInList, rv.Len())
+		return rv, b.fail("lists hold at most %d values, got %d", maxInList, rv.Len())
+	}
+	return rv, nil
+}
+
+// list returns the values of an `in` list.
+func (b *filterBuilder) list(v any, ct colType) ([]string, error) {
+	rv, err := b.inList(v, "a list")
+	if err != nil {
+		return nil, err
 	}
 	out := make([]string, rv.Len())
 	for i := range out {
@@ -576,11 +579,7 @@ func (b *filterBuilder) list(v any, ct colType) ([]string, error) {
 // checked to be of tbl's type and bound as keys. isNull applies only to a
 // column that can be NULL (a foreign key); the key itself never is.
 func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any) (string, error) {
-	names := make([]string, 0, len(ops))
-	for k := range ops {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(ops))
 	if len(names) == 0 {
 		return "true", nil
 	}
@@ -601,12 +600,9 @@ func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any)
 			}
 			sql = col + cmp + b.bind(key, "bigint")
 		case "in":
-			rv := reflect.ValueOf(v)
-			if v == nil || rv.Kind() != reflect.Slice {
-				return "", b.fail("expected a list of ids")
-			}
-			if rv.Len() > maxInList {
-				return "", b.fail("lists hold at most %d values, got %d", maxInList, rv.Len())
+			rv, err := b.inList(v, "a list of ids")
+			if err != nil {
+				return "", err
 			}
 			keys := make([]int64, rv.Len())
 			for i := range keys {
