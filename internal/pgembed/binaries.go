@@ -95,3 +95,19 @@ func hasBinaries(dir string) error {
 	}
 	return nil
 }
+
+// HasLibrary reports whether the PostgreSQL whose programs are in binDir
+// has the loadable module name (pg_stat_statements, say): a server told to
+// preload a module it lacks refuses to start. Packagers put modules in
+// lib/postgresql (Homebrew, builds under a plain prefix) or in lib
+// (Debian's /usr/lib/postgresql/<major>/lib).
+func HasLibrary(binDir, name string) bool {
+	for _, sub := range []string{"lib/postgresql", "lib"} {
+		for _, ext := range []string{".so", ".dylib"} {
+			if fi, err := os.Stat(filepath.Join(binDir, "..", sub, name+ext)); err == nil && fi.Mode().IsRegular() {
+				return true
+			}
+		}
+	}
+	return false
+}

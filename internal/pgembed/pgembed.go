@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +62,10 @@ type Config struct {
 	// only: neither initdb nor the server flushes anything to disk, so a
 	// machine crash can corrupt the cluster.
 	Ephemeral bool
+	// Settings are server parameters given on the command line (-c
+	// name=value), which take precedence over postgresql.conf: settings
+	// that only a start can change, such as shared_preload_libraries.
+	Settings map[string]string
 }
 
 // Server is a running PostgreSQL owned by this process. It accepts
@@ -207,6 +213,9 @@ func (s *Server) launch(ctx context.Context, port int) error {
 		"-c", "unix_socket_directories=" + socketDirs(s.dataDir)}
 	if s.cfg.Ephemeral {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.cfg.Settings)) {
+		args = append(args, "-c", name+"="+s.cfg.Settings[name])
 	}
 	fmt.Fprintf(s.log, "pgembed: starting %s on 127.0.0.1:%d\n", filepath.Join(s.bin, "postgres"), port)
 	c, err := spawn(s.command(io.MultiWriter(s.logFile, s.log), "postgres", args...))

@@ -115,6 +115,37 @@ func TestServer_CreateDatabaseOnlyIfMissing(t *testing.T) {
 	run(t, s.URL("Reports 2024"), "SELECT 1")
 }
 
+func TestStart_Settings(t *testing.T) {
+	t.Parallel()
+	settings := map[string]string{"work_mem": "7MB", "application_name": "settings test"}
+	bin, err := FindBinaries("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The load benchmark counts statements with pg_stat_statements, which
+	// only a start can load; Debian's packages ship it.
+	preload := HasLibrary(bin, "pg_stat_statements")
+	if preload {
+		settings["shared_preload_libraries"] = "pg_stat_statements"
+	} else if strings.HasPrefix(bin, "/usr/lib/postgresql/") {
+		t.Errorf("HasLibrary(%s, pg_stat_statements) = false; Debian's server package ships it", bin)
+	}
+	if HasLibrary(bin, "no_such_module") {
+		t.Error("HasLibrary found a module that does not exist")
+	}
+	s := mustStart(t, Config{DataDir: dataDir(t), Ephemeral: true, Settings: settings})
+	if got := queryString(t, s.URL("postgres"), "SELECT current_setting('work_mem')"); got != "7MB" {
+		t.Errorf("work_mem = %q, want 7MB", got)
+	}
+	if preload {
+		run(t, s.URL("postgres"), "CREATE EXTENSION pg_stat_statements")
+		got := queryString(t, s.URL("postgres"), "SELECT count(*)::text FROM pg_stat_statements")
+		if got == "0" {
+			t.Error("pg_stat_statements counted nothing after a CREATE EXTENSION")
+		}
+	}
+}
+
 func TestStart_RefusesADataDirectoryInUse(t *testing.T) {
 	t.Parallel()
 	dir := dataDir(t)

@@ -125,7 +125,10 @@ type cell struct {
 	Statements float64 `json:"statements"`
 	// Others is how many other clients used the database in the window (their
 	// statements are in Statements too); 0 for a clean figure.
-	Others   int64 `json:"others"`
+	Others int64 `json:"others"`
+	// Evicted says pg_stat_statements dropped entries in the window, so
+	// Statements may have lost some.
+	Evicted  bool  `json:"evicted,omitempty"`
 	PeakRSS  int64 `json:"peak_rss_bytes"`
 	RSSReset bool  `json:"rss_reset"` // the peak is this cell's, not the process's life's
 }

@@ -7,10 +7,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bizgraph/bizgraph/internal/pgembed"
 )
 
 // Scale 1's volumes (../shared/DOMAIN.md) that the workloads rely on: the
@@ -20,14 +23,67 @@ const (
 	scaleOneProjects  = 100_000
 )
 
+// benchDatabase is the database's name on the benchmark's own server.
+const benchDatabase = "bizgraph_bench"
+
 // dbInfo describes the benchmark database for the report.
 type dbInfo struct {
 	Name      string `json:"name"`
-	Server    string `json:"server"` // host:port, no credentials
+	Server    string `json:"server"`     // host:port, no credentials
+	Own       bool   `json:"own_server"` // the benchmark's own PostgreSQL, started for this run
 	Version   string `json:"version"`
 	Customers int64  `json:"customers"`
 	Projects  int64  `json:"projects"`
 	Created   bool   `json:"created"` // this run created and seeded it
+	// Counter is where statements are counted: counterStatements or
+	// counterTransactions; CounterNote why the latter, when it is.
+	Counter     string `json:"statement_counter"`
+	CounterNote string `json:"statement_counter_note,omitempty"`
+}
+
+// The two ways statementsReader counts.
+const (
+	counterStatements   = "pg_stat_statements"
+	counterTransactions = "pg_stat_database transactions"
+)
+
+// startPostgres runs the benchmark's own PostgreSQL on dataDir (created on
+// first use and kept, so the seeded database is reused), with
+// pg_stat_statements preloaded where the binaries have it: only it counts
+// the statements clients send, whereas every parallel worker of a query
+// is a transaction of its own in pg_stat_database.
+func startPostgres(ctx context.Context, dataDir string) (*pgembed.Server, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("--pg-data-dir: %w", err)
+	}
+	bin, err := pgembed.FindBinaries("")
+	if err != nil {
+		return nil, err
+	}
+	settings := map[string]string{}
+	if pgembed.HasLibrary(bin, "pg_stat_statements") {
+		settings["shared_preload_libraries"] = "pg_stat_statements"
+		settings["pg_stat_statements.track"] = "top"
+	}
+	log.Printf("starting the benchmark's PostgreSQL (%s) in %s", bin, dir)
+	srv, err := pgembed.Start(ctx, pgembed.Config{DataDir: dir, BinDir: bin, Settings: settings})
+	if err != nil {
+		return nil, fmt.Errorf("start the benchmark's PostgreSQL: %w", err)
+	}
+	if _, err := srv.CreateDatabase(ctx, benchDatabase); err != nil {
+		stopPostgres(srv)
+		return nil, err
+	}
+	return srv, nil
+}
+
+func stopPostgres(srv *pgembed.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		log.Printf("stop the benchmark's PostgreSQL: %v", err)
+	}
 }
 
 // adminURL is dbURL with the maintenance database instead: the statistics
@@ -86,6 +142,13 @@ func ensureDatabase(ctx context.Context, dbURL, bin string) (dbInfo, error) {
 			return info, err
 		}
 		info.Created = true
+		// Otherwise autovacuum visits every new table during the first
+		// cells, competing with them, and only after it do index-only
+		// scans read no heap: vacuum now, as a database long in use is.
+		log.Printf("vacuuming %s", name)
+		if err := vacuum(ctx, dbURL); err != nil {
+			return info, err
+		}
 		if info.Customers, info.Projects, err = counts(ctx, dbURL); err != nil {
 			return info, err
 		}
@@ -112,6 +175,18 @@ func counts(ctx context.Context, dbURL string) (customers, projects int64, err e
 	return customers, projects, nil
 }
 
+func vacuum(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("connect to the benchmark database: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}
+
 // runProject runs a command of the project's binary on dbURL.
 func runProject(ctx context.Context, bin, dbURL string, args ...string) error {
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -124,19 +199,24 @@ func runProject(ctx context.Context, bin, dbURL string, args ...string) error {
 }
 
 // statsReader reads the benchmark database's activity as PostgreSQL counts
-// it. Each statement the servers send outside a transaction block is one
-// transaction there, so the committed and rolled-back transactions over a
-// window are the statements sent in it.
+// it. Statements are pg_stat_statements' calls of top-level statements in
+// the database, where the server has the module loaded. Elsewhere they are
+// transactions: each statement sent outside a transaction block is one,
+// but so is each parallel worker a query launches, so a plan with a
+// Gather counts more than was sent.
 type statsReader struct {
-	conn *pgx.Conn // to the maintenance database, not the benchmark one
-	db   string
-	ours []string // application names of the servers under test
+	conn    *pgx.Conn // to the maintenance database, not the benchmark one
+	db      string
+	ours    []string // application names of the servers under test
+	counter string   // counterStatements or counterTransactions
+	why     string   // why not counterStatements
 }
 
 // dbStats is one reading.
 type dbStats struct {
-	Xacts    int64 // xact_commit + xact_rollback
-	Sessions int64 // sessions ever opened to the database
+	Statements int64 // as counter counts them
+	Evictions  int64 // pg_stat_statements entries dropped for room, ever
+	Sessions   int64 // sessions ever opened to the database
 }
 
 func newStatsReader(ctx context.Context, dbURL string, ours ...string) (*statsReader, error) {
@@ -148,7 +228,36 @@ func newStatsReader(ctx context.Context, dbURL string, ours ...string) (*statsRe
 	if err != nil {
 		return nil, fmt.Errorf("connect for statistics: %w", err)
 	}
-	return &statsReader{conn: conn, db: name, ours: ours}, nil
+	s := &statsReader{conn: conn, db: name, ours: ours, counter: counterTransactions}
+	s.why, err = s.useStatements(ctx)
+	if err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	if s.why == "" {
+		s.counter = counterStatements
+	}
+	return s, nil
+}
+
+// useStatements makes pg_stat_statements readable in the maintenance
+// database where the server preloads it, or says why it cannot.
+func (s *statsReader) useStatements(ctx context.Context) (why string, err error) {
+	var preload string
+	if err := s.conn.QueryRow(ctx, "SELECT current_setting('shared_preload_libraries')").Scan(&preload); err != nil {
+		return "", fmt.Errorf("read shared_preload_libraries: %w", err)
+	}
+	loaded := false
+	for _, lib := range strings.Split(preload, ",") {
+		loaded = loaded || strings.Trim(strings.TrimSpace(lib), `"`) == "pg_stat_statements"
+	}
+	if !loaded {
+		return "the server does not preload pg_stat_statements, so parallel workers count as statements too", nil
+	}
+	if _, err := s.conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return fmt.Sprintf("CREATE EXTENSION pg_stat_statements in the postgres database failed (%v), so parallel workers count as statements too", err), nil
+	}
+	return "", nil
 }
 
 func (s *statsReader) Close() { _ = s.conn.Close(context.Background()) }
@@ -156,22 +265,33 @@ func (s *statsReader) Close() { _ = s.conn.Close(context.Background()) }
 func (s *statsReader) read(ctx context.Context) (dbStats, error) {
 	var st dbStats
 	err := s.conn.QueryRow(ctx, `SELECT xact_commit + xact_rollback, sessions
-		FROM pg_stat_database WHERE datname = $1`, s.db).Scan(&st.Xacts, &st.Sessions)
+		FROM pg_stat_database WHERE datname = $1`, s.db).Scan(&st.Statements, &st.Sessions)
 	if err != nil {
 		return st, fmt.Errorf("read pg_stat_database: %w", err)
+	}
+	if s.counter != counterStatements {
+		return st, nil
+	}
+	err = s.conn.QueryRow(ctx, `SELECT
+		  (SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements(false) s
+		   JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1),
+		  (SELECT dealloc FROM pg_stat_statements_info)`, s.db).Scan(&st.Statements, &st.Evictions)
+	if err != nil {
+		return st, fmt.Errorf("read pg_stat_statements: %w", err)
 	}
 	return st, nil
 }
 
 // others counts the other clients that used the benchmark database since
-// `since`: connections that are still there (other application names that
-// ran something since), plus sessions opened in the window by anyone (the
-// servers' pools are full before the first window and open none). Their
-// statements would be counted as ours, and they share the machine.
+// `since`: client connections that are still there (other application
+// names that ran something since), plus client sessions opened in the
+// window by anyone (the servers' pools are full before the first window and
+// open none). Their statements would be counted as ours, and they share the
+// machine. Autovacuum and parallel workers send no statements.
 func (s *statsReader) others(ctx context.Context, since time.Time, before, after dbStats) (int64, error) {
 	var n int64
 	err := s.conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE datname = $1 AND NOT (application_name = ANY($2))
+		WHERE datname = $1 AND backend_type = 'client backend' AND NOT (application_name = ANY($2))
 		  AND (state = 'active' OR state_change >= $3 OR backend_start >= $3)`,
 		s.db, s.ours, since).Scan(&n)
 	if err != nil {

@@ -38,6 +38,7 @@ import (
 
 type config struct {
 	DatabaseURL    string
+	PGDataDir      string
 	Operations     string
 	Only           string
 	Concurrency    string
@@ -58,8 +59,6 @@ type config struct {
 	only   *regexp.Regexp
 }
 
-const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/bizgraph_bench?sslmode=disable"
-
 // Application names the servers under test connect with, so the
 // statistics can tell their sessions from anyone else's, including another
 // run of this benchmark on the same database.
@@ -70,7 +69,8 @@ var (
 
 func (c *config) parse(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.StringVar(&c.DatabaseURL, "database-url", defaultDatabaseURL, "the scale-1 database; created, migrated and seeded when missing or empty")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "the scale-1 database; created, migrated and seeded when missing or empty; empty: bizgraph_bench on the benchmark's own PostgreSQL under --pg-data-dir")
+	fs.StringVar(&c.PGDataDir, "pg-data-dir", ".bizgraph/bench-postgres", "data directory of the benchmark's own PostgreSQL (used without --database-url), kept between runs")
 	fs.StringVar(&c.Operations, "operations", "bench/operations", "directory of the workload's operations")
 	fs.StringVar(&c.Only, "only", "", "run only the operations whose name matches this regular expression")
 	fs.StringVar(&c.Concurrency, "concurrency", "1,16,64", "concurrent clients of each cell, comma-separated")
@@ -177,9 +177,19 @@ func run(args []string) error {
 	}
 	rep.Versions = describeVersions(apiBin)
 
+	own := cfg.DatabaseURL == ""
+	if own {
+		pg, err := startPostgres(ctx, cfg.PGDataDir)
+		if err != nil {
+			return err
+		}
+		defer stopPostgres(pg)
+		cfg.DatabaseURL = pg.URL(benchDatabase)
+	}
 	if rep.Database, err = ensureDatabase(ctx, cfg.DatabaseURL, apiBin); err != nil {
 		return err
 	}
+	rep.Database.Own = own
 	ops, err := loadOperations(cfg.Operations, cfg.only)
 	if err != nil {
 		return err
@@ -209,6 +219,8 @@ func run(args []string) error {
 		return err
 	}
 	defer r.stats.Close()
+	rep.Database.Counter, rep.Database.CounterNote = r.stats.counter, r.stats.why
+	log.Printf("counting statements with %s%s", r.stats.counter, parenthesized(r.stats.why))
 	if err := r.prime(ctx, api, ceiling, ops); err != nil {
 		return err
 	}
@@ -476,8 +488,9 @@ func (r *runner) cell(ctx context.Context, op *operation, s *server, c int) erro
 		return err
 	}
 	if n := cl.WarmupReqs + cl.Requests; n > 0 {
-		cl.Statements = float64(after.Xacts-r.last.Xacts) / float64(n)
+		cl.Statements = float64(after.Statements-r.last.Statements) / float64(n)
 	}
+	cl.Evicted = after.Evictions > r.last.Evictions
 	r.last = after
 	r.done = append(r.done, cl)
 	log.Printf("%-12s %-7s c=%-3d %8.1f rps  p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  %5.2f stmts/req  %d errors  peak RSS %.0f MiB%s",
@@ -561,4 +574,12 @@ func ratio(a, b float64) float64 {
 		return math.NaN()
 	}
 	return a / b
+}
+
+// parenthesized is s in parentheses after a space, or nothing.
+func parenthesized(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }

@@ -253,9 +253,10 @@ func (rep *report) judge() []bar {
 	bars = append(bars, bar{"zero errors", fmt.Sprintf("%d errors in %d requests", errs, reqs), verdict(errs == 0)})
 
 	// Statements: each pooled connection that sat idle for over a second
-	// (the quiet pause before every cell) is pinged once on its next use,
-	// and PostgreSQL counts the ping as a transaction too; so a cell may
-	// count up to one more per pooled connection than it sent statements.
+	// (the quiet pause before every cell) is pinged once on its next use.
+	// pg_stat_statements does not count the ping (an empty statement), but
+	// counted as transactions a cell may show up to one more per pooled
+	// connection than it sent statements.
 	var figs []string
 	ok, clean := true, true
 	for _, op := range rep.Operations {
@@ -278,7 +279,7 @@ func (rep *report) judge() []bar {
 				lo, hi = math.Min(lo, c.Statements), math.Max(hi, c.Statements)
 				slack := float64(rep.Config.DBMaxConns)/float64(c.Requests+c.WarmupReqs) + 0.005
 				within := c.Statements >= float64(want)-0.005 && c.Statements <= float64(want)+slack
-				if c.Others > 0 && !within {
+				if (c.Others > 0 || c.Evicted) && !within {
 					clean = false
 					continue
 				}
@@ -345,7 +346,11 @@ func (rep *report) markdown() string {
 	p("Closed loop: each of *c* clients sends its next request when the last is answered. ")
 	p("rps and latencies are over the measured %s after a %s warm-up; latencies are exact percentiles of every request. ",
 		cfg.Duration, cfg.Warmup)
-	p("Statements per request are PostgreSQL's own count (pg_stat_database transactions over the warm-up and measured run, divided by their requests); ")
+	if rep.Database.Counter == counterStatements {
+		p("Statements per request are PostgreSQL's own count (pg_stat_statements: calls of top-level statements in the benchmark database over the warm-up and measured run, divided by their requests; a parallel worker is not a statement); ")
+	} else {
+		p("Statements per request are PostgreSQL's own count, as transactions (pg_stat_database over the warm-up and measured run, divided by their requests): %s; ", rep.Database.CounterNote)
+	}
 	p("errors count every answer that is not the expected one, byte for byte, in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
 	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB |\n")
 	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
@@ -358,7 +363,7 @@ func (rep *report) markdown() string {
 			want = "2"
 		}
 		mark := ""
-		if c.Others > 0 {
+		if c.Others > 0 || c.Evicted {
 			mark = " †"
 		}
 		rss := fmt.Sprintf("%.0f", float64(c.PeakRSS)/mib)
@@ -370,10 +375,10 @@ func (rep *report) markdown() string {
 	}
 	var others, unreset bool
 	for _, c := range rep.Cells {
-		others, unreset = others || c.Others > 0, unreset || !c.RSSReset
+		others, unreset = others || c.Others > 0 || c.Evicted, unreset || !c.RSSReset
 	}
 	if others {
-		p("\n† other clients used the benchmark database during the cell: their statements are in the figure too.\n")
+		p("\n† other clients used the benchmark database during the cell, and their statements are in the figure too; or pg_stat_statements dropped entries for room, and the figure may have lost some.\n")
 	}
 	if unreset {
 		p("\n‡ the kernel refused to reset the peak: the figure is the process's peak since it started.\n")
@@ -440,8 +445,12 @@ func (rep *report) markdown() string {
 	p("- Code: %s.\n", v.Revision)
 	p("- Versions: %s; gqlgen %s; pgx %s; GORM %s; PostgreSQL %s; load generator vegeta %s.\n", v.Go, v.Gqlgen, v.Pgx, v.Gorm, v.PostgreSQL, v.Vegeta)
 	db := rep.Database
-	p("- Database: `%s` on %s, scale 1 (%d customers, %d projects; seed 1)%s.\n", db.Name, db.Server, db.Customers, db.Projects,
-		map[bool]string{true: ", created and seeded by this run", false: ", reused"}[db.Created])
+	own := ""
+	if db.Own {
+		own = " (the benchmark's own PostgreSQL, `--pg-data-dir`)"
+	}
+	p("- Database: `%s` on %s%s, scale 1 (%d customers, %d projects; seed 1)%s; statements counted with %s.\n", db.Name, db.Server, own,
+		db.Customers, db.Projects, map[bool]string{true: ", created and seeded by this run", false: ", reused"}[db.Created], db.Counter)
 	p("- Servers: the API binary (`serve`, LOG_LEVEL=warn) and the ceiling, each a child process on a free 127.0.0.1 port, ")
 	p("DB_MAX_CONNS=%d each; GOGC %s; GOMEMLIMIT %s.\n", cfg.DBMaxConns, rep.Settings.GOGC, rep.Settings.GOMEMLIMIT)
 	p("- Load: vegeta's attacker as a library, rate 0 (as fast as answered) with exactly *c* workers, keep-alive, no compression; ")
