@@ -78,6 +78,7 @@ func callers(l reportingLine) []caller {
 		{"admin", []auth.Role{auth.Admin}, 0},
 		{"viewer and hr", []auth.Role{auth.Viewer, auth.HR}, 0},
 		{"viewer and manager", []auth.Role{auth.Viewer, auth.Manager}, l.manager},
+		{"viewer and analytics", []auth.Role{auth.Viewer, auth.Analytics}, 0},
 	}
 }
 
@@ -101,7 +102,6 @@ func (c caller) analyticsOnly(t *testing.T, as *api) bool {
 var (
 	employeeSensitive = map[string]string{"salary": "salary", "salaryCurrency": "salary_currency",
 		"personalEmail": "personal_email", "phone": "phone", "birthDate": "birth_date", "homeAddress": "home_address"}
-	rateSensitive = []string{"Assignment.billRate", "ProjectHours.billableAmount", "ProjectHours.budgetUsed"}
 )
 
 // outcome is what a response says of one field at one path.
@@ -151,8 +151,8 @@ func checkField(t *testing.T, r response, allowed, nonNull bool, path ...any) {
 // Every role × every sensitive field, against the demo data: hr and admin
 // read every employee's personal fields, a manager those of the people
 // below them (at any depth) and no one else's, viewers and analytics none;
-// bill rates and the amounts computed from them are for managers and
-// admins. A denied field is null with FORBIDDEN at its path, and the rest
+// bill rates are for managers and admins, and the amounts summed from
+// them for the analytics role too. A denied field is null with FORBIDDEN at its path, and the rest
 // of the response still comes.
 func TestAuthorization_EveryRoleEverySensitiveField(t *testing.T) {
 	a := newAPI(t)
@@ -222,14 +222,15 @@ func TestAuthorization_EveryRoleEverySensitiveField(t *testing.T) {
 				t.Fatalf("the first 40 employees hold %d of %d below the manager: the page proves nothing", below, len(list.Employees.Nodes))
 			}
 			r = as.query(rateQuery, nil)
-			rates := id.HasAny(auth.Manager, auth.Admin)
+			// The analytics role reads what the rates add up to, not them.
+			rates, sums := id.HasAny(auth.Manager, auth.Admin), id.HasAny(auth.Manager, auth.Admin, auth.Analytics)
 			for i := range 5 {
 				if v, _ := outcome(r, "assignments", "nodes", i, "role"); string(v) == "null" {
 					t.Fatalf("assignment %d's role did not come: %s", i, r.Data)
 				}
 				checkField(t, r, rates, false, "assignments", "nodes", i, "billRate")
-				checkField(t, r, rates, true, "projects", "nodes", i, "hours", "billableAmount")
-				checkField(t, r, rates, false, "projects", "nodes", i, "hours", "budgetUsed")
+				checkField(t, r, sums, true, "projects", "nodes", i, "hours", "billableAmount")
+				checkField(t, r, sums, false, "projects", "nodes", i, "hours", "budgetUsed")
 				checkField(t, r, true, true, "projects", "nodes", i, "hours", "logged")
 			}
 		})

@@ -47,7 +47,7 @@ type ResolverRoot interface {
 
 type DirectiveRoot struct {
 	HasRole   func(ctx context.Context, obj any, next graphql.Resolver, roles []string) (res any, err error)
-	Sensitive func(ctx context.Context, obj any, next graphql.Resolver, column string) (res any, err error)
+	Sensitive func(ctx context.Context, obj any, next graphql.Resolver, column string, aggregate bool) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -2482,12 +2482,13 @@ type ProjectHours {
   Billable hours valued at the bill rate of the assignment each was logged
   under, in the project's currency.
   """
-  billableAmount: Decimal @sensitive(column: "assignments.bill_rate")
+  billableAmount: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
   """
   ` + "`" + `billableAmount` + "`" + ` as a fraction of the budget (0.5 = half used); null when
-  the project has no budget. Computed from bill rates, so guarded like them.
+  the project has no budget. Computed from bill rates, so guarded like
+  ` + "`" + `billableAmount` + "`" + `.
   """
-  budgetUsed: Decimal @sensitive(column: "assignments.bill_rate")
+  budgetUsed: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
 }
 
 "Where a project is in its life."
@@ -3367,9 +3368,11 @@ The field reveals a sensitive column ("table.column"). Who may read it is
 decided by the server's policy (README, "Who may see what"): for a caller
 who may not, the field is null with a FORBIDDEN error at its path, and the
 rest of the response still comes. Every allowed read is recorded in the
-audit log.
+audit log. ` + "`" + `aggregate` + "`" + ` marks a figure computed from the column over many
+rows (a sum), which the analytics role may read too: the column's own
+values stay with the roles that may see it.
 """
-directive @sensitive(column: String!) on FIELD_DEFINITION
+directive @sensitive(column: String!, aggregate: Boolean! = false) on FIELD_DEFINITION
 
 """
 Only callers holding one of these roles may read the field (on a type:
@@ -3680,6 +3683,11 @@ func (ec *executionContext) dir_sensitive_args(ctx context.Context, rawArgs map[
 		return nil, err
 	}
 	args["column"] = arg0
+	arg1, err := ec.dir_sensitive_argsAggregate(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["aggregate"] = arg1
 	return args, nil
 }
 func (ec *executionContext) dir_sensitive_argsColumn(
@@ -3697,6 +3705,24 @@ func (ec *executionContext) dir_sensitive_argsColumn(
 	}
 
 	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) dir_sensitive_argsAggregate(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (bool, error) {
+	if _, ok := rawArgs["aggregate"]; !ok {
+		var zeroVal bool
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregate"))
+	if tmp, ok := rawArgs["aggregate"]; ok {
+		return ec.unmarshalNBoolean2bool(ctx, tmp)
+	}
+
+	var zeroVal bool
 	return zeroVal, nil
 }
 
@@ -7487,11 +7513,16 @@ func (ec *executionContext) _Assignment_billRate(ctx context.Context, field grap
 				var zeroVal *store.Decimal
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *store.Decimal
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12536,11 +12567,16 @@ func (ec *executionContext) _Employee_salary(ctx context.Context, field graphql.
 				var zeroVal *store.Decimal
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *store.Decimal
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12604,11 +12640,16 @@ func (ec *executionContext) _Employee_salaryCurrency(ctx context.Context, field 
 				var zeroVal *string
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *string
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12672,11 +12713,16 @@ func (ec *executionContext) _Employee_personalEmail(ctx context.Context, field g
 				var zeroVal *string
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *string
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12740,11 +12786,16 @@ func (ec *executionContext) _Employee_phone(ctx context.Context, field graphql.C
 				var zeroVal *string
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *string
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12808,11 +12859,16 @@ func (ec *executionContext) _Employee_birthDate(ctx context.Context, field graph
 				var zeroVal *store.Date
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *store.Date
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *store.Date
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -12876,11 +12932,16 @@ func (ec *executionContext) _Employee_homeAddress(ctx context.Context, field gra
 				var zeroVal *string
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *string
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -15918,11 +15979,16 @@ func (ec *executionContext) _ProjectHours_billableAmount(ctx context.Context, fi
 				var zeroVal *store.Decimal
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *store.Decimal
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)
@@ -15986,11 +16052,16 @@ func (ec *executionContext) _ProjectHours_budgetUsed(ctx context.Context, field 
 				var zeroVal *store.Decimal
 				return zeroVal, err
 			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
 			if ec.directives.Sensitive == nil {
 				var zeroVal *store.Decimal
 				return zeroVal, errors.New("directive sensitive is not implemented")
 			}
-			return ec.directives.Sensitive(ctx, obj, directive0, column)
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
 		}
 
 		tmp, err := directive1(rctx)

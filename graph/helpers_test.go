@@ -81,7 +81,19 @@ type response struct {
 // query posts a GraphQL operation and decodes the response.
 func (a *api) query(q string, vars map[string]any) response {
 	a.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	return a.post(map[string]any{"query": q, "variables": vars})
+}
+
+// byID posts a request for the registered document id.
+func (a *api) byID(id string, vars map[string]any) response {
+	a.t.Helper()
+	return a.post(map[string]any{"documentId": id, "variables": vars})
+}
+
+// post sends a GraphQL request body and decodes the response.
+func (a *api) post(params map[string]any) response {
+	a.t.Helper()
+	body, _ := json.Marshal(params)
 	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if a.token != "" {

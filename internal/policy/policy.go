@@ -22,6 +22,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,11 +39,17 @@ type rule struct {
 	everyRow []auth.Role
 	// reportingLine lets a manager read it for the employees below them.
 	reportingLine bool
+	// aggregates are the further roles that read figures summed from the
+	// column over many rows (@sensitive(aggregate: true)), never the
+	// column's own values.
+	aggregates []auth.Role
 }
 
 var (
 	personnel = rule{everyRow: []auth.Role{auth.HR, auth.Admin}, reportingLine: true}
-	rates     = rule{everyRow: []auth.Role{auth.Manager, auth.Admin}}
+	// The analytics role reads what bill rates add up to (the budget burn
+	// and revenue figures it is registered for), not the rates.
+	rates = rule{everyRow: []auth.Role{auth.Manager, auth.Admin}, aggregates: []auth.Role{auth.Analytics}}
 )
 
 // rules are the sensitive columns, by "table.column". A column not listed
@@ -93,15 +100,16 @@ type audited interface {
 	AuditKey() (record, employee int64)
 }
 
-// Sensitive is the @sensitive directive: obj's field reveals column, and is
-// resolved (and its read recorded) only if the caller may read it for obj.
-func (p *Policy) Sensitive(ctx context.Context, obj any, next graphql.Resolver, column string) (any, error) {
+// Sensitive is the @sensitive directive: obj's field reveals column (or,
+// with aggregate, a sum of it over many rows), and is resolved (and its
+// read recorded) only if the caller may read it for obj.
+func (p *Policy) Sensitive(ctx context.Context, obj any, next graphql.Resolver, column string, aggregate bool) (any, error) {
 	r, ok := rules[column]
 	if !ok {
 		return nil, fmt.Errorf("policy: the schema marks a field sensitive by %q, which has no rule", column)
 	}
 	id := auth.From(ctx)
-	allowed := id.HasAny(r.everyRow...)
+	allowed := id.HasAny(r.everyRow...) || (aggregate && id.HasAny(r.aggregates...))
 	if !allowed && r.reportingLine && id.Has(auth.Manager) && id.EmployeeID != 0 {
 		if row, ok := obj.(inReportingLine); ok {
 			var err error
@@ -113,7 +121,7 @@ func (p *Policy) Sensitive(ctx context.Context, obj any, next graphql.Resolver, 
 	fc := graphql.GetFieldContext(ctx)
 	field := fc.Object + "." + fc.Field.Name
 	if !allowed {
-		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + field + ": " + who(r)}
+		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + field + ": " + who(r, aggregate)}
 	}
 	v, err := next(ctx)
 	if err == nil {
@@ -123,9 +131,13 @@ func (p *Policy) Sensitive(ctx context.Context, obj any, next graphql.Resolver, 
 }
 
 // who says who may read a column, for the error a denied caller sees.
-func who(r rule) string {
-	names := make([]string, len(r.everyRow))
-	for i, role := range r.everyRow {
+func who(r rule, aggregate bool) string {
+	roles := r.everyRow
+	if aggregate {
+		roles = append(slices.Clip(roles), r.aggregates...)
+	}
+	names := make([]string, len(roles))
+	for i, role := range roles {
 		names[i] = string(role)
 	}
 	s := "it needs the role " + strings.Join(names, " or ")

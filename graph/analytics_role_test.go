@@ -1,0 +1,59 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/persisted"
+	"github.com/bizgraph/bizgraph/operations"
+)
+
+// An analytics tool holds a token with the analytics role alone and runs
+// the operations the project ships, registered with `bizgraph documents
+// import`: by id, or as their exact text. It gets what an admin gets from
+// the same operation, and any other text is refused.
+func TestAnalyticsRole_RunsTheShippedOperations(t *testing.T) {
+	a := newAPI(t)
+	ops, err := operations.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	if _, err := persisted.NewStore(a.db).Import(context.Background(), schema, ops); err != nil {
+		t.Fatal(err)
+	}
+	year := map[string]any{"from": "2025-07-01", "to": "2026-06-30"}
+	vars := map[string]map[string]any{
+		"BudgetBurn":            {"status": "ACTIVE", "first": 20},
+		"HoursByDepartment":     year,
+		"RevenueBySegment":      year,
+		"HeadcountByDepartment": year,
+	}
+	analytics := a.as(httpapitest.Token(t, 0, auth.Analytics))
+	admin := a.as(httpapitest.Token(t, 0, auth.Admin))
+	for _, op := range ops {
+		t.Run(op.Name, func(t *testing.T) {
+			want := admin.in(t).query(op.Body, vars[op.Name])
+			if len(want.Errors) > 0 || len(want.Data) < 50 {
+				t.Fatalf("admin: %s %+v, want data", want.Data, want.Errors)
+			}
+			for how, got := range map[string]response{
+				"by id":      analytics.in(t).byID(op.ID, vars[op.Name]),
+				"exact text": analytics.in(t).query(op.Body, vars[op.Name]),
+			} {
+				if len(got.Errors) > 0 || !bytes.Equal(got.Data, want.Data) {
+					t.Errorf("analytics %s: %.300s %+v; want the admin's answer %.300s", how, got.Data, got.Errors, want.Data)
+				}
+			}
+			changed := analytics.in(t).query(strings.Replace(op.Body, "query ", "query  ", 1), vars[op.Name])
+			if len(changed.Errors) != 1 || changed.Errors[0].Extensions["code"] != "TRUSTED_DOCUMENT_REQUIRED" {
+				t.Errorf("analytics, other text: %s %+v, want TRUSTED_DOCUMENT_REQUIRED", changed.Data, changed.Errors)
+			}
+		})
+	}
+}
