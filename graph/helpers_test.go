@@ -23,10 +23,11 @@ func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
 // api is a running server over the package's database, with its own pool so
 // its statement counter sees only its own requests.
 type api struct {
-	t   testing.TB
-	db  *database.DB
-	h   http.Handler
-	srv *httptest.Server
+	t     testing.TB
+	db    *database.DB
+	store *store.Store
+	h     http.Handler
+	srv   *httptest.Server
 	// token is sent as the bearer credential; without, requests act as
 	// httpapitest.Admin.
 	token string
@@ -42,12 +43,13 @@ func newAPI(t testing.TB) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+	st := store.New(db, page.Limits{Default: 20, Max: 100})
+	h := httpapi.New(httpapi.Config{DB: db, Store: st,
 		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
-	return &api{t: t, db: db, h: h, srv: srv}
+	return &api{t: t, db: db, store: st, h: h, srv: srv}
 }
 
 // in returns a with failures reported to t (a subtest).

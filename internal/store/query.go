@@ -142,8 +142,11 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering
 	if err != nil {
 		return page.Result[PT]{}, err
 	}
-	newSet[T, PT](ctx, st, sel, rows)
-	return page.Cut(rows, w, keysOf[T, PT](ord)), nil
+	res := page.Cut(rows, w, keysOf[T, PT](ord))
+	// The row read beyond the page only tells whether there is more: no
+	// relation is loaded for it.
+	newSet[T, PT](ctx, st, sel, res.Rows)
+	return res, nil
 }
 
 // rootSQL is rootPage's statement and its values.
@@ -173,18 +176,23 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	if err != nil {
 		return nil, err
 	}
-	newSet[T, PT](ctx, st, sel, rows)
 	keys := keysOf[T, PT](ord)
 	out := make(map[int64]page.Result[PT], len(parents))
+	shown := make([]PT, 0, len(rows))
 	for start := 0; start < len(rows); {
 		key := fk(rows[start])
 		end := start + 1
 		for end < len(rows) && fk(rows[end]) == key {
 			end++
 		}
-		out[key] = page.Cut(rows[start:end:end], w, keys)
+		res := page.Cut(rows[start:end:end], w, keys)
+		out[key] = res
+		shown = append(shown, res.Rows...)
 		start = end
 	}
+	// The rows read beyond each parent's page only tell whether it has
+	// more: no relation is loaded for them.
+	newSet[T, PT](ctx, st, sel, shown)
 	return out, nil
 }
 
