@@ -7317,6 +7317,9 @@ func (ec *executionContext) fieldContext_Assignment_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Assignment_role(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Role); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Assignment_role(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -7361,6 +7364,9 @@ func (ec *executionContext) fieldContext_Assignment_role(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Assignment_allocationPercent(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.AllocationPercent); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Assignment_allocationPercent(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -7405,6 +7411,9 @@ func (ec *executionContext) fieldContext_Assignment_allocationPercent(_ context.
 }
 
 func (ec *executionContext) _Assignment_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.StartsOn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Assignment_startsOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -7449,31 +7458,7 @@ func (ec *executionContext) fieldContext_Assignment_startsOn(_ context.Context, 
 }
 
 func (ec *executionContext) _Assignment_endsOn(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Assignment_endsOn(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.EndsOn, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Date)
-	fc.Result = res
-	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, obj.EndsOn) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Assignment_endsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8063,6 +8048,9 @@ func (ec *executionContext) fieldContext_AssignmentEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.OccurredAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AuditEvent_occurredAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -8107,6 +8095,9 @@ func (ec *executionContext) fieldContext_AuditEvent_occurredAt(_ context.Context
 }
 
 func (ec *executionContext) _AuditEvent_subject(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Subject); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AuditEvent_subject(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -8195,31 +8186,7 @@ func (ec *executionContext) fieldContext_AuditEvent_roles(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEvent_operation(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_AuditEvent_operation(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Operation, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Operation) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_AuditEvent_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8236,31 +8203,7 @@ func (ec *executionContext) fieldContext_AuditEvent_operation(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_AuditEvent_requestId(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.RequestID, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RequestID) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_AuditEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8277,6 +8220,9 @@ func (ec *executionContext) fieldContext_AuditEvent_requestId(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_field(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Field); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AuditEvent_field(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -8820,6 +8766,9 @@ func (ec *executionContext) fieldContext_Contact_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Contact_name(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Contact_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -8864,31 +8813,7 @@ func (ec *executionContext) fieldContext_Contact_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Contact_email(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Contact_email(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Email, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Email) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Contact_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8905,31 +8830,7 @@ func (ec *executionContext) fieldContext_Contact_email(_ context.Context, field 
 }
 
 func (ec *executionContext) _Contact_phone(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Contact_phone(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Phone, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Phone) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8946,31 +8847,7 @@ func (ec *executionContext) fieldContext_Contact_phone(_ context.Context, field 
 }
 
 func (ec *executionContext) _Contact_role(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Contact_role(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Role, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Role) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Contact_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8987,6 +8864,9 @@ func (ec *executionContext) fieldContext_Contact_role(_ context.Context, field g
 }
 
 func (ec *executionContext) _Contact_isPrimary(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.IsPrimary); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Contact_isPrimary(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9107,6 +8987,9 @@ func (ec *executionContext) fieldContext_Contact_customer(_ context.Context, fie
 }
 
 func (ec *executionContext) _Contact_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Contact_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9511,6 +9394,9 @@ func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9555,31 +9441,7 @@ func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Customer_legalName(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Customer_legalName(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.LegalName, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LegalName) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Customer_legalName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9596,31 +9458,7 @@ func (ec *executionContext) fieldContext_Customer_legalName(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_industry(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Customer_industry(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Industry, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Industry) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Customer_industry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9637,6 +9475,9 @@ func (ec *executionContext) fieldContext_Customer_industry(_ context.Context, fi
 }
 
 func (ec *executionContext) _Customer_country(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Country); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_country(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9681,6 +9522,9 @@ func (ec *executionContext) fieldContext_Customer_country(_ context.Context, fie
 }
 
 func (ec *executionContext) _Customer_segment(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_segment(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9725,6 +9569,9 @@ func (ec *executionContext) fieldContext_Customer_segment(_ context.Context, fie
 }
 
 func (ec *executionContext) _Customer_status(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := scalar.MarshalCustomerStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -9769,31 +9616,7 @@ func (ec *executionContext) fieldContext_Customer_status(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Customer_website(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Customer_website(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Website, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Website) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Customer_website(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9810,31 +9633,7 @@ func (ec *executionContext) fieldContext_Customer_website(_ context.Context, fie
 }
 
 func (ec *executionContext) _Customer_annualContractValue(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Customer_annualContractValue(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.AnnualContractValue, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.AnnualContractValue) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Customer_annualContractValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10076,6 +9875,9 @@ func (ec *executionContext) fieldContext_Customer_contacts(ctx context.Context, 
 }
 
 func (ec *executionContext) _Customer_version(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10120,6 +9922,9 @@ func (ec *executionContext) fieldContext_Customer_version(_ context.Context, fie
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10164,6 +9969,9 @@ func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10596,6 +10404,9 @@ func (ec *executionContext) fieldContext_Department_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Department_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10640,6 +10451,9 @@ func (ec *executionContext) fieldContext_Department_code(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Department_name(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Department_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10684,31 +10498,7 @@ func (ec *executionContext) fieldContext_Department_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Department_costCenter(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Department_costCenter(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.CostCenter, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.CostCenter) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Department_costCenter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10916,6 +10706,9 @@ func (ec *executionContext) fieldContext_Department_employees(ctx context.Contex
 }
 
 func (ec *executionContext) _Department_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Department_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -10960,6 +10753,9 @@ func (ec *executionContext) fieldContext_Department_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Department_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Department_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11368,6 +11164,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentId(_
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11412,6 +11211,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentCode
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11456,6 +11258,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_departmentName
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11500,6 +11305,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_month(_ contex
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_headcount(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Headcount); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_headcount(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11544,6 +11352,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_headcount(_ co
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_hires(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Hires); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_hires(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11588,6 +11399,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_hires(_ contex
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_leavers(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Leavers); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_leavers(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11632,6 +11446,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_leavers(_ cont
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_weeklyCapacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.WeeklyCapacityHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11720,6 +11537,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentId(_ con
 }
 
 func (ec *executionContext) _DepartmentMonthHours_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11764,6 +11584,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentCode(_ c
 }
 
 func (ec *executionContext) _DepartmentMonthHours_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11808,6 +11631,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_departmentName(_ c
 }
 
 func (ec *executionContext) _DepartmentMonthHours_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11852,6 +11678,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_month(_ context.Co
 }
 
 func (ec *executionContext) _DepartmentMonthHours_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11896,6 +11725,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_hours(_ context.Co
 }
 
 func (ec *executionContext) _DepartmentMonthHours_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.BillableHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_billableHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11940,6 +11772,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_billableHours(_ co
 }
 
 func (ec *executionContext) _DepartmentMonthHours_capacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.CapacityHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_capacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -11984,31 +11819,7 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_capacityHours(_ co
 }
 
 func (ec *executionContext) _DepartmentMonthHours_utilization(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_DepartmentMonthHours_utilization(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Utilization, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.Utilization) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12069,6 +11880,9 @@ func (ec *executionContext) fieldContext_Employee_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Employee_employeeNumber(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.EmployeeNumber); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_employeeNumber(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12113,6 +11927,9 @@ func (ec *executionContext) fieldContext_Employee_employeeNumber(_ context.Conte
 }
 
 func (ec *executionContext) _Employee_firstName(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.FirstName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_firstName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12157,6 +11974,9 @@ func (ec *executionContext) fieldContext_Employee_firstName(_ context.Context, f
 }
 
 func (ec *executionContext) _Employee_lastName(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.LastName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_lastName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12201,6 +12021,9 @@ func (ec *executionContext) fieldContext_Employee_lastName(_ context.Context, fi
 }
 
 func (ec *executionContext) _Employee_email(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Email); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_email(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12245,31 +12068,7 @@ func (ec *executionContext) fieldContext_Employee_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Employee_title(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Employee_title(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Title, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Title) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Employee_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12286,6 +12085,9 @@ func (ec *executionContext) fieldContext_Employee_title(_ context.Context, field
 }
 
 func (ec *executionContext) _Employee_employmentType(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalEmploymentType(obj.EmploymentType); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_employmentType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12330,6 +12132,9 @@ func (ec *executionContext) fieldContext_Employee_employmentType(_ context.Conte
 }
 
 func (ec *executionContext) _Employee_status(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalEmployeeStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12374,6 +12179,9 @@ func (ec *executionContext) fieldContext_Employee_status(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Employee_hiredOn(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.HiredOn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_hiredOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -12418,31 +12226,7 @@ func (ec *executionContext) fieldContext_Employee_hiredOn(_ context.Context, fie
 }
 
 func (ec *executionContext) _Employee_terminatedOn(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Employee_terminatedOn(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.TerminatedOn, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Date)
-	fc.Result = res
-	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, obj.TerminatedOn) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Employee_terminatedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12459,31 +12243,7 @@ func (ec *executionContext) fieldContext_Employee_terminatedOn(_ context.Context
 }
 
 func (ec *executionContext) _Employee_location(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Employee_location(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Location, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Location) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Employee_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12500,6 +12260,9 @@ func (ec *executionContext) fieldContext_Employee_location(_ context.Context, fi
 }
 
 func (ec *executionContext) _Employee_weeklyCapacityHours(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.WeeklyCapacityHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -13336,6 +13099,9 @@ func (ec *executionContext) fieldContext_Employee_timeEntries(ctx context.Contex
 }
 
 func (ec *executionContext) _Employee_version(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -13380,6 +13146,9 @@ func (ec *executionContext) fieldContext_Employee_version(_ context.Context, fie
 }
 
 func (ec *executionContext) _Employee_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -13424,6 +13193,9 @@ func (ec *executionContext) fieldContext_Employee_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Employee_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -13856,6 +13628,9 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -13900,6 +13675,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.HasPreviousPage); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14070,6 +13848,9 @@ func (ec *executionContext) fieldContext_Project_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Project_code(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14114,6 +13895,9 @@ func (ec *executionContext) fieldContext_Project_code(_ context.Context, field g
 }
 
 func (ec *executionContext) _Project_name(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14158,31 +13942,7 @@ func (ec *executionContext) fieldContext_Project_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Project_description(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Project_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Project_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14199,6 +13959,9 @@ func (ec *executionContext) fieldContext_Project_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalProjectStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14243,6 +14006,9 @@ func (ec *executionContext) fieldContext_Project_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Project_priority(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalProjectPriority(obj.Priority); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_priority(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14287,31 +14053,7 @@ func (ec *executionContext) fieldContext_Project_priority(_ context.Context, fie
 }
 
 func (ec *executionContext) _Project_budget(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Project_budget(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Budget, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.Budget) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Project_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14328,6 +14070,9 @@ func (ec *executionContext) fieldContext_Project_budget(_ context.Context, field
 }
 
 func (ec *executionContext) _Project_currency(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14372,6 +14117,9 @@ func (ec *executionContext) fieldContext_Project_currency(_ context.Context, fie
 }
 
 func (ec *executionContext) _Project_billingModel(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalBillingModel(obj.BillingModel); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_billingModel(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14416,6 +14164,9 @@ func (ec *executionContext) fieldContext_Project_billingModel(_ context.Context,
 }
 
 func (ec *executionContext) _Project_startOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.StartOn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_startOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14460,31 +14211,7 @@ func (ec *executionContext) fieldContext_Project_startOn(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Project_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Project_dueOn(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.DueOn, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Date)
-	fc.Result = res
-	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+	return ec.marshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, obj.DueOn) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Project_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14501,31 +14228,7 @@ func (ec *executionContext) fieldContext_Project_dueOn(_ context.Context, field 
 }
 
 func (ec *executionContext) _Project_completedAt(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_Project_completedAt(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.CompletedAt, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*time.Time)
-	fc.Result = res
-	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, res)
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_Project_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14897,6 +14600,9 @@ func (ec *executionContext) fieldContext_Project_hours(_ context.Context, field 
 }
 
 func (ec *executionContext) _Project_version(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14941,6 +14647,9 @@ func (ec *executionContext) fieldContext_Project_version(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Project_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -14985,6 +14694,9 @@ func (ec *executionContext) fieldContext_Project_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Project_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15073,6 +14785,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_projectId(_ context.C
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_code(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15117,6 +14832,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_code(_ context.Contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_name(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15161,6 +14879,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_name(_ context.Contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_status(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := scalar.MarshalProjectStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15205,6 +14926,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_status(_ context.Cont
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15249,31 +14973,7 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_currency(_ context.Co
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_budget(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_ProjectBudgetBurn_budget(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Budget, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.Budget) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15290,6 +14990,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_budget(_ context.Cont
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15334,6 +15037,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_hours(_ context.Conte
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.UnratedHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_unratedHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15378,6 +15084,9 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_unratedHours(_ contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_burn(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Burn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_burn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15422,31 +15131,7 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_burn(_ context.Contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_budgetUsed(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_ProjectBudgetBurn_budgetUsed(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.BudgetUsed, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.BudgetUsed) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_budgetUsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15463,31 +15148,7 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_budgetUsed(_ context.
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_remaining(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_ProjectBudgetBurn_remaining(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Remaining, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*store.Decimal)
-	fc.Result = res
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.Remaining) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15868,6 +15529,9 @@ func (ec *executionContext) fieldContext_ProjectEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _ProjectHours_logged(ctx context.Context, field graphql.CollectedField, obj *store.ProjectHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Logged); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectHours_logged(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -15912,6 +15576,9 @@ func (ec *executionContext) fieldContext_ProjectHours_logged(_ context.Context, 
 }
 
 func (ec *executionContext) _ProjectHours_billable(ctx context.Context, field graphql.CollectedField, obj *store.ProjectHours) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Billable); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectHours_billable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17294,6 +16961,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_segment(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_segment(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17338,6 +17008,9 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_segment(_ context.C
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_month(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17382,6 +17055,9 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_month(_ context.Con
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17426,6 +17102,9 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_currency(_ context.
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.BillableHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17470,6 +17149,9 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_billableHours(_ con
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.UnratedHours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_unratedHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17514,6 +17196,9 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_unratedHours(_ cont
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_revenue(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Revenue); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_revenue(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17602,6 +17287,9 @@ func (ec *executionContext) fieldContext_TimeEntry_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _TimeEntry_workDate(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.WorkDate); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntry_workDate(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17646,6 +17334,9 @@ func (ec *executionContext) fieldContext_TimeEntry_workDate(_ context.Context, f
 }
 
 func (ec *executionContext) _TimeEntry_hours(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntry_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17690,6 +17381,9 @@ func (ec *executionContext) fieldContext_TimeEntry_hours(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TimeEntry_billable(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.Billable); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntry_billable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17734,31 +17428,7 @@ func (ec *executionContext) fieldContext_TimeEntry_billable(_ context.Context, f
 }
 
 func (ec *executionContext) _TimeEntry_note(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_TimeEntry_note(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Note, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Note) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_TimeEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17959,6 +17629,9 @@ func (ec *executionContext) fieldContext_TimeEntry_project(_ context.Context, fi
 }
 
 func (ec *executionContext) _TimeEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntry_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18319,6 +17992,9 @@ func (ec *executionContext) fieldContext_TimeEntryEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___Directive_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18404,6 +18080,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.IsRepeatable); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___Directive_isRepeatable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18561,6 +18240,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___EnumValue_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18731,6 +18413,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___Field_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19038,6 +18723,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___InputValue_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19191,31 +18879,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___InputValue_defaultValue(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.DefaultValue, nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

@@ -1,23 +1,36 @@
 // Command codegen is graph/'s `go generate`: it runs gqlgen as its own
-// command would (gqlgen.yml, schema first) and then makes one change to the
-// generated executor: list elements are marshalled in the calling
-// goroutine instead of one new goroutine each.
+// command would (gqlgen.yml, schema first) and then makes two changes to
+// the generated executor, both about work gqlgen's template does for every
+// value it writes.
 //
-// gqlgen's template starts a goroutine per list element so that resolvers
-// below it could wait on each other concurrently. Here nothing below the
-// root fields is a resolver: relations are methods that load for a whole
-// sibling set in one statement (internal/store/batch.go), so a list's
-// elements never wait on each other and the goroutines only cost. On the
-// nested page (~1,200 elements) their creation and stack growth were about
-// a fifth of the server's CPU; marshalled in line, the page under 16
-// concurrent clients went from 15% to 28% of the pgx ceiling's throughput
-// in one interleaved run on a loaded machine, and p99 from 4.2x to 2.5x the
-// ceiling's (../shared/PERFORMANCE.md describes the same change made inside
-// gqlgen's runtime). Fields that are resolvers (the root fields) keep
-// gqlgen's concurrency: only the element loop changes.
+// List elements are marshalled in the calling goroutine instead of one new
+// goroutine each. gqlgen's template starts a goroutine per list element so
+// that resolvers below it could wait on each other concurrently. Here
+// nothing below the root fields is a resolver: relations are methods that
+// load for a whole sibling set in one statement (internal/store/batch.go),
+// so a list's elements never wait on each other and the goroutines only
+// cost. On the nested page (~1,200 elements) their creation and stack
+// growth were about a fifth of the server's CPU; marshalled in line, the
+// page under 16 concurrent clients went from 15% to 28% of the pgx
+// ceiling's throughput in one interleaved run on a loaded machine, and p99
+// from 4.2x to 2.5x the ceiling's (../shared/PERFORMANCE.md describes the
+// same change made inside gqlgen's runtime). Fields that are resolvers (the
+// root fields) keep gqlgen's concurrency: only the element loop changes.
 //
-// The rewrite is checked: if gqlgen's template no longer has the loop it
-// expects, generation fails rather than silently leaving it out.
+// A scalar field read straight from a struct field (no resolver, method,
+// directive or argument) writes its value without the machinery around it:
+// a field context in a new context.Context, a deferred recover, a closure
+// run through the field middleware, and the value boxed in an interface,
+// about six allocations for a string that needs one. The middleware has
+// nothing to do for such a field (internal/tracing follows resolvers and
+// methods only), reading a struct field cannot panic, and the scalars'
+// marshallers do not fail. Where a non-null scalar's marshaller answers
+// null (a zero time), the field goes on through gqlgen's own code, so the
+// error and its path are gqlgen's. Nullable scalars marshal a nil pointer
+// as null without any error, as gqlgen does.
+//
+// Both rewrites are checked: if gqlgen's template no longer has what they
+// expect, generation fails rather than silently leaving them out.
 package main
 
 import (
@@ -28,6 +41,7 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen/config"
@@ -62,6 +76,10 @@ func run() error {
 		return fmt.Errorf("%s has no per-element goroutine to remove: gqlgen's list marshalling changed; review internal/codegen", path)
 	}
 	out := goPerElement.ReplaceAll(src, []byte("${1}f(i) // in line: see internal/codegen"))
+	out, n := plainScalars(out)
+	if n == 0 {
+		return fmt.Errorf("%s has no plain scalar field to write directly: gqlgen's field template changed; review internal/codegen", path)
+	}
 	if out, err = format.Source(out); err != nil {
 		return fmt.Errorf("format %s: %w", path, err)
 	}
@@ -72,4 +90,134 @@ func run() error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// fieldFunc is the start of a generated field function taking its object.
+var fieldFunc = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{\n`)
+
+// plainField is the whole body gqlgen v0.17.75 writes for a field read from
+// a struct field, non-null (with the "must not be null" check) or nullable.
+var plainField = regexp.MustCompile(`^\tfc, err := ec\.fieldContext_(\w+)\(ctx, field\)
+\tif err != nil \{
+\t\treturn graphql\.Null
+\t\}
+\tctx = graphql\.WithFieldContext\(ctx, fc\)
+\tdefer func\(\) \{
+\t\tif r := recover\(\); r != nil \{
+\t\t\tec\.Error\(ctx, ec\.Recover\(ctx, r\)\)
+\t\t\tret = graphql\.Null
+\t\t\}
+\t\}\(\)
+\tresTmp, err := ec\.ResolverMiddleware\(ctx, func\(rctx context\.Context\) \(any, error\) \{
+\t\tctx = rctx // use context from middleware stack in children
+\t\treturn obj\.(\w+), nil
+\t\}\)
+\tif err != nil \{
+\t\tec\.Error\(ctx, err\)
+\t\treturn graphql\.Null
+\t\}
+\tif resTmp == nil \{
+(?:\t\tif !graphql\.HasFieldError\(ctx, fc\) \{
+\t\t\tec\.Errorf\(ctx, "must not be null"\)
+\t\t\}
+)?\t\treturn graphql\.Null
+\t\}
+\tres := resTmp\.\([^)\n]+\)
+\tfc\.Result = res
+\treturn ec\.(marshal[^(\s]+)\(ctx, field\.Selections, res\)
+$`)
+
+// The bodies of the scalar marshallers such a field calls: non-null, whose
+// marshaller reports a null it returns, and nullable, which ignores ctx.
+var (
+	nonNullScalar = regexp.MustCompile(`^\t_ = sel
+\tres := ([\w.]+)\(v\)
+\tif res == graphql\.Null \{
+\t\tif !graphql\.HasFieldError\(ctx, graphql\.GetFieldContext\(ctx\)\) \{
+\t\t\tec\.Errorf\(ctx, "the requested element is null which the schema does not allow"\)
+\t\t\}
+\t\}
+\treturn res
+$`)
+	nullableScalar = regexp.MustCompile(`^\tif v == nil \{
+\t\treturn graphql\.Null
+\t\}
+\t_ = sel
+\t_ = ctx
+\tres := [\w.]+\(\*v\)
+\treturn res
+$`)
+)
+
+// plainScalars gives every plain scalar field of src a direct path (see
+// the package comment) and reports how many it changed.
+func plainScalars(src []byte) ([]byte, int) {
+	var out bytes.Buffer
+	n, last := 0, 0
+	for _, m := range fieldFunc.FindAllSubmatchIndex(src, -1) {
+		bodyStart := m[1]
+		end := bytes.Index(src[bodyStart:], []byte("\n}\n"))
+		if end < 0 {
+			continue
+		}
+		body := src[bodyStart : bodyStart+end+1]
+		fast := directPath(src, body)
+		if fast == "" {
+			continue
+		}
+		out.Write(src[last:bodyStart])
+		out.WriteString(fast)
+		last = bodyStart
+		if !strings.HasPrefix(fast, "\tif ") { // nullable: the direct path is the whole body
+			last = bodyStart + len(body)
+		}
+		n++
+	}
+	out.Write(src[last:])
+	return out.Bytes(), n
+}
+
+// directPath is what to put at the start of a plain scalar field's body
+// (non-null: a fast return, gqlgen's body after it), or its whole new body
+// (nullable); "" for any other field.
+func directPath(src, body []byte) string {
+	f := plainField.FindSubmatch(body)
+	if f == nil {
+		return ""
+	}
+	fieldContext, goField, marshal := string(f[1]), string(f[2]), string(f[3])
+	fc := funcBody(src, "fieldContext_"+fieldContext)
+	if fc == nil || !bytes.Contains(fc, []byte("does not have child fields")) || bytes.Contains(fc, []byte("_args(")) {
+		return "" // not a scalar, or it takes arguments
+	}
+	mb := funcBody(src, marshal)
+	if mb == nil {
+		return ""
+	}
+	if s := nonNullScalar.FindSubmatch(mb); s != nil {
+		return fmt.Sprintf("\tif res := %s(obj.%s); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n",
+			s[1], goField)
+	}
+	if nullableScalar.Match(mb) {
+		return fmt.Sprintf("\treturn ec.%s(ctx, field.Selections, obj.%s) // directly: see internal/codegen\n", marshal, goField)
+	}
+	return ""
+}
+
+// funcBody is the body of the executor's method name, or nil.
+func funcBody(src []byte, name string) []byte {
+	start := bytes.Index(src, []byte("func (ec *executionContext) "+name+"("))
+	if start < 0 {
+		return nil
+	}
+	open := bytes.Index(src[start:], []byte(" {\n"))
+	if open < 0 {
+		return nil
+	}
+	from := start + open + 3
+	end := bytes.Index(src[from:], []byte("\n}\n"))
+	if end < 0 {
+		return nil
+	}
+	return src[from : from+end+1]
 }
