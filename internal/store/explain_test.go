@@ -17,16 +17,7 @@ import (
 // it). A deep page's cursor is the row before it in the same order,
 // computed in plain SQL with OFFSET.
 func TestExplainDeepOrderedPages(t *testing.T) {
-	url := os.Getenv("BENCH_DATABASE_URL")
-	if url == "" {
-		t.Skip("BENCH_DATABASE_URL is not set")
-	}
-	ctx := context.Background()
-	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := benchDB(t)
 	for _, c := range []struct{ field, col string }{{"DUE_ON", "due_on"}, {"NAME", "name"}} {
 		ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
 		if err != nil {
@@ -69,16 +60,7 @@ func deref(s *string) string {
 // page and of ranked searches on the benchmark database, to check that the
 // migrations' indexes serve them (BENCH_DATABASE_URL; skipped without it).
 func TestExplainFilteredAndSearchedPages(t *testing.T) {
-	url := os.Getenv("BENCH_DATABASE_URL")
-	if url == "" {
-		t.Skip("BENCH_DATABASE_URL is not set")
-	}
-	ctx := context.Background()
-	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := benchDB(t)
 	explain := func(name string, ord *ordering, w page.Window) {
 		sel := &Selection{Fields: []string{"id", "name"}}
 		cols := ord.selecting(ord.tbl.cols(ord.tbl.mask(sel, ord.columns()...)))
@@ -118,4 +100,20 @@ func TestExplainFilteredAndSearchedPages(t *testing.T) {
 		}
 		explain(c.tbl.name+" search "+c.term, ord, page.Window{Limit: 20, Order: ord.Order})
 	}
+}
+
+// benchDB opens the scale-1 benchmark database (BENCH_DATABASE_URL) for the
+// test, or skips it without one.
+func benchDB(t *testing.T) *database.DB {
+	t.Helper()
+	url := os.Getenv("BENCH_DATABASE_URL")
+	if url == "" {
+		t.Skip("BENCH_DATABASE_URL is not set")
+	}
+	db, err := database.Open(context.Background(), url, database.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }

@@ -260,19 +260,26 @@ func (b *filterBuilder) filter(tbl *table, alias string, f map[string]any, depth
 	if depth > maxFilterDepth {
 		return "", b.fail("filters nest at most %d levels deep", maxFilterDepth)
 	}
-	names := slices.Sorted(maps.Keys(f)) // the same filter always renders the same SQL
+	return b.and(f, func(name string, v any) (string, error) { return b.field(tbl, alias, name, v, depth) })
+}
+
+// and renders every entry of m with render, each with its key on the error
+// path, joined by AND; in key order, so the same filter always renders the
+// same SQL.
+func (b *filterBuilder) and(m map[string]any, render func(key string, v any) (string, error)) (string, error) {
+	names := slices.Sorted(maps.Keys(m))
+	if len(names) == 0 {
+		return "true", nil
+	}
 	parts := make([]string, 0, len(names))
-	for _, name := range names {
-		b.path = append(b.path, name)
-		sql, err := b.field(tbl, alias, name, f[name], depth)
+	for _, k := range names {
+		b.path = append(b.path, k)
+		sql, err := render(k, m[k])
 		if err != nil {
 			return "", err
 		}
 		b.path = b.path[:len(b.path)-1]
 		parts = append(parts, sql)
-	}
-	if len(parts) == 0 {
-		return "true", nil
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
 }
@@ -367,24 +374,12 @@ func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) 
 
 // ops renders one column's operators, and.
 func (b *filterBuilder) ops(col string, ct colType, ops map[string]any) (string, error) {
-	names := slices.Sorted(maps.Keys(ops))
-	if len(names) == 0 {
-		return "true", nil
-	}
-	parts := make([]string, 0, len(names))
-	for _, op := range names {
-		b.path = append(b.path, op)
+	return b.and(ops, func(op string, v any) (string, error) {
 		if !slices.Contains(classOps[ct.class], op) {
 			return "", b.fail("%s is not an operator of this field (use %s)", op, strings.Join(classOps[ct.class], ", "))
 		}
-		sql, err := b.op(col, ct, op, unpoint(ops[op]))
-		if err != nil {
-			return "", err
-		}
-		b.path = b.path[:len(b.path)-1]
-		parts = append(parts, sql)
-	}
-	return "(" + strings.Join(parts, " AND ") + ")", nil
+		return b.op(col, ct, op, unpoint(v))
+	})
 }
 
 var comparisons = map[string]string{"eq": " = ", "gt": " > ", "gte": " >= ", "lt": " < ", "lte": " <= "}
@@ -579,15 +574,8 @@ func (b *filterBuilder) list(v any, ct colType) ([]string, error) {
 // checked to be of tbl's type and bound as keys. isNull applies only to a
 // column that can be NULL (a foreign key); the key itself never is.
 func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any) (string, error) {
-	names := slices.Sorted(maps.Keys(ops))
-	if len(names) == 0 {
-		return "true", nil
-	}
-	parts := make([]string, 0, len(names))
-	for _, op := range names {
-		b.path = append(b.path, op)
-		v := unpoint(ops[op])
-		var sql string
+	return b.and(ops, func(op string, v any) (string, error) {
+		v = unpoint(v)
 		switch op {
 		case "eq", "ne":
 			key, err := b.id(v, tbl)
@@ -598,7 +586,7 @@ func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any)
 			if op == "ne" { // a foreign key that is not set is not equal
 				cmp = " IS DISTINCT FROM "
 			}
-			sql = col + cmp + b.bind(key, "bigint")
+			return col + cmp + b.bind(key, "bigint"), nil
 		case "in":
 			rv, err := b.inList(v, "a list of ids")
 			if err != nil {
@@ -613,7 +601,7 @@ func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any)
 				keys[i] = key
 			}
 			b.args = append(b.args, ids(keys))
-			sql = col + " = ANY(?::bigint[])"
+			return col + " = ANY(?::bigint[])", nil
 		case "isNull":
 			isNull, ok := v.(bool)
 			if !ok {
@@ -621,19 +609,15 @@ func (b *filterBuilder) ids(col string, tbl *table, fk bool, ops map[string]any)
 			}
 			switch {
 			case !fk:
-				sql = map[bool]string{true: "false", false: "true"}[isNull] // every row has an id
+				return map[bool]string{true: "false", false: "true"}[isNull], nil // every row has an id
 			case isNull:
-				sql = col + " IS NULL"
+				return col + " IS NULL", nil
 			default:
-				sql = col + " IS NOT NULL"
+				return col + " IS NOT NULL", nil
 			}
-		default:
-			return "", b.fail("%s is not an operator of ids (use %s)", op, strings.Join(idOps, ", "))
 		}
-		b.path = b.path[:len(b.path)-1]
-		parts = append(parts, sql)
-	}
-	return "(" + strings.Join(parts, " AND ") + ")", nil
+		return "", b.fail("%s is not an operator of ids (use %s)", op, strings.Join(idOps, ", "))
+	})
 }
 
 // id returns the key of global id v, which must name a row of tbl's type.

@@ -136,19 +136,11 @@ func loadOperation(dir, base string) (*operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch s.Check {
-	case "":
-		s.Check = checkExact
-	case checkExact, checkNoErrors:
-	default:
-		return nil, fmt.Errorf("check %q is not %q or %q", s.Check, checkExact, checkNoErrors)
+	if err := oneOf("check", &s.Check, checkExact, checkNoErrors); err != nil {
+		return nil, err
 	}
-	switch s.Send {
-	case "":
-		s.Send = sendText
-	case sendText, sendPersisted:
-	default:
-		return nil, fmt.Errorf("send %q is not %q or %q", s.Send, sendText, sendPersisted)
+	if err := oneOf("send", &s.Send, sendText, sendPersisted); err != nil {
+		return nil, err
 	}
 	for name, d := range s.Derive {
 		if d.SQL == "" || (d.As != "cursor" && (d.As != "id" || d.Type == "")) {
@@ -215,6 +207,19 @@ func (op *operation) verdict(status int, body []byte) error {
 	}
 	if bytes.Contains(body, []byte(`"errors":`)) {
 		return fmt.Errorf("errors in the answer: %.200s", body)
+	}
+	return nil
+}
+
+// oneOf checks that setting *v is one of its two values, the first its
+// default when empty.
+func oneOf(setting string, v *string, def, other string) error {
+	switch *v {
+	case "":
+		*v = def
+	case def, other:
+	default:
+		return fmt.Errorf("%s %q is not %q or %q", setting, *v, def, other)
 	}
 	return nil
 }
