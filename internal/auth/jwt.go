@@ -42,12 +42,15 @@ const Leeway = 30 * time.Second
 // using a public key as the secret (the HS/RS confusion) finds no key.
 type jwtVerifier struct {
 	cfg     JWTConfig
+	secret  []byte // cfg.Secret, converted once
 	jwks    jwt.Keyfunc
 	methods []string
 	parser  *jwt.Parser
 }
 
-func newJWTVerifier(ctx context.Context, cfg JWTConfig) (*jwtVerifier, error) {
+// withClaimDefaults names the claims cfg leaves unnamed: what tokens are
+// read with and minted with alike.
+func (cfg JWTConfig) withClaimDefaults() JWTConfig {
 	if cfg.SubjectClaim == "" {
 		cfg.SubjectClaim = "sub"
 	}
@@ -57,7 +60,12 @@ func newJWTVerifier(ctx context.Context, cfg JWTConfig) (*jwtVerifier, error) {
 	if cfg.EmployeeIDClaim == "" {
 		cfg.EmployeeIDClaim = "employee_id"
 	}
-	v := &jwtVerifier{cfg: cfg}
+	return cfg
+}
+
+func newJWTVerifier(ctx context.Context, cfg JWTConfig) (*jwtVerifier, error) {
+	cfg = cfg.withClaimDefaults()
+	v := &jwtVerifier{cfg: cfg, secret: []byte(cfg.Secret)}
 	if cfg.Secret != "" {
 		if len(cfg.Secret) < 32 {
 			return nil, errors.New("JWT_SECRET must be at least 32 bytes: a shorter HS256 secret can be guessed offline")
@@ -114,7 +122,7 @@ func (v *jwtVerifier) key(t *jwt.Token) (any, error) {
 		if v.cfg.Secret == "" {
 			return nil, errors.New("HS256 tokens are not accepted")
 		}
-		return []byte(v.cfg.Secret), nil
+		return v.secret, nil
 	case jwt.SigningMethodRS256, jwt.SigningMethodES256:
 		if v.jwks == nil {
 			return nil, errors.New("RS256/ES256 tokens are not accepted")
@@ -231,26 +239,17 @@ func Mint(cfg JWTConfig, o MintOptions) (string, error) {
 	if cfg.Secret == "" {
 		return "", errors.New("set JWT_SECRET to mint tokens")
 	}
-	claim := func(name, def string) string {
-		if name == "" {
-			return def
-		}
-		return name
-	}
+	cfg = cfg.withClaimDefaults()
 	now := time.Now()
-	roles := make([]string, len(o.Roles))
-	for i, r := range o.Roles {
-		roles[i] = string(r)
-	}
 	c := jwt.MapClaims{
-		claim(cfg.SubjectClaim, "sub"): o.Subject,
-		claim(cfg.RolesClaim, "roles"): roles,
-		"iat":                          now.Unix(),
-		"nbf":                          now.Unix(),
-		"exp":                          now.Add(o.TTL).Unix(),
+		cfg.SubjectClaim: o.Subject,
+		cfg.RolesClaim:   (&Identity{Roles: o.Roles}).RoleNames(),
+		"iat":            now.Unix(),
+		"nbf":            now.Unix(),
+		"exp":            now.Add(o.TTL).Unix(),
 	}
 	if o.EmployeeID > 0 {
-		c[claim(cfg.EmployeeIDClaim, "employee_id")] = o.EmployeeID
+		c[cfg.EmployeeIDClaim] = o.EmployeeID
 	}
 	if cfg.Issuer != "" {
 		c["iss"] = cfg.Issuer

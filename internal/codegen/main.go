@@ -41,7 +41,6 @@ import (
 	"log"
 	"os"
 	"regexp"
-	"strings"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen/config"
@@ -161,14 +160,14 @@ func plainScalars(src []byte) ([]byte, int) {
 			continue
 		}
 		body := src[bodyStart : bodyStart+end+1]
-		fast := directPath(src, body)
+		fast, wholeBody := directPath(src, body)
 		if fast == "" {
 			continue
 		}
 		out.Write(src[last:bodyStart])
 		out.WriteString(fast)
 		last = bodyStart
-		if !strings.HasPrefix(fast, "\tif ") { // nullable: the direct path is the whole body
+		if wholeBody {
 			last = bodyStart + len(body)
 		}
 		n++
@@ -179,29 +178,29 @@ func plainScalars(src []byte) ([]byte, int) {
 
 // directPath is what to put at the start of a plain scalar field's body
 // (non-null: a fast return, gqlgen's body after it), or its whole new body
-// (nullable); "" for any other field.
-func directPath(src, body []byte) string {
+// (nullable, wholeBody); "" for any other field.
+func directPath(src, body []byte) (text string, wholeBody bool) {
 	f := plainField.FindSubmatch(body)
 	if f == nil {
-		return ""
+		return "", false
 	}
 	fieldContext, goField, marshal := string(f[1]), string(f[2]), string(f[3])
 	fc := funcBody(src, "fieldContext_"+fieldContext)
 	if fc == nil || !bytes.Contains(fc, []byte("does not have child fields")) || bytes.Contains(fc, []byte("_args(")) {
-		return "" // not a scalar, or it takes arguments
+		return "", false // not a scalar, or it takes arguments
 	}
 	mb := funcBody(src, marshal)
 	if mb == nil {
-		return ""
+		return "", false
 	}
 	if s := nonNullScalar.FindSubmatch(mb); s != nil {
 		return fmt.Sprintf("\tif res := %s(obj.%s); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n",
-			s[1], goField)
+			s[1], goField), false
 	}
 	if nullableScalar.Match(mb) {
-		return fmt.Sprintf("\treturn ec.%s(ctx, field.Selections, obj.%s) // directly: see internal/codegen\n", marshal, goField)
+		return fmt.Sprintf("\treturn ec.%s(ctx, field.Selections, obj.%s) // directly: see internal/codegen\n", marshal, goField), true
 	}
-	return ""
+	return "", false
 }
 
 // funcBody is the body of the executor's method name, or nil.

@@ -135,10 +135,6 @@ func (db *DB) Close() error { return db.sqlDB.Close() }
 // Ping reports whether the database answers, for readiness checks.
 func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }
 
-// Stats is the pool's use (open, in use, idle connections, waits), for
-// metrics.
-func (db *DB) Stats() sql.DBStats { return db.sqlDB.Stats() }
-
 // SQL is the pool itself, for collectors that read its statistics.
 func (db *DB) SQL() *sql.DB { return db.sqlDB }
 

@@ -28,7 +28,6 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
-	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/policy"
@@ -149,11 +148,7 @@ func New(cfg Config) http.Handler {
 	// past the token limit.
 	srv.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
 	srv.SetParserTokenLimit(lim.Tokens)
-	pages := page.DefaultLimits
-	if cfg.Store != nil {
-		pages = cfg.Store.PageLimits()
-	}
-	srv.Use(limits.NewExtension(lim, pages))
+	srv.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}

@@ -483,24 +483,18 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 	writeJSON(w, media, e.status, resp)
 }
 
-// writeResponse answers a well-formed request. Under application/json that
-// is always 200, whatever the errors, since legacy clients read the body
-// only then. Under application/graphql-response+json a response without
-// data (the request failed before execution: parse, validation, variables)
-// is 400, and one with data, even null, is 200.
+// responseStatus is the status of a well-formed request's response. Under
+// application/json that is always 200, whatever the errors, since legacy
+// clients read the body only then. Under application/graphql-response+json
+// a response without data (the request failed before execution: parse,
+// validation, variables) is 400, and one with data, even null, is 200.
 //
 // Either way, an operation the server could not complete for want of
 // capacity or time is told so by its status, as the admission refusal is:
-// 503 with Retry-After when retrying soon may succeed (OVERLOADED,
-// UNAVAILABLE), 504 when the request ran out of time (TIMEOUT). Clients
-// and proxies retry on those statuses, not on error codes inside a 200.
-func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
-	writeJSON(w, media, responseStatus(w, media, resp), resp)
-}
-
-// responseStatus is the status of an executed operation's response. A
-// database fault that a retry may cure makes it 503 with Retry-After (set
-// on w), a timeout 504.
+// 503 with Retry-After (set on w) when retrying soon may succeed
+// (OVERLOADED, UNAVAILABLE), 504 when the request ran out of time
+// (TIMEOUT). Clients and proxies retry on those statuses, not on error
+// codes inside a 200.
 func responseStatus(w http.ResponseWriter, media string, resp *graphql.Response) int {
 	status := http.StatusOK
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
@@ -574,10 +568,7 @@ func writeBatch(w http.ResponseWriter, media string, resps []*graphql.Response) 
 		}
 		body = append(body, b...)
 	}
-	body = append(body, ']')
-	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	writeBody(w, media, http.StatusOK, append(body, ']'))
 }
 
 // encodeFailure is the response to an operation whose answer could not be

@@ -66,7 +66,6 @@ func usedIn(ctx context.Context) *Document {
 // apq is Apollo's extensions.persistedQuery.
 type apq struct {
 	present bool
-	version any
 	hash    string
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"sync"
 
@@ -37,6 +38,37 @@ type set struct {
 
 	mu     sync.Mutex
 	loaded []*loaded
+	// orders are the orderings the set's relations were asked in. Every
+	// sibling asks its relation with the same arguments, so the ordering
+	// (with its compiled filter) is resolved once per set, not per row.
+	orders []setOrder
+}
+
+type setOrder struct {
+	rel string
+	l   List
+	ord *ordering
+}
+
+// ordering is orderingOf(tbl, l) for relation rel of the set's rows,
+// resolved by the first sibling that asks.
+func (s *set) ordering(rel string, tbl *table, l List) (*ordering, error) {
+	s.mu.Lock()
+	for _, o := range s.orders {
+		if o.rel == rel && reflect.DeepEqual(o.l, l) {
+			s.mu.Unlock()
+			return o.ord, nil
+		}
+	}
+	s.mu.Unlock()
+	ord, err := orderingOf(s.ctx, tbl, l)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.orders = append(s.orders, setOrder{rel: rel, l: l, ord: ord})
+	s.mu.Unlock()
+	return ord, nil
 }
 
 // loaded is one relation's result for a whole set. Few relations are asked

@@ -55,7 +55,7 @@ type hasMany[C any, PC rowPtr[C]] struct {
 // of returns the page of parent's children that a asks for, loading the
 // same page for all of the parent's siblings at once.
 func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, l List) (*page.Connection[PC], error) {
-	ord, err := orderingOf(s.ctx, r.tbl, l)
+	ord, err := s.ordering(r.name, r.tbl, l)
 	if err != nil {
 		return nil, err
 	}
