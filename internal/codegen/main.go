@@ -29,8 +29,13 @@
 // error and its path are gqlgen's. Nullable scalars marshal a nil pointer
 // as null without any error, as gqlgen does.
 //
-// Both rewrites are checked: if gqlgen's template no longer has what they
-// expect, generation fails rather than silently leaving them out.
+// Both rewrites are checked against what gqlgen's own model of the schema
+// says they must change (plan.go): every list of objects loses its
+// per-element goroutine and every plain scalar field gains its direct path,
+// by name and exact count, or generation fails. A template that drifts for
+// some fields and not others would otherwise leave them out silently.
+//
+// UPGRADING.md says what moving past gqlgen v0.17.75 takes, as measured.
 package main
 
 import (
@@ -43,6 +48,7 @@ import (
 	"regexp"
 
 	"github.com/99designs/gqlgen/api"
+	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
 )
 
@@ -66,18 +72,24 @@ func run() error {
 	if err := api.Generate(cfg); err != nil {
 		return fmt.Errorf("gqlgen: %w", err)
 	}
+	// gqlgen's model of what it just generated: the same config, now bound.
+	data, err := codegen.BuildData(cfg)
+	if err != nil {
+		return fmt.Errorf("read gqlgen's model of the schema: %w", err)
+	}
+	want, err := planOf(data)
+	if err != nil {
+		return err
+	}
 	path := cfg.Exec.Filename
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read the generated executor: %w", err)
 	}
-	if len(goPerElement.FindAll(src, -1)) == 0 {
-		return fmt.Errorf("%s has no per-element goroutine to remove: gqlgen's list marshalling changed; review internal/codegen", path)
-	}
-	out := goPerElement.ReplaceAll(src, []byte("${1}f(i) // in line: see internal/codegen"))
-	out, n := plainScalars(out)
-	if n == 0 {
-		return fmt.Errorf("%s has no plain scalar field to write directly: gqlgen's field template changed; review internal/codegen", path)
+	out, loops := inlineLoops(src)
+	out, direct := plainScalars(out)
+	if err := want.check(loops, direct); err != nil {
+		return fmt.Errorf("%s: %w; gqlgen's templates changed: review internal/codegen", path, err)
 	}
 	if out, err = format.Source(out); err != nil {
 		return fmt.Errorf("format %s: %w", path, err)
@@ -89,6 +101,27 @@ func run() error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// inlineLoops runs every list element's marshalling in the calling
+// goroutine, and names the list marshallers it changed.
+func inlineLoops(src []byte) ([]byte, []string) {
+	var names []string
+	for _, m := range goPerElement.FindAllIndex(src, -1) {
+		names = append(names, enclosingFunc(src, m[0]))
+	}
+	return goPerElement.ReplaceAll(src, []byte("${1}f(i) // in line: see internal/codegen")), names
+}
+
+// enclosingFunc is the name of the executor method whose body holds offset.
+func enclosingFunc(src []byte, offset int) string {
+	const head = "\nfunc (ec *executionContext) "
+	start := bytes.LastIndex(src[:offset], []byte(head))
+	if start < 0 {
+		return ""
+	}
+	name := src[start+len(head):]
+	return string(name[:bytes.IndexByte(name, '(')])
 }
 
 // fieldFunc is the start of a generated field function taking its object.
@@ -149,10 +182,11 @@ $`)
 )
 
 // plainScalars gives every plain scalar field of src a direct path (see
-// the package comment) and reports how many it changed.
-func plainScalars(src []byte) ([]byte, int) {
+// the package comment) and names the field functions it changed.
+func plainScalars(src []byte) ([]byte, []string) {
 	var out bytes.Buffer
-	n, last := 0, 0
+	var names []string
+	last := 0
 	for _, m := range fieldFunc.FindAllSubmatchIndex(src, -1) {
 		bodyStart := m[1]
 		end := bytes.Index(src[bodyStart:], []byte("\n}\n"))
@@ -170,10 +204,10 @@ func plainScalars(src []byte) ([]byte, int) {
 		if wholeBody {
 			last = bodyStart + len(body)
 		}
-		n++
+		names = append(names, "_"+string(src[m[2]:m[3]]))
 	}
 	out.Write(src[last:])
-	return out.Bytes(), n
+	return out.Bytes(), names
 }
 
 // directPath is what to put at the start of a plain scalar field's body
