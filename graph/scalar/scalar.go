@@ -93,11 +93,18 @@ func newEnum[T ~string](name string, labels []T) enum[T] {
 	return e
 }
 
+// marshal writes a label as its GraphQL value. A label the schema does
+// not know (the database gained a value before the schema did) is no value
+// at all: graphql.Null, which the executor reports as an error at the
+// field's path, an internal one (logged with that path, shown as a generic
+// message: neither the label nor the SQL type reach the caller), and the
+// null goes up to the nearest nullable parent as for any failed non-null
+// field. Every enum field of the schema's objects is non-null; a nullable
+// one would read such a label as null without an error.
 func (e enum[T]) marshal(v T) graphql.Marshaler {
 	b, ok := e.wire[v]
 	if !ok {
-		// A label the schema does not know: the database gained a value.
-		b = []byte("null")
+		return graphql.Null
 	}
 	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(b) })
 }

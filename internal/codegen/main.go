@@ -25,7 +25,7 @@
 // nothing to do for such a field (internal/tracing follows resolvers and
 // methods only), reading a struct field cannot panic, and the scalars'
 // marshallers do not fail. Where a non-null scalar's marshaller answers
-// null (a zero time), the field goes on through gqlgen's own code, so the
+// null (a zero time, an enum label the schema does not know), the field goes on through gqlgen's own code, so the
 // error and its path are gqlgen's. Nullable scalars marshal a nil pointer
 // as null without any error, as gqlgen does.
 //
