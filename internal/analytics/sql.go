@@ -6,15 +6,10 @@ package analytics
 // report allows an open range), @dept (the subtree's root; NULL: every
 // department) and the report's own filters.
 
-// subtreeCTE is the departments at and below @dept, or all of them: the
-// department tree walked from its root (or from every top-level unit) by
-// parent_id. UNION, not UNION ALL, so a cycle in bad data ends the walk
-// instead of looping.
-const subtreeCTE = `WITH RECURSIVE subtree(id) AS (
-    SELECT id FROM departments
-    WHERE CASE WHEN CAST(@dept AS bigint) IS NULL THEN parent_id IS NULL ELSE id = CAST(@dept AS bigint) END
-    UNION
-    SELECT d.id FROM departments d JOIN subtree s ON d.parent_id = s.id)`
+// subtreeCTE is the departments at and below @dept, or all of them
+// (department_subtree, migrations/00008: the one definition, which the
+// filter Department.within reads too).
+const subtreeCTE = `WITH subtree(id) AS (SELECT s FROM department_subtree(CAST(@dept AS bigint)) s)`
 
 // inSubtree keeps the rollup rows h of people of the subtree. Inside an OR
 // the IN is a hashed subplan over the subtree's employees, never a join of

@@ -204,9 +204,8 @@ var _ = special(departmentsTable, "within", func(b *filterBuilder, alias string,
 	if err != nil {
 		return "", err
 	}
-	// UNION, not UNION ALL: a cycle in the tree ends rather than loops.
-	return alias + ".id IN (WITH RECURSIVE sub(id) AS (SELECT " + b.bind(key, "bigint") +
-		" UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id) SELECT id FROM sub)", nil
+	// The subtree's one definition is the SQL function (migrations/00008).
+	return alias + ".id IN (SELECT s FROM department_subtree(" + b.bind(key, "bigint") + ") s)", nil
 }) && special(assignmentsTable, "activeOn", func(b *filterBuilder, alias string, v any) (string, error) {
 	d, err := b.value(v, colType{cast: "date", class: compareOps})
 	if err != nil {

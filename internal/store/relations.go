@@ -266,27 +266,24 @@ func (t *TimeEntry) Employee() (*Employee, error) { return timeEntryEmployee.of(
 func (t *TimeEntry) Project() (*Project, error) { return timeEntryProject.of(t, t.set) }
 
 // projectHours totals hours for every project in keys, valuing billable
-// hours at the rate of the assignment each was logged under.
+// hours at the rate of the assignment each was logged under: the sums the
+// rollup time_entry_months keeps, where that rule has its one home
+// (migrations/00007_analytics.sql). Sums of numeric are exact, so adding
+// the months gives what adding the entries would. Hours are over zero, so
+// a zero sum means no entries and reads 0, as a sum of none does.
 func projectHours(ctx context.Context, st *Store, keys []int64) (map[int64]*ProjectHours, error) {
 	var rows []*ProjectHours
 	err := st.db.WithContext(ctx).Raw(`
 SELECT p.id AS project_id,
-       coalesce(h.logged, 0) AS logged,
-       coalesce(h.billable, 0) AS billable,
+       coalesce(nullif(h.logged, 0), 0) AS logged,
+       coalesce(nullif(h.billable, 0), 0) AS billable,
        round(coalesce(h.amount, 0), 2) AS billable_amount,
        CASE WHEN p.budget > 0 THEN round(coalesce(h.amount, 0) / p.budget, 4) END AS budget_used
 FROM projects p
 LEFT JOIN LATERAL (
-    SELECT sum(t.hours) AS logged,
-           sum(t.hours) FILTER (WHERE t.billable) AS billable,
-           sum(t.hours * r.bill_rate) FILTER (WHERE t.billable) AS amount
-    FROM time_entries t
-    LEFT JOIN LATERAL (
-        SELECT a.bill_rate FROM assignments a
-        WHERE a.project_id = t.project_id AND a.employee_id = t.employee_id
-          AND a.starts_on <= t.work_date AND (a.ends_on IS NULL OR a.ends_on >= t.work_date)
-        ORDER BY a.starts_on DESC LIMIT 1) r ON true
-    WHERE t.project_id = p.id) h ON true
+    SELECT sum(m.hours) AS logged, sum(m.billable_hours) AS billable, sum(m.billable_amount) AS amount
+    FROM time_entry_months m
+    WHERE m.project_id = p.id) h ON true
 WHERE p.id = ANY(?::bigint[])`, ids(keys)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load project hours: %w", err)
