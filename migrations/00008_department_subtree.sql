@@ -1,8 +1,8 @@
 -- A department "within" another is it or any department below it, at any
--- depth, by parent_id: what a manager's reporting line covers, and what
--- the analytics reports add up when asked for one department. The rule
--- lives here once; the filter Department.within (internal/store) and the
--- reports' department argument (internal/analytics) both read it.
+-- depth, by parent_id: what a department filter's `within` selects, and
+-- what the analytics reports add up when asked for one department. The
+-- rule lives here once; the filter (internal/store) and the reports'
+-- department argument (internal/analytics) both read it.
 --
 -- department_subtree(root) is root and every department below it, or,
 -- for a NULL root, every department reached from a top-level unit (one

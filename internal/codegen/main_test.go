@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -45,5 +46,26 @@ func TestPlainScalars(t *testing.T) {
 	}
 	if !bytes.Equal(out[len(out)-100:], src[len(src)-100:]) || strings.Count(string(out), "func (ec") != strings.Count(string(src), "func (ec") {
 		t.Error("the rewrite lost or changed text around the functions")
+	}
+}
+
+// A partial match fails: a rewrite that applies to some of the lists or
+// fields the schema calls for, and not to others, names what is missing.
+func TestPlan_PartialMatchFails(t *testing.T) {
+	p := plan{loops: []string{"marshalA", "marshalB"}, direct: []string{"_T_a", "_T_b"}}
+	for _, c := range []struct {
+		name          string
+		loops, direct []string
+		want          string
+	}{
+		{"all", []string{"marshalB", "marshalA"}, []string{"_T_a", "_T_b"}, ""},
+		{"a list missing", []string{"marshalA"}, []string{"_T_a", "_T_b"}, "lists marshalled in line: 1, want 2 (missing marshalB; unexpected none)"},
+		{"a field missing", []string{"marshalA", "marshalB"}, []string{"_T_b"}, "plain scalar fields written directly: 1, want 2 (missing _T_a; unexpected none)"},
+		{"an extra field", []string{"marshalA", "marshalB"}, []string{"_T_a", "_T_b", "_T_c"}, "plain scalar fields written directly: 3, want 2 (missing none; unexpected _T_c)"},
+	} {
+		err := p.check(c.loops, c.direct)
+		if got := fmt.Sprint(err); c.want == "" && err != nil || c.want != "" && got != c.want {
+			t.Errorf("%s: check = %v, want %q", c.name, err, c.want)
+		}
 	}
 }
