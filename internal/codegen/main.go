@@ -25,15 +25,19 @@
 // nothing to do for such a field (internal/tracing follows resolvers and
 // methods only), reading a struct field cannot panic, and the scalars'
 // marshallers do not fail. Where a non-null scalar's marshaller answers
-// null (a zero time, an enum label the schema does not know), the field goes on through gqlgen's own code, so the
-// error and its path are gqlgen's. Nullable scalars marshal a nil pointer
-// as null without any error, as gqlgen does.
+// null (a zero time, an enum label the schema does not know), the field
+// goes on through gqlgen's own code, so the error and its path are
+// gqlgen's. Nullable scalars marshal a nil pointer as null without any
+// error, as gqlgen does.
 //
 // Both rewrites are checked against what gqlgen's own model of the schema
-// says they must change (plan.go): every list of objects loses its
-// per-element goroutine and every plain scalar field gains its direct path,
-// by name and exact count, or generation fails. A template that drifts for
-// some fields and not others would otherwise leave them out silently.
+// says they must change (plan.go): every list of objects or enums loses
+// its per-element goroutine and every plain scalar field gains its direct
+// path, by name and exact count, or generation fails (leaving gqlgen's
+// output unchanged). A template that drifts for some fields and not others
+// would otherwise leave them out silently. executor_test.go checks the
+// generated executor in graph/ against the same plan, and the invariant
+// the first rewrite rests on (plan.go, blocking).
 //
 // UPGRADING.md says what moving past gqlgen v0.17.75 takes, as measured.
 package main

@@ -33,7 +33,8 @@ var blocking = map[string]string{
 // them (codegen.Data) rather than from the text it generated.
 type plan struct {
 	// loops are the list marshallers gqlgen writes with a goroutine per
-	// element: every list whose elements are not scalars or enums.
+	// element: every list whose elements are not scalars (objects,
+	// interfaces and enums).
 	loops []string
 	// direct are the field functions ("_Type_field") of plain scalar
 	// fields: read from a struct field, with no resolver, method,
