@@ -254,11 +254,13 @@ func (r Rules) Sensitive(table, column string) bool {
 	return ok && c.sensitive()
 }
 
-// Can reports whether id may take action on table: for a read, of column
-// (or of the row, with column ""); for a write, of the row with the named
-// columns set. row is the row decided for; nil for an action over many
-// rows (ReadAcross, ReadSum), where only grants on every row count. A
-// table without rules is read by everyone and written by no one.
+// Can reports whether id may take action on table: for a read, of the
+// named columns (none: of the row itself); for a write, of the row with the
+// named columns set. row is the row decided for; nil for an action over
+// many rows (ReadAcross, ReadSum), where only grants on every row count.
+// Whether a given row is visible at all (Table.Rows) is decided when row is
+// given; over many rows the store's Scope has already left out the others.
+// A table without rules is read by everyone and written by no one.
 func (r Rules) Can(id *auth.Identity, action Action, table string, row Row, columns ...string) (bool, error) {
 	t, ok := r[table]
 	if !ok {
@@ -278,12 +280,9 @@ func (r Rules) Can(id *auth.Identity, action Action, table string, row Row, colu
 		}
 		return true, nil
 	}
-	if t.Rows != nil {
-		// Over many rows the store's scope has kept only the visible ones.
-		if row != nil {
-			if ok, err := t.Rows.holds(id, row); err != nil || !ok {
-				return false, err
-			}
+	if t.Rows != nil && row != nil {
+		if ok, err := t.Rows.holds(id, row); err != nil || !ok {
+			return false, err
 		}
 	}
 	for _, col := range columns {

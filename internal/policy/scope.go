@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
@@ -27,7 +28,9 @@ SELECT id FROM below)`},
 // Scope is the SQL condition over table aliased "t", with its arguments
 // (? placeholders, as the store writes its SQL), that keeps only the rows
 // id may see (Table.Rows): "" when id sees every row, "FALSE" when none.
-// It is Can(id, Read, table, row) for every row at once.
+// It is Can(id, Read, table, row) for every row at once. A relation whose
+// column the table does not name (Keys) grants no row: a mistake in the
+// rules hides rows rather than shows them.
 func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) {
 	t := r[table]
 	if t.Rows == nil || id.HasAny(t.Rows.Roles...) {
@@ -40,7 +43,11 @@ func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) 
 				continue
 			}
 			rel := relationSQL[v.Relation]
-			conds = append(conds, strings.Replace(rel.cond, "%s", rel.key(t.Keys), 1))
+			key := rel.key(t.Keys)
+			if key == "" {
+				continue
+			}
+			conds = append(conds, fmt.Sprintf(rel.cond, key))
 			args = append(args, id.EmployeeID)
 		}
 	}

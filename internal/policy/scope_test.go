@@ -181,3 +181,14 @@ func numbered(sql string) string {
 	}
 	return b.String()
 }
+
+// A scope whose relation has no column to follow keeps no row for it.
+func TestScope_MissingKeyKeepsNoRow(t *testing.T) {
+	rules := policy.Rules{"reviews": {Rows: reviews["reviews"].Rows}}
+	if cond, args := rules.Scope(manager, "reviews"); cond != "FALSE" || args != nil {
+		t.Errorf("scope %q %v, want FALSE", cond, args)
+	}
+	if cond, _ := rules.Scope(hr, "reviews"); cond != "" {
+		t.Errorf("hr: scope %q, want every row", cond)
+	}
+}
