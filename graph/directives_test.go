@@ -106,7 +106,7 @@ func TestDirectives_DecideAndRecordSensitiveReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	rows, err := c.Query(ctx, `SELECT roles, operation, request_id, field, coalesce(employee_id, 0), record_id
+	rows, err := c.Query(ctx, `SELECT roles, coalesce(operation, ''), coalesce(request_id, ''), field, coalesce(employee_id, 0), record_id
 		FROM audit_events WHERE subject = $1 ORDER BY field`, subject)
 	if err != nil {
 		t.Fatal(err)
