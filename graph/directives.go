@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,22 +47,32 @@ func (d directives) sensitive(ctx context.Context, obj any, next graphql.Resolve
 	// Roles decide most reads; only then is the row asked (its adapter
 	// costs an allocation the readers of every row need not pay).
 	allowed, err := d.p.Can(id, action, table, nil, col)
-	if r, ok := obj.(inReportingLine); ok && !allowed && err == nil {
-		allowed, err = d.p.Can(id, action, table, reportingRow{r}, col)
-	}
 	if err != nil {
 		return nil, err
 	}
-	fc := graphql.GetFieldContext(ctx)
-	field := fc.Object + "." + fc.Field.Name
 	if !allowed {
-		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + field + ": " + d.p.Needs(action, table, col)}
+		var row policy.Row
+		if r, ok := obj.(inReportingLine); ok {
+			row = reportingRow{r}
+		}
+		var refused *policy.Refused
+		if err := d.p.Check(id, action, table, row, col); errors.As(err, &refused) {
+			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + fieldName(ctx) + ": " + refused.Needs}
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	v, err := next(ctx)
-	if err == nil {
-		d.record(ctx, id, field, obj)
+	if err == nil && d.p.Records() {
+		d.record(ctx, id, fieldName(ctx), obj)
 	}
 	return v, err
+}
+
+// fieldName is the guarded field as the schema names it: Employee.salary.
+func fieldName(ctx context.Context) string {
+	fc := graphql.GetFieldContext(ctx)
+	return fc.Object + "." + fc.Field.Name
 }
 
 // inReportingLine is a row that can tell whether the employee it concerns
@@ -110,8 +121,6 @@ func (d directives) hasRole(ctx context.Context, _ any, next graphql.Resolver, r
 	if policy.HasRole(auth.From(ctx), roles) {
 		return next(ctx)
 	}
-	fc := graphql.GetFieldContext(ctx)
 	return nil, &apperr.Error{Code: apperr.Forbidden,
-		Message: fmt.Sprintf("not allowed to read %s.%s: it needs the role %s", fc.Object, fc.Field.Name,
-			strings.ToLower(strings.Join(roles, " or ")))}
+		Message: "not allowed to read " + fieldName(ctx) + ": it needs the role " + strings.ToLower(strings.Join(roles, " or "))}
 }

@@ -10,8 +10,8 @@
 // its guarded columns, and who creates, updates and deletes its rows. A
 // column with a read rule is sensitive; there is no other list of them.
 //
-// A refused read is an error for the caller that says what it would need
-// (Needs); every allowed read of a sensitive column is recorded in the
+// A refused action is an error that says who may (Check, Refused); every
+// allowed read of a sensitive column is recorded in the
 // audit log (Record).
 package policy
 
@@ -262,27 +262,64 @@ func (r Rules) Sensitive(table, column string) bool {
 // given; over many rows the store's Scope has already left out the others.
 // A table without rules is read by everyone and written by no one.
 func (r Rules) Can(id *auth.Identity, action Action, table string, row Row, columns ...string) (bool, error) {
-	t, ok := r[table]
-	if !ok {
-		return !action.writes(), nil
+	_, ok, err := r.decide(id, action, table, row, columns)
+	return ok, err
+}
+
+// Check is Can for a caller that refuses what is not allowed (a write
+// before it validates anything, a directive): nil when allowed; a *Refused
+// naming what was refused (the row, or the first column) and who may; or
+// the error of a row that could not answer.
+func (r Rules) Check(id *auth.Identity, action Action, table string, row Row, columns ...string) error {
+	col, ok, err := r.decide(id, action, table, row, columns)
+	if err != nil || ok {
+		return err
+	}
+	return &Refused{Action: action, Table: table, Column: col, Needs: r.needs(action, table, col)}
+}
+
+// Refused is an action the rules do not allow.
+type Refused struct {
+	Action Action
+	Table  string
+	// Column is the column refused; "" when the row itself is.
+	Column string
+	// Needs says who may, as the refused caller is told: "it needs the
+	// role hr or admin, or the role manager of someone the employee
+	// reports to".
+	Needs string
+}
+
+func (e *Refused) Error() string {
+	what := e.Table
+	if e.Column != "" {
+		what += "." + e.Column
+	}
+	return "not allowed to " + e.Action.String() + " " + what + ": " + e.Needs
+}
+
+// decide is Can, naming the column it refused ("" for the row).
+func (r Rules) decide(id *auth.Identity, action Action, table string, row Row, columns []string) (refused string, ok bool, err error) {
+	t, known := r[table]
+	if !known {
+		return "", !action.writes(), nil
 	}
 	if action.writes() {
-		g := t.grant(action)
-		if ok, err := g.holds(id, row); err != nil || !ok {
-			return false, err
+		if ok, err := t.grant(action).holds(id, row); err != nil || !ok {
+			return "", ok, err
 		}
 		for _, col := range columns {
 			if c := t.Columns[col]; c.guardsWrites() {
 				if ok, err := c.Write.holds(id, row); err != nil || !ok {
-					return false, err
+					return col, ok, err
 				}
 			}
 		}
-		return true, nil
+		return "", true, nil
 	}
 	if t.Rows != nil && row != nil {
 		if ok, err := t.Rows.holds(id, row); err != nil || !ok {
-			return false, err
+			return "", ok, err
 		}
 	}
 	for _, col := range columns {
@@ -292,29 +329,23 @@ func (r Rules) Can(id *auth.Identity, action Action, table string, row Row, colu
 		}
 		switch action {
 		case ReadAcross:
-			if !id.HasAny(c.Read.Roles...) {
-				return false, nil
-			}
+			ok = id.HasAny(c.Read.Roles...)
 		case ReadSum:
-			if id.HasAny(c.Sum...) {
-				continue
-			}
-			if ok, err := c.Read.holds(id, row); err != nil || !ok {
-				return false, err
+			if ok = id.HasAny(c.Sum...); !ok {
+				ok, err = c.Read.holds(id, row)
 			}
 		default:
-			if ok, err := c.Read.holds(id, row); err != nil || !ok {
-				return false, err
-			}
+			ok, err = c.Read.holds(id, row)
+		}
+		if err != nil || !ok {
+			return col, ok, err
 		}
 	}
-	return true, nil
+	return "", true, nil
 }
 
-// Needs says who may take action on table.column (column "": on a row),
-// for the refusal a caller sees: "it needs the role hr or admin, or the
-// role manager of someone the employee reports to".
-func (r Rules) Needs(action Action, table, column string) string {
+// needs says who may take action on table.column (column "": on a row).
+func (r Rules) needs(action Action, table, column string) string {
 	t := r[table]
 	c := t.Columns[column]
 	switch {
@@ -354,6 +385,10 @@ type Policy struct {
 // New returns the firm's rules (Firm); the reads they allow are recorded in
 // log (nil: not recorded, for tests that are not about the audit).
 func New(log *audit.Log) *Policy { return &Policy{Rules: Firm, audit: log} }
+
+// Records reports whether allowed reads are recorded (New had a log), so
+// that a caller builds no event for nothing.
+func (p *Policy) Records() bool { return p.audit != nil }
 
 // Record stores one allowed read of a sensitive field in the audit log.
 func (p *Policy) Record(e audit.Event) { p.audit.Record(e) }

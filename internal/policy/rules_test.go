@@ -146,27 +146,36 @@ func TestFirm_RowErrorsAreErrors(t *testing.T) {
 	}
 }
 
-// What a refused caller is told they would need; the read refusals are
-// part of the API (clients and tests compare them).
-func TestFirm_Needs(t *testing.T) {
+// What a refused caller is told: what was refused and who may. The read
+// refusals are part of the API (clients and tests compare them).
+func TestFirm_CheckSaysWhoMay(t *testing.T) {
 	for _, c := range []struct {
-		action        policy.Action
-		table, column string
-		want          string
+		id      *auth.Identity
+		action  policy.Action
+		table   string
+		row     policy.Row
+		columns []string
+		want    string
 	}{
-		{policy.Read, "employees", "salary", "it needs the role hr or admin, or the role manager of someone the employee reports to"},
-		{policy.Read, "assignments", "bill_rate", "it needs the role manager or admin"},
-		{policy.ReadSum, "assignments", "bill_rate", "it needs the role manager or admin or analytics"},
-		{policy.ReadAcross, "employees", "salary", "it needs the role hr or admin"},
-		{policy.Update, "projects", "budget", "it needs the role admin"},
-		{policy.Update, "projects", "status", "it needs the role admin, or the role manager managing the project"},
-		{policy.Create, "time_entries", "", "it needs the role admin, or being the employee it concerns"},
-		{policy.Update, "contacts", "", "it needs the role admin, or being the customer's account manager"},
-		{policy.Delete, "audit_events", "", "no one may"},
+		{manager, policy.Read, "employees", outOfLine, []string{"last_name", "salary"},
+			"not allowed to read employees.salary: it needs the role hr or admin, or the role manager of someone the employee reports to"},
+		{viewer, policy.Read, "assignments", nil, []string{"bill_rate"}, "not allowed to read assignments.bill_rate: it needs the role manager or admin"},
+		{viewer, policy.ReadSum, "assignments", nil, []string{"bill_rate"}, "not allowed to sum assignments.bill_rate: it needs the role manager or admin or analytics"},
+		{manager, policy.ReadAcross, "employees", inLine, []string{"salary"}, "not allowed to compare employees.salary: it needs the role hr or admin"},
+		{manager, policy.Update, "projects", managed, []string{"status", "budget"}, "not allowed to update projects.budget: it needs the role admin"},
+		{manager, policy.Update, "projects", notManaged, []string{"status"}, "not allowed to update projects: it needs the role admin, or the role manager managing the project"},
+		{viewer, policy.Create, "time_entries", otherEntry, []string{"hours"}, "not allowed to create time_entries: it needs the role admin, or being the employee it concerns"},
+		{manager, policy.Delete, "contacts", noAccount, nil, "not allowed to delete contacts: it needs the role admin, or being the customer's account manager"},
+		{admin, policy.Delete, "audit_events", nil, nil, "not allowed to delete audit_events: no one may"},
 	} {
-		if got := policy.Firm.Needs(c.action, c.table, c.column); got != c.want {
-			t.Errorf("Needs(%s, %s.%s) = %q, want %q", c.action, c.table, c.column, got, c.want)
+		err := policy.Firm.Check(c.id, c.action, c.table, c.row, c.columns...)
+		var refused *policy.Refused
+		if !errors.As(err, &refused) || err.Error() != c.want {
+			t.Errorf("%s: %v, want %q", subject(c.id), err, c.want)
 		}
+	}
+	if err := policy.Firm.Check(manager, policy.Update, "projects", managed, "status"); err != nil {
+		t.Errorf("allowed: %v", err)
 	}
 }
 
