@@ -10,7 +10,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/persisted"
-	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
 // authenticate lets a request reach the GraphQL endpoint only with a valid
@@ -34,7 +34,7 @@ func (h *api) authenticate(a *auth.Authenticator, next http.Handler) http.Handle
 				// never text of their own, whatever the server's mode.
 				ctx = persisted.RequireTrusted(ctx)
 			}
-			next.ServeHTTP(w, r.WithContext(policy.WithRequestID(ctx, requestID(ctx))))
+			next.ServeHTTP(w, r.WithContext(requestid.With(ctx, requestID(ctx))))
 			return
 		}
 		var unauth *auth.Unauthenticated

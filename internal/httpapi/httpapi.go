@@ -129,7 +129,7 @@ func New(cfg Config) http.Handler {
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{
 		Resolvers:  &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB)},
-		Directives: graph.DirectiveRoot{Sensitive: cfg.Policy.Sensitive, HasRole: cfg.Policy.HasRole}}))
+		Directives: graph.Directives(cfg.Policy)}))
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)
 	}

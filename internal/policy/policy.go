@@ -1,197 +1,417 @@
-// Package policy decides what a caller may read, in one place. The schema
-// declares it: a field that reveals a sensitive column carries
-// @sensitive(column: "table.column"), a field only some roles may use
-// carries @hasRole(roles: [...]); gqlgen calls the directives below around
-// exactly those fields, so the rest of the graph pays nothing and no
-// resolver checks a role by hand.
+// Package policy decides who may read and write what, in one place and
+// from plain values: who (an *auth.Identity), what (a table, a column and,
+// for rules that depend on the row, the row's facts), and which Action.
+// It knows nothing of GraphQL: the executor's directives (graph), the
+// store's filters, orderings and row scopes (store.Rules, answered by
+// StoreRules), and later the writes, events and webhooks all ask it.
 //
-// The rules (DOMAIN.md, "Who reads what"):
+// The rules are data: Firm holds one Table per table of the firm's
+// database (firm.go), each saying who sees its rows, who reads and writes
+// its guarded columns, and who creates, updates and deletes its rows. A
+// column with a read rule is sensitive; there is no other list of them.
 //
-//   - employees' salary, salary currency, personal email, phone, birth date
-//     and home address: hr and admin for every employee; a manager for the
-//     employees in their own reporting line (all levels below them);
-//   - assignments' bill rate, and what is computed from it (a project's
-//     billable amount and budget used): manager and admin;
-//   - everything else: every role.
-//
-// A denied field is null with a FORBIDDEN error at its path; the rest of
-// the response still comes. Every allowed read of a sensitive field is
-// recorded in the audit log.
+// A refused action is an error that says who may (Check, Refused); every
+// allowed read of a sensitive column is recorded in the
+// audit log (Record).
 package policy
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-
-	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/audit"
 	"github.com/bizgraph/bizgraph/internal/auth"
 )
 
-// rule is who reads a sensitive column.
-type rule struct {
-	// everyRow are the roles that read the column of every row.
-	everyRow []auth.Role
-	// reportingLine lets a manager read it for the employees below them.
-	reportingLine bool
-	// aggregates are the further roles that read figures summed from the
-	// column over many rows (@sensitive(aggregate: true)), never the
-	// column's own values.
-	aggregates []auth.Role
-}
+// Action is what a caller does with a table, a column or a row.
+type Action int
 
-var (
-	personnel = rule{everyRow: []auth.Role{auth.HR, auth.Admin}, reportingLine: true}
-	// The analytics role reads what bill rates add up to (the budget burn
-	// and revenue figures it is registered for), not the rates.
-	rates = rule{everyRow: []auth.Role{auth.Manager, auth.Admin}, aggregates: []auth.Role{auth.Analytics}}
+const (
+	// Read is reading a column of one row (or, with no column, seeing the
+	// row at all).
+	Read Action = iota
+	// ReadAcross is using a column across rows: a filter, an ordering or
+	// a comparison reveals it for every row it passes over, so only a
+	// caller who may read it on every row may do it.
+	ReadAcross
+	// ReadSum is reading a figure summed from a column over many rows
+	// (@sensitive(aggregate: true)), never the column's own values.
+	ReadSum
+	// Create, Update and Delete are the writes of a row; Create and
+	// Update name the columns they set.
+	Create
+	Update
+	Delete
 )
 
-// rules are the sensitive columns, by "table.column". A column not listed
-// is not sensitive.
-var rules = map[string]rule{
-	"employees.salary":          personnel,
-	"employees.salary_currency": personnel,
-	"employees.personal_email":  personnel,
-	"employees.phone":           personnel,
-	"employees.birth_date":      personnel,
-	"employees.home_address":    personnel,
-	"assignments.bill_rate":     rates,
+var actionNames = [...]string{Read: "read", ReadAcross: "compare", ReadSum: "sum", Create: "create", Update: "update", Delete: "delete"}
+
+func (a Action) String() string { return actionNames[a] }
+
+// writes reports whether a is a write.
+func (a Action) writes() bool { return a >= Create }
+
+// Relation is how a row relates to an employee: the caller's own employee
+// record, when the rules grant something per row rather than per role.
+type Relation int
+
+const (
+	// Self: the row concerns the employee (their record, their time
+	// entries, their review).
+	Self Relation = iota + 1
+	// ReportingLine: the employee the row concerns sits below the
+	// employee in the reporting line, at any depth.
+	ReportingLine
+	// ProjectManager: the row's project is managed by the employee.
+	ProjectManager
+	// AccountManager: the row's customer has the employee as account
+	// manager.
+	AccountManager
+)
+
+// relationText says who holds a relation, for the refusal a caller sees:
+// "of" follows the roles that need the relation, "being" stands alone.
+var relationText = map[Relation]struct{ of, being string }{
+	Self:           {"as the employee it concerns", "the employee it concerns"},
+	ReportingLine:  {"of someone the employee reports to", "someone the employee reports to"},
+	ProjectManager: {"managing the project", "the project's manager"},
+	AccountManager: {"managing the customer's account", "the customer's account manager"},
 }
 
-// CanReadColumn reports whether the caller in ctx may read table.column of
-// every row: what a filter, an ordering or an aggregate over the column
-// needs, since each reveals the column across rows. A manager's right to
-// their reporting line is per row, so it does not count here.
-func CanReadColumn(ctx context.Context, table, column string) bool {
-	r, ok := rules[table+"."+column]
-	return !ok || auth.From(ctx).HasAny(r.everyRow...)
+// Row is what a rule asks of the one row it decides for: whether the row
+// stands in a relation to an employee (the caller's). A row answers only
+// the relations its table's rules name; Facts answers from plain values.
+type Row interface {
+	Related(rel Relation, employee int64) (bool, error)
 }
 
-// IsSensitive reports whether table.column is guarded at all.
-func IsSensitive(table, column string) bool {
-	_, ok := rules[table+"."+column]
-	return ok
+// Facts is a row as the rules see it, from plain values: what a write
+// knows of the row it loaded, or an event of the entity it carries.
+type Facts struct {
+	// Employee is the employee the row concerns (an employee's own id,
+	// the author of a time entry); 0 for none.
+	Employee int64
+	// ProjectManager is the manager of the row's project; 0 for none.
+	ProjectManager int64
+	// AccountManager is the account manager of the row's customer; 0 for
+	// none.
+	AccountManager int64
+	// Below reports whether Employee sits below manager in the reporting
+	// line; nil when unknown (then no one's line holds the row). The store
+	// decides it for a page of rows at once (store.Employee).
+	Below func(manager int64) (bool, error)
 }
 
-// Policy enforces the rules and records the reads it allows.
+// Related answers rel from the facts.
+func (f *Facts) Related(rel Relation, employee int64) (bool, error) {
+	switch rel {
+	case Self:
+		return f.Employee != 0 && f.Employee == employee, nil
+	case ReportingLine:
+		if f.Below == nil {
+			return false, nil
+		}
+		return f.Below(employee)
+	case ProjectManager:
+		return f.ProjectManager != 0 && f.ProjectManager == employee, nil
+	case AccountManager:
+		return f.AccountManager != 0 && f.AccountManager == employee, nil
+	}
+	return false, nil
+}
+
+// Grant is who holds a right: the roles that hold it on every row, and
+// those who hold it on the rows related to them.
+type Grant struct {
+	Roles []auth.Role
+	Via   []Via
+}
+
+// Via grants a right on a row to a caller whose employee record stands in
+// Relation to the row and who holds one of Roles (none listed: any role
+// of an employee, but analytics).
+type Via struct {
+	Relation Relation
+	Roles    []auth.Role
+}
+
+// employeeRoles are the roles a person at the firm holds; the analytics
+// role is a tool's, never a person's, and writes nothing.
+var employeeRoles = []auth.Role{auth.Viewer, auth.Manager, auth.HR, auth.Admin}
+
+// holds reports whether the identity holds the grant for row (nil: a
+// decision for every row, where only Roles count).
+func (g Grant) holds(id *auth.Identity, row Row) (bool, error) {
+	if id.HasAny(g.Roles...) {
+		return true, nil
+	}
+	if row == nil || id == nil || id.EmployeeID == 0 {
+		return false, nil
+	}
+	for _, v := range g.Via {
+		if !id.HasAny(v.roles()...) {
+			continue
+		}
+		if ok, err := row.Related(v.Relation, id.EmployeeID); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+func (v Via) roles() []auth.Role {
+	if len(v.Roles) == 0 {
+		return employeeRoles
+	}
+	return v.Roles
+}
+
+// needs says who holds the grant, for the refusal a caller sees; extra
+// are further roles (the sums' readers).
+func (g Grant) needs(extra ...auth.Role) string {
+	roles := append(slices.Clip(g.Roles), extra...)
+	var b strings.Builder
+	if len(roles) > 0 {
+		b.WriteString("the role " + joinRoles(roles))
+	}
+	for _, v := range g.Via {
+		if b.Len() > 0 {
+			b.WriteString(", or ")
+		}
+		if len(v.Roles) == 0 {
+			b.WriteString("being " + relationText[v.Relation].being)
+		} else {
+			b.WriteString("the role " + joinRoles(v.Roles) + " " + relationText[v.Relation].of)
+		}
+	}
+	if b.Len() == 0 {
+		return "no one may"
+	}
+	return "it needs " + b.String()
+}
+
+func joinRoles(roles []auth.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, " or ")
+}
+
+// Column is who reads and writes one guarded column.
+type Column struct {
+	// Read is who reads the column's values; a column with a read rule is
+	// sensitive. The zero Grant: the column is read as the row is.
+	Read Grant
+	// Sum are the further roles that read figures summed from the column
+	// over many rows, never its own values.
+	Sum []auth.Role
+	// Write is who sets the column when creating or updating a row, on top
+	// of the table's grant for the write. The zero Grant: whoever may
+	// write the row.
+	Write Grant
+}
+
+func (c Column) sensitive() bool { return len(c.Read.Roles) > 0 || len(c.Read.Via) > 0 }
+func (c Column) guardsWrites() bool {
+	return len(c.Write.Roles) > 0 || len(c.Write.Via) > 0
+}
+
+// Table is the rules of one table.
+type Table struct {
+	// Rows is who sees a row at all; nil: every row, to every role. A row
+	// a caller may not see does not exist for them (the store leaves it
+	// out of every list, count and lookup: Scope).
+	Rows *Grant
+	// Keys name the columns that relate a row to an employee, for the
+	// store's row scope (Scope).
+	Keys Keys
+	// Columns are the guarded columns; a column not listed is read by
+	// whoever sees the row and written by whoever writes it.
+	Columns map[string]Column
+	// Create, Update and Delete are who writes rows; the zero Grant: no
+	// one.
+	Create, Update, Delete Grant
+}
+
+// Keys are the columns of a table that carry its rows' relations.
+type Keys struct {
+	// Employee is the column naming the employee a row concerns (Self,
+	// ReportingLine).
+	Employee string
+	// Project and Customer name the row's project (ProjectManager) and
+	// customer (AccountManager).
+	Project, Customer string
+}
+
+// Rules are the rules of every table, by table name.
+type Rules map[string]Table
+
+// Sensitive reports whether table.column has a read rule.
+func (r Rules) Sensitive(table, column string) bool {
+	c, ok := r[table].Columns[column]
+	return ok && c.sensitive()
+}
+
+// Can reports whether id may take action on table: for a read, of the
+// named columns (none: of the row itself); for a write, of the row with the
+// named columns set. row is the row decided for; nil for an action over
+// many rows (ReadAcross, ReadSum), where only grants on every row count.
+// Whether a given row is visible at all (Table.Rows) is decided when row is
+// given; over many rows the store's Scope has already left out the others.
+// A table without rules is read by everyone and written by no one.
+func (r Rules) Can(id *auth.Identity, action Action, table string, row Row, columns ...string) (bool, error) {
+	_, ok, err := r.decide(id, action, table, row, columns)
+	return ok, err
+}
+
+// Check is Can for a caller that refuses what is not allowed (a write
+// before it validates anything, a directive): nil when allowed; a *Refused
+// naming what was refused (the row, or the first column) and who may; or
+// the error of a row that could not answer.
+func (r Rules) Check(id *auth.Identity, action Action, table string, row Row, columns ...string) error {
+	col, ok, err := r.decide(id, action, table, row, columns)
+	if err != nil || ok {
+		return err
+	}
+	return &Refused{Action: action, Table: table, Column: col, Needs: r.needs(action, table, col)}
+}
+
+// Refused is an action the rules do not allow.
+type Refused struct {
+	Action Action
+	Table  string
+	// Column is the column refused; "" when the row itself is.
+	Column string
+	// Needs says who may, as the refused caller is told: "it needs the
+	// role hr or admin, or the role manager of someone the employee
+	// reports to".
+	Needs string
+}
+
+func (e *Refused) Error() string {
+	what := e.Table
+	if e.Column != "" {
+		what += "." + e.Column
+	}
+	return "not allowed to " + e.Action.String() + " " + what + ": " + e.Needs
+}
+
+// decide is Can, naming the column it refused ("" for the row).
+func (r Rules) decide(id *auth.Identity, action Action, table string, row Row, columns []string) (refused string, ok bool, err error) {
+	t, known := r[table]
+	if !known {
+		return "", !action.writes(), nil
+	}
+	if action.writes() {
+		if ok, err := t.grant(action).holds(id, row); err != nil || !ok {
+			return "", ok, err
+		}
+		for _, col := range columns {
+			if c := t.Columns[col]; c.guardsWrites() {
+				if ok, err := c.Write.holds(id, row); err != nil || !ok {
+					return col, ok, err
+				}
+			}
+		}
+		return "", true, nil
+	}
+	if t.Rows != nil && row != nil {
+		if ok, err := t.Rows.holds(id, row); err != nil || !ok {
+			return "", ok, err
+		}
+	}
+	for _, col := range columns {
+		c := t.Columns[col]
+		if !c.sensitive() {
+			continue
+		}
+		switch action {
+		case ReadAcross:
+			ok = id.HasAny(c.Read.Roles...)
+		case ReadSum:
+			if ok = id.HasAny(c.Sum...); !ok {
+				ok, err = c.Read.holds(id, row)
+			}
+		default:
+			ok, err = c.Read.holds(id, row)
+		}
+		if err != nil || !ok {
+			return col, ok, err
+		}
+	}
+	return "", true, nil
+}
+
+// needs says who may take action on table.column (column "": on a row).
+func (r Rules) needs(action Action, table, column string) string {
+	t := r[table]
+	c := t.Columns[column]
+	switch {
+	case action.writes() && c.guardsWrites():
+		return c.Write.needs()
+	case action.writes():
+		return t.grant(action).needs()
+	case column == "" && t.Rows != nil:
+		return t.Rows.needs()
+	case action == ReadAcross:
+		return Grant{Roles: c.Read.Roles}.needs()
+	case action == ReadSum:
+		return c.Read.needs(c.Sum...)
+	}
+	return c.Read.needs()
+}
+
+func (t Table) grant(a Action) Grant {
+	switch a {
+	case Create:
+		return t.Create
+	case Update:
+		return t.Update
+	case Delete:
+		return t.Delete
+	}
+	return Grant{}
+}
+
+// Policy is the firm's rules as the executor applies them: it decides, and
+// records the sensitive reads it allows in the audit log.
 type Policy struct {
+	Rules
 	audit *audit.Log
 }
 
-// New returns the policy; reads are recorded in log (nil: not recorded,
-// for tests that are not about the audit).
-func New(log *audit.Log) *Policy { return &Policy{audit: log} }
+// New returns the firm's rules (Firm); the reads they allow are recorded in
+// log (nil: not recorded, for tests that are not about the audit).
+func New(log *audit.Log) *Policy { return &Policy{Rules: Firm, audit: log} }
 
-// inReportingLine is a row that can tell whether it sits below a manager,
-// deciding it for all rows read with it at once (store.Employee).
-type inReportingLine interface {
-	InReportingLineOf(manager int64) (bool, error)
-}
+// Records reports whether allowed reads are recorded (New had a log), so
+// that a caller builds no event for nothing.
+func (p *Policy) Records() bool { return p.audit != nil }
 
-// audited is a row whose reads can be recorded: its key and the employee
-// it concerns.
-type audited interface {
-	AuditKey() (record, employee int64)
-}
+// Record stores one allowed read of a sensitive field in the audit log.
+func (p *Policy) Record(e audit.Event) { p.audit.Record(e) }
 
-// Sensitive is the @sensitive directive: obj's field reveals column (or,
-// with aggregate, a sum of it over many rows), and is resolved (and its
-// read recorded) only if the caller may read it for obj.
-func (p *Policy) Sensitive(ctx context.Context, obj any, next graphql.Resolver, column string, aggregate bool) (any, error) {
-	r, ok := rules[column]
-	if !ok {
-		return nil, fmt.Errorf("policy: the schema marks a field sensitive by %q, which has no rule", column)
-	}
-	id := auth.From(ctx)
-	allowed := id.HasAny(r.everyRow...) || (aggregate && id.HasAny(r.aggregates...))
-	if !allowed && r.reportingLine && id.Has(auth.Manager) && id.EmployeeID != 0 {
-		if row, ok := obj.(inReportingLine); ok {
-			var err error
-			if allowed, err = row.InReportingLineOf(id.EmployeeID); err != nil {
-				return nil, err
-			}
-		}
-	}
-	fc := graphql.GetFieldContext(ctx)
-	field := fc.Object + "." + fc.Field.Name
-	if !allowed {
-		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + field + ": " + who(r, aggregate)}
-	}
-	v, err := next(ctx)
-	if err == nil {
-		p.record(ctx, id, field, obj)
-	}
-	return v, err
-}
-
-// who says who may read a column, for the error a denied caller sees.
-func who(r rule, aggregate bool) string {
-	roles := r.everyRow
-	if aggregate {
-		roles = append(slices.Clip(roles), r.aggregates...)
-	}
-	names := make([]string, len(roles))
-	for i, role := range roles {
-		names[i] = string(role)
-	}
-	s := "it needs the role " + strings.Join(names, " or ")
-	if r.reportingLine {
-		s += ", or the role manager of someone the employee reports to"
-	}
-	return s
-}
-
-func (p *Policy) record(ctx context.Context, id *auth.Identity, field string, obj any) {
-	if p.audit == nil {
-		return
-	}
-	row, ok := obj.(audited)
-	if !ok {
-		return
-	}
-	e := audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(), Field: field}
-	e.RecordID, e.EmployeeID = row.AuditKey()
-	if oc := graphql.GetOperationContext(ctx); oc != nil {
-		e.Operation = oc.OperationName
-		if e.Operation == "" && oc.Operation != nil {
-			e.Operation = oc.Operation.Name
-		}
-	}
-	e.RequestID = RequestID(ctx)
-	p.audit.Record(e)
-}
-
-// HasRole is the @hasRole directive: the field resolves only for a caller
-// holding one of roles (the schema's Role enum values).
-func (p *Policy) HasRole(ctx context.Context, _ any, next graphql.Resolver, roles []string) (any, error) {
-	id := auth.From(ctx)
+// HasRole reports whether id holds one of roles, named as the schema's Role
+// enum names them (@hasRole).
+func HasRole(id *auth.Identity, roles []string) bool {
 	for _, name := range roles {
 		if r, ok := auth.ParseRole(name); ok && id.Has(r) {
-			return next(ctx)
+			return true
 		}
 	}
-	fc := graphql.GetFieldContext(ctx)
-	return nil, &apperr.Error{Code: apperr.Forbidden,
-		Message: fmt.Sprintf("not allowed to read %s.%s: it needs the role %s", fc.Object, fc.Field.Name,
-			strings.ToLower(strings.Join(roles, " or ")))}
+	return false
 }
 
-type requestIDKey struct{}
-
-// WithRequestID puts the request's id where the audit finds it (the HTTP
-// layer sets it).
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+// CanReadColumn reports whether the caller in ctx may read table.column of
+// every row (ReadAcross under the firm's rules): what a filter, an ordering
+// or an aggregate over the column needs. A manager's right to their
+// reporting line is per row, so it does not count here.
+func CanReadColumn(ctx context.Context, table, column string) bool {
+	return StoreRules{}.CanReadColumn(ctx, table, column)
 }
 
-// RequestID is the request id set by WithRequestID.
-func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey{}).(string)
-	return s
-}
+// IsSensitive reports whether table.column is guarded under the firm's
+// rules. (internal/store asks it until it asks store.Rules instead.)
+func IsSensitive(table, column string) bool { return Firm.Sensitive(table, column) }

@@ -30,14 +30,14 @@ func TestSchema_EverySensitiveFieldHasARule(t *testing.T) {
 			d := f.Directives.ForName("sensitive")
 			if d == nil {
 				// A field named for a sensitive column must be guarded.
-				if table, ok := tables[def.Name]; ok && policy.IsSensitive(table, snake(f.Name)) {
+				if table, ok := tables[def.Name]; ok && policy.Firm.Sensitive(table, snake(f.Name)) {
 					t.Errorf("%s.%s reveals %s.%s but is not @sensitive", def.Name, f.Name, table, snake(f.Name))
 				}
 				continue
 			}
 			col := d.Arguments.ForName("column").Value.Raw
 			table, column, ok := strings.Cut(col, ".")
-			if !ok || !policy.IsSensitive(table, column) {
+			if !ok || !policy.Firm.Sensitive(table, column) {
 				t.Errorf("%s.%s is @sensitive(column: %q), which the policy has no rule for", def.Name, f.Name, col)
 			}
 			guarded[col] = true

@@ -1,18 +1,35 @@
 package policy
 
-import "context"
+import (
+	"context"
 
-// StoreRules answers the store's questions (store.Rules) from these rules.
-type StoreRules struct{}
+	"github.com/bizgraph/bizgraph/internal/auth"
+)
 
-// Sensitive reports whether table.column is guarded.
-func (StoreRules) Sensitive(table, column string) bool { return IsSensitive(table, column) }
-
-// CanReadColumn reports whether the caller may read table.column of every row.
-func (StoreRules) CanReadColumn(ctx context.Context, table, column string) bool {
-	return CanReadColumn(ctx, table, column)
+// StoreRules answers the store's questions (store.Rules) from Rules; the
+// zero value answers from Firm.
+type StoreRules struct {
+	Rules Rules
 }
 
-// RowScope limits no table yet: every row of today's tables is visible to
-// every role; reviews, payslips and timesheets will be the first scoped.
-func (StoreRules) RowScope(context.Context, string) (string, []any) { return "", nil }
+func (s StoreRules) rules() Rules {
+	if s.Rules == nil {
+		return Firm
+	}
+	return s.Rules
+}
+
+// Sensitive reports whether table.column is guarded.
+func (s StoreRules) Sensitive(table, column string) bool { return s.rules().Sensitive(table, column) }
+
+// CanReadColumn reports whether the caller in ctx may read table.column of
+// every row: what a filter, an ordering or an aggregate over it needs.
+func (s StoreRules) CanReadColumn(ctx context.Context, table, column string) bool {
+	ok, _ := s.rules().Can(auth.From(ctx), ReadAcross, table, nil, column)
+	return ok
+}
+
+// RowScope keeps only the rows of table the caller in ctx may see (Scope).
+func (s StoreRules) RowScope(ctx context.Context, table string) (string, []any) {
+	return s.rules().Scope(auth.From(ctx), table)
+}

@@ -1,0 +1,126 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/audit"
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/requestid"
+)
+
+// Directives applies the policy to the schema: a field that reveals a
+// sensitive column carries @sensitive(column: "table.column"), a field or
+// type only some roles may use carries @hasRole(roles: [...]); gqlgen
+// calls these around exactly those fields, so the rest of the graph pays
+// nothing and no resolver checks a role by hand. A refused field is null
+// with a FORBIDDEN error at its path; the rest of the response still
+// comes. Every allowed read of a sensitive field is recorded in the audit
+// log (p.Record), with the operation and request it came in.
+func Directives(p *policy.Policy) DirectiveRoot {
+	d := directives{p}
+	return DirectiveRoot{Sensitive: d.sensitive, HasRole: d.hasRole}
+}
+
+type directives struct{ p *policy.Policy }
+
+// sensitive is @sensitive: obj's field reveals column (or, with aggregate,
+// a sum of it over many rows), and is resolved (and its read recorded)
+// only if the caller may read it for obj.
+func (d directives) sensitive(ctx context.Context, obj any, next graphql.Resolver, column string, aggregate bool) (any, error) {
+	table, col, _ := strings.Cut(column, ".")
+	if !d.p.Sensitive(table, col) {
+		return nil, fmt.Errorf("policy: the schema marks a field sensitive by %q, which has no rule", column)
+	}
+	action := policy.Read
+	if aggregate {
+		action = policy.ReadSum
+	}
+	id := auth.From(ctx)
+	// Roles decide most reads; only then is the row asked (its adapter
+	// costs an allocation the readers of every row need not pay).
+	allowed, err := d.p.Can(id, action, table, nil, col)
+	if err != nil {
+		return nil, err
+	}
+	if !allowed {
+		var row policy.Row
+		if r, ok := obj.(inReportingLine); ok {
+			row = reportingRow{r}
+		}
+		var refused *policy.Refused
+		if err := d.p.Check(id, action, table, row, col); errors.As(err, &refused) {
+			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + fieldName(ctx) + ": " + refused.Needs}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	v, err := next(ctx)
+	if err == nil && d.p.Records() {
+		d.record(ctx, id, fieldName(ctx), obj)
+	}
+	return v, err
+}
+
+// fieldName is the guarded field as the schema names it: Employee.salary.
+func fieldName(ctx context.Context) string {
+	fc := graphql.GetFieldContext(ctx)
+	return fc.Object + "." + fc.Field.Name
+}
+
+// inReportingLine is a row that can tell whether the employee it concerns
+// sits below a manager, deciding it for all rows read with it at once
+// (store.Employee).
+type inReportingLine interface {
+	InReportingLineOf(manager int64) (bool, error)
+}
+
+// reportingRow answers the one relation today's read rules ask of a row.
+type reportingRow struct{ inReportingLine }
+
+func (r reportingRow) Related(rel policy.Relation, employee int64) (bool, error) {
+	if rel != policy.ReportingLine {
+		return false, nil
+	}
+	return r.InReportingLineOf(employee)
+}
+
+// audited is a row whose reads can be recorded: its key and the employee
+// it concerns.
+type audited interface {
+	AuditKey() (record, employee int64)
+}
+
+func (d directives) record(ctx context.Context, id *auth.Identity, field string, obj any) {
+	row, ok := obj.(audited)
+	if !ok {
+		return
+	}
+	e := audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(), Field: field}
+	e.RecordID, e.EmployeeID = row.AuditKey()
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		e.Operation = oc.OperationName
+		if e.Operation == "" && oc.Operation != nil {
+			e.Operation = oc.Operation.Name
+		}
+	}
+	e.RequestID = requestid.From(ctx)
+	d.p.Record(e)
+}
+
+// hasRole is @hasRole: the field resolves only for a caller holding one of
+// roles (the schema's Role enum values).
+func (d directives) hasRole(ctx context.Context, _ any, next graphql.Resolver, roles []string) (any, error) {
+	if policy.HasRole(auth.From(ctx), roles) {
+		return next(ctx)
+	}
+	return nil, &apperr.Error{Code: apperr.Forbidden,
+		Message: "not allowed to read " + fieldName(ctx) + ": it needs the role " + strings.ToLower(strings.Join(roles, " or "))}
+}
