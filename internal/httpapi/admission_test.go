@@ -7,15 +7,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // Operations beyond MaxInFlight wait their turn; one that waits longer than
 // QueueTimeout is told to come back (503, OVERLOADED, Retry-After) instead
 // of piling up, and the operations already running finish normally.
 func TestAdmission_WaitingTooLongIsOverloadedAndRetryable(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{MaxInFlight: 1, QueueTimeout: 200 * time.Millisecond})
+	srv, _ := httpapitest.NewServer(t, service.Config{MaxInFlight: 1, QueueTimeout: 200 * time.Millisecond})
 	ctx := context.Background()
 
 	// Another session holds a lock on customers: a query reading them waits

@@ -9,8 +9,8 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // newProductionServer serves the API as with DATABASE_URL: every request
@@ -22,7 +22,7 @@ func newProductionServer(t *testing.T) (string, *database.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Auth: httpapitest.Authenticator(t, db, nil), Introspection: true})
+	srv, _ := httpapitest.NewServer(t, service.Config{Auth: httpapitest.Authenticator(t, db, nil), Introspection: true})
 	return srv.URL, db
 }
 

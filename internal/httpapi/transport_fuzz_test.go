@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -97,7 +98,7 @@ func FuzzRead(f *testing.F) {
 
 func checkRefusal(t *testing.T, ref *refusal) {
 	t.Helper()
-	if ref.status < 400 || ref.status > 499 || ref.code == "" || ref.message == "" {
+	if s := apperr.Status(ref.code); s < 400 || s > 499 || !apperr.Known(ref.code) || ref.message == "" {
 		t.Fatalf("refusal %+v: want a 4xx status, a code and a message", ref)
 	}
 }

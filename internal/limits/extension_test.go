@@ -2,6 +2,7 @@ package limits_test
 
 import (
 	"context"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,7 +35,7 @@ func TestExtension_MeasuresAndBatchBudget(t *testing.T) {
 	}
 	ctx := limits.WithBatchBudget(context.Background())
 	const q = `{ customers(first: 59) { nodes { name } } }` // 60 objects
-	for i, want := range []string{"", "", limits.TooComplex} {
+	for i, want := range []string{"", "", apperr.QueryTooComplex} {
 		rc := operation(t, q)
 		err := ext.MutateOperationContext(ctx, rc)
 		if got := codeOf(err); got != want {
