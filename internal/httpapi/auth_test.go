@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -126,5 +127,31 @@ func TestAuth_AnalyticsRoleIsTrustedOnly(t *testing.T) {
 	both := httpapitest.Token(t, 0, auth.Analytics, auth.Viewer)
 	if r := postAs(t, url, both, "{ customers(first: 1) { nodes { name } } }"); r.Status != http.StatusOK || strings.Contains(string(r.Body), "errors") {
 		t.Fatalf("analytics and viewer sending text: %d %s, want data (the union of the roles)", r.Status, r.Body)
+	}
+}
+
+// An API key sent bare (as a websocket's connection_init would carry it)
+// names its tool while it lives and is refused once revoked, as in the
+// Authorization header.
+func TestAuth_BareAPIKeyIsJudgedAsInTheHeader(t *testing.T) {
+	_, db := newProductionServer(t)
+	ctx := context.Background()
+	a := httpapitest.Authenticator(t, db, nil)
+	keys := auth.NewAPIKeys(db)
+	name := "bare-" + strings.ReplaceAll(t.Name(), "/", "-")
+	key, err := keys.Create(ctx, name, auth.Analytics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Credential(ctx, key)
+	if err != nil || id.Subject != "apikey:"+name || !id.Has(auth.Analytics) {
+		t.Fatalf("a live key: %+v, %v; want the analytics tool %q", id, err, name)
+	}
+	if err := keys.Revoke(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	var u *auth.Unauthenticated
+	if _, err := a.Credential(ctx, key); !errors.As(err, &u) {
+		t.Fatalf("a revoked key: %v, want Unauthenticated", err)
 	}
 }
