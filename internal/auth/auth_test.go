@@ -322,7 +322,9 @@ func BenchmarkAuthenticate_HS256(b *testing.B) {
 // is judged by the same rules as the Authorization header's, with the same
 // identity or the same error.
 func TestCredential_SameRulesAndErrorsAsTheHeader(t *testing.T) {
-	hs := func(mod func(jwt.MapClaims)) string { return sign(t, jwt.SigningMethodHS256, "", []byte(secret), claims(mod)) }
+	hs := func(mod func(jwt.MapClaims)) string {
+		return sign(t, jwt.SigningMethodHS256, "", []byte(secret), claims(mod))
+	}
 	strict := newAuth(t, auth.JWTConfig{Secret: secret})
 	demo, err := auth.New(context.Background(), auth.Config{JWT: auth.JWTConfig{Secret: secret, Issuer: "https://idp.example",
 		Audience: "bizgraph"}, Anonymous: &auth.Identity{Subject: "anonymous", Roles: []auth.Role{auth.Viewer}, Anonymous: true}})
