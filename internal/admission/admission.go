@@ -52,6 +52,8 @@ type Config struct {
 type Gate struct {
 	cfg           Config
 	slots         *semaphore.Weighted
+	waiting       atomic.Int64
+	executing     atomic.Int64
 	subscriptions atomic.Int64
 }
 
@@ -142,13 +144,19 @@ func (g *Gate) InterceptResponse(ctx context.Context, next graphql.ResponseHandl
 	}
 	t.used = true
 	wctx, cancel := context.WithTimeout(ctx, g.cfg.QueueTimeout)
+	g.waiting.Add(1)
 	err := g.slots.Acquire(wctx, 1)
+	g.waiting.Add(-1)
 	cancel()
 	if err != nil {
 		return refuse(ctx, apperr.New(apperr.Overloaded, "the server is busy: the request waited %s for its turn; retry shortly",
 			g.cfg.QueueTimeout))
 	}
-	defer g.slots.Release(1)
+	g.executing.Add(1)
+	defer func() {
+		g.executing.Add(-1)
+		g.slots.Release(1)
+	}()
 	if g.cfg.Admitted != nil {
 		g.cfg.Admitted(ctx, t.op)
 	}
@@ -162,5 +170,12 @@ func refuse(ctx context.Context, err *apperr.Error) *graphql.Response {
 	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 }
 
-// OpenSubscriptions is how many subscriptions are open now.
-func (g *Gate) OpenSubscriptions() int { return int(g.subscriptions.Load()) }
+// Load is what the gate holds now: queries and mutations executing and
+// waiting for their turn, and subscriptions open.
+type Load struct{ Executing, Waiting, Subscriptions int }
+
+// Load reports what the gate holds now, for metrics.
+func (g *Gate) Load() Load {
+	return Load{Executing: int(g.executing.Load()), Waiting: int(g.waiting.Load()),
+		Subscriptions: int(g.subscriptions.Load())}
+}
