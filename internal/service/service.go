@@ -131,8 +131,13 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 		Directives: graph.DirectiveRoot{Sensitive: cfg.Policy.Sensitive, HasRole: cfg.Policy.HasRole}}))
 	// Operations wait for their turn only once parsed, validated and
 	// within the limits, and only while they execute.
-	exec.Use(admission.New(admission.Config{MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout,
-		Admitted: cfg.Admitted}))
+	gate := admission.New(admission.Config{MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout,
+		Admitted: cfg.Admitted})
+	cfg.Metrics.WatchAdmission(func() (int, int, int) {
+		l := gate.Load()
+		return l.Executing, l.Waiting, l.Subscriptions
+	})
+	exec.Use(gate)
 	exec.Use(pq)
 	// Parsed and validated documents are reused across requests (a
 	// persisted document's stay with it); the parser reads no document
