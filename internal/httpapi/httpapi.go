@@ -1,8 +1,12 @@
-// Package httpapi serves the API over HTTP: the GraphQL endpoint (by the
-// GraphQL-over-HTTP specification, transport.go), health checks, the
-// playground, and the middleware every request passes (request id,
-// statement accounting, logging). A request flows httpapi → gqlgen executor
-// → root resolver in graph/ → store → PostgreSQL.
+// Package httpapi serves the API over HTTP: the GraphQL endpoint, health
+// checks, the playground, and the middleware every request passes (request
+// id, statement accounting, logging). It is handed an executor, composed
+// by internal/service, and builds none of what the executor runs. At the
+// endpoint, transports are asked in order: GraphQL over HTTP
+// (transport.go) first, claiming every request but a websocket upgrade and
+// a request for an event stream, which transports after it serve. A
+// request flows httpapi → gqlgen executor → root resolver in graph/ →
+// store → PostgreSQL.
 package httpapi
 
 import (

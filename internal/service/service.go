@@ -47,11 +47,6 @@ type Config struct {
 	Log        *slog.Logger
 	// Introspection allows schema introspection (the playground's docs).
 	Introspection bool
-	// Playground serves GraphiQL at "/" (httpapi.Config.Playground).
-	Playground bool
-	// MaxBodyBytes bounds a POST body; a larger one is refused with 413.
-	// Zero means 1 MiB.
-	MaxBodyBytes int64
 	// MaxInFlight bounds the queries and mutations executing at once; more
 	// wait in line. Zero means 4 per CPU the Go runtime may use.
 	MaxInFlight int
@@ -72,28 +67,26 @@ type Config struct {
 	// misspelled one: a help when exploring, a map of the schema for
 	// anyone guessing. Off when unset; the command turns it on in demo mode.
 	FieldSuggestions bool
-	// CORSOrigins and DisableCSRFPrevention: see httpapi.Config.
-	CORSOrigins           []string
-	DisableCSRFPrevention bool
-	// RequestTimeout is a plain request's deadline, carried into every
-	// statement it sends. Zero means 30 seconds.
-	RequestTimeout time.Duration
-	// Metrics receives the request's figures and is served at /metrics;
-	// nil means a registry of the handler's own.
-	Metrics *metrics.Metrics
-	// Tracer records spans of requests and resolvers; nil means no
-	// tracing, at no cost.
-	Tracer trace.Tracer
-	// Auth authenticates every request to the GraphQL endpoint; required.
-	Auth *auth.Authenticator
 	// Policy enforces the schema's @sensitive and @hasRole; nil: the rules
 	// without an audit log.
 	Policy *policy.Policy
-	// PlaygroundRoles are the demo playground's role buttons.
-	PlaygroundRoles []playground.RoleToken
-	// Transports serve GraphQL after GraphQL over HTTP, in order
-	// (httpapi.Config.Transports).
-	Transports []graphql.Transport
+	// Tracer records spans of requests, resolvers and statements; nil
+	// means no tracing, at no cost.
+	Tracer trace.Tracer
+	// Metrics receives the figures and serves them at /metrics; nil means
+	// a registry of the handler's own.
+	Metrics *metrics.Metrics
+
+	// What the HTTP layer is given as it is; each means what the
+	// httpapi.Config field of the same name says.
+	Auth                  *auth.Authenticator
+	Playground            bool
+	PlaygroundRoles       []playground.RoleToken
+	MaxBodyBytes          int64
+	CORSOrigins           []string
+	DisableCSRFPrevention bool
+	RequestTimeout        time.Duration
+	Transports            []graphql.Transport
 }
 
 // New returns the API's HTTP handler, composed from cfg.
