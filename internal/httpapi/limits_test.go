@@ -2,11 +2,11 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"github.com/bizgraph/bizgraph/internal/apperr"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/service"

@@ -2,13 +2,14 @@ package httpapi
 
 import (
 	"encoding/json"
-	"github.com/bizgraph/bizgraph/internal/apperr"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
 )
 
 // The transport is the first code to read what a client sends: whatever

@@ -3,12 +3,12 @@ package limits
 import (
 	"context"
 	"errors"
-	"github.com/bizgraph/bizgraph/internal/apperr"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 

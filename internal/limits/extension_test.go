@@ -2,7 +2,6 @@ package limits_test
 
 import (
 	"context"
-	"github.com/bizgraph/bizgraph/internal/apperr"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/page"
 )

@@ -10,9 +10,10 @@ package limits
 
 import (
 	"fmt"
-	"github.com/bizgraph/bizgraph/internal/apperr"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
 )
 
 // Config holds the bounds. A zero or negative field means its default, so
