@@ -16,7 +16,6 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/service"
-	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 const customersQuery = `{"query":"{ customers(first: 1) { nodes { name } } }"}`
@@ -215,7 +214,7 @@ func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.DefaultLimits),
+	srv := httptest.NewServer(service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.DefaultLimits,
 		Log: slog.New(slog.DiscardHandler), RequestTimeout: time.Minute}))
 	defer srv.Close()
 

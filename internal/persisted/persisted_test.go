@@ -16,7 +16,6 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/service"
-	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 // Apollo's protocol: the hash alone first; an unknown one answers
@@ -146,7 +145,7 @@ func TestRequireTrusted_MakesAnAutomaticServerTrustedForThatRequest(t *testing.T
 	trusted := doc(t)
 	importDocs(t, persisted.Operation{ID: "id-" + t.Name(), Body: trusted})
 	db := openDB(t)
-	h := service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}),
+	h := service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.Limits{},
 		PersistedQueries: persisted.Options{Mode: persisted.Automatic}})
 	analytics := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(persisted.RequireTrusted(r.Context())))
