@@ -50,19 +50,24 @@ var ErrNoRole = errors.New("the credential grants none of the roles viewer, mana
 // Errors are *Unauthenticated, ErrNoRole, or a failure to check (the
 // database of API keys unreachable).
 func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
+	return a.Authorization(r.Context(), r.Header.Get("Authorization"))
+}
+
+// Authorization is Authenticate for the value of an Authorization header
+// ("" when there is none), checked under ctx.
+func (a *Authenticator) Authorization(ctx context.Context, header string) (*Identity, error) {
+	if header == "" {
 		if a.anonymous != nil {
 			return a.anonymous, nil
 		}
 		return nil, errUnauthenticated("authentication required: send Authorization: Bearer <token or API key>")
 	}
-	scheme, cred, ok := strings.Cut(h, " ")
+	scheme, cred, ok := strings.Cut(header, " ")
 	cred = strings.TrimSpace(cred)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
 		return nil, errUnauthenticated("the Authorization header must be: Bearer <token or API key>")
 	}
-	return a.Credential(r.Context(), cred)
+	return a.Credential(ctx, cred)
 }
 
 // Credential returns the identity of a bare credential, a JWT or an API

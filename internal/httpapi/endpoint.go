@@ -30,22 +30,22 @@ func (e *graphQLEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.unserved(w, r)
 		return
 	}
+	ctx := r.Context()
 	if _, plain := t.(graphQLOverHTTP); plain {
 		// Every statement runs under this context: when the deadline
 		// passes or the client goes away, PostgreSQL is told to stop. A
 		// stream has no deadline of its own: it ends with its client.
-		ctx, cancel := context.WithTimeout(r.Context(), e.requestTimeout)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.requestTimeout)
 		defer cancel()
-		r = r.WithContext(ctx)
 	}
 	if r.Method != http.MethodOptions { // a preflight executes nothing
-		ctx, ok := e.authenticate(w, r)
-		if !ok {
+		var ok bool
+		if ctx, ok = e.authenticate(ctx, w, r); !ok {
 			return
 		}
-		r = r.WithContext(ctx)
 	}
-	t.Do(w, r.WithContext(graphql.StartOperationTrace(r.Context())), e.exec)
+	t.Do(w, r.WithContext(graphql.StartOperationTrace(ctx)), e.exec)
 }
 
 func (e *graphQLEndpoint) transport(r *http.Request) graphql.Transport {
@@ -80,10 +80,10 @@ func (e *graphQLEndpoint) unserved(w http.ResponseWriter, r *http.Request) {
 // valid one that grants no known role is 403 with FORBIDDEN. Authentication
 // comes before everything else the endpoint does, so an anonymous caller
 // learns nothing, not even whether the schema can be introspected.
-func (e *graphQLEndpoint) authenticate(w http.ResponseWriter, r *http.Request) (context.Context, bool) {
-	id, err := e.auth.Authenticate(r)
+func (e *graphQLEndpoint) authenticate(ctx context.Context, w http.ResponseWriter, r *http.Request) (context.Context, bool) {
+	id, err := e.auth.Authorization(ctx, r.Header.Get("Authorization"))
 	if err == nil {
-		return withCaller(r.Context(), id), true
+		return withCaller(ctx, id), true
 	}
 	ae := authError(err)
 	if ae.Code == apperr.Unauthenticated {
