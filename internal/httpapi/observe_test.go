@@ -2,10 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -141,27 +137,13 @@ func TestTracing_RequestResolverAndSQLSpans(t *testing.T) {
 // Each request is one log line with its id, operation, status, duration
 // and statement count.
 func TestLog_RequestLineCarriesIDOperationDurationAndStatements(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	srv, _ := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewJSONHandler(f, nil))})
+	log, path := jsonLog(t)
+	srv, _ := httpapitest.NewServer(t, service.Config{Log: log})
 	hdr := map[string]string{"Content-Type": "application/json", "X-Request-Id": "req-42"}
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", hdr, customerPage); r.Status != 200 {
 		t.Fatalf("%d %+v", r.Status, r.Errors)
 	}
-	var line map[string]any
-	eventually(t, 5*time.Second, "the request's log line", func() bool {
-		b, _ := os.ReadFile(path)
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.Contains(l, `"req-42"`) {
-				return json.Unmarshal([]byte(l), &line) == nil
-			}
-		}
-		return false
-	})
+	line := loggedLine(t, path, "req-42")
 	want := map[string]any{"msg": "request", "request_id": "req-42", "operation": "CustomerPage",
 		"status": float64(200), "statements": float64(2), "path": "/graphql"}
 	for k, v := range want {

@@ -81,14 +81,9 @@ func (s streamTransport) Do(w http.ResponseWriter, r *http.Request, _ graphql.Gr
 // caller authenticated and no request deadline, and are logged with their
 // status and bytes.
 func TestTransports_StreamsReachTheTransportAfterHTTPWithoutADeadline(t *testing.T) {
-	logPath := filepath.Join(t.TempDir(), "log")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	log, logPath := jsonLog(t)
 	st := streamTransport{seen: make(chan streamed, 1), readUpTo: make(chan struct{})}
-	srv, _ := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewJSONHandler(f, nil)),
+	srv, _ := httpapitest.NewServer(t, service.Config{Log: log,
 		RequestTimeout: time.Minute, Transports: []graphql.Transport{st}})
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
@@ -162,9 +157,35 @@ func checkStream(t *testing.T, s streamed, kind string) {
 	}
 }
 
-// checkLogged waits for the request's log line, written once the handler
-// returns, and checks its status and that its bytes were counted.
+// checkLogged checks the status of the request's log line and that its
+// bytes were counted.
 func checkLogged(t *testing.T, path, requestID string, status int) {
+	t.Helper()
+	line := loggedLine(t, path, requestID)
+	if line["status"] != float64(status) {
+		t.Errorf("logged status %v, want %d (%v)", line["status"], status, line)
+	}
+	if b, _ := line["bytes"].(float64); status == http.StatusOK && b == 0 {
+		t.Errorf("logged bytes %v, want the stream's", line["bytes"])
+	}
+}
+
+// jsonLog is a JSON logger writing to a file of the test's, and the
+// file's path.
+func jsonLog(t *testing.T) (*slog.Logger, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewJSONHandler(f, nil)), path
+}
+
+// loggedLine waits for the log line of the request with requestID,
+// written once its handler has returned, and decodes it.
+func loggedLine(t *testing.T, path, requestID string) map[string]any {
 	t.Helper()
 	var line map[string]any
 	eventually(t, 5*time.Second, "the log line of "+requestID, func() bool {
@@ -176,12 +197,7 @@ func checkLogged(t *testing.T, path, requestID string, status int) {
 		}
 		return false
 	})
-	if line["status"] != float64(status) {
-		t.Errorf("logged status %v, want %d (%v)", line["status"], status, line)
-	}
-	if b, _ := line["bytes"].(float64); status == http.StatusOK && b == 0 {
-		t.Errorf("logged bytes %v, want the stream's", line["bytes"])
-	}
+	return line
 }
 
 // Without a transport for it, a websocket upgrade or a request for an
