@@ -34,7 +34,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/migrate"
@@ -42,8 +41,8 @@ import (
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/seed"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/shutdown"
-	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/tracing"
 )
 
@@ -303,14 +302,14 @@ func serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer db.Close()
-	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
 	demo := t.embedded != nil
 	sec, err := setupSecurity(ctx, cfg, t, db, log)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler: httpapi.New(httpapi.Config{DB: db, Store: st, Log: log, Introspection: cfg.Introspection,
+		Handler: service.New(service.Config{DB: db, PageLimits: page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax},
+			Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),

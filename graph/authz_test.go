@@ -12,10 +12,10 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/audit"
 	"github.com/bizgraph/bizgraph/internal/auth"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -357,7 +357,7 @@ func TestAudit_SensitiveReadsAreRecordedAndReadableByAdmins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Policy: policy.New(log)})
+	srv, _ := httpapitest.NewServer(t, service.Config{Policy: policy.New(log)})
 	a := &api{t: t, srv: srv}
 	subject := fmt.Sprintf("audit-%d", time.Now().UnixNano())
 	mint := func(roles []auth.Role, employee int64) string {

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -44,7 +44,7 @@ func newAPI(t testing.TB) *api {
 		t.Fatal(err)
 	}
 	st := store.New(db, page.Limits{Default: 20, Max: 100})
-	h := httpapi.New(httpapi.Config{DB: db, Store: st,
+	h := service.New(service.Config{DB: db, Store: st,
 		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	srv := httptest.NewServer(h)

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -38,7 +38,7 @@ func TestEnum_UnknownLabelIsAnInternalErrorAtItsPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Log: slog.New(slog.NewTextHandler(&log, nil))})
+	srv, _ := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewTextHandler(&log, nil))})
 
 	var r struct {
 		Data struct {

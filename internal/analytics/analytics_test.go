@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -193,7 +193,7 @@ ORDER BY x.month, d.code`
 }
 
 func TestReports_RefuseBadInput(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	project := store.GlobalID("Project", 1)
 	missing := store.GlobalID("Department", 987654)
 	for _, c := range []struct {
@@ -243,7 +243,7 @@ func TestReports_RefuseBadInput(t *testing.T) {
 // "12.50" equals SQL's 12.5).
 func checkReport(t *testing.T, field, fields string, cases []reportCase) {
 	t.Helper()
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	conn := connect(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -38,7 +38,7 @@ func BenchmarkReports(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{}),
+	h := service.New(service.Config{DB: db, PageLimits: page.Limits{},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	const dir = "../../bench/operations"
 	specs, err := filepath.Glob(filepath.Join(dir, "*_analytics_*.json"))

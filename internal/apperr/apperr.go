@@ -1,25 +1,38 @@
-// Package apperr is the application's one error type. Each error carries a
-// stable code that clients can branch on; the transport maps codes to
-// GraphQL `extensions.code` and HTTP status in one place. Messages are safe
-// to show to callers: internal causes are logged, never sent.
+// Package apperr is the application's one error type and the one list of
+// the codes the API answers with. Each error carries a stable code that
+// clients can branch on; Status maps a code to its HTTP status in one
+// place (the table below), and the transports present codes as GraphQL's
+// `extensions.code`. Messages are safe to show to callers: internal causes
+// are logged, never sent.
 package apperr
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 )
 
-// Codes are part of the API contract: never rename one.
+// Codes are part of the API contract: never rename one, never change the
+// status it answers with. Every code the API sends is declared here and
+// nowhere else, with its row in the table of statuses (codes).
 const (
 	// BadUserInput: an argument is malformed or out of range (a bad cursor,
 	// a page size over the limit, an id of the wrong type).
 	BadUserInput = "BAD_USER_INPUT"
 	// Unauthenticated: the request has no valid credential (HTTP 401).
 	Unauthenticated = "UNAUTHENTICATED"
-	// Forbidden: the caller may not do or see this.
+	// Forbidden: the caller may not do or see this (HTTP 403 when a
+	// credential grants no role at all; a field refused inside an answer
+	// is null with this code).
 	Forbidden = "FORBIDDEN"
-	// NotFound: the object asked for does not exist.
+	// NotFound: the object asked for does not exist, or the caller may
+	// not know that it does.
 	NotFound = "NOT_FOUND"
+	// Conflict: a write was based on a version of the object that is no
+	// longer the current one (optimistic locking); read it again and
+	// decide anew.
+	Conflict = "CONFLICT"
 	// Internal: something failed on the server; details are in the log.
 	Internal = "INTERNAL_SERVER_ERROR"
 	// Overloaded: the server is too busy to take the request now (its turn
@@ -34,33 +47,57 @@ const (
 	Timeout = "TIMEOUT"
 )
 
-// Retryable reports whether a request that failed with code may succeed
-// unchanged a little later: the server answers it with 503 and Retry-After.
-func Retryable(code string) bool { return code == Overloaded || code == Unavailable }
+// Codes of GraphQL's own request phase, which the executor (gqlgen and
+// gqlparser) sets; declared here so the table knows them.
+const (
+	// ParseFailed: the document is not GraphQL.
+	ParseFailed = "GRAPHQL_PARSE_FAILED"
+	// ValidationFailed: the document does not fit the schema, or its
+	// variables do not fit the operation.
+	ValidationFailed = "GRAPHQL_VALIDATION_FAILED"
+)
 
-// Error is an error a caller may see.
-type Error struct {
-	Code    string
-	Message string
-	// Field names the argument at fault, when there is one.
-	Field string
-}
+// Codes of requests turned away before GraphQL reads them, because they
+// are not well-formed GraphQL over HTTP.
+const (
+	// BadRequest: the body or URL is not a GraphQL request (malformed
+	// JSON, no query, not UTF-8).
+	BadRequest = "BAD_REQUEST"
+	// MethodNotAllowed: a method other than GET or POST, or an operation
+	// other than a query over GET.
+	MethodNotAllowed = "METHOD_NOT_ALLOWED"
+	// NotAcceptable: the Accept header rules out every media type the
+	// server can answer the request in.
+	NotAcceptable = "NOT_ACCEPTABLE"
+	// UnsupportedMediaType: a POST body that is not application/json in
+	// UTF-8.
+	UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	// PayloadTooLarge: a body over MAX_BODY_BYTES.
+	PayloadTooLarge = "PAYLOAD_TOO_LARGE"
+	// PreflightRequired: a GET any web page could have made a browser send
+	// (CSRF prevention).
+	PreflightRequired = "PREFLIGHT_REQUIRED"
+)
 
-func (e *Error) Error() string { return e.Message }
-
-// Invalid reports a bad argument.
-func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// CodeOf returns err's code, or Internal when err is not an *Error.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return Internal
-}
+// Codes of operations refused for a limit (internal/limits), with
+// extensions.limit and extensions.found.
+const (
+	// QueryTooLarge: the document has more tokens than MAX_TOKENS.
+	QueryTooLarge = "QUERY_TOO_LARGE"
+	// QueryTooDeep: fields nest deeper than MAX_DEPTH.
+	QueryTooDeep = "QUERY_TOO_DEEP"
+	// TooManyAliases: more aliased fields than MAX_ALIASES.
+	TooManyAliases = "TOO_MANY_ALIASES"
+	// TooManyRootFields: more root fields than MAX_ROOT_FIELDS.
+	TooManyRootFields = "TOO_MANY_ROOT_FIELDS"
+	// TooManyDirectives: more directives than MAX_DIRECTIVES.
+	TooManyDirectives = "TOO_MANY_DIRECTIVES"
+	// QueryTooComplex: the operation's cost is over MAX_COST.
+	QueryTooComplex = "QUERY_TOO_COMPLEX"
+	// BatchTooLarge: a batched request holds more operations than
+	// MAX_BATCH (any batch, when batching is off).
+	BatchTooLarge = "BATCH_TOO_LARGE"
+)
 
 // Codes of persisted operations (internal/persisted). The first two are
 // Apollo's: its clients branch on them (and on the messages
@@ -77,3 +114,117 @@ const (
 	// registered documents, and the request sent other text.
 	TrustedDocumentRequired = "TRUSTED_DOCUMENT_REQUIRED"
 )
+
+// answer is what a code means over HTTP.
+type answer struct {
+	// status is the HTTP status of a request the code turns away as a
+	// whole (a transport's refusal, authentication, admission).
+	status int
+	// always: the status is sent even when the code is on an operation
+	// that ran, and under application/json, because it tells of the
+	// server's capacity or time, on which clients and proxies retry.
+	always bool
+	// retry: the same request may succeed a little later; the answer
+	// carries Retry-After.
+	retry bool
+}
+
+// codes is the one table of codes and their HTTP answers.
+var codes = map[string]answer{
+	BadUserInput:               {status: http.StatusBadRequest},
+	Unauthenticated:            {status: http.StatusUnauthorized},
+	Forbidden:                  {status: http.StatusForbidden},
+	NotFound:                   {status: http.StatusNotFound},
+	Conflict:                   {status: http.StatusConflict},
+	Internal:                   {status: http.StatusInternalServerError},
+	Overloaded:                 {status: http.StatusServiceUnavailable, always: true, retry: true},
+	Unavailable:                {status: http.StatusServiceUnavailable, always: true, retry: true},
+	Timeout:                    {status: http.StatusGatewayTimeout, always: true},
+	ParseFailed:                {status: http.StatusBadRequest},
+	ValidationFailed:           {status: http.StatusBadRequest},
+	BadRequest:                 {status: http.StatusBadRequest},
+	MethodNotAllowed:           {status: http.StatusMethodNotAllowed},
+	NotAcceptable:              {status: http.StatusNotAcceptable},
+	UnsupportedMediaType:       {status: http.StatusUnsupportedMediaType},
+	PayloadTooLarge:            {status: http.StatusRequestEntityTooLarge},
+	PreflightRequired:          {status: http.StatusBadRequest},
+	QueryTooLarge:              {status: http.StatusBadRequest},
+	QueryTooDeep:               {status: http.StatusBadRequest},
+	TooManyAliases:             {status: http.StatusBadRequest},
+	TooManyRootFields:          {status: http.StatusBadRequest},
+	TooManyDirectives:          {status: http.StatusBadRequest},
+	QueryTooComplex:            {status: http.StatusBadRequest},
+	BatchTooLarge:              {status: http.StatusBadRequest},
+	PersistedQueryNotFound:     {status: http.StatusBadRequest},
+	PersistedQueryNotSupported: {status: http.StatusBadRequest},
+	TrustedDocumentRequired:    {status: http.StatusBadRequest},
+}
+
+// Codes are every code the API answers with, sorted.
+func Codes() []string {
+	out := make([]string, 0, len(codes))
+	for c := range codes {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Status is the HTTP status of a request that code turns away as a whole:
+// refused before any operation ran, or (for the codes that always set it,
+// see Always) whose operation failed so. An unknown code is an internal
+// error's 500.
+func Status(code string) int {
+	if a, ok := codes[code]; ok {
+		return a.status
+	}
+	return http.StatusInternalServerError
+}
+
+// Known reports whether code is one of the API's codes.
+func Known(code string) bool {
+	_, ok := codes[code]
+	return ok
+}
+
+// Always reports whether code sets the response's status even on an
+// operation that ran, under either media type: the server lacked capacity
+// (503) or time (504), which clients and proxies act on by status.
+func Always(code string) bool { return codes[code].always }
+
+// Retryable reports whether a request that failed with code may succeed
+// unchanged a little later: the server answers it with 503 and
+// Retry-After.
+func Retryable(code string) bool { return codes[code].retry }
+
+// RetryAfter is the Retry-After, in seconds, of a retryable code's answer.
+const RetryAfter = "1"
+
+// Error is an error a caller may see.
+type Error struct {
+	Code    string
+	Message string
+	// Field names the argument at fault, when there is one.
+	Field string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// New returns an error with code and a message made as fmt.Sprintf does.
+func New(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a bad argument.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns err's code, or Internal when err is not an *Error.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}

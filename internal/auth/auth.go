@@ -50,17 +50,36 @@ var ErrNoRole = errors.New("the credential grants none of the roles viewer, mana
 // Errors are *Unauthenticated, ErrNoRole, or a failure to check (the
 // database of API keys unreachable).
 func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
+	return a.Authorization(r.Context(), r.Header.Get("Authorization"))
+}
+
+// Authorization is Authenticate for the value of an Authorization header
+// ("" when there is none), checked under ctx.
+func (a *Authenticator) Authorization(ctx context.Context, header string) (*Identity, error) {
+	if header == "" {
 		if a.anonymous != nil {
 			return a.anonymous, nil
 		}
 		return nil, errUnauthenticated("authentication required: send Authorization: Bearer <token or API key>")
 	}
-	scheme, cred, ok := strings.Cut(h, " ")
+	scheme, cred, ok := strings.Cut(header, " ")
 	cred = strings.TrimSpace(cred)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
 		return nil, errUnauthenticated("the Authorization header must be: Bearer <token or API key>")
+	}
+	return a.Credential(ctx, cred)
+}
+
+// Credential returns the identity of a bare credential, a JWT or an API
+// key, as a connection that authenticates once carries it (a websocket's
+// connection_init payload), with the rules and errors of Authenticate. An
+// empty credential is the anonymous caller's, where the server has one.
+func (a *Authenticator) Credential(ctx context.Context, cred string) (*Identity, error) {
+	if cred == "" {
+		if a.anonymous != nil {
+			return a.anonymous, nil
+		}
+		return nil, errUnauthenticated("authentication required: send a bearer token or API key")
 	}
 	var id *Identity
 	var err error
@@ -69,7 +88,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Identity, error) {
 		if a.keys == nil {
 			return nil, errUnauthenticated("API keys are not accepted by this server")
 		}
-		id, err = a.keys.identify(r.Context(), cred)
+		id, err = a.keys.identify(ctx, cred)
 	case a.jwt == nil:
 		return nil, errUnauthenticated("bearer tokens are not accepted by this server (no JWT_SECRET or JWT_JWKS_URL)")
 	default:

@@ -317,3 +317,57 @@ func BenchmarkAuthenticate_HS256(b *testing.B) {
 		}
 	}
 }
+
+// A bare credential, as a websocket's connection_init payload carries it,
+// is judged by the same rules as the Authorization header's, with the same
+// identity or the same error.
+func TestCredential_SameRulesAndErrorsAsTheHeader(t *testing.T) {
+	hs := func(mod func(jwt.MapClaims)) string {
+		return sign(t, jwt.SigningMethodHS256, "", []byte(secret), claims(mod))
+	}
+	strict := newAuth(t, auth.JWTConfig{Secret: secret})
+	demo, err := auth.New(context.Background(), auth.Config{JWT: auth.JWTConfig{Secret: secret, Issuer: "https://idp.example",
+		Audience: "bizgraph"}, Anonymous: &auth.Identity{Subject: "anonymous", Roles: []auth.Role{auth.Viewer}, Anonymous: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		a       *auth.Authenticator
+		cred    string
+		subject string // of the identity; "" when refused
+		refusal string // the error's message, when refused
+	}{
+		{"valid token", strict, hs(nil), "ada", ""},
+		{"expired token", strict, hs(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Hour).Unix() }), "", "expired"},
+		{"garbage", strict, "not.a.token", "", "malformed"},
+		{"no known role", strict, hs(func(c jwt.MapClaims) { c["roles"] = []string{"pilot"} }), "", "grants none of the roles"},
+		{"API key where none are accepted", strict, auth.KeyPrefix + "abc", "", "API keys are not accepted"},
+		{"none, without an anonymous caller", strict, "", "", "authentication required"},
+		{"none, in the demo mode", demo, "", "anonymous", ""},
+		{"a bad one, in the demo mode", demo, "not.a.token", "", "malformed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bare, bareErr := c.a.Credential(context.Background(), c.cred)
+			header, headerErr := c.a.Authenticate(request(c.cred))
+			if c.subject != "" {
+				if bareErr != nil || bare.Subject != c.subject || headerErr != nil || header.Subject != c.subject {
+					t.Fatalf("bare: %+v, %v; header: %+v, %v; want subject %q", bare, bareErr, header, headerErr, c.subject)
+				}
+				return
+			}
+			if bareErr == nil || headerErr == nil || !strings.Contains(bareErr.Error(), c.refusal) {
+				t.Fatalf("bare: %+v, %v; header: %+v, %v; want refused with %q", bare, bareErr, header, headerErr, c.refusal)
+			}
+			var bu, hu *auth.Unauthenticated
+			if errors.As(bareErr, &bu) != errors.As(headerErr, &hu) || errors.Is(bareErr, auth.ErrNoRole) != errors.Is(headerErr, auth.ErrNoRole) {
+				t.Fatalf("bare error %T %v, header error %T %v: want the same kind", bareErr, bareErr, headerErr, headerErr)
+			}
+			// The header names itself where a credential is missing; the
+			// judgement of a credential sent is word for word the same.
+			if c.cred != "" && bareErr.Error() != headerErr.Error() {
+				t.Fatalf("bare error %q, header error %q: want the same", bareErr, headerErr)
+			}
+		})
+	}
+}

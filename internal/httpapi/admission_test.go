@@ -2,20 +2,26 @@ package httpapi_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
+	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // Operations beyond MaxInFlight wait their turn; one that waits longer than
 // QueueTimeout is told to come back (503, OVERLOADED, Retry-After) instead
 // of piling up, and the operations already running finish normally.
 func TestAdmission_WaitingTooLongIsOverloadedAndRetryable(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{MaxInFlight: 1, QueueTimeout: 200 * time.Millisecond})
+	// The admission step says when an operation holds its slot.
+	admitted := make(chan string, 4)
+	srv, _ := httpapitest.NewServer(t, service.Config{MaxInFlight: 1, QueueTimeout: 200 * time.Millisecond,
+		Admitted: func(ctx context.Context, _ ast.Operation) { admitted <- graphql.GetOperationContext(ctx).RawQuery }})
 	ctx := context.Background()
 
 	// Another session holds a lock on customers: a query reading them waits
@@ -38,7 +44,11 @@ func TestAdmission_WaitingTooLongIsOverloadedAndRetryable(t *testing.T) {
 	go func() {
 		slow <- httpapitest.Do(t, "POST", srv.URL+"/graphql", hdr, `{"query":"{ customers(first: 1) { nodes { name } } }"}`)
 	}()
-	time.Sleep(300 * time.Millisecond) // the slow request is executing, blocked on the lock
+	// The slow request holds the only slot; it is executing, and will be
+	// blocked on the lock.
+	if q := <-admitted; !strings.Contains(q, "customers") {
+		t.Fatalf("admitted %q, want the slow request", q)
+	}
 
 	began := time.Now()
 	r := httpapitest.Do(t, "POST", srv.URL+"/graphql", hdr, `{"query":"{ departments(first: 1) { nodes { name } } }"}`)

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,8 +10,8 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // newProductionServer serves the API as with DATABASE_URL: every request
@@ -22,7 +23,7 @@ func newProductionServer(t *testing.T) (string, *database.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Auth: httpapitest.Authenticator(t, db, nil), Introspection: true})
+	srv, _ := httpapitest.NewServer(t, service.Config{Auth: httpapitest.Authenticator(t, db, nil), Introspection: true})
 	return srv.URL, db
 }
 
@@ -126,5 +127,31 @@ func TestAuth_AnalyticsRoleIsTrustedOnly(t *testing.T) {
 	both := httpapitest.Token(t, 0, auth.Analytics, auth.Viewer)
 	if r := postAs(t, url, both, "{ customers(first: 1) { nodes { name } } }"); r.Status != http.StatusOK || strings.Contains(string(r.Body), "errors") {
 		t.Fatalf("analytics and viewer sending text: %d %s, want data (the union of the roles)", r.Status, r.Body)
+	}
+}
+
+// An API key sent bare (as a websocket's connection_init would carry it)
+// names its tool while it lives and is refused once revoked, as in the
+// Authorization header.
+func TestAuth_BareAPIKeyIsJudgedAsInTheHeader(t *testing.T) {
+	_, db := newProductionServer(t)
+	ctx := context.Background()
+	a := httpapitest.Authenticator(t, db, nil)
+	keys := auth.NewAPIKeys(db)
+	name := "bare-" + strings.ReplaceAll(t.Name(), "/", "-")
+	key, err := keys.Create(ctx, name, auth.Analytics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Credential(ctx, key)
+	if err != nil || id.Subject != "apikey:"+name || !id.Has(auth.Analytics) {
+		t.Fatalf("a live key: %+v, %v; want the analytics tool %q", id, err, name)
+	}
+	if err := keys.Revoke(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	var u *auth.Unauthenticated
+	if _, err := a.Credential(ctx, key); !errors.As(err, &u) {
+		t.Fatalf("a revoked key: %v, want Unauthenticated", err)
 	}
 }

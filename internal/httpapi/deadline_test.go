@@ -13,10 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 const customersQuery = `{"query":"{ customers(first: 1) { nodes { name } } }"}`
@@ -26,7 +25,7 @@ var jsonHeader = map[string]string{"Content-Type": "application/json"}
 // A request that runs past its deadline is answered 504 TIMEOUT, not left
 // hanging, and its statement no longer runs in PostgreSQL.
 func TestRequestTimeout_AnswersTimeoutAndStopsTheStatement(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{RequestTimeout: 500 * time.Millisecond})
+	srv, _ := httpapitest.NewServer(t, service.Config{RequestTimeout: 500 * time.Millisecond})
 	lockCustomers(t)
 
 	began := time.Now()
@@ -49,7 +48,7 @@ func TestRequestTimeout_AnswersTimeoutAndStopsTheStatement(t *testing.T) {
 // before the request's deadline. The connection survives the cancellation
 // (no reconnect per abandoned request).
 func TestClientDisconnect_CancelsItsStatementInPostgreSQL(t *testing.T) {
-	srv, _ := httpapitest.NewServerWith(t, httpapi.Config{RequestTimeout: time.Minute}, database.Options{MaxOpenConns: 1})
+	srv, _ := httpapitest.NewServerWith(t, service.Config{RequestTimeout: time.Minute}, database.Options{MaxOpenConns: 1})
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customersQuery); r.Status != 200 {
 		t.Fatalf("first request: %d %+v", r.Status, r.Errors)
 	}
@@ -105,7 +104,7 @@ func backendPIDs(t *testing.T) []int32 {
 // for one and is told to come back (503 OVERLOADED, Retry-After), instead
 // of queueing until its deadline; the busy request finishes normally.
 func TestPoolExhausted_IsOverloadedAndRetryable(t *testing.T) {
-	srv, _ := httpapitest.NewServerWith(t, httpapi.Config{RequestTimeout: time.Minute},
+	srv, _ := httpapitest.NewServerWith(t, service.Config{RequestTimeout: time.Minute},
 		database.Options{MaxOpenConns: 1, AcquireTimeout: 200 * time.Millisecond})
 	tx := lockCustomers(t)
 
@@ -215,7 +214,7 @@ func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.DefaultLimits),
+	srv := httptest.NewServer(service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.DefaultLimits,
 		Log: slog.New(slog.DiscardHandler), RequestTimeout: time.Minute}))
 	defer srv.Close()
 

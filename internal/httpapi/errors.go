@@ -4,30 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/metrics"
+	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
-// presentError is the one place an error becomes what a client sees. An
-// *apperr.Error keeps its message and code; anything else is an internal
-// failure: logged with the request id, shown only as a generic message, so
-// no SQL, driver text or stack reaches a client.
-func (h *api) presentError(ctx context.Context, err error) *gqlerror.Error {
+// Presenter is the one place an error becomes what a client sees, for
+// every transport: the executor presents errors (Present) and recovers
+// panics (Recover) with it. An *apperr.Error keeps its message and code;
+// anything else is an internal failure: logged with the request id, shown
+// only as a generic message, so no SQL, driver text or stack reaches a
+// client.
+type Presenter struct {
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	// suggestions keeps the "Did you mean …?" of validation errors.
+	suggestions bool
+}
+
+// NewPresenter returns a presenter that logs to log and counts errors by
+// code in m; suggestions keeps validation errors' "Did you mean …?".
+func NewPresenter(log *slog.Logger, m *metrics.Metrics, suggestions bool) *Presenter {
+	return &Presenter{log: log, metrics: m, suggestions: suggestions}
+}
+
+// Present is the executor's error presenter (gqlgen's ErrorPresenterFunc).
+func (h *Presenter) Present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := h.present(ctx, err)
 	code, _ := gqlErr.Extensions["code"].(string)
 	h.metrics.CountError(code)
 	return gqlErr
 }
 
-func (h *api) present(ctx context.Context, err error) *gqlerror.Error {
+func (h *Presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	var ae *apperr.Error
 	switch {
@@ -49,7 +67,7 @@ func (h *api) present(ctx context.Context, err error) *gqlerror.Error {
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			setExt(gqlErr, "code", apperr.BadUserInput)
 		}
-		if gqlErr.Extensions["code"] == errcode.ParseFailed {
+		if gqlErr.Extensions["code"] == apperr.ParseFailed {
 			// A document the parser stopped reading at one of its bounds
 			// is over a limit, not malformed.
 			limits.FromParseError(gqlErr)
@@ -58,7 +76,7 @@ func (h *api) present(ctx context.Context, err error) *gqlerror.Error {
 			gqlErr.Message = withoutSuggestion(gqlErr.Message)
 		}
 	default:
-		id := requestID(ctx)
+		id := requestid.From(ctx)
 		// The database down, restarting, overloaded or too slow: the
 		// client gets a code it can act on; the cause stays in the log.
 		if f := database.Fault(err); f != nil {
@@ -104,11 +122,11 @@ func setExt(e *gqlerror.Error, k string, v any) {
 	e.Extensions[k] = v
 }
 
-// recoverPanic turns a panic in a resolver into that field's internal error,
+// Recover turns a panic in a resolver into that field's internal error,
 // and one elsewhere in executing an operation (writing a value out) into
 // the request's: logged with its stack, never a dead process.
-func (h *api) recoverPanic(ctx context.Context, p any) error {
-	h.log.ErrorContext(ctx, "panic", "request_id", requestID(ctx), "panic", fmt.Sprint(p),
+func (h *Presenter) Recover(ctx context.Context, p any) error {
+	h.log.ErrorContext(ctx, "panic", "request_id", requestid.From(ctx), "panic", fmt.Sprint(p),
 		"stack", string(debug.Stack()))
-	return errors.New("panic") // masked by presentError
+	return errors.New("panic") // masked by Present
 }

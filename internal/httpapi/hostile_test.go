@@ -9,9 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // Documents built to hurt, each a hostile input of its own kind.
@@ -68,42 +69,42 @@ type hostile struct {
 // only valid UTF-8, that it came quickly, and that the server answers the
 // next ordinary request as if nothing happened.
 func TestHostileInputs(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	// A server whose token limit lets larger documents reach the other
 	// limits, to show each of them on its own.
-	roomy, _ := httpapitest.NewServer(t, httpapi.Config{Limits: limits.Config{Tokens: 200_000}})
-	batching, _ := httpapitest.NewServer(t, httpapi.Config{Limits: limits.Config{Batch: 3}})
+	roomy, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Tokens: 200_000}})
+	batching, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Batch: 3}})
 	bigN := `,"variables":{"n":100}`
 
 	cases := []hostile{
 		// Depth.
 		{name: "fields nested one level deeper than the limit", srv: srv, req: post(managerChain(limits.Defaults.Depth - 2)),
-			status: 400, code: limits.TooDeep},
+			status: 400, code: apperr.QueryTooDeep},
 		{name: "selection sets nested past the parser's bound", srv: roomy, req: post(nestedBraces(1500)),
-			status: 400, code: limits.TooDeep},
+			status: 400, code: apperr.QueryTooDeep},
 		// Size.
-		{name: "10,000 aliases: too many tokens", srv: srv, req: post(aliases(10_000)), status: 400, code: limits.TooLarge},
-		{name: "10,000 aliases within the token limit", srv: roomy, req: post(aliases(10_000)), status: 400, code: limits.TooManyAliases},
+		{name: "10,000 aliases: too many tokens", srv: srv, req: post(aliases(10_000)), status: 400, code: apperr.QueryTooLarge},
+		{name: "10,000 aliases within the token limit", srv: roomy, req: post(aliases(10_000)), status: 400, code: apperr.TooManyAliases},
 		{name: "a huge document within the body limit", srv: srv, req: post("{" + strings.Repeat(" __typename", 80_000) + " }"),
-			status: 400, code: limits.TooLarge},
+			status: 400, code: apperr.QueryTooLarge},
 		{name: "a body over the body limit", srv: srv, req: post("{" + strings.Repeat(" __typename", 100_000) + " }"),
 			status: 413, code: "PAYLOAD_TOO_LARGE", refusal: true},
 		{name: "21 root fields", srv: srv, req: post("{" + strings.Repeat(" __typename", 21) + " }"),
-			status: 400, code: limits.TooManyRootFields},
+			status: 400, code: apperr.TooManyRootFields},
 		{name: "52 directives", srv: srv, req: post("{ customers(first: 1) { nodes {" +
 			strings.Repeat(" name @skip(if: false) @include(if: true)", 26) + " } } }"),
-			status: 400, code: limits.TooManyDirectives},
+			status: 400, code: apperr.TooManyDirectives},
 		// Cost.
-		{name: "a cost bomb of nested pages", srv: srv, req: post(costBomb), status: 400, code: limits.TooComplex},
-		{name: "a cost bomb through variables", srv: srv, req: post(costBombByVariables, bigN), status: 400, code: limits.TooComplex},
-		{name: "a cost bomb through fragments and aliases", srv: srv, req: post(costBombByFragments), status: 400, code: limits.TooComplex},
+		{name: "a cost bomb of nested pages", srv: srv, req: post(costBomb), status: 400, code: apperr.QueryTooComplex},
+		{name: "a cost bomb through variables", srv: srv, req: post(costBombByVariables, bigN), status: 400, code: apperr.QueryTooComplex},
+		{name: "a cost bomb through fragments and aliases", srv: srv, req: post(costBombByFragments), status: 400, code: apperr.QueryTooComplex},
 		// Batches.
 		{name: "a batch when batching is off", srv: srv,
 			req:    request{"POST", "", mediaJSON, "[" + post(okQuery).body + "," + post(okQuery).body + "]"},
-			status: 400, code: limits.BatchTooLarge, refusal: true},
+			status: 400, code: apperr.BatchTooLarge, refusal: true},
 		{name: "a batch over the batch limit", srv: batching,
 			req:    request{"POST", "", mediaJSON, "[" + strings.Repeat(post(okQuery).body+",", 3) + post(okQuery).body + "]"},
-			status: 400, code: limits.BatchTooLarge, refusal: true},
+			status: 400, code: apperr.BatchTooLarge, refusal: true},
 		{name: "an empty batch", srv: batching, req: request{"POST", "", mediaJSON, "[]"},
 			status: 400, code: "BAD_REQUEST", refusal: true},
 		{name: "a batch with a malformed member", srv: batching, req: request{"POST", "", mediaJSON, "[" + post(okQuery).body + `,{"query":1}]`},

@@ -1,8 +1,12 @@
-// Package httpapi serves the API over HTTP: the GraphQL endpoint (by the
-// GraphQL-over-HTTP specification, transport.go), health checks, the
-// playground, and the middleware every request passes (request id,
-// statement accounting, logging). A request flows httpapi → gqlgen executor
-// → root resolver in graph/ → store → PostgreSQL.
+// Package httpapi serves the API over HTTP: the GraphQL endpoint, health
+// checks, the playground, and the middleware every request passes (request
+// id, statement accounting, logging). It is handed an executor, composed
+// by internal/service, and builds none of what the executor runs. At the
+// endpoint, transports are asked in order: GraphQL over HTTP
+// (transport.go) first, claiming every request but a websocket upgrade and
+// a request for an event stream, which transports after it serve. A
+// request flows httpapi → gqlgen executor → root resolver in graph/ →
+// store → PostgreSQL.
 package httpapi
 
 import (
@@ -11,61 +15,61 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/99designs/gqlgen/graphql"
 	"go.opentelemetry.io/otel/trace"
-	"golang.org/x/sync/semaphore"
 
-	"github.com/bizgraph/bizgraph/graph"
-	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
-	"github.com/bizgraph/bizgraph/internal/policy"
-	"github.com/bizgraph/bizgraph/internal/store"
-	"github.com/bizgraph/bizgraph/internal/tracing"
+	"github.com/bizgraph/bizgraph/internal/requestid"
 )
+
+// Executor runs GraphQL operations: gqlgen's executor with the extensions
+// the server composes (internal/server). The HTTP layer only decodes
+// requests into its parameters and encodes its responses.
+type Executor interface {
+	graphql.GraphExecutor
+	// PresentRecoveredError turns a panic that escaped execution into the
+	// masked error a client sees.
+	PresentRecoveredError(ctx context.Context, p any) error
+}
+
+// Pinger answers whether the database is reachable, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // Config is what the HTTP layer needs.
 type Config struct {
-	DB    *database.DB
-	Store *store.Store
-	Log   *slog.Logger
-	// Introspection allows schema introspection (the playground's docs).
-	Introspection bool
+	// Executor runs the operations; required.
+	Executor Executor
+	// DB is pinged by /readyz; required.
+	DB  Pinger
+	Log *slog.Logger
+	// Transports serve GraphQL at the endpoint after GraphQL over HTTP, in
+	// order: the first whose Supports claims a request serves it. GraphQL
+	// over HTTP claims every request except a websocket upgrade and one
+	// that asks for text/event-stream, which are left for these (the
+	// graphql-ws and server-sent-events transports). They run without the
+	// request deadline: they may stream for as long as the client stays.
+	Transports []graphql.Transport
 	// Playground serves GraphiQL at "/", for people exploring the graph by
-	// hand; it needs Introspection for its docs and autocompletion. Off
+	// hand; it needs introspection for its docs and autocompletion. Off
 	// when unset; the command is meant to turn it on by default.
 	Playground bool
 	// MaxBodyBytes bounds a POST body; a larger one is refused with 413.
 	// Zero means 1 MiB.
 	MaxBodyBytes int64
-	// MaxInFlight bounds the GraphQL operations executing at once; more
-	// wait in line. Zero means 4 per CPU the Go runtime may use.
-	MaxInFlight int
-	// QueueTimeout is the longest a request waits for its turn before it
-	// is refused with 503 and OVERLOADED. Zero means 10 seconds.
-	QueueTimeout time.Duration
-	// PersistedQueries says which operations run and how persisted ones
-	// are cached (internal/persisted); the zero value is automatic mode.
-	PersistedQueries persisted.Options
-	// Limits bound every operation (internal/limits) and the operations of
-	// a batch; a zero field means its default.
-	Limits limits.Config
-	// FieldSuggestions keeps the "Did you mean …?" of validation errors,
-	// which name fields, arguments, types and enum values near a
-	// misspelled one: a help when exploring, a map of the schema for
-	// anyone guessing. Off when unset; the command turns it on in demo mode.
-	FieldSuggestions bool
+	// MaxTokens bounds the documents the transport parses itself (to
+	// refuse a mutation over GET), as the executor's parser does; MaxBatch
+	// the operations of a batched POST (1 refuses every batch).
+	MaxTokens, MaxBatch int
+	// Persisted caches the GET answers of persisted queries; nil: none.
+	Persisted *persisted.Extension
 	// CORSOrigins are the origins whose pages may call the API from a
 	// browser (CORS); "*" allows any, and one * in an origin stands for any
 	// characters (https://*.example.com). Empty: no CORS headers are sent,
@@ -77,32 +81,28 @@ type Config struct {
 	// form's, or an Apollo-Require-Preflight or X-Apollo-Operation-Name
 	// header.
 	DisableCSRFPrevention bool
-	// RequestTimeout is each request's deadline, carried into every
-	// statement it sends. Zero means 30 seconds.
+	// RequestTimeout is the deadline of each plain request/response
+	// exchange (GraphQL over HTTP), carried into every statement it sends.
+	// Zero means 30 seconds.
 	RequestTimeout time.Duration
 	// Metrics receives the request's figures and is served at /metrics;
 	// nil means a registry of the handler's own.
 	Metrics *metrics.Metrics
-	// Tracer records spans of requests and resolvers; nil means no
-	// tracing, at no cost.
+	// Tracer records spans of requests; nil means no tracing, at no cost.
 	Tracer trace.Tracer
 	// Auth authenticates every request to the GraphQL endpoint; required.
 	Auth *auth.Authenticator
-	// Policy enforces the schema's @sensitive and @hasRole; nil: the rules
-	// without an audit log.
-	Policy *policy.Policy
 	// Playground's role buttons (demo mode only): a development token per
 	// role, so a newcomer can watch what each role sees.
 	PlaygroundRoles []playground.RoleToken
 }
 
 type api struct {
-	db             *database.DB
+	db             Pinger
 	log            *slog.Logger
 	metrics        *metrics.Metrics
 	tracer         trace.Tracer
 	requestTimeout time.Duration
-	suggestions    bool
 }
 
 // New returns the API's HTTP handler.
@@ -116,53 +116,22 @@ func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout,
-		suggestions: cfg.FieldSuggestions}
-	cfg.Metrics.WatchDB(cfg.DB.SQL())
-	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 	if cfg.Auth == nil {
 		panic("httpapi: Config.Auth is required: every request is authenticated")
 	}
-	if cfg.Policy == nil {
-		cfg.Policy = policy.New(nil)
+	if cfg.Executor == nil || cfg.DB == nil {
+		panic("httpapi: Config.Executor and Config.DB are required")
 	}
-
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB)},
-		Directives: graph.Directives(cfg.Policy)}))
-	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 4 * runtime.GOMAXPROCS(0)
-	}
-	if cfg.QueueTimeout <= 0 {
-		cfg.QueueTimeout = 10 * time.Second
-	}
-	lim := cfg.Limits.WithDefaults()
-	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
-	srv.AddTransport(graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes,
-		admit: semaphore.NewWeighted(int64(cfg.MaxInFlight)), queueTimeout: cfg.QueueTimeout, persisted: pq,
-		maxTokens: lim.Tokens, maxBatch: lim.Batch, csrfPrevention: !cfg.DisableCSRFPrevention,
-		presentPanic: func(ctx context.Context, p any) *gqlerror.Error { return h.presentError(ctx, h.recoverPanic(ctx, p)) }})
-	srv.Use(pq)
-	// Parsed and validated documents are reused across requests (a
-	// persisted document's stay with it); the parser reads no document
-	// past the token limit.
-	srv.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
-	srv.SetParserTokenLimit(lim.Tokens)
-	srv.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
-	srv.SetErrorPresenter(h.presentError)
-	srv.SetRecoverFunc(h.recoverPanic)
-	srv.Use(operationNamer{})
-	if cfg.Tracer != nil {
-		srv.Use(tracing.Resolvers{Tracer: cfg.Tracer})
-	}
+	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout}
+	plain := graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes, persisted: cfg.Persisted,
+		maxTokens: cfg.MaxTokens, maxBatch: cfg.MaxBatch, csrfPrevention: !cfg.DisableCSRFPrevention}
+	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
+		transports: append([]graphql.Transport{plain}, cfg.Transports...)}
 
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does
 	// not allow with a GraphQL error body, not the mux's plain text.
-	mux.Handle(endpoint, withCORS(h.authenticate(cfg.Auth, srv), cfg.CORSOrigins))
+	mux.Handle(endpoint, withCORS(ep, cfg.CORSOrigins))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -214,16 +183,10 @@ func saneRequestID(id string) bool {
 	return true
 }
 
-func requestID(ctx context.Context) string {
-	if r := recordOf(ctx); r != nil {
-		return r.id
-	}
-	return ""
-}
-
-// middleware gives each request an id and its deadline, counts the
-// statements it sends, and logs and measures it when it is answered
-// (observe.go).
+// middleware gives each request an id, counts the statements it sends,
+// and logs and measures it when it is answered (observe.go). The deadline
+// is the transport's to set: only a plain request/response exchange has
+// one, a stream lasts as long as its client stays.
 func (h *api) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -236,14 +199,11 @@ func (h *api) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		rec := &record{id: id}
 		ctx := context.WithValue(r.Context(), recordKey{}, rec)
+		ctx = requestid.With(ctx, id)
 		ctx = database.WithStatementCounter(ctx, &rec.statements)
-		// Every statement runs under this context: when the deadline
-		// passes or the client goes away, PostgreSQL is told to stop.
-		ctx, cancel := context.WithTimeout(ctx, h.requestTimeout)
-		defer cancel()
 		ctx, span := h.startSpan(ctx, r, id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		h.finish(ctx, r, rec, span, sw.status, time.Since(start))
+		h.finish(ctx, r, rec, span, sw, time.Since(start))
 	})
 }

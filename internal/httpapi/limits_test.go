@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // Each limit is the server's to set: an operation at a configured limit
@@ -23,20 +24,20 @@ func TestLimits_AtAndOverEachConfiguredLimit(t *testing.T) {
 	}{
 		// 20 tokens and 21.
 		{"tokens", limits.Config{Tokens: 20}, `{ customers(first: 1) { nodes { name id country segment status website legalName } } }`,
-			`{ customers(first: 1) { nodes { name id country segment status website legalName industry } } }`, limits.TooLarge},
+			`{ customers(first: 1) { nodes { name id country segment status website legalName industry } } }`, apperr.QueryTooLarge},
 		{"depth", limits.Config{Depth: 4}, `{ projects(first: 1) { nodes { customer { name } } } }`,
-			`{ projects(first: 1) { nodes { customer { accountManager { id } } } } }`, limits.TooDeep},
+			`{ projects(first: 1) { nodes { customer { accountManager { id } } } } }`, apperr.QueryTooDeep},
 		{"aliases", limits.Config{Aliases: 2}, `{ a: customers(first: 1) { n: totalCount } }`,
-			`{ a: customers(first: 1) { n: totalCount m: totalCount } }`, limits.TooManyAliases},
+			`{ a: customers(first: 1) { n: totalCount m: totalCount } }`, apperr.TooManyAliases},
 		{"root fields", limits.Config{RootFields: 2}, `{ customers(first: 1) { totalCount } projects(first: 1) { totalCount } }`,
-			`{ customers(first: 1) { totalCount } projects(first: 1) { totalCount } __typename }`, limits.TooManyRootFields},
+			`{ customers(first: 1) { totalCount } projects(first: 1) { totalCount } __typename }`, apperr.TooManyRootFields},
 		{"directives", limits.Config{Directives: 2}, `{ customers(first: 1) @skip(if: false) { totalCount @include(if: true) } }`,
-			`{ customers(first: 1) @skip(if: false) { totalCount @include(if: true) } __typename @skip(if: false) }`, limits.TooManyDirectives},
+			`{ customers(first: 1) @skip(if: false) { totalCount @include(if: true) } __typename @skip(if: false) }`, apperr.TooManyDirectives},
 		// 1 + 29 and 1 + 30 objects.
-		{"cost", limits.Config{Cost: 30}, `{ customers(first: 29) { nodes { name } } }`, `{ customers(first: 30) { nodes { name } } }`, limits.TooComplex},
+		{"cost", limits.Config{Cost: 30}, `{ customers(first: 29) { nodes { name } } }`, `{ customers(first: 30) { nodes { name } } }`, apperr.QueryTooComplex},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, db := httpapitest.NewServer(t, httpapi.Config{Limits: tt.limits})
+			srv, db := httpapitest.NewServer(t, service.Config{Limits: tt.limits})
 			if r := post(tt.at).send(t, srv, mediaGraphQL); r.Status != http.StatusOK || len(r.Errors) > 0 {
 				t.Fatalf("at the limit: %d %s", r.Status, r.Body)
 			}
@@ -56,7 +57,7 @@ func TestLimits_AtAndOverEachConfiguredLimit(t *testing.T) {
 // of their responses, in order, each with its own errors; the operations
 // share one cost budget, so a batch cannot ask more than one operation may.
 func TestBatch(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Limits: limits.Config{Batch: 3, Cost: 2_000}})
+	srv, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Batch: 3, Cost: 2_000}})
 	batch := func(ops ...request) request {
 		bodies := make([]string, len(ops))
 		for i, op := range ops {
@@ -90,7 +91,7 @@ func TestBatch(t *testing.T) {
 	// 1 + 1,000 objects, twice: each alone is within 2,000, both are not.
 	costly := post(`{ employees(first: 100) { nodes { assignments(first: 9) { nodes { role } } } } }`)
 	replies = send(batch(costly, costly))
-	if len(replies[0].Data) == 0 || replies[1].Code() != limits.TooComplex || len(replies[1].Data) != 0 {
+	if len(replies[0].Data) == 0 || replies[1].Code() != apperr.QueryTooComplex || len(replies[1].Data) != 0 {
 		t.Fatalf("the second costly operation: %+v", replies[1])
 	}
 }
@@ -101,8 +102,8 @@ func TestBatch(t *testing.T) {
 // Apollo-Require-Preflight or X-Apollo-Operation-Name header) runs. POST
 // needs a JSON body, which no page can send without a preflight either.
 func TestCSRFPrevention(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
-	open, _ := httpapitest.NewServer(t, httpapi.Config{DisableCSRFPrevention: true})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
+	open, _ := httpapitest.NewServer(t, service.Config{DisableCSRFPrevention: true})
 	target := httpapitest.GetTarget("", okQuery, "", "")
 	for _, tt := range []struct {
 		name   string
@@ -138,8 +139,8 @@ func TestCSRFPrevention(t *testing.T) {
 // other origins get no CORS headers, and neither does anyone when no
 // origin is configured.
 func TestCORS(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{CORSOrigins: []string{"https://app.example.com", "https://*.example.org"}})
-	none, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{CORSOrigins: []string{"https://app.example.com", "https://*.example.org"}})
+	none, _ := httpapitest.NewServer(t, service.Config{})
 	preflight := func(base, origin string) httpapitest.Reply {
 		return httpapitest.Do(t, "OPTIONS", base+"/graphql", map[string]string{"Origin": origin,
 			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}, "")
@@ -189,8 +190,8 @@ func TestCORS(t *testing.T) {
 // enum values near a misspelled one: kept when configured (demo mode), cut
 // otherwise, wherever gqlparser makes them.
 func TestFieldSuggestions(t *testing.T) {
-	on, _ := httpapitest.NewServer(t, httpapi.Config{FieldSuggestions: true})
-	off, _ := httpapitest.NewServer(t, httpapi.Config{})
+	on, _ := httpapitest.NewServer(t, service.Config{FieldSuggestions: true})
+	off, _ := httpapitest.NewServer(t, service.Config{})
 	for _, tt := range []struct{ name, query, message string }{
 		{"a field", `{ customers(first: 1) { nodes { nam } } }`, `Cannot query field "nam" on type "Customer".`},
 		{"an argument", `{ customers(frist: 1) { totalCount } }`, `Unknown argument "frist" on field "Query.customers".`},

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -51,7 +51,8 @@ func (h *api) startSpan(ctx context.Context, r *http.Request, id string) (contex
 
 // finish records an answered request: its operation's metrics, the end of
 // its span, and its log line.
-func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span trace.Span, status int, took time.Duration) {
+func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span trace.Span, sw *statusWriter, took time.Duration) {
+	status := sw.status
 	if rec.executed {
 		h.metrics.ObserveOperation(rec.operation, took, rec.statements.Count())
 	}
@@ -65,14 +66,18 @@ func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span tra
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rec.id),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("operation", rec.operation), slog.Int("status", status),
+		slog.String("operation", rec.operation), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
 		slog.Duration("duration", took), slog.Int64("statements", rec.statements.Count()))
 }
 
-// statusWriter remembers the status code sent, for the log.
+// statusWriter remembers the status code and the bytes sent, for the log
+// and the metrics. It passes on what streaming transports need of the
+// connection: Flush (server-sent events), Hijack (a websocket takes the
+// connection over), and Unwrap for http.ResponseController.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	bytes  int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -80,25 +85,26 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// operationNamer tells the request's record which operation it runs.
-type operationNamer struct{}
-
-var (
-	_ graphql.HandlerExtension        = operationNamer{}
-	_ graphql.OperationContextMutator = operationNamer{}
-)
-
-func (operationNamer) ExtensionName() string                   { return "OperationNamer" }
-func (operationNamer) Validate(graphql.ExecutableSchema) error { return nil }
-func (operationNamer) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if rec := recordOf(ctx); rec != nil {
-		rec.executed = true
-		rec.operation = oc.OperationName
-		if rec.operation == "" && oc.Operation != nil {
-			rec.operation = oc.Operation.Name
-		}
-	}
-	return nil
+func (w *statusWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
 }
+
+// Flush sends what was written so far, as a stream's events must be.
+func (w *statusWriter) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection to a protocol of its own (a websocket, once
+// it has answered 101 Switching Protocols itself); the request is then
+// logged with that status and the bytes of the HTTP exchange only.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return c, rw, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

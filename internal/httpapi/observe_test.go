@@ -2,10 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +15,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -34,7 +30,7 @@ const customerPage = `{"query":"query CustomerPage { customers(first: 3) { nodes
 // operation's latency under its name, the statements it cost, the batch
 // its projects were loaded in, the error by its code, and the pool.
 func TestMetrics_ShowOperationsStatementsBatchesErrorsAndPool(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Metrics: metrics.New()})
+	srv, _ := httpapitest.NewServer(t, service.Config{Metrics: metrics.New()})
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customerPage); r.Status != 200 || len(r.Errors) > 0 {
 		t.Fatalf("%d %+v", r.Status, r.Errors)
 	}
@@ -99,7 +95,7 @@ func TestTracing_RequestResolverAndSQLSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	tracer := tp.Tracer("test")
-	srv, _ := httpapitest.NewServerWith(t, httpapi.Config{Tracer: tracer}, database.Options{MaxOpenConns: 4, Tracer: tracer})
+	srv, _ := httpapitest.NewServerWith(t, service.Config{Tracer: tracer}, database.Options{MaxOpenConns: 4, Tracer: tracer})
 
 	caller := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5, 6}, TraceFlags: trace.FlagsSampled})
 	hdr := map[string]string{"Content-Type": "application/json"}
@@ -141,27 +137,13 @@ func TestTracing_RequestResolverAndSQLSpans(t *testing.T) {
 // Each request is one log line with its id, operation, status, duration
 // and statement count.
 func TestLog_RequestLineCarriesIDOperationDurationAndStatements(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Log: slog.New(slog.NewJSONHandler(f, nil))})
+	log, path := jsonLog(t)
+	srv, _ := httpapitest.NewServer(t, service.Config{Log: log})
 	hdr := map[string]string{"Content-Type": "application/json", "X-Request-Id": "req-42"}
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", hdr, customerPage); r.Status != 200 {
 		t.Fatalf("%d %+v", r.Status, r.Errors)
 	}
-	var line map[string]any
-	eventually(t, 5*time.Second, "the request's log line", func() bool {
-		b, _ := os.ReadFile(path)
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.Contains(l, `"req-42"`) {
-				return json.Unmarshal([]byte(l), &line) == nil
-			}
-		}
-		return false
-	})
+	line := loggedLine(t, path, "req-42")
 	want := map[string]any{"msg": "request", "request_id": "req-42", "operation": "CustomerPage",
 		"status": float64(200), "statements": float64(2), "path": "/graphql"}
 	for k, v := range want {
@@ -180,7 +162,7 @@ func TestLog_RequestLineCarriesIDOperationDurationAndStatements(t *testing.T) {
 func TestPanicInResolver_IsAMaskedFieldErrorAndTheServerLivesOn(t *testing.T) {
 	// A store without a database: the resolver dereferences nil.
 	broken := store.New(nil, page.Limits{Default: 20, Max: 100})
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{Store: broken})
+	srv, _ := httpapitest.NewServer(t, service.Config{Store: broken})
 	q := `{"query":"{ __typename customer(id: \"` + store.GlobalID("Customer", 1) + `\") { name } }"}`
 	for range 2 {
 		r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, q)

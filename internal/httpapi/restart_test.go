@@ -15,12 +15,11 @@ import (
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/seed"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/testdb"
 )
 
@@ -55,7 +54,7 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+	srv := httptest.NewServer(service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.Limits{Default: 20, Max: 100},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: deadline}))
 	t.Cleanup(srv.Close)
 

@@ -4,15 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // TestHealth checks the probes: /healthz answers while the process runs,
 // /readyz only while the database does.
 func TestHealth(t *testing.T) {
-	up, _ := httpapitest.NewServer(t, httpapi.Config{})
-	down, downDB := httpapitest.NewServer(t, httpapi.Config{})
+	up, _ := httpapitest.NewServer(t, service.Config{})
+	down, downDB := httpapitest.NewServer(t, service.Config{})
 	if err := downDB.Close(); err != nil {
 		t.Fatalf("close database: %v", err)
 	}
@@ -44,7 +44,7 @@ func TestHealth(t *testing.T) {
 // reaches the client as a generic message with the request id to look it
 // up by, never the driver's text.
 func TestInternalErrorsAreMasked(t *testing.T) {
-	srv, db := httpapitest.NewServer(t, httpapi.Config{})
+	srv, db := httpapitest.NewServer(t, service.Config{})
 	if err := db.Close(); err != nil {
 		t.Fatalf("close database: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 // client's when it sent a sane one (it is echoed, logged and quoted in
 // error messages), a fresh one otherwise.
 func TestRequestID(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	for _, tt := range []struct {
 		name, sent string
 		keep       bool
@@ -98,8 +98,8 @@ func TestRequestID(t *testing.T) {
 // TestPlaygroundRoute checks that the playground is served at exactly "/",
 // for GET, and only when the configuration asks for it.
 func TestPlaygroundRoute(t *testing.T) {
-	on, _ := httpapitest.NewServer(t, httpapi.Config{Playground: true, Introspection: true})
-	off, _ := httpapitest.NewServer(t, httpapi.Config{})
+	on, _ := httpapitest.NewServer(t, service.Config{Playground: true, Introspection: true})
+	off, _ := httpapitest.NewServer(t, service.Config{})
 	for _, tt := range []struct {
 		name, method, base, path string
 		status                   int
@@ -126,8 +126,8 @@ func TestPlaygroundRoute(t *testing.T) {
 // With introspection off, the schema query is refused with a stable code
 // that says why, not presented as a server failure.
 func TestIntrospection_OffIsForbiddenNotInternal(t *testing.T) {
-	off, _ := httpapitest.NewServer(t, httpapi.Config{Introspection: false})
-	on, _ := httpapitest.NewServer(t, httpapi.Config{Introspection: true})
+	off, _ := httpapitest.NewServer(t, service.Config{Introspection: false})
+	on, _ := httpapitest.NewServer(t, service.Config{Introspection: true})
 	body := `{"query":"{ __schema { queryType { name } } }"}`
 	hdr := map[string]string{"Content-Type": "application/json"}
 

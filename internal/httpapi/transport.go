@@ -14,14 +14,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/limits"
@@ -37,18 +35,6 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
-// Codes of requests the HTTP layer refuses before GraphQL sees them. Like
-// apperr's codes they are part of the API contract: never rename one.
-const (
-	codeBadRequest           = "BAD_REQUEST"
-	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	codeNotAcceptable        = "NOT_ACCEPTABLE"
-	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
-	codePayloadTooLarge      = "PAYLOAD_TOO_LARGE"
-	codeOverloaded           = apperr.Overloaded
-	codePreflightRequired    = "PREFLIGHT_REQUIRED"
-)
-
 // defaultMaxBodyBytes bounds a POST body when Config says nothing: far
 // above any real operation, far below what would hurt the server.
 const defaultMaxBodyBytes = 1 << 20
@@ -62,10 +48,6 @@ const defaultMaxBodyBytes = 1 << 20
 // transport replaces them and leaves only execution to gqlgen.
 type graphQLOverHTTP struct {
 	maxBodyBytes int64
-	// admit bounds the operations executing at once; the rest wait their
-	// turn in arrival order, at most queueTimeout.
-	admit        *semaphore.Weighted
-	queueTimeout time.Duration
 	// persisted resolves operations sent by id and caches their GETs.
 	persisted *persisted.Extension
 	// maxTokens bounds the documents this transport parses itself (to
@@ -77,33 +59,78 @@ type graphQLOverHTTP struct {
 	// csrfPrevention refuses GET requests a browser could have sent from
 	// any site without a preflight.
 	csrfPrevention bool
-	// presentPanic logs a panic that escaped execution and returns the
-	// masked error a client sees instead.
-	presentPanic func(ctx context.Context, p any) *gqlerror.Error
 }
 
 var _ graphql.Transport = graphQLOverHTTP{}
 
 // Supports claims every request to the endpoint, so that the ones the spec
 // refuses (a PUT, a mutation over GET) are refused here, with a GraphQL
-// error body and the right status, rather than by gqlgen's generic 400.
-func (graphQLOverHTTP) Supports(*http.Request) bool { return true }
+// error body and the right status, rather than by gqlgen's generic 400;
+// except the two that ask for a stream, which other transports serve: a
+// websocket upgrade (graphql-ws) and a request that prefers
+// text/event-stream to any JSON (server-sent events).
+func (graphQLOverHTTP) Supports(r *http.Request) bool {
+	return !websocketUpgrade(r) && !prefersEventStream(r.Header.Values("Accept"))
+}
+
+// websocketUpgrade reports whether r asks to switch to the websocket
+// protocol (RFC 6455: Connection: Upgrade and Upgrade: websocket, each
+// among the header's comma-separated tokens).
+func websocketUpgrade(r *http.Request) bool {
+	return hasToken(r.Header.Values("Connection"), "upgrade") && hasToken(r.Header.Values("Upgrade"), "websocket")
+}
+
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mediaEventStream is the media type of server-sent events.
+const mediaEventStream = "text/event-stream"
+
+// prefersEventStream reports whether an Accept header takes
+// text/event-stream more willingly than either JSON type: more quality, or
+// as much and named more specifically (an explicit text/event-stream
+// beside */*). A client that names both a JSON type and the stream equally
+// gets JSON, as today.
+func prefersEventStream(accept []string) bool {
+	header := strings.TrimSpace(strings.Join(accept, ","))
+	if header == "" {
+		return false
+	}
+	es := acceptance(header, mediaEventStream)
+	if es.q == 0 {
+		return false
+	}
+	for _, media := range []string{mediaJSON, mediaGraphQLResponse} {
+		j := acceptance(header, media)
+		if j.q > es.q || (j.q == es.q && j.specificity >= es.specificity) {
+			return false
+		}
+	}
+	return true
+}
 
 // refusal is a request turned away before GraphQL sees it, because it is
-// not a well-formed GraphQL-over-HTTP request: it gets its HTTP status
-// whichever media type the client asked for. (The spec's "request errors",
-// such as a validation failure, are not refusals: they come from the
-// executor.)
+// not a well-formed GraphQL-over-HTTP request: it gets its code's HTTP
+// status (apperr.Status) whichever media type the client asked for. (The
+// spec's "request errors", such as a validation failure, are not
+// refusals: they come from the executor.)
 type refusal struct {
-	status     int
 	code       string
 	message    string
 	allow      string         // the Allow header of a 405
 	extensions map[string]any // more than the code, if any
 }
 
-func refuse(status int, code, format string, args ...any) *refusal {
-	return &refusal{status: status, code: code, message: fmt.Sprintf(format, args...)}
+func refuse(code, format string, args ...any) *refusal {
+	return &refusal{code: code, message: fmt.Sprintf(format, args...)}
 }
 
 func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -125,12 +152,6 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	}
 
 	ctx := r.Context()
-	if ref := t.wait(ctx); ref != nil {
-		w.Header().Set("Retry-After", "1")
-		writeRefusal(w, r, exec, media, ref)
-		return
-	}
-	defer t.admit.Release(1)
 	// A panic outside the resolvers, which recover their own (writing a
 	// value out, in gqlgen's marshalling), would otherwise reach gqlgen's
 	// handler: a 422 without a media type and with the panic's text.
@@ -138,7 +159,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	// be answered as a masked internal error.
 	defer func() {
 		if p := recover(); p != nil {
-			resp := &graphql.Response{Errors: gqlerror.List{t.presentPanic(ctx, p)}}
+			resp := &graphql.Response{Errors: gqlerror.List{presentPanic(ctx, exec, p)}}
 			writeJSON(w, media, http.StatusInternalServerError, resp)
 		}
 	}()
@@ -151,8 +172,8 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		t.writeResult(w, r, rc, media, resp)
 		return
 	}
-	// A batch's operations run one after another in this request's turn,
-	// and share one cost budget: together they may ask no more than one
+	// A batch's operations run one after another, each admitted to
+	// execution in its turn, and share one cost budget: together they may ask no more than one
 	// operation may.
 	ctx = limits.WithBatchBudget(ctx)
 	resps := make([]*graphql.Response, len(ops))
@@ -178,6 +199,13 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 	rc, errs := exec.CreateOperationContext(ctx, op.RawParams)
 	if errs != nil {
 		return exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs), nil, nil
+	}
+	if rec := recordOf(ctx); rec != nil {
+		rec.executed = true
+		rec.operation = rc.OperationName
+		if rec.operation == "" && rc.Operation != nil {
+			rec.operation = rc.Operation.Name
+		}
 	}
 	// Again on the resolved operation: an extension (persisted operations)
 	// may have supplied a document the first check did not see.
@@ -205,35 +233,17 @@ func (t graphQLOverHTTP) writeResult(w http.ResponseWriter, r *http.Request, rc 
 	writeBody(w, media, status, body)
 }
 
-// wait admits the request to execution. A GraphQL operation is CPU work
-// (the executor) and memory (the response being built) more than it is
-// waiting on the database, so running more at once than the machine has
-// cores for only adds memory and latency: measured on 2 cores, 64 nested
-// pages at once kept ~256 MB live, the collector ran without pause and
-// throughput fell to a fifth of what 16 got. Waiting in line instead keeps
-// both bounded, and a request that waits too long is told to come back
-// rather than piling up.
-func (t graphQLOverHTTP) wait(ctx context.Context) *refusal {
-	wctx, cancel := context.WithTimeout(ctx, t.queueTimeout)
-	defer cancel()
-	if err := t.admit.Acquire(wctx, 1); err != nil {
-		return refuse(http.StatusServiceUnavailable, codeOverloaded,
-			"the server is busy: the request waited %s for its turn; retry shortly", t.queueTimeout)
-	}
-	return nil
-}
-
 // read checks that r is a well-formed GraphQL-over-HTTP request and returns
 // its operations (several when batch), in the order a client would fix its
 // mistakes: method, Accept, CSRF prevention, then the request itself.
 func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable bool) (ops []request, batch bool, _ *refusal) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		e := refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "send GraphQL requests with POST, or queries with GET")
+		e := refuse(apperr.MethodNotAllowed, "send GraphQL requests with POST, or queries with GET")
 		e.allow = "GET, POST"
 		return nil, false, e
 	}
 	if !acceptable {
-		return nil, false, refuse(http.StatusNotAcceptable, codeNotAcceptable,
+		return nil, false, refuse(apperr.NotAcceptable,
 			"the Accept header allows neither %s nor %s", mediaGraphQLResponse, mediaJSON)
 	}
 	var ref *refusal
@@ -241,7 +251,7 @@ func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable
 		ops, batch, ref = t.readPOST(w, r)
 	} else {
 		if t.csrfPrevention && !preflighted(r.Header) {
-			return nil, false, refuse(http.StatusBadRequest, codePreflightRequired,
+			return nil, false, refuse(apperr.PreflightRequired,
 				"this GET request could have been sent by a page of any web site (it would not have asked the server's "+
 					"CORS policy first), so it is refused as a possible cross-site request forgery: send it with a "+
 					"Content-Type header such as %s, or a non-empty Apollo-Require-Preflight header", mediaJSON)
@@ -257,7 +267,7 @@ func (t graphQLOverHTTP) read(w http.ResponseWriter, r *http.Request, acceptable
 		// A persisted-operation request names its document by documentId
 		// or in extensions instead; the executor's extensions resolve it.
 		if p.Query == "" && len(p.Extensions) == 0 && p.documentID == "" {
-			return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request has no query")
+			return nil, false, refuse(apperr.BadRequest, "the request has no query")
 		}
 		p.Headers = r.Header
 	}
@@ -317,11 +327,11 @@ func (b postBody) params() request {
 func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) ([]request, bool, *refusal) {
 	ct, ctParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
-		return nil, false, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, false, refuse(apperr.UnsupportedMediaType,
 			"send the request body as %s (Content-Type was %q)", mediaJSON, r.Header.Get("Content-Type"))
 	}
 	if cs, ok := ctParams["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, false, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+		return nil, false, refuse(apperr.UnsupportedMediaType,
 			"send the request body in UTF-8 (charset was %q)", cs)
 	}
 	limit := t.maxBodyBytes
@@ -331,10 +341,10 @@ func (t graphQLOverHTTP) readPOST(w http.ResponseWriter, r *http.Request) ([]req
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, false, refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			return nil, false, refuse(apperr.PayloadTooLarge,
 				"the request body is larger than %d bytes", limit)
 		}
-		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "read the request body: %v", err)
+		return nil, false, refuse(apperr.BadRequest, "read the request body: %v", err)
 	}
 	return t.decodePOST(body)
 }
@@ -344,33 +354,33 @@ func (t graphQLOverHTTP) decodePOST(body []byte) ([]request, bool, *refusal) {
 	// encoding/json would quietly turn invalid UTF-8 in a string into
 	// U+FFFD, so a document could run other than as sent.
 	if !utf8.Valid(body) {
-		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request body is not valid UTF-8")
+		return nil, false, refuse(apperr.BadRequest, "the request body is not valid UTF-8")
 	}
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' {
 		var p postBody
 		if err := decodeJSON(body, &p); err != nil {
-			return nil, false, refuse(http.StatusBadRequest, codeBadRequest,
+			return nil, false, refuse(apperr.BadRequest,
 				"the request body is not a JSON object of query, operationName, variables and extensions: %v", err)
 		}
 		return []request{p.params()}, false, nil
 	}
 	var batch []json.RawMessage
 	if err := decodeJSON(body, &batch); err != nil {
-		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request body is not a JSON array of requests: %v", err)
+		return nil, false, refuse(apperr.BadRequest, "the request body is not a JSON array of requests: %v", err)
 	}
 	if len(batch) > t.maxBatch || t.maxBatch <= 1 {
 		e := limits.BatchRefusal(len(batch), t.maxBatch)
-		return nil, false, &refusal{status: http.StatusBadRequest, code: limits.BatchTooLarge, message: e.Message,
+		return nil, false, &refusal{code: apperr.BatchTooLarge, message: e.Message,
 			extensions: e.Extensions}
 	}
 	if len(batch) == 0 {
-		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the batch holds no request")
+		return nil, false, refuse(apperr.BadRequest, "the batch holds no request")
 	}
 	ops := make([]request, len(batch))
 	for i, raw := range batch {
 		var p postBody
 		if err := decodeJSON(raw, &p); err != nil {
-			return nil, false, refuse(http.StatusBadRequest, codeBadRequest,
+			return nil, false, refuse(apperr.BadRequest,
 				"request %d of the batch (counting from 1) is not a JSON object of query, operationName, variables and extensions: %v", i+1, err)
 		}
 		ops[i] = p.params()
@@ -383,10 +393,10 @@ func (t graphQLOverHTTP) decodePOST(body []byte) ([]request, bool, *refusal) {
 func readGET(r *http.Request) (request, *refusal) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return request{}, refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: %v", err)
+		return request{}, refuse(apperr.BadRequest, "the URL's query string is malformed: %v", err)
 	}
 	if !utf8.ValidString(r.URL.RawQuery) || !validUTF8(q) {
-		return request{}, refuse(http.StatusBadRequest, codeBadRequest, "the URL's query string is not valid UTF-8")
+		return request{}, refuse(apperr.BadRequest, "the URL's query string is not valid UTF-8")
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for _, param := range []struct {
@@ -395,7 +405,7 @@ func readGET(r *http.Request) (request, *refusal) {
 	}{{"variables", &p.Variables}, {"extensions", &p.Extensions}} {
 		if s := q.Get(param.name); s != "" {
 			if err := decodeJSON([]byte(s), param.dst); err != nil {
-				return request{}, refuse(http.StatusBadRequest, codeBadRequest, "%s is not a JSON object: %v", param.name, err)
+				return request{}, refuse(apperr.BadRequest, "%s is not a JSON object: %v", param.name, err)
 			}
 		}
 	}
@@ -466,7 +476,7 @@ func operationType(query, operationName string, maxTokens int) ast.Operation {
 }
 
 func mutationOverGET(op ast.Operation) *refusal {
-	e := refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "a %s must be sent with POST; GET runs queries only", op)
+	e := refuse(apperr.MethodNotAllowed, "a %s must be sent with POST; GET runs queries only", op)
 	e.allow = "POST"
 	return e
 }
@@ -477,53 +487,55 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 	if e.allow != "" {
 		w.Header().Set("Allow", e.allow)
 	}
+	if apperr.Retryable(e.code) {
+		w.Header().Set("Retry-After", apperr.RetryAfter)
+	}
 	ext := map[string]any{"code": e.code}
 	maps.Copy(ext, e.extensions)
 	resp := exec.DispatchError(r.Context(), gqlerror.List{{Message: e.message, Extensions: ext}})
-	writeJSON(w, media, e.status, resp)
+	writeJSON(w, media, apperr.Status(e.code), resp)
 }
 
 // responseStatus is the status of a well-formed request's response. Under
 // application/json that is always 200, whatever the errors, since legacy
 // clients read the body only then. Under application/graphql-response+json
 // a response without data (the request failed before execution: parse,
-// validation, variables) is 400, and one with data, even null, is 200.
+// validation, variables) is 400, or its code's status when that is a
+// server error (an internal failure: 500), and one with data, even null,
+// is 200.
 //
 // Either way, an operation the server could not complete for want of
-// capacity or time is told so by its status, as the admission refusal is:
-// 503 with Retry-After (set on w) when retrying soon may succeed
-// (OVERLOADED, UNAVAILABLE), 504 when the request ran out of time
-// (TIMEOUT). Clients and proxies retry on those statuses, not on error
-// codes inside a 200.
+// capacity or time is told so by its code's status (apperr.Always): 503
+// with Retry-After (set on w) when retrying soon may succeed (OVERLOADED,
+// UNAVAILABLE), 504 when the request ran out of time (TIMEOUT). Clients
+// and proxies retry on those statuses, not on error codes inside a 200.
 func responseStatus(w http.ResponseWriter, media string, resp *graphql.Response) int {
 	status := http.StatusOK
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
 		status = http.StatusBadRequest
-		if hasCode(resp.Errors, apperr.Internal) {
-			status = http.StatusInternalServerError
+		for _, e := range resp.Errors {
+			code := codeOf(e)
+			if s := apperr.Status(code); apperr.Known(code) && s >= http.StatusInternalServerError && !apperr.Always(code) {
+				status = s
+			}
 		}
 	}
 	for _, e := range resp.Errors {
-		code, _ := e.Extensions["code"].(string)
-		if apperr.Retryable(code) {
-			status = http.StatusServiceUnavailable
-			w.Header().Set("Retry-After", "1")
-			break
-		}
-		if code == apperr.Timeout {
-			status = http.StatusGatewayTimeout
+		code := codeOf(e)
+		if apperr.Always(code) {
+			if apperr.Retryable(code) {
+				w.Header().Set("Retry-After", apperr.RetryAfter)
+				return apperr.Status(code)
+			}
+			status = apperr.Status(code)
 		}
 	}
 	return status
 }
 
-func hasCode(errs gqlerror.List, code string) bool {
-	for _, e := range errs {
-		if e.Extensions["code"] == code {
-			return true
-		}
-	}
-	return false
+func codeOf(e *gqlerror.Error) string {
+	code, _ := e.Extensions["code"].(string)
+	return code
 }
 
 // writeJSON sends resp. Unlike graphql.Response's own encoding it leaves
@@ -569,6 +581,17 @@ func writeBatch(w http.ResponseWriter, media string, resps []*graphql.Response) 
 		body = append(body, b...)
 	}
 	writeBody(w, media, http.StatusOK, append(body, ']'))
+}
+
+// presentPanic is the masked error a client sees for a panic that escaped
+// execution; the executor logs it.
+func presentPanic(ctx context.Context, exec graphql.GraphExecutor, p any) *gqlerror.Error {
+	if e, ok := exec.(Executor); ok {
+		if ge, ok := errors.AsType[*gqlerror.Error](e.PresentRecoveredError(ctx, p)); ok {
+			return ge
+		}
+	}
+	return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": apperr.Internal}}
 }
 
 // encodeFailure is the response to an operation whose answer could not be

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
 )
 
 // The transport is the first code to read what a client sends: whatever
@@ -97,7 +99,7 @@ func FuzzRead(f *testing.F) {
 
 func checkRefusal(t *testing.T, ref *refusal) {
 	t.Helper()
-	if ref.status < 400 || ref.status > 499 || ref.code == "" || ref.message == "" {
+	if s := apperr.Status(ref.code); s < 400 || s > 499 || !apperr.Known(ref.code) || ref.message == "" {
 		t.Fatalf("refusal %+v: want a 4xx status, a code and a message", ref)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // The two media types, as a client asks for them and as the server labels
@@ -109,7 +109,7 @@ func check(t *testing.T, r httpapitest.Reply, status int, contentType, code stri
 // it at least as willingly as application/json, application/json for
 // legacy clients (no Accept, wildcards), 406 when neither is allowed.
 func TestGraphQLOverHTTP_MediaType(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	for _, tt := range []struct {
 		accept string
 		want   string // Content-Type; "" for 406
@@ -144,7 +144,7 @@ func TestGraphQLOverHTTP_MediaType(t *testing.T) {
 // GraphQL-over-HTTP requests: each gets its 4xx status under either media
 // type, with an error code and no data.
 func TestGraphQLOverHTTP_Refusals(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	body := post(okQuery).body
 	for _, tt := range []struct {
 		name   string
@@ -192,7 +192,7 @@ func TestGraphQLOverHTTP_Refusals(t *testing.T) {
 // operation is 200, even when a field failed. Only an executed operation
 // has a data entry.
 func TestGraphQLOverHTTP_Status(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	for _, tt := range []struct {
 		name     string
 		req      request
@@ -227,7 +227,7 @@ func TestGraphQLOverHTTP_Status(t *testing.T) {
 // TestGraphQLOverHTTP_GETUsesVariables checks that variables sent in the
 // URL reach the operation.
 func TestGraphQLOverHTTP_GETUsesVariables(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	r := get(varQuery, `{"n": 2}`, "Names").send(t, srv, "")
 	var data struct {
 		Customers struct{ Nodes []struct{ Name string } }
@@ -242,7 +242,7 @@ func TestGraphQLOverHTTP_GETUsesVariables(t *testing.T) {
 
 // TestGraphQLOverHTTP_Options checks that OPTIONS lists the methods.
 func TestGraphQLOverHTTP_Options(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{})
+	srv, _ := httpapitest.NewServer(t, service.Config{})
 	r := request{method: "OPTIONS"}.send(t, srv, "")
 	if r.Status != http.StatusNoContent || r.Header.Get("Allow") != "GET, POST, OPTIONS" {
 		t.Fatalf("OPTIONS = %d, Allow %q; want 204 and GET, POST, OPTIONS", r.Status, r.Header.Get("Allow"))
@@ -271,7 +271,7 @@ func TestGraphQLOverHTTP_BodyLimit(t *testing.T) {
 		{"configured limit, a byte more is refused", 4096, 4097, http.StatusRequestEntityTooLarge},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := httpapitest.NewServer(t, httpapi.Config{MaxBodyBytes: tt.limit})
+			srv, _ := httpapitest.NewServer(t, service.Config{MaxBodyBytes: tt.limit})
 			r := sized(tt.size).send(t, srv, mediaGraphQL)
 			if tt.want == http.StatusOK {
 				check(t, r, http.StatusOK, typeGraphQL, "", true)

@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
@@ -60,17 +61,17 @@ func (e *Extension) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 		limit, found int64
 		what         string
 	}{
-		{TooDeep, int64(l.Depth), int64(m.Depth), "nests fields %d deep"},
-		{TooManyRootFields, int64(l.RootFields), m.RootFields, "selects %d root fields"},
-		{TooManyAliases, int64(l.Aliases), m.Aliases, "uses %d aliases"},
-		{TooManyDirectives, int64(l.Directives), m.Directives, "uses %d directives"},
+		{apperr.QueryTooDeep, int64(l.Depth), int64(m.Depth), "nests fields %d deep"},
+		{apperr.TooManyRootFields, int64(l.RootFields), m.RootFields, "selects %d root fields"},
+		{apperr.TooManyAliases, int64(l.Aliases), m.Aliases, "uses %d aliases"},
+		{apperr.TooManyDirectives, int64(l.Directives), m.Directives, "uses %d directives"},
 	} {
 		if c.found > c.limit {
 			return refusal(c.code, c.limit, c.found, "the operation "+c.what+", more than the limit of %d", c.found, c.limit)
 		}
 	}
 	if m.Cost > int64(l.Cost) {
-		return refusal(TooComplex, int64(l.Cost), m.Cost,
+		return refusal(apperr.QueryTooComplex, int64(l.Cost), m.Cost,
 			"the operation may return %d objects, more than the limit of %d: each list counts as many items "+
 				"as its first or last asks for (%d without them) times what is selected inside it; "+
 				"ask for smaller pages", m.Cost, l.Cost, e.pages.Default)
@@ -78,7 +79,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 	if b := budgetOf(ctx); b != nil {
 		total := add(b.spent, m.Cost)
 		if total > int64(l.Cost) {
-			return refusal(TooComplex, int64(l.Cost), total,
+			return refusal(apperr.QueryTooComplex, int64(l.Cost), total,
 				"this batch's operations up to this one may return %d objects, more than the limit of %d "+
 					"for one request: send them in separate requests", total, l.Cost)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/page"
 )
@@ -34,7 +35,7 @@ func TestExtension_MeasuresAndBatchBudget(t *testing.T) {
 	}
 	ctx := limits.WithBatchBudget(context.Background())
 	const q = `{ customers(first: 59) { nodes { name } } }` // 60 objects
-	for i, want := range []string{"", "", limits.TooComplex} {
+	for i, want := range []string{"", "", apperr.QueryTooComplex} {
 		rc := operation(t, q)
 		err := ext.MutateOperationContext(ctx, rc)
 		if got := codeOf(err); got != want {

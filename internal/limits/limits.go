@@ -12,26 +12,8 @@ import (
 	"fmt"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// Codes of operations refused for a limit, in extensions.code. Like
-// apperr's codes they are part of the API contract: never rename one.
-const (
-	// TooLarge: the document has more tokens than Config.Tokens.
-	TooLarge = "QUERY_TOO_LARGE"
-	// TooDeep: fields nest deeper than Config.Depth.
-	TooDeep = "QUERY_TOO_DEEP"
-	// TooManyAliases: more aliased fields than Config.Aliases.
-	TooManyAliases = "TOO_MANY_ALIASES"
-	// TooManyRootFields: more root fields than Config.RootFields.
-	TooManyRootFields = "TOO_MANY_ROOT_FIELDS"
-	// TooManyDirectives: more directives than Config.Directives.
-	TooManyDirectives = "TOO_MANY_DIRECTIVES"
-	// TooComplex: the operation's cost is over Config.Cost.
-	TooComplex = "QUERY_TOO_COMPLEX"
-	// BatchTooLarge: a batched request holds more operations than
-	// Config.Batch (any batch, when batching is off).
-	BatchTooLarge = "BATCH_TOO_LARGE"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 )
 
 // Config holds the bounds. A zero or negative field means its default, so
@@ -103,10 +85,10 @@ func refusal(code string, limit, found int64, format string, args ...any) *gqler
 // are allowed.
 func BatchRefusal(n, limit int) *gqlerror.Error {
 	if limit <= 1 {
-		return refusal(BatchTooLarge, int64(limit), int64(n),
+		return refusal(apperr.BatchTooLarge, int64(limit), int64(n),
 			"batched requests are off on this server: send one operation per request (this one held %d)", n)
 	}
-	return refusal(BatchTooLarge, int64(limit), int64(n),
+	return refusal(apperr.BatchTooLarge, int64(limit), int64(n),
 		"a batched request may hold at most %d operations, this one held %d", limit, n)
 }
 
@@ -120,10 +102,10 @@ func FromParseError(e *gqlerror.Error) bool {
 	switch {
 	case scan(e.Message, "exceeded token limit of %d", &limit):
 		e.Message = fmt.Sprintf("the document is longer than the limit of %d tokens (names, punctuation and values)", limit)
-		e.Extensions = map[string]any{"code": TooLarge, "limit": limit}
+		e.Extensions = map[string]any{"code": apperr.QueryTooLarge, "limit": limit}
 	case scan(e.Message, "exceeded maximum nesting depth of %d", &limit):
 		e.Message = fmt.Sprintf("the document nests selections, lists or objects deeper than %d, which the parser does not read", limit)
-		e.Extensions = map[string]any{"code": TooDeep, "limit": limit}
+		e.Extensions = map[string]any{"code": apperr.QueryTooDeep, "limit": limit}
 	default:
 		return false
 	}

@@ -1,7 +1,8 @@
 // Package metrics is what the server tells Prometheus at /metrics: how long
 // each GraphQL operation takes, which errors clients get, how many
 // statements a request costs and how many parents each batched relation
-// load covers, and the connection pool's use.
+// load covers, what the admission step holds, and the connection pool's
+// use.
 package metrics
 
 import (
@@ -57,6 +58,27 @@ func New() *Metrics {
 	m.reg.MustRegister(m.operations, m.errors, m.statements, m.batches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchAdmission exports what the admission step holds at each scrape
+// (internal/admission): bizgraph_operations_executing and
+// bizgraph_operations_waiting (queries and mutations), and
+// bizgraph_subscriptions_open. load reports the three.
+func (m *Metrics) WatchAdmission(load func() (executing, waiting, subscriptions int)) {
+	for _, g := range []struct {
+		name, help string
+		pick       func() int
+	}{
+		{"bizgraph_operations_executing", "Queries and mutations holding an execution slot now.",
+			func() int { e, _, _ := load(); return e }},
+		{"bizgraph_operations_waiting", "Queries and mutations waiting in line for an execution slot now.",
+			func() int { _, w, _ := load(); return w }},
+		{"bizgraph_subscriptions_open", "Subscriptions open now.",
+			func() int { _, _, s := load(); return s }},
+	} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
+			func() float64 { return float64(g.pick()) }))
+	}
 }
 
 // Handler serves the metrics in Prometheus' text format.

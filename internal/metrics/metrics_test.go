@@ -37,3 +37,18 @@ func TestOperationLabel_IsBoundedAndNamesTheUnnamed(t *testing.T) {
 		t.Errorf("the 201st name got a series of its own")
 	}
 }
+
+// What the admission step holds is read at each scrape.
+func TestWatchAdmission_GaugesReadTheLoadAtScrape(t *testing.T) {
+	m := metrics.New()
+	executing, waiting, open := 0, 0, 0
+	m.WatchAdmission(func() (int, int, int) { return executing, waiting, open })
+	executing, waiting, open = 4, 7, 2
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{"bizgraph_operations_executing 4", "bizgraph_operations_waiting 7", "bizgraph_subscriptions_open 2"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

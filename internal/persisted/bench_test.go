@@ -16,12 +16,11 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/bizgraph/bizgraph/graph"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // BenchmarkOperationOverhead is the server's work before execution begins
@@ -101,7 +100,7 @@ func BenchmarkRequestOverhead(b *testing.B) {
 	}
 	hash := persisted.HashText(query)
 	db := openDB(b)
-	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(b, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{})})
+	h := service.New(service.Config{Auth: httpapitest.Authenticator(b, db, httpapitest.Admin), DB: db, PageLimits: page.Limits{}})
 	apq := `{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`
 	postBody := func(members string) func(int) *http.Request {
 		return func(int) *http.Request {

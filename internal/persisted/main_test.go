@@ -12,9 +12,9 @@ import (
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/persisted"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // The package's database is migrated and seeded at the demo scale; the
@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
 // newServer serves the API in mode over the package's database.
 func newServer(t *testing.T, mode persisted.Mode) *httptest.Server {
 	t.Helper()
-	srv, _ := httpapitest.NewServer(t, httpapi.Config{PersistedQueries: persisted.Options{Mode: mode}})
+	srv, _ := httpapitest.NewServer(t, service.Config{PersistedQueries: persisted.Options{Mode: mode}})
 	return srv
 }
 

@@ -12,11 +12,10 @@ import (
 
 	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/apperr"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // Apollo's protocol: the hash alone first; an unknown one answers
@@ -146,7 +145,7 @@ func TestRequireTrusted_MakesAnAutomaticServerTrustedForThatRequest(t *testing.T
 	trusted := doc(t)
 	importDocs(t, persisted.Operation{ID: "id-" + t.Name(), Body: trusted})
 	db := openDB(t)
-	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}),
+	h := service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.Limits{},
 		PersistedQueries: persisted.Options{Mode: persisted.Automatic}})
 	analytics := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(persisted.RequireTrusted(r.Context())))
@@ -202,7 +201,7 @@ func TestQueryCache_PersistedDocumentIsParsedOnce(t *testing.T) {
 
 // A failing database is an internal error: logged, never shown.
 func TestDatabaseFailureIsMasked(t *testing.T) {
-	srv, db := httpapitest.NewServer(t, httpapi.Config{})
+	srv, db := httpapitest.NewServer(t, service.Config{})
 	_ = db.Close()
 	r := post(t, srv, map[string]any{"documentId": "anything"})
 	wantCode(t, r, apperr.Internal)

@@ -14,9 +14,9 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 func TestMain(m *testing.M) { os.Exit(httpapitest.Main(m)) }
@@ -28,7 +28,7 @@ func newAPI(t *testing.T) (*httptest.Server, *database.DB) {
 	for _, r := range auth.Roles {
 		roles = append(roles, playground.RoleToken{Role: string(r), Token: httpapitest.Token(t, 0, r)})
 	}
-	return httpapitest.NewServer(t, httpapi.Config{Introspection: true, Playground: true, PlaygroundRoles: roles})
+	return httpapitest.NewServer(t, service.Config{Introspection: true, Playground: true, PlaygroundRoles: roles})
 }
 
 // TestExamples_RunWithoutErrors runs every opening tab against the API: a

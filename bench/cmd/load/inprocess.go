@@ -20,9 +20,8 @@ import (
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/page"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // inProcess is what one request of an operation costs inside the API's
@@ -50,7 +49,7 @@ func handler(ctx context.Context, dbURL string, maxConns int) (http.Handler, *da
 		_ = db.Close()
 		return nil, nil, err
 	}
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits),
+	h := service.New(service.Config{DB: db, PageLimits: page.DefaultLimits,
 		Log: slog.New(slog.DiscardHandler), Introspection: true, Auth: a})
 	return h, db, nil
 }

@@ -20,10 +20,9 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
-	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/seed"
-	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/testdb"
 )
 
@@ -93,21 +92,22 @@ func FreePort(t testing.TB) int {
 // with plain SQL or build the handler themselves.
 func URL() string { return dbURL }
 
-// NewServer serves httpapi.New(cfg) over the package's database, as the
-// binary does, with a connection pool of its own (returned, so a test can
-// read rows or close it to play a database outage). Both close with the
-// test. cfg's DB, Store and Log are filled in, and Auth when nil: then a
+// NewServer serves service.New(cfg) over the package's database, composed
+// as the binary composes it, with a connection pool of its own (returned,
+// so a test can read rows or close it to play a database outage). Both
+// close with the test. cfg's DB and Log are filled in, its page limits are
+// 20 by default and 100 at most, and Auth is filled in when nil: then a
 // request without credentials acts as Admin (tests that are not about
 // authentication), and tokens from Token and API keys work as in
 // production.
-func NewServer(t testing.TB, cfg httpapi.Config) (*httptest.Server, *database.DB) {
+func NewServer(t testing.TB, cfg service.Config) (*httptest.Server, *database.DB) {
 	t.Helper()
 	return NewServerWith(t, cfg, database.Options{MaxOpenConns: 4})
 }
 
 // NewServerWith is NewServer with the pool opened with opts, and with
 // cfg's Store and Log kept when set.
-func NewServerWith(t testing.TB, cfg httpapi.Config, opts database.Options) (*httptest.Server, *database.DB) {
+func NewServerWith(t testing.TB, cfg service.Config, opts database.Options) (*httptest.Server, *database.DB) {
 	t.Helper()
 	db, err := database.Open(context.Background(), dbURL, opts)
 	if err != nil {
@@ -117,13 +117,13 @@ func NewServerWith(t testing.TB, cfg httpapi.Config, opts database.Options) (*ht
 		cfg.Auth = Authenticator(t, db, Admin)
 	}
 	cfg.DB = db
-	if cfg.Store == nil {
-		cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100})
+	if cfg.PageLimits == (page.Limits{}) {
+		cfg.PageLimits = page.Limits{Default: 20, Max: 100}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	srv := httptest.NewServer(httpapi.New(cfg))
+	srv := httptest.NewServer(service.New(cfg))
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	return srv, db
 }

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/requestid"
+)
+
+// graphQLEndpoint serves /graphql: it picks the transport that claims a
+// request, gives a plain request/response exchange its deadline,
+// authenticates the caller, and lets the transport speak to the executor.
+type graphQLEndpoint struct {
+	*api
+	exec Executor
+	auth *auth.Authenticator
+	// transports are asked in order; the first that claims a request
+	// serves it. GraphQL over HTTP comes first.
+	transports []graphql.Transport
+}
+
+func (e *graphQLEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := e.transport(r)
+	if t == nil {
+		e.unserved(w, r)
+		return
+	}
+	ctx := r.Context()
+	if _, plain := t.(graphQLOverHTTP); plain {
+		// Every statement runs under this context: when the deadline
+		// passes or the client goes away, PostgreSQL is told to stop. A
+		// stream has no deadline of its own: it ends with its client.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.requestTimeout)
+		defer cancel()
+	}
+	if r.Method != http.MethodOptions { // a preflight executes nothing
+		var ok bool
+		if ctx, ok = e.authenticate(ctx, w, r); !ok {
+			return
+		}
+	}
+	t.Do(w, r.WithContext(graphql.StartOperationTrace(ctx)), e.exec)
+}
+
+func (e *graphQLEndpoint) transport(r *http.Request) graphql.Transport {
+	for _, t := range e.transports {
+		if t.Supports(r) {
+			return t
+		}
+	}
+	return nil
+}
+
+// unserved answers a request no transport of this server claims: a
+// websocket upgrade or a request for text/event-stream, which GraphQL
+// over HTTP leaves to transports this server may not have. The client
+// learns that it asked in a way the server does not speak, in JSON, which
+// every GraphQL client reads: a stream is not acceptable (406), an upgrade
+// is a bad request here (400).
+func (e *graphQLEndpoint) unserved(w http.ResponseWriter, r *http.Request) {
+	code, msg := apperr.BadRequest, "this server does not serve GraphQL over websockets; send the request with POST or GET"
+	if !websocketUpgrade(r) {
+		code, msg = apperr.NotAcceptable, "this server does not stream responses as text/event-stream; accept "+
+			mediaGraphQLResponse+" or "+mediaJSON
+	}
+	w.Header().Add("Vary", "Accept")
+	writeRefusal(w, r, e.exec, mediaJSON, &refusal{code: code, message: msg})
+}
+
+// authenticate finds the request's caller. A request reaches the executor
+// only with a valid credential (or, in the demo mode, none), with the
+// caller's identity in its context, where internal/policy finds it. A bad,
+// expired or revoked credential, or none, is 401 with UNAUTHENTICATED; a
+// valid one that grants no known role is 403 with FORBIDDEN. Authentication
+// comes before everything else the endpoint does, so an anonymous caller
+// learns nothing, not even whether the schema can be introspected.
+func (e *graphQLEndpoint) authenticate(ctx context.Context, w http.ResponseWriter, r *http.Request) (context.Context, bool) {
+	id, err := e.auth.Authorization(ctx, r.Header.Get("Authorization"))
+	if err == nil {
+		return withCaller(ctx, id), true
+	}
+	ae := authError(err)
+	if ae.Code == apperr.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bizgraph"`)
+	}
+	if ae.Code == apperr.Internal {
+		id := requestid.From(r.Context())
+		e.log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
+		ae.Message = "internal error: the credential could not be checked; the server log has details under request id " + id
+	}
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		media = mediaJSON
+	}
+	writeJSON(w, media, apperr.Status(ae.Code), &graphql.Response{Errors: gqlerror.List{{Message: ae.Message,
+		Extensions: map[string]any{"code": ae.Code}}}})
+	return nil, false
+}

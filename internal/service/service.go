@@ -1,0 +1,151 @@
+// Package service composes the API from its parts: the store over the
+// database, the policy, the analytics, the executable schema of graph/, the
+// executor with its extensions (persisted queries, limits, admission,
+// introspection, tracing, error presentation), and the HTTP handler that
+// serves it (internal/httpapi, which builds none of these). The serve
+// command and the tests (internal/httpapi/httpapitest) compose it here
+// alike, so what the tests speak to is what the binary serves.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bizgraph/bizgraph/graph"
+	"github.com/bizgraph/bizgraph/internal/admission"
+	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
+	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/metrics"
+	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/persisted"
+	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/tracing"
+)
+
+// Config is everything the API is composed from.
+type Config struct {
+	DB *database.DB
+	// Store reads the graph; nil: a store over DB with PageLimits.
+	Store *store.Store
+	// PageLimits are the page sizes of lists (the store's, when it is made
+	// here).
+	PageLimits page.Limits
+	Log        *slog.Logger
+	// Introspection allows schema introspection (the playground's docs).
+	Introspection bool
+	// MaxInFlight bounds the queries and mutations executing at once; more
+	// wait in line. Zero means 4 per CPU the Go runtime may use.
+	MaxInFlight int
+	// QueueTimeout is the longest an operation waits for its turn before
+	// it is refused with 503 and OVERLOADED. Zero means 10 seconds.
+	QueueTimeout time.Duration
+	// Admitted is told of each operation that holds its execution slot
+	// (admission.Config.Admitted); nil: no one.
+	Admitted func(ctx context.Context, op ast.Operation)
+	// PersistedQueries says which operations run and how persisted ones
+	// are cached (internal/persisted); the zero value is automatic mode.
+	PersistedQueries persisted.Options
+	// Limits bound every operation (internal/limits) and the operations of
+	// a batch; a zero field means its default.
+	Limits limits.Config
+	// FieldSuggestions keeps the "Did you mean …?" of validation errors,
+	// which name fields, arguments, types and enum values near a
+	// misspelled one: a help when exploring, a map of the schema for
+	// anyone guessing. Off when unset; the command turns it on in demo mode.
+	FieldSuggestions bool
+	// Policy enforces the schema's @sensitive and @hasRole; nil: the rules
+	// without an audit log.
+	Policy *policy.Policy
+	// Tracer records spans of requests, resolvers and statements; nil
+	// means no tracing, at no cost.
+	Tracer trace.Tracer
+	// Metrics receives the figures and serves them at /metrics; nil means
+	// a registry of the handler's own.
+	Metrics *metrics.Metrics
+
+	// What the HTTP layer is given as it is; each means what the
+	// httpapi.Config field of the same name says.
+	Auth                  *auth.Authenticator
+	Playground            bool
+	PlaygroundRoles       []playground.RoleToken
+	MaxBodyBytes          int64
+	CORSOrigins           []string
+	DisableCSRFPrevention bool
+	RequestTimeout        time.Duration
+	Transports            []graphql.Transport
+}
+
+// New returns the API's HTTP handler, composed from cfg.
+func New(cfg Config) http.Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if cfg.Store == nil {
+		cfg.Store = store.New(cfg.DB, cfg.PageLimits)
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.New(nil)
+	}
+	cfg.Metrics.WatchDB(cfg.DB.SQL())
+	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
+	lim := cfg.Limits.WithDefaults()
+	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
+	exec := newExecutor(cfg, lim, pq)
+	return httpapi.New(httpapi.Config{Executor: exec, DB: cfg.DB, Log: cfg.Log, Transports: cfg.Transports,
+		Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes, MaxTokens: lim.Tokens, MaxBatch: lim.Batch,
+		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
+		RequestTimeout: cfg.RequestTimeout, Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
+		PlaygroundRoles: cfg.PlaygroundRoles})
+}
+
+// newExecutor is the GraphQL executor every transport runs operations
+// with: the schema over the store, analytics and policy, and the
+// extensions in the order an operation meets them.
+func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *executor.Executor {
+	exec := executor.New(graph.NewExecutableSchema(graph.Config{
+		Resolvers:  &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB)},
+		Directives: graph.Directives(cfg.Policy)}))
+	// Operations wait for their turn only once parsed, validated and
+	// within the limits, and only while they execute.
+	gate := admission.New(admission.Config{MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout,
+		Admitted: cfg.Admitted})
+	cfg.Metrics.WatchAdmission(func() (int, int, int) {
+		l := gate.Load()
+		return l.Executing, l.Waiting, l.Subscriptions
+	})
+	exec.Use(gate)
+	exec.Use(pq)
+	// Parsed and validated documents are reused across requests (a
+	// persisted document's stay with it); the parser reads no document
+	// past the token limit.
+	exec.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
+	exec.SetParserTokenLimit(lim.Tokens)
+	exec.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
+	if cfg.Introspection {
+		exec.Use(extension.Introspection{})
+	}
+	p := httpapi.NewPresenter(cfg.Log, cfg.Metrics, cfg.FieldSuggestions)
+	exec.SetErrorPresenter(p.Present)
+	exec.SetRecoverFunc(p.Recover)
+	if cfg.Tracer != nil {
+		exec.Use(tracing.Resolvers{Tracer: cfg.Tracer})
+	}
+	return exec
+}
