@@ -41,6 +41,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/shutdown"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -303,7 +304,7 @@ func serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer db.Close()
-	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax})
+	st := store.New(db, page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax}, policy.StoreRules{})
 	demo := t.embedded != nil
 	sec, err := setupSecurity(ctx, cfg, t, db, log)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -43,7 +44,7 @@ func newAPI(t testing.TB) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db, page.Limits{Default: 20, Max: 100})
+	st := store.New(db, page.Limits{Default: 20, Max: 100}, policy.StoreRules{})
 	h := httpapi.New(httpapi.Config{DB: db, Store: st,
 		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})

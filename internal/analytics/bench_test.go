@@ -19,6 +19,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkReports(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{}),
+	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.Limits{}, policy.StoreRules{}),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	const dir = "../../bench/operations"
 	specs, err := filepath.Glob(filepath.Join(dir, "*_analytics_*.json"))

@@ -16,6 +16,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -215,7 +216,7 @@ func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.DefaultLimits),
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.DefaultLimits, policy.StoreRules{}),
 		Log: slog.New(slog.DiscardHandler), RequestTimeout: time.Minute}))
 	defer srv.Close()
 

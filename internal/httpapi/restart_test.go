@@ -19,6 +19,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/testdb"
@@ -55,7 +56,7 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}),
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{Default: 20, Max: 100}, policy.StoreRules{}),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: deadline}))
 	t.Cleanup(srv.Close)
 

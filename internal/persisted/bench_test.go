@@ -21,6 +21,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -101,7 +102,7 @@ func BenchmarkRequestOverhead(b *testing.B) {
 	}
 	hash := persisted.HashText(query)
 	db := openDB(b)
-	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(b, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{})})
+	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(b, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}, policy.StoreRules{})})
 	apq := `{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`
 	postBody := func(members string) func(int) *http.Request {
 		return func(int) *http.Request {

@@ -16,6 +16,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -146,7 +147,7 @@ func TestRequireTrusted_MakesAnAutomaticServerTrustedForThatRequest(t *testing.T
 	trusted := doc(t)
 	importDocs(t, persisted.Operation{ID: "id-" + t.Name(), Body: trusted})
 	db := openDB(t)
-	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}),
+	h := httpapi.New(httpapi.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, Store: store.New(db, page.Limits{}, policy.StoreRules{}),
 		PersistedQueries: persisted.Options{Mode: persisted.Automatic}})
 	analytics := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(persisted.RequireTrusted(r.Context())))

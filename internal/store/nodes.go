@@ -32,7 +32,7 @@ func ParseID(id string) (typ string, key int64, err error) {
 	typ, num, ok := strings.Cut(string(raw), ":")
 	key, err = strconv.ParseInt(num, 10, 64)
 	// Canonical only, as cursors: exactly one string names each object.
-	if !ok || err != nil || nodeTypes[typ] == nil || GlobalID(typ, key) != id {
+	if !ok || err != nil || tables[typ] == nil || GlobalID(typ, key) != id {
 		return "", 0, apperr.Invalid("id", "%q is not an id returned by this API", id)
 	}
 	return typ, key, nil
@@ -58,10 +58,9 @@ func (t *TimeEntry) GlobalID() string  { return GlobalID("TimeEntry", t.ID) }
 // nodeLoader reads rows of one type by key, as Nodes.
 type nodeLoader func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error)
 
-func nodesOf[T any, PT interface {
-	rowPtr[T]
-	Node
-}](tbl *table) nodeLoader {
+// nodesOf is the node loader of tbl, whose rows are Ts (declare checks they
+// are Nodes).
+func nodesOf[T any, PT rowPtr[T]](tbl *table) nodeLoader {
 	return func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error) {
 		rows, err := byID[T, PT](ctx, st, tbl, sel, keys)
 		if err != nil {
@@ -69,23 +68,9 @@ func nodesOf[T any, PT interface {
 		}
 		m := make(map[int64]Node, len(rows))
 		for k, r := range rows {
-			m[k] = r
+			m[k] = any(r).(Node)
 		}
 		return m, nil
-	}
-}
-
-var nodeTypes map[string]nodeLoader
-
-func init() {
-	nodeTypes = map[string]nodeLoader{
-		"Customer":   nodesOf[Customer](customersTable),
-		"Contact":    nodesOf[Contact](contactsTable),
-		"Project":    nodesOf[Project](projectsTable),
-		"Employee":   nodesOf[Employee](employeesTable),
-		"Department": nodesOf[Department](departmentsTable),
-		"Assignment": nodesOf[Assignment](assignmentsTable),
-		"TimeEntry":  nodesOf[TimeEntry](timeEntriesTable),
 	}
 }
 
@@ -117,7 +102,7 @@ func (st *Store) nodes(ctx context.Context, gids []string, sel *Selection) ([]No
 	}
 	found := map[string]map[int64]Node{}
 	for _, typ := range order {
-		m, err := nodeTypes[typ](ctx, st, sel, byType[typ])
+		m, err := tables[typ].nodes(ctx, st, sel, byType[typ])
 		if err != nil {
 			return nil, err
 		}

@@ -68,7 +68,7 @@ func TestKeyset_RowValueWhereExactExpandedWithNullsOtherwise(t *testing.T) {
 }
 
 func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
-	ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}}})
+	ord, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +81,13 @@ func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
 	if ord.keys[0].cast != "project_status" || !ord.keys[1].Nullable || ord.keys[1].Kind != page.Date {
 		t.Fatalf("keys %+v", ord.keys)
 	}
-	if _, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"SALARY", "ASC"}}}); err == nil {
+	if _, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"SALARY", "ASC"}}}); err == nil {
 		t.Fatal("an unknown field was accepted")
 	}
 }
 
 func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
-	ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"DUE_ON", "ASC"}}})
+	ord, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"DUE_ON", "ASC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

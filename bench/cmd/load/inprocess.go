@@ -22,6 +22,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -50,7 +51,7 @@ func handler(ctx context.Context, dbURL string, maxConns int) (http.Handler, *da
 		_ = db.Close()
 		return nil, nil, err
 	}
-	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits),
+	h := httpapi.New(httpapi.Config{DB: db, Store: store.New(db, page.DefaultLimits, policy.StoreRules{}),
 		Log: slog.New(slog.DiscardHandler), Introspection: true, Auth: a})
 	return h, db, nil
 }

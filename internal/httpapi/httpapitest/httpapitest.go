@@ -22,6 +22,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/testdb"
@@ -118,7 +119,7 @@ func NewServerWith(t testing.TB, cfg httpapi.Config, opts database.Options) (*ht
 	}
 	cfg.DB = db
 	if cfg.Store == nil {
-		cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100})
+		cfg.Store = store.New(db, page.Limits{Default: 20, Max: 100}, policy.StoreRules{})
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
