@@ -18,9 +18,9 @@ import (
 // Every list can be ordered by several of its type's columns (tables.go),
 // each ascending or descending; a sensitive one only by callers who may
 // read it on every row, exactly as for filters (acrossRows). The unique id
-// always ends the order (in the direction of the last key) so it is total. NULLs sort as PostgreSQL sorts
-// them by default (last ascending, first descending): a NULL is above every
-// value. The same order serves root lists and the LATERAL subquery of a
+// always ends the order (in the direction of the last key) so it is total.
+// NULLs sort as PostgreSQL sorts them by default (last ascending, first
+// descending): a NULL is above every value. The same order serves root lists and the LATERAL subquery of a
 // nested one, and its keyset predicate (keyset, below) is the one place
 // that knows how to step past a position.
 
