@@ -7,25 +7,6 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
-// The connection types of the schema, one page type for every list. gqlgen
-// binds a GraphQL type to a named Go type, so each instance is named here.
-type (
-	CustomerConnection   = page.Connection[*Customer]
-	ContactConnection    = page.Connection[*Contact]
-	ProjectConnection    = page.Connection[*Project]
-	EmployeeConnection   = page.Connection[*Employee]
-	DepartmentConnection = page.Connection[*Department]
-	AssignmentConnection = page.Connection[*Assignment]
-	TimeEntryConnection  = page.Connection[*TimeEntry]
-	CustomerEdge         = page.Edge[*Customer]
-	ContactEdge          = page.Edge[*Contact]
-	ProjectEdge          = page.Edge[*Project]
-	EmployeeEdge         = page.Edge[*Employee]
-	DepartmentEdge       = page.Edge[*Department]
-	AssignmentEdge       = page.Edge[*Assignment]
-	TimeEntryEdge        = page.Edge[*TimeEntry]
-)
-
 // Page is a page of the rows of T's table (tables.go) that l asks for: the
 // root list of every node type.
 func Page[T any, PT rowPtr[T]](ctx context.Context, st *Store, a page.Args, l List, sel *Selection) (*page.Connection[PT], error) {

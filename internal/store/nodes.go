@@ -38,23 +38,6 @@ func ParseID(id string) (typ string, key int64, err error) {
 	return typ, key, nil
 }
 
-// Each model's key and global id.
-func (c *Customer) PageKey() int64   { return c.ID }
-func (c *Contact) PageKey() int64    { return c.ID }
-func (p *Project) PageKey() int64    { return p.ID }
-func (e *Employee) PageKey() int64   { return e.ID }
-func (d *Department) PageKey() int64 { return d.ID }
-func (a *Assignment) PageKey() int64 { return a.ID }
-func (t *TimeEntry) PageKey() int64  { return t.ID }
-
-func (c *Customer) GlobalID() string   { return GlobalID("Customer", c.ID) }
-func (c *Contact) GlobalID() string    { return GlobalID("Contact", c.ID) }
-func (p *Project) GlobalID() string    { return GlobalID("Project", p.ID) }
-func (e *Employee) GlobalID() string   { return GlobalID("Employee", e.ID) }
-func (d *Department) GlobalID() string { return GlobalID("Department", d.ID) }
-func (a *Assignment) GlobalID() string { return GlobalID("Assignment", a.ID) }
-func (t *TimeEntry) GlobalID() string  { return GlobalID("TimeEntry", t.ID) }
-
 // nodeLoader reads rows of one type by key, as Nodes.
 type nodeLoader func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error)
 
