@@ -124,3 +124,29 @@ func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestOrder_SchemaAndStoreAgree checks every XOrderField enum of the schema
+// against the table's declared orderings, both ways: a value the schema
+// offers is one the store orders by, and an ordering the store declares is
+// offered (or it is dead).
+func TestOrder_SchemaAndStoreAgree(t *testing.T) {
+	for _, tbl := range tables {
+		def := testSchema.Types[tbl.typeName+"OrderField"]
+		if def == nil {
+			t.Errorf("the schema has no %sOrderField", tbl.typeName)
+			continue
+		}
+		inSchema := map[string]bool{}
+		for _, v := range def.EnumValues {
+			inSchema[v.Name] = true
+			if _, ok := tbl.orders[v.Name]; !ok {
+				t.Errorf("%s.%s: the store cannot order %s by it", def.Name, v.Name, tbl.name)
+			}
+		}
+		for name := range tbl.orders {
+			if !inSchema[name] {
+				t.Errorf("the store orders %s by %s, which %s does not offer", tbl.name, name, def.Name)
+			}
+		}
+	}
+}
