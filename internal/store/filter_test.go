@@ -5,13 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
@@ -28,14 +24,7 @@ var filterTables = []*table{customersTable, contactsTable, projectsTable, employ
 // must be one the store compiles, with operators it knows, and a field the
 // store would compile must be in the schema (or it is dead code).
 func TestFilter_SchemaAndStoreAgree(t *testing.T) {
-	src, err := os.ReadFile("../../schema.graphqls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	if gerr != nil {
-		t.Fatal(gerr)
-	}
+	schema := testSchema
 	for _, tbl := range filterTables {
 		def := schema.Types[tbl.typeName+"Filter"]
 		if def == nil {
