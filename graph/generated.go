@@ -2970,6 +2970,8 @@ enum EmployeeOrderField {
   TERMINATED_ON
   "When the person was recorded."
   CREATED_AT
+  "The salary; people without one sort as NULL. Only for callers who may read every salary (hr, admin); others get FORBIDDEN."
+  SALARY
 }
 
 "One key of a department list's ordering."
@@ -3004,6 +3006,8 @@ enum AssignmentOrderField {
   ENDS_ON
   "The share of the person's time, in percent."
   ALLOCATION_PERCENT
+  "The hourly rate billed; staffings without one sort as NULL. Only for callers who may read every bill rate (manager, admin); others get FORBIDDEN."
+  BILL_RATE
 }
 
 "One key of a time entry list's ordering."

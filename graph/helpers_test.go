@@ -13,6 +13,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -35,6 +36,12 @@ type api struct {
 
 func newAPI(t testing.TB) *api {
 	t.Helper()
+	return newAPIWith(t, policy.StoreRules{})
+}
+
+// newAPIWith is newAPI with the store asking rules.
+func newAPIWith(t testing.TB, rules store.Rules) *api {
+	t.Helper()
 	url := httpapitest.URL()
 	if u := os.Getenv("BENCH_DATABASE_URL"); u != "" && isBenchmark(t) {
 		url = u
@@ -43,7 +50,7 @@ func newAPI(t testing.TB) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(db, page.Limits{Default: 20, Max: 100})
+	st := store.New(db, page.Limits{Default: 20, Max: 100}, rules)
 	h := service.New(service.Config{DB: db, Store: st,
 		Introspection: true, Auth: httpapitest.Authenticator(t, db, httpapitest.Admin),
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})

@@ -29,7 +29,7 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*store.Custome
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) (*page.Connection[*store.Customer], error) {
-	return r.Store.Customers(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
+	return store.Page[store.Customer](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
 }
 
 // Project is the resolver for the project field.
@@ -39,7 +39,7 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*store.Project,
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) (*page.Connection[*store.Project], error) {
-	return r.Store.Projects(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
+	return store.Page[store.Project](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
 }
 
 // Employee is the resolver for the employee field.
@@ -49,7 +49,7 @@ func (r *queryResolver) Employee(ctx context.Context, id string) (*store.Employe
 
 // Employees is the resolver for the employees field.
 func (r *queryResolver) Employees(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) (*page.Connection[*store.Employee], error) {
-	return r.Store.Employees(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
+	return store.Page[store.Employee](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter, Search: search}, selection(ctx))
 }
 
 // Department is the resolver for the department field.
@@ -59,22 +59,22 @@ func (r *queryResolver) Department(ctx context.Context, id string) (*store.Depar
 
 // Departments is the resolver for the departments field.
 func (r *queryResolver) Departments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) (*page.Connection[*store.Department], error) {
-	return r.Store.Departments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+	return store.Page[store.Department](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) (*page.Connection[*store.Contact], error) {
-	return r.Store.Contacts(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+	return store.Page[store.Contact](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *queryResolver) Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) (*page.Connection[*store.Assignment], error) {
-	return r.Store.Assignments(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+	return store.Page[store.Assignment](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // TimeEntries is the resolver for the timeEntries field.
 func (r *queryResolver) TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) (*page.Connection[*store.TimeEntry], error) {
-	return r.Store.TimeEntries(ctx, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+	return store.Page[store.TimeEntry](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // AuditEvents is the resolver for the auditEvents field.

@@ -18,6 +18,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -161,7 +162,7 @@ func TestLog_RequestLineCarriesIDOperationDurationAndStatements(t *testing.T) {
 // and the server keeps serving.
 func TestPanicInResolver_IsAMaskedFieldErrorAndTheServerLivesOn(t *testing.T) {
 	// A store without a database: the resolver dereferences nil.
-	broken := store.New(nil, page.Limits{Default: 20, Max: 100})
+	broken := store.New(nil, page.Limits{Default: 20, Max: 100}, policy.StoreRules{})
 	srv, _ := httpapitest.NewServer(t, service.Config{Store: broken})
 	q := `{"query":"{ __typename customer(id: \"` + store.GlobalID("Customer", 1) + `\") { name } }"}`
 	for range 2 {

@@ -98,7 +98,7 @@ func New(cfg Config) http.Handler {
 		cfg.Metrics = metrics.New()
 	}
 	if cfg.Store == nil {
-		cfg.Store = store.New(cfg.DB, cfg.PageLimits)
+		cfg.Store = store.New(cfg.DB, cfg.PageLimits, policy.StoreRules{})
 	}
 	if cfg.Policy == nil {
 		cfg.Policy = policy.New(nil)

@@ -50,16 +50,6 @@ func (a *AuditEvent) Record() string {
 	return GlobalID(typ, a.RecordID)
 }
 
-var auditEventsTable = func() *table {
-	t := tableOf[AuditEvent]()
-	t.fields.byField["roles"] = t.colIndex["roles"]
-	t.fields.byField["employee"] = t.colIndex["employee_id"]
-	t.fields.byField["record"] = t.colIndex["record_id"]
-	t.fields.also["record"] = t.colIndex["field"]
-	t.orders = map[string]orderField{}
-	return t
-}()
-
 type (
 	AuditEventConnection = page.Connection[*AuditEvent]
 	AuditEventEdge       = page.Edge[*AuditEvent]

@@ -32,6 +32,7 @@ type set struct {
 	// request's relations send.
 	ctx  context.Context
 	st   *Store
+	tbl  *table  // the members' table, whose relations they ask
 	rows any     // []*T: the members, for collecting foreign keys
 	keys []int64 // the members' own keys, for their children
 	sel  *Selection
@@ -61,7 +62,7 @@ func (s *set) ordering(rel string, tbl *table, l List) (*ordering, error) {
 		}
 	}
 	s.mu.Unlock()
-	ord, err := orderingOf(s.ctx, tbl, l)
+	ord, err := orderingOf(s.ctx, s.st.rules, tbl, l)
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +99,8 @@ type rowPtr[T any] interface {
 }
 
 // newSet makes a set of rows and points each row to it.
-func newSet[T any, PT rowPtr[T]](ctx context.Context, st *Store, sel *Selection, rows []PT) {
-	s := &set{ctx: ctx, st: st, rows: rows, keys: make([]int64, len(rows)), sel: sel}
+func newSet[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, rows []PT) {
+	s := &set{ctx: ctx, st: st, tbl: tbl, rows: rows, keys: make([]int64, len(rows)), sel: sel}
 	for i, r := range rows {
 		*r.setPtr() = s
 		s.keys[i] = r.PageKey()

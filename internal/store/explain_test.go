@@ -19,7 +19,7 @@ import (
 func TestExplainDeepOrderedPages(t *testing.T) {
 	db := benchDB(t)
 	for _, c := range []struct{ field, col string }{{"DUE_ON", "due_on"}, {"NAME", "name"}} {
-		ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
+		ord, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{c.field, "ASC"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestExplainFilteredAndSearchedPages(t *testing.T) {
 		t.Logf("%s:\n%s %v\n%s", name, sql, args, strings.Join(plan, "\n"))
 	}
 	active := List{Filter: Filter{"status": map[string]any{"eq": "ACTIVE"}}, OrderBy: []*Order{{"DUE_ON", "ASC"}}}
-	ord, err := orderingOf(context.Background(), projectsTable, active)
+	ord, err := orderingOf(context.Background(), testRules, projectsTable, active)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestExplainFilteredAndSearchedPages(t *testing.T) {
 		term string
 	}{{customersTable, "birchview"}, {projectsTable, "BEAC-2022-001"}, {projectsTable, "replatform"}, {employeesTable, "schmit"}} {
 		search := c.term
-		ord, err := orderingOf(context.Background(), c.tbl, List{Search: &search})
+		ord, err := orderingOf(context.Background(), testRules, c.tbl, List{Search: &search})
 		if err != nil {
 			t.Fatal(err)
 		}

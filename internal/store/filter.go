@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
-	"github.com/bizgraph/bizgraph/internal/policy"
 )
 
 // Filtering.
@@ -168,62 +167,56 @@ type filterField struct {
 	fkCol string
 	// Anything else: a condition of its own (departments within a subtree,
 	// assignments active on a date).
-	cond func(b *filterBuilder, alias string, v any) (string, error)
-	// sensitive: only callers who may read the column on every row may
-	// filter by it (a range filter reveals it row by row).
-	sensitive bool
+	cond condition
 }
 
-// sensitiveFilters are the sensitive columns lists may be filtered by, for
-// callers the policy lets read them on every row (salary ranges for hr,
-// bill rates for managers). The other sensitive columns (personal contact
-// data, birth dates) are not filterable at all.
-var sensitiveFilters = map[string]bool{"employees.salary": true, "assignments.bill_rate": true}
+// condition renders a filter field of tbl that is not a column's, given its
+// value, as a condition on the row alias.
+type condition func(b *filterBuilder, tbl *table, alias string, v any) (string, error)
 
 // filterable derives tbl's scalar filter fields from its model: every
 // mapped column except the key (IDFilter, below), foreign keys (filtered
-// through their relation) and the optimistic-locking version.
+// through their relation) and the optimistic-locking version. A sensitive
+// column is among them, but compiles only as acrossRows allows.
 func (tbl *table) filterable(fieldNames []string) {
 	tbl.filters = map[string]filterField{}
 	for i, col := range tbl.colNames {
-		sensitive := policy.IsSensitive(tbl.name, col)
-		if col == "id" || col == "version" || strings.HasSuffix(col, "_id") || sensitive && !sensitiveFilters[tbl.name+"."+col] {
+		if col == "id" || col == "version" || strings.HasSuffix(col, "_id") {
 			continue
 		}
 		ct, ok := typeOf(tbl.types[i])
 		if !ok {
 			panic("store: cannot filter " + tbl.name + "." + col + " of type " + tbl.types[i].String())
 		}
-		tbl.filters[fieldNames[i]] = filterField{col: col, typ: ct, sensitive: sensitive}
+		tbl.filters[fieldNames[i]] = filterField{col: col, typ: ct}
 	}
 }
 
-// The conditions that are not a column's.
-var _ = special(departmentsTable, "within", func(b *filterBuilder, alias string, v any) (string, error) {
-	key, err := b.id(v, departmentsTable)
-	if err != nil {
-		return "", err
+// acrossRows decides whether what (a filter, an ordering), at path,
+// may reveal tbl.col across rows: a column that is not sensitive, yes; a
+// sensitive one the table does not declare acrossRows, for no one (false,
+// as if it were not a field at all); a declared one only for callers who
+// may read it on every row (salary ranges for hr, bill rates for
+// managers), everyone else is refused as FORBIDDEN.
+func acrossRows(ctx context.Context, rules Rules, tbl *table, col, path, what string) (bool, error) {
+	if col == "" || !rules.Sensitive(tbl.name, col) {
+		return true, nil
 	}
-	// The subtree's one definition is the SQL function (migrations/00008).
-	return alias + ".id IN (SELECT s FROM department_subtree(" + b.bind(key, "bigint") + ") s)", nil
-}) && special(assignmentsTable, "activeOn", func(b *filterBuilder, alias string, v any) (string, error) {
-	d, err := b.value(v, colType{cast: "date", class: compareOps})
-	if err != nil {
-		return "", err
+	if !tbl.acrossRows[col] {
+		return false, nil
 	}
-	return "(" + alias + ".starts_on <= " + b.bind(d, "date") + " AND (" + alias + ".ends_on IS NULL OR " +
-		alias + ".ends_on >= " + b.bind(d, "date") + "))", nil
-})
-
-func special(tbl *table, field string, cond func(b *filterBuilder, alias string, v any) (string, error)) bool {
-	tbl.filters[field] = filterField{cond: cond}
-	return true
+	if !rules.CanReadColumn(ctx, tbl.name, col) {
+		return false, &apperr.Error{Code: apperr.Forbidden, Field: path,
+			Message: path + ": " + what + " needs a role that may read it for every row"}
+	}
+	return true, nil
 }
 
 // filterBuilder compiles one filter. It collects the bound values in the
 // order their placeholders appear, which is the order the SQL is built in.
 type filterBuilder struct {
-	ctx     context.Context // the caller, for the policy on sensitive columns
+	ctx     context.Context // the caller, for the rules on sensitive columns
+	rules   Rules
 	args    []any
 	aliases int
 	conds   int
@@ -232,12 +225,12 @@ type filterBuilder struct {
 
 // compileFilter renders f as a condition on tbl's row alias t with its
 // bound values. A nil or empty filter is "true".
-func compileFilter(ctx context.Context, tbl *table, filter any) (string, []any, error) {
+func compileFilter(ctx context.Context, rules Rules, tbl *table, filter any) (string, []any, error) {
 	f, ok := asMap(filter)
 	if !ok || len(f) == 0 {
 		return "true", nil, nil
 	}
-	b := &filterBuilder{ctx: ctx, path: []string{"filter"}}
+	b := &filterBuilder{ctx: ctx, rules: rules, path: []string{"filter"}}
 	sql, err := b.filter(tbl, "t", f, 1)
 	if err != nil {
 		return "", nil, err
@@ -332,16 +325,18 @@ func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) 
 		return b.ids(alias+".id", tbl, false, ops)
 	}
 	ff, ok := tbl.filters[name]
+	if ok {
+		var err error
+		if ok, err = acrossRows(b.ctx, b.rules, tbl, ff.col, strings.Join(b.path, "."), "filtering by "+name); err != nil {
+			return "", err
+		}
+	}
 	if !ok {
 		return "", b.fail("%s cannot be filtered by %s", tbl.name, name)
 	}
-	if ff.sensitive && !policy.CanReadColumn(b.ctx, tbl.name, ff.col) {
-		return "", &apperr.Error{Code: apperr.Forbidden, Field: strings.Join(b.path, "."),
-			Message: strings.Join(b.path, ".") + ": filtering by " + name + " needs a role that may read it for every row"}
-	}
 	switch {
 	case ff.cond != nil:
-		return ff.cond(b, alias, v)
+		return ff.cond(b, tbl, alias, v)
 	case ff.rel != nil:
 		sub, ok := asMap(v)
 		if !ok {

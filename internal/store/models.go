@@ -4,10 +4,15 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+
+	"github.com/bizgraph/bizgraph/internal/page"
 )
 
-// The models map DOMAIN.md's tables column by column. Relations are methods
-// (relations.go), loaded in batches for every row of the same sibling set.
+// The models map DOMAIN.md's tables column by column; each is followed by
+// what names it: its table, its key and global id, and its connection and
+// edge types (gqlgen binds a GraphQL type to a named Go type). Relations
+// are methods (relations.go), loaded in batches for every row of the same
+// sibling set.
 // Sensitive columns (salary, personal contact data, bill rates) are mapped
 // like any other; the schema marks their fields @sensitive and
 // internal/policy decides who reads them.
@@ -30,6 +35,16 @@ type Customer struct {
 	member
 }
 
+// TableName, PageKey and GlobalID name the Customer row: its table, key and global id.
+func (Customer) TableName() string   { return "customers" }
+func (c *Customer) PageKey() int64   { return c.ID }
+func (c *Customer) GlobalID() string { return GlobalID("Customer", c.ID) }
+
+type (
+	CustomerConnection = page.Connection[*Customer]
+	CustomerEdge       = page.Edge[*Customer]
+)
+
 // Contact is a person at a customer whom the firm deals with.
 type Contact struct {
 	ID         int64     `gorm:"column:id;primaryKey"`
@@ -42,6 +57,16 @@ type Contact struct {
 	CreatedAt  time.Time `gorm:"column:created_at"`
 	member
 }
+
+// TableName, PageKey and GlobalID name the Contact row: its table, key and global id.
+func (Contact) TableName() string   { return "contacts" }
+func (c *Contact) PageKey() int64   { return c.ID }
+func (c *Contact) GlobalID() string { return GlobalID("Contact", c.ID) }
+
+type (
+	ContactConnection = page.Connection[*Contact]
+	ContactEdge       = page.Edge[*Contact]
+)
 
 // Project is a piece of work sold to a customer.
 type Project struct {
@@ -64,6 +89,16 @@ type Project struct {
 	Version      int             `gorm:"column:version"`
 	member
 }
+
+// TableName, PageKey and GlobalID name the Project row: its table, key and global id.
+func (Project) TableName() string   { return "projects" }
+func (p *Project) PageKey() int64   { return p.ID }
+func (p *Project) GlobalID() string { return GlobalID("Project", p.ID) }
+
+type (
+	ProjectConnection = page.Connection[*Project]
+	ProjectEdge       = page.Edge[*Project]
+)
 
 // Employee is a person employed or contracted by the firm.
 type Employee struct {
@@ -93,6 +128,16 @@ type Employee struct {
 	member
 }
 
+// TableName, PageKey and GlobalID name the Employee row: its table, key and global id.
+func (Employee) TableName() string   { return "employees" }
+func (e *Employee) PageKey() int64   { return e.ID }
+func (e *Employee) GlobalID() string { return GlobalID("Employee", e.ID) }
+
+type (
+	EmployeeConnection = page.Connection[*Employee]
+	EmployeeEdge       = page.Edge[*Employee]
+)
+
 // Department is a unit of the organisation tree.
 type Department struct {
 	ID         int64     `gorm:"column:id;primaryKey"`
@@ -104,6 +149,16 @@ type Department struct {
 	UpdatedAt  time.Time `gorm:"column:updated_at"`
 	member
 }
+
+// TableName, PageKey and GlobalID name the Department row: its table, key and global id.
+func (Department) TableName() string   { return "departments" }
+func (d *Department) PageKey() int64   { return d.ID }
+func (d *Department) GlobalID() string { return GlobalID("Department", d.ID) }
+
+type (
+	DepartmentConnection = page.Connection[*Department]
+	DepartmentEdge       = page.Edge[*Department]
+)
 
 // Assignment staffs an employee on a project for a period.
 type Assignment struct {
@@ -118,6 +173,16 @@ type Assignment struct {
 	member
 }
 
+// TableName, PageKey and GlobalID name the Assignment row: its table, key and global id.
+func (Assignment) TableName() string   { return "assignments" }
+func (a *Assignment) PageKey() int64   { return a.ID }
+func (a *Assignment) GlobalID() string { return GlobalID("Assignment", a.ID) }
+
+type (
+	AssignmentConnection = page.Connection[*Assignment]
+	AssignmentEdge       = page.Edge[*Assignment]
+)
+
 // TimeEntry is hours one employee logged against one project on one day.
 type TimeEntry struct {
 	ID         int64     `gorm:"column:id;primaryKey"`
@@ -131,6 +196,16 @@ type TimeEntry struct {
 	member
 }
 
+// TableName, PageKey and GlobalID name the TimeEntry row: its table, key and global id.
+func (TimeEntry) TableName() string   { return "time_entries" }
+func (t *TimeEntry) PageKey() int64   { return t.ID }
+func (t *TimeEntry) GlobalID() string { return GlobalID("TimeEntry", t.ID) }
+
+type (
+	TimeEntryConnection = page.Connection[*TimeEntry]
+	TimeEntryEdge       = page.Edge[*TimeEntry]
+)
+
 // ProjectHours totals the time logged against one project.
 type ProjectHours struct {
 	ProjectID      int64    `gorm:"column:project_id"`
@@ -139,15 +214,6 @@ type ProjectHours struct {
 	BillableAmount *Decimal `gorm:"column:billable_amount"`
 	BudgetUsed     *Decimal `gorm:"column:budget_used"`
 }
-
-// TableName ties each model to its table explicitly.
-func (Customer) TableName() string   { return "customers" }
-func (Contact) TableName() string    { return "contacts" }
-func (Project) TableName() string    { return "projects" }
-func (Employee) TableName() string   { return "employees" }
-func (Department) TableName() string { return "departments" }
-func (Assignment) TableName() string { return "assignments" }
-func (TimeEntry) TableName() string  { return "time_entries" }
 
 // Decimal is an exact numeric value kept as PostgreSQL's own text form, so
 // money and hours round-trip without float rounding. Arithmetic happens in SQL.

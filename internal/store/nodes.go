@@ -32,36 +32,18 @@ func ParseID(id string) (typ string, key int64, err error) {
 	typ, num, ok := strings.Cut(string(raw), ":")
 	key, err = strconv.ParseInt(num, 10, 64)
 	// Canonical only, as cursors: exactly one string names each object.
-	if !ok || err != nil || nodeTypes[typ] == nil || GlobalID(typ, key) != id {
+	if !ok || err != nil || tables[typ] == nil || GlobalID(typ, key) != id {
 		return "", 0, apperr.Invalid("id", "%q is not an id returned by this API", id)
 	}
 	return typ, key, nil
 }
 
-// Each model's key and global id.
-func (c *Customer) PageKey() int64   { return c.ID }
-func (c *Contact) PageKey() int64    { return c.ID }
-func (p *Project) PageKey() int64    { return p.ID }
-func (e *Employee) PageKey() int64   { return e.ID }
-func (d *Department) PageKey() int64 { return d.ID }
-func (a *Assignment) PageKey() int64 { return a.ID }
-func (t *TimeEntry) PageKey() int64  { return t.ID }
-
-func (c *Customer) GlobalID() string   { return GlobalID("Customer", c.ID) }
-func (c *Contact) GlobalID() string    { return GlobalID("Contact", c.ID) }
-func (p *Project) GlobalID() string    { return GlobalID("Project", p.ID) }
-func (e *Employee) GlobalID() string   { return GlobalID("Employee", e.ID) }
-func (d *Department) GlobalID() string { return GlobalID("Department", d.ID) }
-func (a *Assignment) GlobalID() string { return GlobalID("Assignment", a.ID) }
-func (t *TimeEntry) GlobalID() string  { return GlobalID("TimeEntry", t.ID) }
-
 // nodeLoader reads rows of one type by key, as Nodes.
 type nodeLoader func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error)
 
-func nodesOf[T any, PT interface {
-	rowPtr[T]
-	Node
-}](tbl *table) nodeLoader {
+// nodesOf is the node loader of tbl, whose rows are Ts (declare checks they
+// are Nodes).
+func nodesOf[T any, PT rowPtr[T]](tbl *table) nodeLoader {
 	return func(ctx context.Context, st *Store, sel *Selection, keys []int64) (map[int64]Node, error) {
 		rows, err := byID[T, PT](ctx, st, tbl, sel, keys)
 		if err != nil {
@@ -69,23 +51,9 @@ func nodesOf[T any, PT interface {
 		}
 		m := make(map[int64]Node, len(rows))
 		for k, r := range rows {
-			m[k] = r
+			m[k] = any(r).(Node)
 		}
 		return m, nil
-	}
-}
-
-var nodeTypes map[string]nodeLoader
-
-func init() {
-	nodeTypes = map[string]nodeLoader{
-		"Customer":   nodesOf[Customer](customersTable),
-		"Contact":    nodesOf[Contact](contactsTable),
-		"Project":    nodesOf[Project](projectsTable),
-		"Employee":   nodesOf[Employee](employeesTable),
-		"Department": nodesOf[Department](departmentsTable),
-		"Assignment": nodesOf[Assignment](assignmentsTable),
-		"TimeEntry":  nodesOf[TimeEntry](timeEntriesTable),
 	}
 }
 
@@ -117,7 +85,7 @@ func (st *Store) nodes(ctx context.Context, gids []string, sel *Selection) ([]No
 	}
 	found := map[string]map[int64]Node{}
 	for _, typ := range order {
-		m, err := nodeTypes[typ](ctx, st, sel, byType[typ])
+		m, err := tables[typ].nodes(ctx, st, sel, byType[typ])
 		if err != nil {
 			return nil, err
 		}

@@ -15,11 +15,12 @@ import (
 
 // Ordering.
 //
-// Every list can be ordered by several of its type's non-sensitive columns,
-// each ascending or descending; the unique id always ends the order (in the
-// direction of the last key) so it is total. NULLs sort as PostgreSQL sorts
-// them by default (last ascending, first descending): a NULL is above every
-// value. The same order serves root lists and the LATERAL subquery of a
+// Every list can be ordered by several of its type's columns (tables.go),
+// each ascending or descending; a sensitive one only by callers who may
+// read it on every row, exactly as for filters (acrossRows). The unique id
+// always ends the order (in the direction of the last key) so it is total.
+// NULLs sort as PostgreSQL sorts them by default (last ascending, first
+// descending): a NULL is above every value. The same order serves root lists and the LATERAL subquery of a
 // nested one, and its keyset predicate (keyset, below) is the one place
 // that knows how to step past a position.
 
@@ -48,15 +49,12 @@ type orderField struct {
 	cast     string
 }
 
-// orderable declares tbl's order fields: GraphQL enum value -> column.
-func orderable(tbl *table, fields map[string]string) bool {
+// orderable reads tbl's order fields: GraphQL enum value -> column.
+func (tbl *table) orderable(fields map[string]string) {
 	kinds := map[string]page.Kind{"numeric": page.Decimal, "date": page.Date, "timestamptz": page.Time, "bigint": page.Int}
 	tbl.orders = map[string]orderField{}
 	for name, col := range fields {
-		i, ok := tbl.colIndex[col]
-		if !ok {
-			panic("store: " + tbl.name + " has no column " + col)
-		}
+		i := tbl.colIndex[tbl.column(col)]
 		ct, ok := typeOf(tbl.types[i])
 		if !ok || ct.class == boolOps {
 			panic("store: cannot order " + tbl.name + " by " + col + " of type " + tbl.types[i].String())
@@ -67,7 +65,6 @@ func orderable(tbl *table, fields map[string]string) bool {
 		}
 		tbl.orders[name] = orderField{col: col, kind: kind, nullable: ct.nullable, cast: ct.cast}
 	}
-	return true
 }
 
 func snake(s string) string {
@@ -83,19 +80,6 @@ func snake(s string) string {
 	}
 	return b.String()
 }
-
-// The order fields of every type (schema.graphqls: XOrderField).
-var _ = orderable(customersTable, map[string]string{"NAME": "name", "COUNTRY": "country", "SEGMENT": "segment",
-	"STATUS": "status", "ANNUAL_CONTRACT_VALUE": "annual_contract_value", "CREATED_AT": "created_at"}) &&
-	orderable(contactsTable, map[string]string{"NAME": "name", "CREATED_AT": "created_at"}) &&
-	orderable(projectsTable, map[string]string{"CODE": "code", "NAME": "name", "STATUS": "status",
-		"PRIORITY": "priority", "BUDGET": "budget", "START_ON": "start_on", "DUE_ON": "due_on", "CREATED_AT": "created_at"}) &&
-	orderable(employeesTable, map[string]string{"EMPLOYEE_NUMBER": "employee_number", "FIRST_NAME": "first_name",
-		"LAST_NAME": "last_name", "HIRED_ON": "hired_on", "TERMINATED_ON": "terminated_on", "CREATED_AT": "created_at"}) &&
-	orderable(departmentsTable, map[string]string{"CODE": "code", "NAME": "name"}) &&
-	orderable(assignmentsTable, map[string]string{"STARTS_ON": "starts_on", "ENDS_ON": "ends_on",
-		"ALLOCATION_PERCENT": "allocation_percent"}) &&
-	orderable(timeEntriesTable, map[string]string{"WORK_DATE": "work_date", "HOURS": "hours", "CREATED_AT": "created_at"})
 
 // ordering is a list's order, the page package's keys with their columns,
 // and the rows it is a list of: those of tbl matching where (the filter
@@ -123,9 +107,11 @@ type List struct {
 // condition, its orderBy into keys. GraphQL has already checked the enum
 // values; an unknown one here is a programming error, still reported as
 // bad input rather than trusted. The filter and search join the order's
-// signature, so a cursor is valid only in the list it came from.
-func orderingOf(ctx context.Context, tbl *table, l List) (*ordering, error) {
-	where, args, err := compileFilter(ctx, tbl, l.Filter)
+// signature, so a cursor is valid only in the list it came from. The rows
+// the caller may not see (Rules.RowScope) are left out of every statement
+// the ordering renders.
+func orderingOf(ctx context.Context, rules Rules, tbl *table, l List) (*ordering, error) {
+	where, args, err := compileFilter(ctx, rules, tbl, l.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +129,12 @@ func orderingOf(ctx context.Context, tbl *table, l List) (*ordering, error) {
 	}
 	for _, o := range l.OrderBy {
 		f, ok := tbl.orders[o.Field]
+		if ok {
+			ok, err = acrossRows(ctx, rules, tbl, f.col, "orderBy", "ordering by "+o.Field)
+			if err != nil {
+				return nil, err
+			}
+		}
 		if !ok || (o.Direction != "ASC" && o.Direction != "DESC") {
 			return nil, apperr.Invalid("orderBy", "%s %s is not an ordering of %s", o.Field, o.Direction, tbl.name)
 		}
@@ -156,6 +148,9 @@ func orderingOf(ctx context.Context, tbl *table, l List) (*ordering, error) {
 	}
 	o.Order = page.NewOrder(scope, pk...)
 	o.keys = append(keys, sortKey{Key: o.Order.Keys[len(o.Order.Keys)-1], col: "id", cast: "bigint"})
+	// Not part of the signature: a cursor names a position in the list, and
+	// the rows a caller sees of it are the rules' to say.
+	o.where, o.whereArgs = visible(ctx, rules, tbl, o.where, o.whereArgs)
 	return o, nil
 }
 

@@ -68,7 +68,7 @@ func TestKeyset_RowValueWhereExactExpandedWithNullsOtherwise(t *testing.T) {
 }
 
 func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
-	ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}}})
+	ord, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"STATUS", "ASC"}, {"DUE_ON", "DESC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +81,13 @@ func TestOrderingOf_TieBreakerFollowsTheLastKey(t *testing.T) {
 	if ord.keys[0].cast != "project_status" || !ord.keys[1].Nullable || ord.keys[1].Kind != page.Date {
 		t.Fatalf("keys %+v", ord.keys)
 	}
-	if _, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"SALARY", "ASC"}}}); err == nil {
+	if _, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"SALARY", "ASC"}}}); err == nil {
 		t.Fatal("an unknown field was accepted")
 	}
 }
 
 func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
-	ord, err := orderingOf(context.Background(), projectsTable, List{OrderBy: []*Order{{"DUE_ON", "ASC"}}})
+	ord, err := orderingOf(context.Background(), testRules, projectsTable, List{OrderBy: []*Order{{"DUE_ON", "ASC"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +122,31 @@ func TestPageSQL_NullableFirstKeyReadUpwardsIsTwoIndexRanges(t *testing.T) {
 				t.Fatalf("pageSQL =\n %s %v\nwant\n %s %v", sql, args, c.sql, c.args)
 			}
 		})
+	}
+}
+
+// TestOrder_SchemaAndStoreAgree checks every XOrderField enum of the schema
+// against the table's declared orderings, both ways: a value the schema
+// offers is one the store orders by, and an ordering the store declares is
+// offered (or it is dead).
+func TestOrder_SchemaAndStoreAgree(t *testing.T) {
+	for _, tbl := range tables {
+		def := testSchema.Types[tbl.typeName+"OrderField"]
+		if def == nil {
+			t.Errorf("the schema has no %sOrderField", tbl.typeName)
+			continue
+		}
+		inSchema := map[string]bool{}
+		for _, v := range def.EnumValues {
+			inSchema[v.Name] = true
+			if _, ok := tbl.orders[v.Name]; !ok {
+				t.Errorf("%s.%s: the store cannot order %s by it", def.Name, v.Name, tbl.name)
+			}
+		}
+		for name := range tbl.orders {
+			if !inSchema[name] {
+				t.Errorf("the store orders %s by %s, which %s does not offer", tbl.name, name, def.Name)
+			}
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -17,50 +16,23 @@ import (
 // table describes one table for the generic statements below. Its column
 // list and where each column lands in the model are read once from the
 // model's gorm tags, so the model is the one place that says which columns
-// the API reads.
+// the API reads; everything else comes from its declaration (tables.go).
 type table struct {
-	name     string
-	colNames []string // column i; column 0 is the key, id
-	colIndex map[string]int
-	offsets  []uintptr
-	types    []reflect.Type
-	fields   fieldColumns
-	orders   map[string]orderField  // the GraphQL order fields (order.go)
-	filters  map[string]filterField // the GraphQL filter fields (filter.go)
-	typeName string                 // the GraphQL type, as in global ids
-	search   *searchable            // how the list is searched (search.go), if it is
-	rankAt   uintptr                // where a row's search rank lands
-	byMask   sync.Map               // mask -> *columns
-}
-
-func tableOf[T interface{ TableName() string }]() *table {
-	var zero T
-	rt := reflect.TypeOf(zero)
-	tbl := &table{name: zero.TableName(), colIndex: map[string]int{}, typeName: rt.Name(),
-		fields: fieldColumns{byField: map[string]int{}, keyOnly: map[string]bool{"id": true}, also: map[string]int{}}}
-	var fieldNames []string
-	for i := 0; i < rt.NumField(); i++ {
-		f := rt.Field(i)
-		if f.Type == reflect.TypeOf(member{}) {
-			rank, _ := f.Type.FieldByName("rank")
-			tbl.rankAt = f.Offset + rank.Offset
-		}
-		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
-			if c, ok := strings.CutPrefix(part, "column:"); ok {
-				tbl.colIndex[c] = len(tbl.colNames)
-				tbl.fields.byField[lowerFirst(f.Name)] = len(tbl.colNames)
-				fieldNames = append(fieldNames, lowerFirst(f.Name))
-				tbl.colNames = append(tbl.colNames, c)
-				tbl.offsets = append(tbl.offsets, f.Offset)
-				tbl.types = append(tbl.types, f.Type)
-			}
-		}
-	}
-	if tbl.colIndex["id"] != 0 || len(tbl.colNames) > 63 {
-		panic("store: " + tbl.name + ": the model must map id first and at most 63 columns")
-	}
-	tbl.filterable(fieldNames)
-	return tbl
+	name       string
+	colNames   []string // column i; column 0 is the key, id
+	colIndex   map[string]int
+	offsets    []uintptr
+	types      []reflect.Type
+	fields     fieldColumns
+	orders     map[string]orderField  // the GraphQL order fields (order.go)
+	filters    map[string]filterField // the GraphQL filter fields (filter.go)
+	acrossRows map[string]bool        // sensitive columns that may be filtered and ordered by at all
+	rels       map[string]*relation   // the relations it starts, by GraphQL field (relations.go)
+	typeName   string                 // the GraphQL type, as in global ids
+	search     *searchable            // how the list is searched (search.go), if it is
+	rankAt     uintptr                // where a row's search rank lands
+	nodes      nodeLoader             // reads rows by key, as Nodes (nodes.go)
+	byMask     sync.Map               // mask -> *columns
 }
 
 // dest points buf at the fields of the model at p that cols reads. The
@@ -72,16 +44,6 @@ func (c *columns) dest(p unsafe.Pointer, buf []any) []any {
 	}
 	return buf
 }
-
-var (
-	customersTable   = tableOf[Customer]()
-	contactsTable    = tableOf[Contact]()
-	projectsTable    = tableOf[Project]()
-	employeesTable   = tableOf[Employee]()
-	departmentsTable = tableOf[Department]()
-	assignmentsTable = tableOf[Assignment]()
-	timeEntriesTable = tableOf[TimeEntry]()
-)
 
 // ids is a list of keys bound as one bigint[] parameter. A plain slice
 // would be expanded by GORM into "(?, ?, ...)"; wrapped in a struct it is
@@ -121,12 +83,12 @@ func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, cols 
 // byID reads the rows with the given ids: one statement, one sibling set.
 func byID[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, sel *Selection, keys []int64) (map[int64]PT, error) {
 	cols := tbl.cols(tbl.mask(sel))
-	rows, err := scan[T, PT](ctx, st, tbl, cols,
-		"SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE t.id = ANY(?::bigint[])", ids(keys))
+	where, args := visible(ctx, st.rules, tbl, "t.id = ANY(?::bigint[])", []any{ids(keys)})
+	rows, err := scan[T, PT](ctx, st, tbl, cols, "SELECT "+cols.sql+" FROM "+tbl.name+" t WHERE "+where, args...)
 	if err != nil {
 		return nil, err
 	}
-	newSet[T, PT](ctx, st, sel, rows)
+	newSet[T, PT](ctx, st, tbl, sel, rows)
 	m := make(map[int64]PT, len(rows))
 	for _, r := range rows {
 		m[r.PageKey()] = r
@@ -145,7 +107,7 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering
 	res := page.Cut(rows, w, keysOf[T, PT](ord))
 	// The row read beyond the page only tells whether there is more: no
 	// relation is loaded for it.
-	newSet[T, PT](ctx, st, sel, res.Rows)
+	newSet[T, PT](ctx, st, ord.tbl, sel, res.Rows)
 	return res, nil
 }
 
@@ -164,12 +126,12 @@ func keysOf[T any, PT rowPtr[T]](ord *ordering) func(PT) []page.Value {
 // index range scan on (fkCol, order keys, id) where such an index exists,
 // so a parent with hundreds of children costs no more than the page asked
 // for.
-func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, fkCol string,
-	fk func(PT) int64, parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
+func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering, sel *Selection, rel *relation,
+	parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
 	tbl := ord.tbl
 	// rows are grouped by their parent key; cursors need the order's columns
-	cols := ord.selecting(tbl.cols(tbl.mask(sel, append(ord.columns(), fkCol)...)))
-	inner, args := ord.pageSQL(cols, "t."+fkCol+" = p.id", w)
+	cols := ord.selecting(tbl.cols(tbl.mask(sel, append(ord.columns(), rel.fkCol)...)))
+	inner, args := ord.pageSQL(cols, "t."+rel.fkCol+" = p.id", w)
 	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
 			inner+") c ORDER BY p.ord, "+ord.orderBy("c", w.Backward), append([]any{ids(parents)}, args...)...)
@@ -180,9 +142,9 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	out := make(map[int64]page.Result[PT], len(parents))
 	shown := make([]PT, 0, len(rows))
 	for start := 0; start < len(rows); {
-		key := fk(rows[start])
+		key, _ := rel.key(unsafe.Pointer(rows[start]))
 		end := start + 1
-		for end < len(rows) && fk(rows[end]) == key {
+		for end < len(rows) && rel.keyIs(unsafe.Pointer(rows[end]), key) {
 			end++
 		}
 		res := page.Cut(rows[start:end:end], w, keys)
@@ -192,8 +154,23 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	}
 	// The rows read beyond each parent's page only tell whether it has
 	// more: no relation is loaded for them.
-	newSet[T, PT](ctx, st, sel, shown)
+	newSet[T, PT](ctx, st, tbl, sel, shown)
 	return out, nil
+}
+
+// visible ANDs RowScope, the rows of tbl the caller in ctx may see, into
+// cond (a condition on t with its values): every statement that reads or
+// counts a table's rows for a caller goes through it, so a row outside the
+// scope is absent from lists, edges, totalCount and node(id) alike.
+func visible(ctx context.Context, rules Rules, tbl *table, cond string, args []any) (string, []any) {
+	scope, scopeArgs := rules.RowScope(ctx, tbl.name)
+	switch {
+	case scope == "":
+		return cond, args
+	case cond == "true":
+		return "(" + scope + ")", scopeArgs
+	}
+	return cond + " AND (" + scope + ")", append(slices.Clip(args), scopeArgs...)
 }
 
 // count counts the rows of a root list.

@@ -5,57 +5,77 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
-// belongsTo is a to-one relation: the parent row holds the child's id.
-type belongsTo[P any, C any, PC rowPtr[C]] struct {
-	name string // Type.field
-	tbl  *table
-	fk   func(*P) *int64
+// relation is one relation of the graph as a table declares it
+// (tables.go): to-one, the row holds the far row's id in fkCol; to-many,
+// the far rows hold the row's id in fkCol and are read as a connection.
+type relation struct {
+	name       string // Type.field: the batch's name
+	countName  string // to-many: the batch counting the children
+	many       bool
+	fkCol      string
+	farType    string
+	far        *table  // the table related to, set by link
+	fkAt       uintptr // where the foreign key lies in the rows holding it
+	fkNullable bool
+}
+
+// key reads the foreign key of the row at p (a row of the table holding
+// it); false when it is NULL.
+func (r *relation) key(p unsafe.Pointer) (int64, bool) {
+	if !r.fkNullable {
+		return *(*int64)(unsafe.Add(p, r.fkAt)), true
+	}
+	k := *(**int64)(unsafe.Add(p, r.fkAt))
+	if k == nil {
+		return 0, false
+	}
+	return *k, true
+}
+
+// keyIs reports whether the row at p holds key as its foreign key.
+func (r *relation) keyIs(p unsafe.Pointer, key int64) bool {
+	k, ok := r.key(p)
+	return ok && k == key
 }
 
 // field is the relation's GraphQL field name.
 func field(name string) string { return name[strings.IndexByte(name, '.')+1:] }
 
-// of returns p's related row, loading it for all of p's siblings at once.
-func (r belongsTo[P, C, PC]) of(p *P, s *set) (PC, error) {
-	k := r.fk(p)
-	if k == nil {
+// one returns p's related row by relation field, loading it for all of p's
+// siblings at once.
+func one[C any, P any, PC rowPtr[C]](p *P, s *set, field string) (PC, error) {
+	r := s.tbl.rels[field]
+	k, ok := r.key(unsafe.Pointer(p))
+	if !ok {
 		return nil, nil
 	}
 	v, err := s.load(r.name, page.Window{}, func(ctx context.Context) (any, error) {
 		parents := s.rows.([]*P)
 		keys := make([]int64, 0, len(parents))
 		for _, q := range parents {
-			if k := r.fk(q); k != nil {
-				keys = append(keys, *k)
+			if k, ok := r.key(unsafe.Pointer(q)); ok {
+				keys = append(keys, k)
 			}
 		}
 		slices.Sort(keys)
-		return byID[C, PC](ctx, s.st, r.tbl, s.sel.Child(field(r.name)), slices.Compact(keys))
+		return byID[C, PC](ctx, s.st, r.far, s.sel.Child(field), slices.Compact(keys))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(map[int64]PC)[*k], nil
+	return v.(map[int64]PC)[k], nil
 }
 
-// hasMany is a to-many relation, read as a connection: the child rows hold
-// the parent's id in fkCol.
-type hasMany[C any, PC rowPtr[C]] struct {
-	name      string // Type.field
-	countName string
-	tbl       *table
-	fkCol     string
-	fk        func(PC) int64
-}
-
-// of returns the page of parent's children that a asks for, loading the
-// same page for all of the parent's siblings at once.
-func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, l List) (*page.Connection[PC], error) {
-	ord, err := s.ordering(r.name, r.tbl, l)
+// many returns the page of parent's children by relation field that a and l
+// ask for, loading the same page for all of the parent's siblings at once.
+func many[C any, PC rowPtr[C]](parent int64, s *set, field string, a page.Args, l List) (*page.Connection[PC], error) {
+	r := s.tbl.rels[field]
+	ord, err := s.ordering(r.name, r.far, l)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +84,7 @@ func (r hasMany[C, PC]) of(parent int64, s *set, a page.Args, l List) (*page.Con
 		return nil, err
 	}
 	v, err := s.load(r.name, w, func(ctx context.Context) (any, error) {
-		return childPages[C, PC](ctx, s.st, ord, s.sel.Child(field(r.name)), r.fkCol, r.fk, s.keys, w)
+		return childPages[C, PC](ctx, s.st, ord, s.sel.Child(field), r, s.keys, w)
 	})
 	if err != nil {
 		return nil, err
@@ -89,122 +109,42 @@ func args(first *int, after *string, last *int, before *string) page.Args {
 	return page.Args{First: first, After: after, Last: last, Before: before}
 }
 
-// The relations of the graph, each declared once: GraphQL field, the
-// parent's table and foreign key (to-one) or the child's table and foreign
-// key (to-many).
-var (
-	customerAccountManager = newBelongsTo[Customer, Employee]("Customer.accountManager",
-		customersTable, "account_manager_id", employeesTable, func(c *Customer) *int64 { return c.AccountManagerID })
-	customerProjects = newHasMany[Project]("Customer.projects", customersTable,
-		projectsTable, "customer_id", func(p *Project) int64 { return p.CustomerID })
-	customerContacts = newHasMany[Contact]("Customer.contacts", customersTable,
-		contactsTable, "customer_id", func(c *Contact) int64 { return c.CustomerID })
-
-	contactCustomer = newBelongsTo[Contact, Customer]("Contact.customer",
-		contactsTable, "customer_id", customersTable, func(c *Contact) *int64 { return &c.CustomerID })
-
-	projectCustomer = newBelongsTo[Project, Customer]("Project.customer",
-		projectsTable, "customer_id", customersTable, func(p *Project) *int64 { return &p.CustomerID })
-	projectManager = newBelongsTo[Project, Employee]("Project.manager",
-		projectsTable, "manager_id", employeesTable, func(p *Project) *int64 { return p.ManagerID })
-	projectTeam = newHasMany[Assignment]("Project.team", projectsTable,
-		assignmentsTable, "project_id", func(a *Assignment) int64 { return a.ProjectID })
-	projectTimeEntries = newHasMany[TimeEntry]("Project.timeEntries", projectsTable,
-		timeEntriesTable, "project_id", func(t *TimeEntry) int64 { return t.ProjectID })
-	_ = keyOnly(projectsTable, "hours")
-
-	employeeDepartment = newBelongsTo[Employee, Department]("Employee.department",
-		employeesTable, "department_id", departmentsTable, func(e *Employee) *int64 { return &e.DepartmentID })
-	employeeManager = newBelongsTo[Employee, Employee]("Employee.manager",
-		employeesTable, "manager_id", employeesTable, func(e *Employee) *int64 { return e.ManagerID })
-	employeeDirectReports = newHasMany[Employee]("Employee.directReports", employeesTable,
-		employeesTable, "manager_id", func(e *Employee) int64 { return derefOr0(e.ManagerID) })
-	employeeAssignments = newHasMany[Assignment]("Employee.assignments", employeesTable,
-		assignmentsTable, "employee_id", func(a *Assignment) int64 { return a.EmployeeID })
-	employeeTimeEntries = newHasMany[TimeEntry]("Employee.timeEntries", employeesTable,
-		timeEntriesTable, "employee_id", func(t *TimeEntry) int64 { return t.EmployeeID })
-
-	departmentParent = newBelongsTo[Department, Department]("Department.parent",
-		departmentsTable, "parent_id", departmentsTable, func(d *Department) *int64 { return d.ParentID })
-	departmentChildren = newHasMany[Department]("Department.children", departmentsTable,
-		departmentsTable, "parent_id", func(d *Department) int64 { return derefOr0(d.ParentID) })
-	departmentEmployees = newHasMany[Employee]("Department.employees", departmentsTable,
-		employeesTable, "department_id", func(e *Employee) int64 { return e.DepartmentID })
-
-	assignmentProject = newBelongsTo[Assignment, Project]("Assignment.project",
-		assignmentsTable, "project_id", projectsTable, func(a *Assignment) *int64 { return &a.ProjectID })
-	assignmentEmployee = newBelongsTo[Assignment, Employee]("Assignment.employee",
-		assignmentsTable, "employee_id", employeesTable, func(a *Assignment) *int64 { return &a.EmployeeID })
-
-	timeEntryEmployee = newBelongsTo[TimeEntry, Employee]("TimeEntry.employee",
-		timeEntriesTable, "employee_id", employeesTable, func(t *TimeEntry) *int64 { return &t.EmployeeID })
-	timeEntryProject = newBelongsTo[TimeEntry, Project]("TimeEntry.project",
-		timeEntriesTable, "project_id", projectsTable, func(t *TimeEntry) *int64 { return &t.ProjectID })
-)
-
-// newBelongsTo declares a to-one relation; reading it needs the parent's
-// foreign key column.
-func newBelongsTo[P, C any, PC rowPtr[C]](name string, parent *table, fkCol string, tbl *table,
-	fk func(*P) *int64) belongsTo[P, C, PC] {
-	parent.fields.byField[field(name)] = parent.colIndex[fkCol]
-	parent.filters[field(name)] = filterField{rel: tbl, fkCol: fkCol}
-	return belongsTo[P, C, PC]{name: name, tbl: tbl, fk: fk}
-}
-
-// newHasMany declares a to-many relation; reading it needs only the
-// parent's key.
-func newHasMany[C any, PC rowPtr[C]](name string, parent, tbl *table, fkCol string, fk func(PC) int64) hasMany[C, PC] {
-	keyOnly(parent, field(name))
-	return hasMany[C, PC]{name: name, countName: name + ".count", tbl: tbl, fkCol: fkCol, fk: fk}
-}
-
-// keyOnly records that field of tbl's rows needs no column but the key.
-func keyOnly(tbl *table, field string) bool {
-	tbl.fields.keyOnly[field] = true
-	return true
-}
-
-func derefOr0(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
 // Relation methods. gqlgen binds the GraphQL fields to them directly: they
 // take no context, so the executor calls them inline (no goroutine per
 // field), and each loads its relation for the row's whole sibling set.
 
 // AccountManager is the employee who owns the relationship, if any.
-func (c *Customer) AccountManager() (*Employee, error) { return customerAccountManager.of(c, c.set) }
+func (c *Customer) AccountManager() (*Employee, error) {
+	return one[Employee](c, c.set, "accountManager")
+}
 
 // Projects is a page of the customer's projects.
 func (c *Customer) Projects(first *int, after *string, last *int, before *string, orderBy []*Order, filter *ProjectFilter) (*ProjectConnection, error) {
-	return customerProjects.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Project](c.ID, c.set, "projects", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Contacts is a page of the customer's contact people.
 func (c *Customer) Contacts(first *int, after *string, last *int, before *string, orderBy []*Order, filter *ContactFilter) (*ContactConnection, error) {
-	return customerContacts.of(c.ID, c.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Contact](c.ID, c.set, "contacts", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Customer is the customer the contact works for.
-func (c *Contact) Customer() (*Customer, error) { return contactCustomer.of(c, c.set) }
+func (c *Contact) Customer() (*Customer, error) { return one[Customer](c, c.set, "customer") }
 
 // Customer is the customer that bought the project.
-func (p *Project) Customer() (*Customer, error) { return projectCustomer.of(p, p.set) }
+func (p *Project) Customer() (*Customer, error) { return one[Customer](p, p.set, "customer") }
 
 // Manager is the employee managing the project, if any.
-func (p *Project) Manager() (*Employee, error) { return projectManager.of(p, p.set) }
+func (p *Project) Manager() (*Employee, error) { return one[Employee](p, p.set, "manager") }
 
 // Team is a page of the project's assignments.
 func (p *Project) Team(first *int, after *string, last *int, before *string, orderBy []*Order, filter *AssignmentFilter) (*AssignmentConnection, error) {
-	return projectTeam.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Assignment](p.ID, p.set, "team", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours logged against the project.
 func (p *Project) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter *TimeEntryFilter) (*TimeEntryConnection, error) {
-	return projectTimeEntries.of(p.ID, p.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[TimeEntry](p.ID, p.set, "timeEntries", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Hours totals the time logged against the project.
@@ -220,50 +160,50 @@ func (p *Project) Hours() (*ProjectHours, error) {
 }
 
 // Department is the department the person belongs to.
-func (e *Employee) Department() (*Department, error) { return employeeDepartment.of(e, e.set) }
+func (e *Employee) Department() (*Department, error) { return one[Department](e, e.set, "department") }
 
 // Manager is the person's manager; nil for the head of the firm.
-func (e *Employee) Manager() (*Employee, error) { return employeeManager.of(e, e.set) }
+func (e *Employee) Manager() (*Employee, error) { return one[Employee](e, e.set, "manager") }
 
 // DirectReports is a page of the people reporting to this person directly.
 func (e *Employee) DirectReports(first *int, after *string, last *int, before *string, orderBy []*Order, filter *EmployeeFilter) (*EmployeeConnection, error) {
-	return employeeDirectReports.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Employee](e.ID, e.set, "directReports", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Assignments is a page of the person's staffings.
 func (e *Employee) Assignments(first *int, after *string, last *int, before *string, orderBy []*Order, filter *AssignmentFilter) (*AssignmentConnection, error) {
-	return employeeAssignments.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Assignment](e.ID, e.set, "assignments", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // TimeEntries is a page of the hours the person logged.
 func (e *Employee) TimeEntries(first *int, after *string, last *int, before *string, orderBy []*Order, filter *TimeEntryFilter) (*TimeEntryConnection, error) {
-	return employeeTimeEntries.of(e.ID, e.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[TimeEntry](e.ID, e.set, "timeEntries", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Parent is the department above; nil for a top-level unit.
-func (d *Department) Parent() (*Department, error) { return departmentParent.of(d, d.set) }
+func (d *Department) Parent() (*Department, error) { return one[Department](d, d.set, "parent") }
 
 // Children is a page of the departments directly below.
 func (d *Department) Children(first *int, after *string, last *int, before *string, orderBy []*Order, filter *DepartmentFilter) (*DepartmentConnection, error) {
-	return departmentChildren.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Department](d.ID, d.set, "children", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Employees is a page of the department's own people.
 func (d *Department) Employees(first *int, after *string, last *int, before *string, orderBy []*Order, filter *EmployeeFilter) (*EmployeeConnection, error) {
-	return departmentEmployees.of(d.ID, d.set, args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
+	return many[Employee](d.ID, d.set, "employees", args(first, after, last, before), List{OrderBy: orderBy, Filter: filter})
 }
 
 // Project is the project staffed.
-func (a *Assignment) Project() (*Project, error) { return assignmentProject.of(a, a.set) }
+func (a *Assignment) Project() (*Project, error) { return one[Project](a, a.set, "project") }
 
 // Employee is the person staffed.
-func (a *Assignment) Employee() (*Employee, error) { return assignmentEmployee.of(a, a.set) }
+func (a *Assignment) Employee() (*Employee, error) { return one[Employee](a, a.set, "employee") }
 
 // Employee is who logged the hours.
-func (t *TimeEntry) Employee() (*Employee, error) { return timeEntryEmployee.of(t, t.set) }
+func (t *TimeEntry) Employee() (*Employee, error) { return one[Employee](t, t.set, "employee") }
 
 // Project is the project the hours were logged against.
-func (t *TimeEntry) Project() (*Project, error) { return timeEntryProject.of(t, t.set) }
+func (t *TimeEntry) Project() (*Project, error) { return one[Project](t, t.set, "project") }
 
 // projectHours totals hours for every project in keys, valuing billable
 // hours at the rate of the assignment each was logged under: the sums the

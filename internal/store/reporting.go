@@ -60,10 +60,3 @@ func (a *Assignment) AuditKey() (record, employee int64) { return a.ID, a.Employ
 
 // AuditKey is the project's key; project totals concern no one employee.
 func (h *ProjectHours) AuditKey() (record, employee int64) { return h.ProjectID, 0 }
-
-// An audited bill rate names its employee, so reading billRate reads the
-// assignment's employee_id as well.
-var _ = func() bool {
-	assignmentsTable.fields.also["billRate"] = assignmentsTable.colIndex["employee_id"]
-	return true
-}()

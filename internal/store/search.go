@@ -10,7 +10,8 @@ import (
 
 // Search.
 //
-// customers, projects and employees take `search: String`: words matched
+// The searchable lists (tables.go: customers, projects and employees) take
+// `search: String`: words matched
 // against a row's names, codes and emails. It is built on pg_trgm, not on
 // PostgreSQL's full text search: what people type into a search box here
 // are fragments of names ("acm"), codes ("PRJ-01"), email addresses and
@@ -34,18 +35,6 @@ type searchable struct {
 }
 
 const maxSearchLen = 200
-
-var _ = searchOn(customersTable, searchable{
-	doc: "lower(t.name || ' ' || coalesce(t.legal_name, '') || ' ' || coalesce(t.website, ''))"}) &&
-	searchOn(projectsTable, searchable{doc: "lower(t.code || ' ' || t.name)", exact: []string{"code"}}) &&
-	searchOn(employeesTable, searchable{
-		doc:   "lower(t.first_name || ' ' || t.last_name || ' ' || t.email || ' ' || t.employee_number)",
-		exact: []string{"email", "employee_number"}})
-
-func searchOn(tbl *table, s searchable) bool {
-	tbl.search = &s
-	return true
-}
 
 // rankKey is the sort key of a ranked search.
 var rankKey = page.Key{Name: "RELEVANCE", Kind: page.Decimal, Desc: true}
