@@ -412,6 +412,3 @@ func CanReadColumn(ctx context.Context, table, column string) bool {
 	return StoreRules{}.CanReadColumn(ctx, table, column)
 }
 
-// IsSensitive reports whether table.column is guarded under the firm's
-// rules. (internal/store asks it until it asks store.Rules instead.)
-func IsSensitive(table, column string) bool { return Firm.Sensitive(table, column) }
