@@ -125,12 +125,11 @@ func (db *DB) Transact(ctx context.Context, opts TxOptions, fn func(ctx context.
 		return last
 	})
 	switch {
-	case err == nil || attempts == 1:
-		return err
-	case retryable(err):
+	case last != nil && err != last:
+		// ctx ended before the next attempt.
+		return fmt.Errorf("transaction stopped before trying again: %w; attempt %d failed: %w", err, attempts, last)
+	case attempts > 1 && retryable(err):
 		return fmt.Errorf("transaction gave up after %d attempts: %w", attempts, err)
-	case err != last:
-		return fmt.Errorf("transaction stopped waiting to try again after %d attempts: %w; the last failed: %w", attempts, err, last)
 	}
 	return err
 }
