@@ -62,6 +62,7 @@ type DB struct {
 // shared is what a pool's handle and its transactions have in common.
 type shared struct {
 	sqlDB      *sql.DB
+	conns      *pool // what GORM sends the pool's statements through
 	statements atomic.Int64
 	tracer     trace.Tracer
 	// root is the pool's own handle: where the statements of a context
@@ -132,7 +133,8 @@ func New(url string, opts Options) (*DB, error) {
 	sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, acquireTimeout: opts.AcquireTimeout}}), &gorm.Config{
+	db.pool.conns = &pool{db: sqlDB, acquireTimeout: opts.AcquireTimeout}
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: db.pool.conns}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // reads never need GORM's implicit transaction
 		PrepareStmt:            false,

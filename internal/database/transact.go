@@ -136,10 +136,20 @@ func (db *DB) Transact(ctx context.Context, opts TxOptions, fn func(ctx context.
 
 // transactOnce is one attempt of Transact.
 func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(ctx context.Context, tx *DB) error) (err error) {
-	g := db.DB.WithContext(ctx).Begin(&sql.TxOptions{Isolation: opts.Isolation, ReadOnly: opts.ReadOnly})
-	if g.Error != nil {
-		return fmt.Errorf("begin transaction: %w", g.Error)
+	// The connection is taken here, with the pool's bounded wait, and
+	// handed back when the transaction has ended, on this goroutine.
+	c, err := db.pool.conns.conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
 	}
+	defer c.Close()
+	sqlTx, err := c.BeginTx(ctx, &sql.TxOptions{Isolation: opts.Isolation, ReadOnly: opts.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	// What gorm.DB.Begin makes, over our transaction.
+	g := db.DB.Session(&gorm.Session{Context: ctx, NewDB: true})
+	g.Statement.ConnPool = sqlTx
 	tx := &DB{DB: g, pool: db.pool, tx: &txState{opts: opts}}
 	defer func() {
 		if p := recover(); p != nil {

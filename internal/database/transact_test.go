@@ -396,3 +396,28 @@ func raise(db *database.DB, condition string) func(ctx context.Context) error {
 		return db.WithContext(ctx).Exec(`DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '` + condition + `'; END $$`).Error
 	}
 }
+
+// A transaction waits for its connection no longer than the pool's acquire
+// timeout, like any statement: with every connection busy it fails with
+// ErrPoolExhausted (OVERLOADED to the client), not at the request's
+// deadline.
+func TestTransact_WaitsForAConnectionAtMostTheAcquireTimeout(t *testing.T) {
+	db := open(t, database.Options{MaxOpenConns: 1, AcquireTimeout: 100 * time.Millisecond})
+	err := db.Transact(context.Background(), database.TxOptions{}, func(context.Context, *database.DB) error {
+		// Another request's transaction, not this one's: it needs a
+		// connection of its own, and the only one is held here.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := db.Transact(ctx, database.TxOptions{}, func(context.Context, *database.DB) error {
+			t.Error("a second transaction ran with the pool's only connection taken")
+			return nil
+		})
+		if !errors.Is(err, database.ErrPoolExhausted) || database.Fault(err).Code != "OVERLOADED" {
+			t.Errorf("the second transaction: %v, want ErrPoolExhausted", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
