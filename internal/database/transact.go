@@ -82,10 +82,6 @@ func (db *DB) through(ctx context.Context) *DB {
 	return h
 }
 
-// InTransaction reports whether statements under ctx sent through db run
-// inside a transaction.
-func (db *DB) InTransaction(ctx context.Context) bool { return db.through(ctx).tx != nil }
-
 // Transact runs fn in a transaction: it begins one with opts, passes fn the
 // transaction and a context bound to it, commits when fn returns nil and
 // rolls back when fn returns an error or panics (the panic goes on after
