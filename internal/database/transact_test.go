@@ -103,52 +103,31 @@ func TestTransact_RetriesASerializationFailure(t *testing.T) {
 	db := open(t, database.Options{MaxOpenConns: 4},
 		`CREATE TABLE on_call (doctor text PRIMARY KEY, on_call bool NOT NULL)`,
 		`INSERT INTO on_call VALUES ('alice', true), ('bob', true)`)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var runs atomic.Int32
-	read := map[string]chan struct{}{"alice": make(chan struct{}), "bob": make(chan struct{})}
-	goOffCall := func(me, other string) error {
-		first := true
-		return db.Transact(ctx, database.TxOptions{Isolation: sql.LevelSerializable}, func(ctx context.Context, _ *database.DB) error {
-			runs.Add(1)
+	doctors := []string{"alice", "bob"}
+	runs := contend(t, db, database.TxOptions{Isolation: sql.LevelSerializable},
+		func(ctx context.Context, _ *database.DB, me int, meet func() error) error {
 			// The pool's handle: code that knows nothing of the
 			// transaction runs in it under ctx.
 			n, err := count(ctx, db, "on_call WHERE on_call")
 			if err != nil {
 				return err
 			}
-			if first {
-				// Both read before either writes.
-				first = false
-				close(read[me])
-				select {
-				case <-read[other]:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+			if err := meet(); err != nil { // both read before either writes
+				return err
 			}
 			if n < 2 {
 				return nil
 			}
-			if err := db.WithContext(ctx).Exec(`UPDATE on_call SET on_call = false WHERE doctor = ?`, me).Error; err != nil {
-				return fmt.Errorf("take %s off call: %w", me, err)
+			if err := db.WithContext(ctx).Exec(`UPDATE on_call SET on_call = false WHERE doctor = ?`, doctors[me]).Error; err != nil {
+				return fmt.Errorf("take %s off call: %w", doctors[me], err)
 			}
 			return nil
 		})
-	}
-	errs := make(chan error, 2)
-	go func() { errs <- goOffCall("alice", "bob") }()
-	go func() { errs <- goOffCall("bob", "alice") }()
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n, err := count(ctx, db, "on_call WHERE on_call"); err != nil || n != 1 {
+	if n, err := count(context.Background(), db, "on_call WHERE on_call"); err != nil || n != 1 {
 		t.Fatalf("%d doctors on call (%v), want 1", n, err)
 	}
-	if n := runs.Load(); n != 3 {
-		t.Fatalf("fn ran %d times, want 3: both once, the aborted one again", n)
+	if runs != 3 {
+		t.Fatalf("fn ran %d times, want 3: both once, the aborted one again", runs)
 	}
 }
 
@@ -159,50 +138,70 @@ func TestTransact_RetriesADeadlock(t *testing.T) {
 	db := open(t, database.Options{MaxOpenConns: 4},
 		`CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)`,
 		`INSERT INTO accounts VALUES (1, 0), (2, 0)`)
+	amounts := []int{1, 10}
+	runs := contend(t, db, database.TxOptions{}, func(ctx context.Context, tx *database.DB, me int, meet func() error) error {
+		credit := func(account int) error {
+			if err := tx.WithContext(ctx).Exec(`UPDATE accounts SET balance = balance + ? WHERE id = ?`, amounts[me], account).Error; err != nil {
+				return fmt.Errorf("credit account %d: %w", account, err)
+			}
+			return nil
+		}
+		// Each holds its first row before asking for the other's.
+		if err := credit(1 + me); err != nil {
+			return err
+		}
+		if err := meet(); err != nil {
+			return err
+		}
+		return credit(2 - me)
+	})
+	if rows, err := count(context.Background(), db, "accounts WHERE balance = 11"); err != nil || rows != 2 {
+		t.Fatalf("balances: %d accounts at 11 (%v), want both: each transfer once", rows, err)
+	}
+	if runs != 3 {
+		t.Fatalf("fn ran %d times, want 3: both once, the deadlock's victim again", runs)
+	}
+}
+
+// contend runs two transactions at once, fn with me 0 and 1. On their
+// first attempts, meet holds each until the other has reached its own
+// meet too (on later attempts it returns at once). It fails the test on
+// either's error and returns how many times fn ran in all.
+func contend(t *testing.T, db *database.DB, opts database.TxOptions,
+	fn func(ctx context.Context, tx *database.DB, me int, meet func() error) error) int32 {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var runs atomic.Int32
-	locked := []chan struct{}{make(chan struct{}), make(chan struct{})}
-	transfer := func(from, to, amount int) error {
-		first := true
-		return db.Transact(ctx, database.TxOptions{}, func(ctx context.Context, tx *database.DB) error {
-			runs.Add(1)
-			add := func(id, amount int) error {
-				if err := tx.WithContext(ctx).Exec(`UPDATE accounts SET balance = balance + ? WHERE id = ?`, amount, id).Error; err != nil {
-					return fmt.Errorf("credit account %d: %w", id, err)
-				}
-				return nil
-			}
-			if err := add(from, amount); err != nil {
-				return err
-			}
-			if first {
-				// Each holds its first row before asking for the other's.
-				first = false
-				close(locked[from-1])
-				select {
-				case <-locked[to-1]:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			return add(to, amount)
-		})
-	}
+	arrived := []chan struct{}{make(chan struct{}), make(chan struct{})}
 	errs := make(chan error, 2)
-	go func() { errs <- transfer(1, 2, 1) }()
-	go func() { errs <- transfer(2, 1, 10) }()
+	for me := range 2 {
+		go func() {
+			first := true
+			errs <- db.Transact(ctx, opts, func(ctx context.Context, tx *database.DB) error {
+				runs.Add(1)
+				return fn(ctx, tx, me, func() error {
+					if !first {
+						return nil
+					}
+					first = false
+					close(arrived[me])
+					select {
+					case <-arrived[1-me]:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+			})
+		}()
+	}
 	for range 2 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if rows, err := count(ctx, db, "accounts WHERE balance = 11"); err != nil || rows != 2 {
-		t.Fatalf("balances: %d accounts at 11 (%v), want both: each transfer once", rows, err)
-	}
-	if n := runs.Load(); n != 3 {
-		t.Fatalf("fn ran %d times, want 3: both once, the deadlock's victim again", n)
-	}
+	return runs.Load()
 }
 
 // Only the failures another transaction caused are tried again, and only
