@@ -97,7 +97,9 @@ func (db *DB) through(ctx context.Context) *DB {
 // outermost Transact commits, rolls back and retries the whole. So a
 // mutation's steps can call each other, each declaring that it needs a
 // transaction. Joining fails when opts ask for more than the transaction
-// gives: a stricter isolation, or writes in a read-only one.
+// gives: a stricter isolation, or writes in a read-only one. A new
+// transaction begins on db's pool even when ctx is bound to another pool
+// (a replica): a write goes where its caller sends it.
 func (db *DB) Transact(ctx context.Context, opts TxOptions, fn func(ctx context.Context, tx *DB) error) error {
 	if outer := db.through(ctx); outer.tx != nil {
 		if err := outer.tx.admits(opts); err != nil {
@@ -131,7 +133,7 @@ func (db *DB) Transact(ctx context.Context, opts TxOptions, fn func(ctx context.
 }
 
 // transactOnce is one attempt of Transact.
-func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(ctx context.Context, tx *DB) error) (err error) {
+func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(ctx context.Context, tx *DB) error) error {
 	// The connection is taken here, with the pool's bounded wait, and
 	// handed back when the transaction has ended, on this goroutine.
 	c, err := db.pool.conns.conn(ctx)
