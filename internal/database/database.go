@@ -5,6 +5,11 @@
 // statement_timeout, cancellation that reaches PostgreSQL, and a bounded wait
 // for a connection (pool.go). fault.go tells a client which failures are
 // worth retrying.
+//
+// A DB may represent a transaction (transact.go): the same code runs inside
+// or outside one, and a context can carry the handle its statements go
+// through, so the store's reads of a mutation's answer see its writes
+// without a new parameter on every function.
 package database
 
 import (
@@ -45,12 +50,24 @@ type Options struct {
 	Tracer trace.Tracer
 }
 
-// DB is the application's handle on PostgreSQL.
+// DB is the application's handle on PostgreSQL: a pool, or a transaction
+// begun on one by Transact. Statements start at WithContext(ctx), which
+// sends them through the handle bound to ctx, if any (see Bind).
 type DB struct {
 	*gorm.DB
+	pool *shared
+	tx   *txState // nil for the pool's own handle
+}
+
+// shared is what a pool's handle and its transactions have in common.
+type shared struct {
 	sqlDB      *sql.DB
+	conns      *pool // what GORM sends the pool's statements through
 	statements atomic.Int64
 	tracer     trace.Tracer
+	// root is the pool's own handle: where the statements of a context
+	// bound to a transaction that has ended go.
+	root *DB
 }
 
 // Open connects to url and checks that the server answers.
@@ -96,8 +113,9 @@ func New(url string, opts Options) (*DB, error) {
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
-	db := &DB{tracer: opts.Tracer}
-	cfg.Tracer = &tracer{db: db}
+	db := &DB{pool: &shared{tracer: opts.Tracer}}
+	db.pool.root = db
+	cfg.Tracer = &tracer{pool: db.pool}
 	sqlDB := stdlib.OpenDB(*cfg)
 	if opts.MaxOpenConns <= 0 {
 		opts.MaxOpenConns = 16
@@ -115,7 +133,8 @@ func New(url string, opts Options) (*DB, error) {
 	sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: &pool{db: sqlDB, acquireTimeout: opts.AcquireTimeout}}), &gorm.Config{
+	db.pool.conns = &pool{db: sqlDB, acquireTimeout: opts.AcquireTimeout}
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: db.pool.conns}), &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // reads never need GORM's implicit transaction
 		PrepareStmt:            false,
@@ -125,21 +144,22 @@ func New(url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
 	db.DB = gdb
-	db.sqlDB = sqlDB
+	db.pool.sqlDB = sqlDB
 	return db, nil
 }
 
-// Close releases every connection.
-func (db *DB) Close() error { return db.sqlDB.Close() }
+// Close releases every connection of the pool.
+func (db *DB) Close() error { return db.pool.sqlDB.Close() }
 
 // Ping reports whether the database answers, for readiness checks.
-func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.pool.sqlDB.PingContext(ctx) }
 
 // SQL is the pool itself, for collectors that read its statistics.
-func (db *DB) SQL() *sql.DB { return db.sqlDB }
+func (db *DB) SQL() *sql.DB { return db.pool.sqlDB }
 
-// Statements is the number of statements this pool has sent since it opened.
-func (db *DB) Statements() int64 { return db.statements.Load() }
+// Statements is the number of statements the pool has sent since it opened,
+// its transactions' included.
+func (db *DB) Statements() int64 { return db.pool.statements.Load() }
 
 // StatementCounter counts the statements sent on behalf of one context (a
 // request). Attach it with WithStatementCounter.
@@ -157,22 +177,22 @@ func WithStatementCounter(ctx context.Context, c *StatementCounter) context.Cont
 
 // tracer counts at the wire: each query, batch or COPY pgx sends is one.
 // With an OpenTelemetry tracer configured it also records each as a span.
-type tracer struct{ db *DB }
+type tracer struct{ pool *shared }
 
 func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	t.db.statements.Add(1)
+	t.pool.statements.Add(1)
 	if c, ok := ctx.Value(counterKey{}).(*StatementCounter); ok {
 		c.n.Add(1)
 	}
-	if t.db.tracer != nil {
-		ctx, _ = t.db.tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient),
+	if t.pool.tracer != nil {
+		ctx, _ = t.pool.tracer.Start(ctx, "sql", trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(dbSystem, dbStatement.String(data.SQL)))
 	}
 	return ctx
 }
 
 func (t *tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
-	if t.db.tracer != nil {
+	if t.pool.tracer != nil {
 		endSpan(ctx, data.Err)
 	}
 }

@@ -21,6 +21,17 @@ var ErrPoolExhausted = errors.New("every database connection is busy")
 // the pool and all fail late. Here the wait for a connection is bounded by
 // acquireTimeout on its own, and the statement then runs under the
 // request's context.
+//
+// database/sql stays the pool, rather than pgxpool behind
+// stdlib.OpenDBFromPool: that needs database/sql to keep no idle
+// connection and no limit of its own (with one it queues first, under the
+// request's deadline, and no acquire bound below it is ever reached), so
+// every statement would open and close a database/sql connection over a
+// pgxpool one, the go_sql_* metrics of open, busy and awaited connections
+// would read zero, and the bound would still be ours to write: pgxpool has
+// no acquire timeout. What bounding costs here is one goroutine per query
+// that hands the connection back once its rows are closed (release);
+// Transact hands its connection back itself.
 type pool struct {
 	db             *sql.DB
 	acquireTimeout time.Duration

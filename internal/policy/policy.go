@@ -411,4 +411,3 @@ func HasRole(id *auth.Identity, roles []string) bool {
 func CanReadColumn(ctx context.Context, table, column string) bool {
 	return StoreRules{}.CanReadColumn(ctx, table, column)
 }
-

@@ -1,6 +1,14 @@
 // Package testdb gives each test package a migrated PostgreSQL database of
 // its own, so packages run in parallel and leave nothing behind.
 //
+// Tests of a package share its database and only read it. A test that
+// writes takes a database of its own with Fresh: a copy of the package's
+// database as Run prepared it (migrated, seeded), made by PostgreSQL from a
+// template in a fraction of a second and dropped when the test ends, so its
+// writes reach neither the other tests nor the next run, and it may commit,
+// truncate or lock tables freely. Run keeps the prepared database as that
+// template, untouched, and hands the tests a copy of it.
+//
 // The server is TEST_DATABASE_URL when set (any database on it; the test
 // databases are created beside it). Otherwise it is the project's embedded
 // PostgreSQL (internal/pgembed): each test process starts a throwaway one
@@ -42,36 +50,96 @@ func Run(m *testing.M, opts Options, dbURL *string) int {
 		return 1
 	}
 	defer stop()
-	u, drop, err := Create(ctx, adminURL)
+	tmpl, err := create(ctx, adminURL, "")
+	if err == nil {
+		defer tmpl.drop()
+		err = migrateUp(ctx, tmpl.url)
+	}
 	if err == nil && opts.Prepare != nil {
-		if err = opts.Prepare(ctx, u); err != nil {
+		if err = opts.Prepare(ctx, tmpl.url); err != nil {
 			err = fmt.Errorf("prepare test database: %w", err)
 		}
 	}
+	var pkg database
+	if err == nil {
+		pkg, err = create(ctx, adminURL, "TEMPLATE "+tmpl.name)
+	}
 	cancel()
 	if err != nil {
-		if drop != nil {
-			drop()
-		}
 		fmt.Fprintln(os.Stderr, "testdb:", err)
 		return 1
 	}
-	defer drop()
-	*dbURL = u
+	defer pkg.drop()
+	template = source{adminURL: adminURL, name: tmpl.name}
+	*dbURL = pkg.url
 	return m.Run()
+}
+
+// source is the database Fresh copies: the package's as Run prepared it.
+type source struct{ adminURL, name string }
+
+var template source
+
+// Fresh returns the URL of a database of the test's own, a copy of the
+// package's database as Run prepared it, and drops it when the test ends.
+// The package's TestMain must call Run.
+func Fresh(t testing.TB) string {
+	t.Helper()
+	if template.name == "" {
+		t.Fatal("testdb.Fresh: the package's TestMain does not call testdb.Run")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// PostgreSQL copies the template's files; nobody is connected to it.
+	db, err := create(ctx, template.adminURL, "TEMPLATE "+template.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.drop)
+	return db.url
 }
 
 // Create makes a new migrated database on the server at adminURL and returns
 // its URL and a function that drops it.
 func Create(ctx context.Context, adminURL string) (string, func(), error) {
+	db, err := create(ctx, adminURL, "")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := migrateUp(ctx, db.url); err != nil {
+		db.drop()
+		return "", nil, err
+	}
+	return db.url, db.drop, nil
+}
+
+func migrateUp(ctx context.Context, url string) error {
+	mg, err := migrate.Open(url)
+	if err != nil {
+		return err
+	}
+	defer mg.Close()
+	_, err = mg.Up(ctx)
+	return err
+}
+
+// database is a test database: its name, URL and how to drop it.
+type database struct {
+	name, url string
+	drop      func()
+}
+
+// create makes a new database on the server at adminURL with the CREATE
+// DATABASE options given.
+func create(ctx context.Context, adminURL, options string) (database, error) {
 	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		return "", nil, fmt.Errorf("connect to test server: %w", err)
+		return database{}, fmt.Errorf("connect to test server: %w", err)
 	}
 	defer admin.Close(ctx)
 	name := "bizgraph_test_" + randomHex(6)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, fmt.Errorf("create test database: %w", err)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" "+options); err != nil {
+		return database{}, fmt.Errorf("create test database: %w", err)
 	}
 	drop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -89,19 +157,9 @@ func Create(ctx context.Context, adminURL string) (string, func(), error) {
 	u, err := withDatabase(adminURL, name)
 	if err != nil {
 		drop()
-		return "", nil, err
+		return database{}, err
 	}
-	mg, err := migrate.Open(u)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	defer mg.Close()
-	if _, err := mg.Up(ctx); err != nil {
-		drop()
-		return "", nil, err
-	}
-	return u, drop, nil
+	return database{name: name, url: u, drop: drop}, nil
 }
 
 // withDatabase returns rawURL pointing at database name instead.
