@@ -82,7 +82,8 @@ const (
 // Codes of operations refused for a limit (internal/limits), with
 // extensions.limit and extensions.found.
 const (
-	// QueryTooLarge: the document has more tokens than MAX_TOKENS.
+	// QueryTooLarge: the document has more tokens than MAX_TOKENS or more
+	// bytes than MAX_DOCUMENT_BYTES (comments and whitespace included).
 	QueryTooLarge = "QUERY_TOO_LARGE"
 	// QueryTooDeep: fields nest deeper than MAX_DEPTH.
 	QueryTooDeep = "QUERY_TOO_DEEP"
@@ -94,6 +95,9 @@ const (
 	TooManyDirectives = "TOO_MANY_DIRECTIVES"
 	// QueryTooComplex: the operation's cost is over MAX_COST.
 	QueryTooComplex = "QUERY_TOO_COMPLEX"
+	// TooManyFilterHops: the operation's filters follow more relations
+	// (each a subquery) than MAX_FILTER_HOPS.
+	TooManyFilterHops = "TOO_MANY_FILTER_HOPS"
 	// BatchTooLarge: a batched request holds more operations than
 	// MAX_BATCH (any batch, when batching is off).
 	BatchTooLarge = "BATCH_TOO_LARGE"
@@ -154,6 +158,7 @@ var codes = map[string]answer{
 	TooManyRootFields:          {status: http.StatusBadRequest},
 	TooManyDirectives:          {status: http.StatusBadRequest},
 	QueryTooComplex:            {status: http.StatusBadRequest},
+	TooManyFilterHops:          {status: http.StatusBadRequest},
 	BatchTooLarge:              {status: http.StatusBadRequest},
 	PersistedQueryNotFound:     {status: http.StatusBadRequest},
 	PersistedQueryNotSupported: {status: http.StatusBadRequest},

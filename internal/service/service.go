@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
@@ -115,6 +114,12 @@ func New(cfg Config) http.Handler {
 		PlaygroundRoles: cfg.PlaygroundRoles})
 }
 
+// documentCacheBytes bounds the text of the documents whose parsed form is
+// kept across requests: 32 MiB holds a thousand documents at the size of
+// the shipped ones many times over, and no document longer than
+// MAX_DOCUMENT_BYTES reaches it.
+const documentCacheBytes = 32 << 20
+
 // newExecutor is the GraphQL executor every transport runs operations
 // with: the schema over the store, analytics and policy, and the
 // extensions in the order an operation meets them.
@@ -135,7 +140,7 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 	// Parsed and validated documents are reused across requests (a
 	// persisted document's stay with it); the parser reads no document
 	// past the token limit.
-	exec.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
+	exec.SetQueryCache(persisted.QueryCache(persisted.NewDocumentCache(documentCacheBytes)))
 	exec.SetParserTokenLimit(lim.Tokens)
 	exec.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
 	if cfg.Introspection {
