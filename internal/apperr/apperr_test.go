@@ -54,6 +54,7 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"PERSISTED_QUERY_NOT_FOUND", 400, false, false},
 		{"PERSISTED_QUERY_NOT_SUPPORTED", 400, false, false},
 		{"TRUSTED_DOCUMENT_REQUIRED", 400, false, false},
+		{"PERSISTED_QUERY_QUOTA_EXCEEDED", 429, false, true},
 	} {
 		if !apperr.Known(c.code) || apperr.Status(c.code) != c.status || apperr.Always(c.code) != c.always ||
 			apperr.Retryable(c.code) != c.retryable {
@@ -62,8 +63,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 28 {
-		t.Errorf("%d codes declared, 28 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 29 {
+		t.Errorf("%d codes declared, 29 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")

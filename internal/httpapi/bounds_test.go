@@ -17,7 +17,7 @@ func TestLimits_CommentPaddedDocumentRefusedByBytes(t *testing.T) {
 	// A body limit above the document limit, to show the document limit.
 	srv, db := httpapitest.NewServer(t, service.Config{MaxBodyBytes: 4 << 20})
 	before := db.Statements()
-	r := post("{ __typename }\n#" + strings.Repeat("x", 1<<20)).send(t, srv, mediaGraphQL)
+	r := post("{ __typename }\n#"+strings.Repeat("x", 1<<20)).send(t, srv, mediaGraphQL)
 	if r.Status != http.StatusBadRequest || r.Code() != apperr.QueryTooLarge {
 		t.Fatalf("a 1 MB comment: %d %.300s, want 400 %s", r.Status, r.Body, apperr.QueryTooLarge)
 	}

@@ -105,6 +105,15 @@ func New(cfg Config) http.Handler {
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 	lim := cfg.Limits.WithDefaults()
+	if cfg.PersistedQueries.Caller == nil {
+		// Automatic registrations count against the caller's subject.
+		cfg.PersistedQueries.Caller = func(ctx context.Context) string {
+			if id := auth.From(ctx); id != nil {
+				return id.Subject
+			}
+			return ""
+		}
+	}
 	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
 	exec := newExecutor(cfg, lim, pq)
 	return httpapi.New(httpapi.Config{Executor: exec, DB: cfg.DB, Log: cfg.Log, Transports: cfg.Transports,
