@@ -96,6 +96,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.QueueTimeout, "queue-timeout", 10*time.Second, "longest wait in line before a request is refused with 503")
 	d := limits.Defaults
 	fs.IntVar(&c.Limits.Tokens, "max-tokens", d.Tokens, "most tokens in a GraphQL document; more: QUERY_TOO_LARGE")
+	fs.IntVar(&c.Limits.DocumentBytes, "max-document-bytes", d.DocumentBytes, "longest GraphQL document in bytes, comments and whitespace included; longer: QUERY_TOO_LARGE, before parsing")
+	fs.IntVar(&c.Limits.FilterHops, "max-filter-hops", d.FilterHops, "most relations an operation's filters follow (each a subquery); more: TOO_MANY_FILTER_HOPS")
 	fs.IntVar(&c.Limits.Depth, "max-depth", d.Depth, "deepest nesting of fields in an operation; deeper: QUERY_TOO_DEEP")
 	fs.IntVar(&c.Limits.Aliases, "max-aliases", d.Aliases, "most aliased fields in an operation; more: TOO_MANY_ALIASES")
 	fs.IntVar(&c.Limits.RootFields, "max-root-fields", d.RootFields, "most root fields in an operation; more: TOO_MANY_ROOT_FIELDS")
@@ -260,7 +262,8 @@ func serve(ctx context.Context, cfg *config) error {
 	for _, l := range []struct {
 		flag string
 		v    int
-	}{{"max-tokens", cfg.Limits.Tokens}, {"max-depth", cfg.Limits.Depth}, {"max-aliases", cfg.Limits.Aliases},
+	}{{"max-tokens", cfg.Limits.Tokens}, {"max-document-bytes", cfg.Limits.DocumentBytes},
+		{"max-filter-hops", cfg.Limits.FilterHops}, {"max-depth", cfg.Limits.Depth}, {"max-aliases", cfg.Limits.Aliases},
 		{"max-root-fields", cfg.Limits.RootFields}, {"max-directives", cfg.Limits.Directives},
 		{"max-cost", cfg.Limits.Cost}, {"max-batch", cfg.Limits.Batch}} {
 		if l.v < 1 {

@@ -82,7 +82,8 @@ const (
 // Codes of operations refused for a limit (internal/limits), with
 // extensions.limit and extensions.found.
 const (
-	// QueryTooLarge: the document has more tokens than MAX_TOKENS.
+	// QueryTooLarge: the document has more tokens than MAX_TOKENS or more
+	// bytes than MAX_DOCUMENT_BYTES (comments and whitespace included).
 	QueryTooLarge = "QUERY_TOO_LARGE"
 	// QueryTooDeep: fields nest deeper than MAX_DEPTH.
 	QueryTooDeep = "QUERY_TOO_DEEP"
@@ -94,6 +95,9 @@ const (
 	TooManyDirectives = "TOO_MANY_DIRECTIVES"
 	// QueryTooComplex: the operation's cost is over MAX_COST.
 	QueryTooComplex = "QUERY_TOO_COMPLEX"
+	// TooManyFilterHops: the operation's filters follow more relations
+	// (each a subquery) than MAX_FILTER_HOPS.
+	TooManyFilterHops = "TOO_MANY_FILTER_HOPS"
 	// BatchTooLarge: a batched request holds more operations than
 	// MAX_BATCH (any batch, when batching is off).
 	BatchTooLarge = "BATCH_TOO_LARGE"
@@ -113,6 +117,10 @@ const (
 	// TrustedDocumentRequired: the server (or the caller's role) runs only
 	// registered documents, and the request sent other text.
 	TrustedDocumentRequired = "TRUSTED_DOCUMENT_REQUIRED"
+	// PersistedQueryQuotaExceeded: the caller registered as many automatic
+	// persisted queries as its quota allows in the current window; retry
+	// later (429).
+	PersistedQueryQuotaExceeded = "PERSISTED_QUERY_QUOTA_EXCEEDED"
 )
 
 // answer is what a code means over HTTP.
@@ -131,33 +139,35 @@ type answer struct {
 
 // codes is the one table of codes and their HTTP answers.
 var codes = map[string]answer{
-	BadUserInput:               {status: http.StatusBadRequest},
-	Unauthenticated:            {status: http.StatusUnauthorized},
-	Forbidden:                  {status: http.StatusForbidden},
-	NotFound:                   {status: http.StatusNotFound},
-	Conflict:                   {status: http.StatusConflict},
-	Internal:                   {status: http.StatusInternalServerError},
-	Overloaded:                 {status: http.StatusServiceUnavailable, always: true, retry: true},
-	Unavailable:                {status: http.StatusServiceUnavailable, always: true, retry: true},
-	Timeout:                    {status: http.StatusGatewayTimeout, always: true},
-	ParseFailed:                {status: http.StatusBadRequest},
-	ValidationFailed:           {status: http.StatusBadRequest},
-	BadRequest:                 {status: http.StatusBadRequest},
-	MethodNotAllowed:           {status: http.StatusMethodNotAllowed},
-	NotAcceptable:              {status: http.StatusNotAcceptable},
-	UnsupportedMediaType:       {status: http.StatusUnsupportedMediaType},
-	PayloadTooLarge:            {status: http.StatusRequestEntityTooLarge},
-	PreflightRequired:          {status: http.StatusBadRequest},
-	QueryTooLarge:              {status: http.StatusBadRequest},
-	QueryTooDeep:               {status: http.StatusBadRequest},
-	TooManyAliases:             {status: http.StatusBadRequest},
-	TooManyRootFields:          {status: http.StatusBadRequest},
-	TooManyDirectives:          {status: http.StatusBadRequest},
-	QueryTooComplex:            {status: http.StatusBadRequest},
-	BatchTooLarge:              {status: http.StatusBadRequest},
-	PersistedQueryNotFound:     {status: http.StatusBadRequest},
-	PersistedQueryNotSupported: {status: http.StatusBadRequest},
-	TrustedDocumentRequired:    {status: http.StatusBadRequest},
+	BadUserInput:                {status: http.StatusBadRequest},
+	Unauthenticated:             {status: http.StatusUnauthorized},
+	Forbidden:                   {status: http.StatusForbidden},
+	NotFound:                    {status: http.StatusNotFound},
+	Conflict:                    {status: http.StatusConflict},
+	Internal:                    {status: http.StatusInternalServerError},
+	Overloaded:                  {status: http.StatusServiceUnavailable, always: true, retry: true},
+	Unavailable:                 {status: http.StatusServiceUnavailable, always: true, retry: true},
+	Timeout:                     {status: http.StatusGatewayTimeout, always: true},
+	ParseFailed:                 {status: http.StatusBadRequest},
+	ValidationFailed:            {status: http.StatusBadRequest},
+	BadRequest:                  {status: http.StatusBadRequest},
+	MethodNotAllowed:            {status: http.StatusMethodNotAllowed},
+	NotAcceptable:               {status: http.StatusNotAcceptable},
+	UnsupportedMediaType:        {status: http.StatusUnsupportedMediaType},
+	PayloadTooLarge:             {status: http.StatusRequestEntityTooLarge},
+	PreflightRequired:           {status: http.StatusBadRequest},
+	QueryTooLarge:               {status: http.StatusBadRequest},
+	QueryTooDeep:                {status: http.StatusBadRequest},
+	TooManyAliases:              {status: http.StatusBadRequest},
+	TooManyRootFields:           {status: http.StatusBadRequest},
+	TooManyDirectives:           {status: http.StatusBadRequest},
+	QueryTooComplex:             {status: http.StatusBadRequest},
+	TooManyFilterHops:           {status: http.StatusBadRequest},
+	BatchTooLarge:               {status: http.StatusBadRequest},
+	PersistedQueryNotFound:      {status: http.StatusBadRequest},
+	PersistedQueryNotSupported:  {status: http.StatusBadRequest},
+	TrustedDocumentRequired:     {status: http.StatusBadRequest},
+	PersistedQueryQuotaExceeded: {status: http.StatusTooManyRequests, retry: true},
 }
 
 // Codes are every code the API answers with, sorted.

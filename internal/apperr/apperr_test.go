@@ -49,10 +49,12 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"TOO_MANY_ROOT_FIELDS", 400, false, false},
 		{"TOO_MANY_DIRECTIVES", 400, false, false},
 		{"QUERY_TOO_COMPLEX", 400, false, false},
+		{"TOO_MANY_FILTER_HOPS", 400, false, false},
 		{"BATCH_TOO_LARGE", 400, false, false},
 		{"PERSISTED_QUERY_NOT_FOUND", 400, false, false},
 		{"PERSISTED_QUERY_NOT_SUPPORTED", 400, false, false},
 		{"TRUSTED_DOCUMENT_REQUIRED", 400, false, false},
+		{"PERSISTED_QUERY_QUOTA_EXCEEDED", 429, false, true},
 	} {
 		if !apperr.Known(c.code) || apperr.Status(c.code) != c.status || apperr.Always(c.code) != c.always ||
 			apperr.Retryable(c.code) != c.retryable {
@@ -61,8 +63,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 27 {
-		t.Errorf("%d codes declared, 27 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 29 {
+		t.Errorf("%d codes declared, 29 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")

@@ -72,7 +72,7 @@ func TestHostileInputs(t *testing.T) {
 	srv, _ := httpapitest.NewServer(t, service.Config{})
 	// A server whose token limit lets larger documents reach the other
 	// limits, to show each of them on its own.
-	roomy, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Tokens: 200_000}})
+	roomy, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Tokens: 200_000, DocumentBytes: 1 << 20}})
 	batching, _ := httpapitest.NewServer(t, service.Config{Limits: limits.Config{Batch: 3}})
 	bigN := `,"variables":{"n":100}`
 

@@ -252,11 +252,12 @@ func TestGraphQLOverHTTP_Options(t *testing.T) {
 // TestGraphQLOverHTTP_BodyLimit checks that a body over the limit is
 // refused with 413, at the default of 1 MiB and at a configured limit.
 func TestGraphQLOverHTTP_BodyLimit(t *testing.T) {
-	// A valid request exactly n bytes long: the query padded with spaces.
+	// A valid request exactly n bytes long: the JSON padded with spaces
+	// after the query (padding inside it would meet MAX_DOCUMENT_BYTES).
 	sized := func(n int) request {
 		rq := post(okQuery)
 		b := rq.body
-		rq.body = b[:len(b)-2] + strings.Repeat(" ", n-len(b)) + b[len(b)-2:]
+		rq.body = b[:len(b)-1] + strings.Repeat(" ", n-len(b)) + b[len(b)-1:]
 		return rq
 	}
 	for _, tt := range []struct {

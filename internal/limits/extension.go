@@ -33,6 +33,7 @@ func NewExtension(c Config, pages page.Limits) *Extension {
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = (*Extension)(nil)
 
@@ -48,9 +49,23 @@ func (e *Extension) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
+// MutateOperationParameters refuses a document longer than
+// Config.DocumentBytes before it is parsed: the token bound does not count
+// comments or whitespace, and a parsed document is cached and an automatic
+// persisted query stored. Use it after the persisted-query extension, which
+// fills in the text of a document sent by id.
+func (e *Extension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if n := len(p.Query); n > e.limits.DocumentBytes {
+		return refusal(apperr.QueryTooLarge, int64(e.limits.DocumentBytes), int64(n),
+			"the document is %d bytes long, more than the limit of %d (comments and whitespace count)",
+			n, e.limits.DocumentBytes)
+	}
+	return nil
+}
+
 // MutateOperationContext measures the operation and refuses it when it is
 // over a bound, naming the first bound it is over in this order: depth,
-// root fields, aliases, directives, cost. The measures are kept in the
+// root fields, aliases, directives, filter hops, cost. The measures are kept in the
 // operation's stats (Of) for logs and metrics.
 func (e *Extension) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	m := Measure(e.schema, rc.Doc, rc.Operation, rc.Variables, e.pages)
@@ -65,6 +80,7 @@ func (e *Extension) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 		{apperr.TooManyRootFields, int64(l.RootFields), m.RootFields, "selects %d root fields"},
 		{apperr.TooManyAliases, int64(l.Aliases), m.Aliases, "uses %d aliases"},
 		{apperr.TooManyDirectives, int64(l.Directives), m.Directives, "uses %d directives"},
+		{apperr.TooManyFilterHops, int64(l.FilterHops), m.FilterHops, "follows %d relations in its filters"},
 	} {
 		if c.found > c.limit {
 			return refusal(c.code, c.limit, c.found, "the operation "+c.what+", more than the limit of %d", c.found, c.limit)

@@ -23,6 +23,15 @@ type Config struct {
 	// values). The parser stops at the bound, so no larger document is ever
 	// parsed or validated.
 	Tokens int
+	// DocumentBytes bounds a document's length in bytes, comments and
+	// whitespace included (the token bound does not count them). A longer
+	// document is refused before it is parsed, cached or registered.
+	DocumentBytes int
+	// FilterHops bounds the relations an operation's filters follow
+	// (`project: { customer: { … } }` is 2), each fragment use counted
+	// again: each hop is a subquery run per candidate row, work that the
+	// cost, which counts objects returned, does not see.
+	FilterHops int
 	// Depth bounds how deeply fields nest, counting the leaves: `{ a { b } }`
 	// is 2. Fragments count as if written in place; the introspection
 	// fields __schema and __type count 1 (gqlparser bounds their inside).
@@ -46,13 +55,15 @@ type Config struct {
 // Defaults are the bounds where no configuration says otherwise. README
 // ("Limits") says where each number comes from.
 var Defaults = Config{
-	Tokens:     1000,
-	Depth:      15,
-	Aliases:    15,
-	RootFields: 20,
-	Directives: 50,
-	Cost:       200_000,
-	Batch:      1,
+	Tokens:        1000,
+	DocumentBytes: 32 << 10,
+	FilterHops:    16,
+	Depth:         15,
+	Aliases:       15,
+	RootFields:    20,
+	Directives:    50,
+	Cost:          200_000,
+	Batch:         1,
 }
 
 // WithDefaults returns c with every unset bound set to its default.
@@ -61,7 +72,8 @@ func (c Config) WithDefaults() Config {
 		v *int
 		d int
 	}{
-		{&c.Tokens, Defaults.Tokens}, {&c.Depth, Defaults.Depth}, {&c.Aliases, Defaults.Aliases},
+		{&c.Tokens, Defaults.Tokens}, {&c.DocumentBytes, Defaults.DocumentBytes},
+		{&c.FilterHops, Defaults.FilterHops}, {&c.Depth, Defaults.Depth}, {&c.Aliases, Defaults.Aliases},
 		{&c.RootFields, Defaults.RootFields}, {&c.Directives, Defaults.Directives},
 		{&c.Cost, Defaults.Cost}, {&c.Batch, Defaults.Batch},
 	} {

@@ -14,6 +14,10 @@ type Measures struct {
 	Aliases    int64
 	RootFields int64
 	Directives int64
+	// FilterHops counts the relations followed inside filter arguments:
+	// every field of an entity's filter input (one that has `and`) whose
+	// value is another entity's filter, at any depth of and/or/not.
+	FilterHops int64
 	// Cost is how many objects the operation may return at most: every
 	// field of an object, interface or union type costs 1 per object it
 	// returns, scalars and enums cost nothing (Apollo Router's demand
@@ -62,6 +66,7 @@ func Measure(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefini
 		Aliases:    m.aliases,
 		RootFields: m.fields,
 		Directives: add(m.directives, int64(len(op.Directives))),
+		FilterHops: m.hops,
 		Cost:       m.cost,
 	}
 }
@@ -91,6 +96,7 @@ type measure struct {
 	fields     int64 // at the top of the selection set, through fragments
 	aliases    int64
 	directives int64
+	hops       int64
 	cost       int64
 }
 
@@ -99,6 +105,7 @@ func (m *measure) merge(o measure) {
 	m.fields = add(m.fields, o.fields)
 	m.aliases = add(m.aliases, o.aliases)
 	m.directives = add(m.directives, o.directives)
+	m.hops = add(m.hops, o.hops)
 	m.cost = add(m.cost, o.cost)
 }
 
@@ -163,6 +170,7 @@ func (w *walker) field(f *ast.Field, pageSize int) measure {
 	m.depth += inner.depth
 	m.aliases = add(m.aliases, inner.aliases)
 	m.directives = add(m.directives, inner.directives)
+	m.hops = add(inner.hops, w.argumentHops(f))
 	if f.Definition == nil || !w.included(f.Directives) {
 		return m
 	}
@@ -261,4 +269,64 @@ func (w *walker) included(dirs ast.DirectiveList) bool {
 		}
 	}
 	return true
+}
+
+// argumentHops counts the relations f's arguments follow (Measures.FilterHops).
+func (w *walker) argumentHops(f *ast.Field) int64 {
+	if f.Definition == nil {
+		return 0
+	}
+	var n int64
+	for _, a := range f.Arguments {
+		def := f.Definition.Arguments.ForName(a.Name)
+		if a.Value == nil || def == nil {
+			continue
+		}
+		v, err := a.Value.Value(w.vars)
+		if err != nil {
+			continue
+		}
+		n = add(n, w.hops(def.Type, v))
+	}
+	return n
+}
+
+// hops counts the relations followed in v, a value of input type t.
+func (w *walker) hops(t *ast.Type, v any) int64 {
+	if v == nil {
+		return 0
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		var n int64
+		for i := range rv.Len() {
+			n = add(n, w.hops(t.Elem, rv.Index(i).Interface()))
+		}
+		return n
+	}
+	def := w.schema.Types[t.Name()]
+	obj, ok := v.(map[string]any)
+	if def == nil || def.Kind != ast.InputObject || !ok {
+		return 0
+	}
+	entity := isEntityFilter(def)
+	var n int64
+	for name, fv := range obj {
+		fd := def.Fields.ForName(name)
+		if fd == nil {
+			continue
+		}
+		if entity && fv != nil && name != "and" && name != "or" && name != "not" {
+			if inner := w.schema.Types[fd.Type.Name()]; inner != nil && isEntityFilter(inner) {
+				n = add(n, 1)
+			}
+		}
+		n = add(n, w.hops(fd.Type, fv))
+	}
+	return n
+}
+
+// isEntityFilter reports whether def is the filter of an entity (it
+// combines with and), whose entity-typed fields are relations.
+func isEntityFilter(def *ast.Definition) bool {
+	return def.Kind == ast.InputObject && def.Fields.ForName("and") != nil
 }

@@ -73,6 +73,14 @@ func TestMeasure(t *testing.T) {
 			limits.Measures{Depth: 4, RootFields: 1, Cost: 22}},
 		{"to-one relations cost 1 each", `{ projects(first: 10) { nodes { customer { accountManager { department { name } } } } } }`, nil,
 			limits.Measures{Depth: 6, RootFields: 1, Cost: 41}},
+		// Each relation a filter follows is a hop, inside and/or/not too;
+		// scalar conditions are none.
+		{"filter hops", `{ projects(first: 1, filter: { name: { contains: "a" }, customer: { accountManager: { department: { name: { eq: "x" } } } },` +
+			` or: [{ manager: { lastName: { eq: "a" } } }, { not: { customer: { name: { eq: "b" } } } }] }) { totalCount } }`, nil,
+			limits.Measures{Depth: 2, RootFields: 1, FilterHops: 5, Cost: 1}},
+		{"filter hops from a variable", `query($f: ProjectFilter) { projects(first: 1, filter: $f) { totalCount } }`,
+			map[string]any{"f": map[string]any{"customer": map[string]any{"accountManager": map[string]any{"id": nil}}}},
+			limits.Measures{Depth: 2, RootFields: 1, FilterHops: 2, Cost: 1}},
 		{"nodes(ids:) returns one per id", `{ nodes(ids: ["a", "b", "c"]) { id } }`, nil,
 			limits.Measures{Depth: 2, RootFields: 1, Cost: 3}},
 		{"nodes(ids:) with one id for a list", `{ nodes(ids: "a") { id } }`, nil,

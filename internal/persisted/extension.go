@@ -2,6 +2,8 @@ package persisted
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,6 +28,12 @@ func New(store *Store, opts Options) *Extension {
 	}
 	if opts.CacheControl == "" {
 		opts.CacheControl = DefaultCacheControl
+	}
+	if opts.Quota.N <= 0 || opts.Quota.Window <= 0 {
+		opts.Quota = DefaultQuota
+	}
+	if opts.Expiry <= 0 {
+		opts.Expiry = DefaultExpiry
 	}
 	return &Extension{store: store, opts: opts}
 }
@@ -198,7 +206,23 @@ func (e *Extension) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if op := opCtx.Doc.Operations; len(op) > 0 {
 		d.Name = op[0].Name
 	}
-	if err := e.store.register(ctx, d); err != nil {
+	caller := "anonymous"
+	if e.opts.Caller != nil {
+		if c := e.opts.Caller(ctx); c != "" {
+			caller = c
+		}
+	}
+	switch err := e.store.register(ctx, d, caller, e.opts.Quota); {
+	case errors.Is(err, ErrQuota):
+		return &gqlerror.Error{Message: fmt.Sprintf("this caller registered %d new documents within %s, the most allowed: "+
+			"retry later, or send the text without a hash", e.opts.Quota.N, e.opts.Quota.Window),
+			Extensions: map[string]any{"code": apperr.PersistedQueryQuotaExceeded, "limit": e.opts.Quota.N}}
+	case err != nil:
+		return &gqlerror.Error{Err: err, Message: err.Error()}
+	}
+	// Registrations are rare and bounded by the quota: each sweeps away
+	// the automatic documents unused for long, so no process has to.
+	if _, err := e.store.Sweep(ctx, e.opts.Expiry); err != nil {
 		return &gqlerror.Error{Err: err, Message: err.Error()}
 	}
 	return nil

@@ -56,6 +56,16 @@ type Options struct {
 	// CacheControl is the Cache-Control of a GET answer to a persisted
 	// query whose document names none; empty means DefaultCacheControl.
 	CacheControl string
+	// Quota bounds each caller's automatic registrations; zero means
+	// DefaultQuota.
+	Quota Quota
+	// Expiry is how long an automatic document may go unused before a
+	// registration sweeps it away; zero means DefaultExpiry.
+	Expiry time.Duration
+	// Caller names the caller of a request, whose automatic registrations
+	// count against one quota; nil or "" is "anonymous". The auth layer
+	// knows callers; this package does not depend on it.
+	Caller func(context.Context) string
 }
 
 // DefaultCacheControl lets a browser or an analytics tool keep an answer

@@ -116,6 +116,14 @@ func (s *Store) lookup(ctx context.Context, key cacheKey, trustedOnly bool, quer
 		return nil, nil
 	}
 	d := rows[0].document()
+	if !d.Trusted {
+		// Read from the database at most once per refreshAfter per
+		// replica: the mark Sweep goes by.
+		if err := s.db.WithContext(ctx).Exec(`UPDATE persisted_queries SET last_used_at = now() WHERE id = ?`,
+			d.ID).Error; err != nil {
+			return nil, fmt.Errorf("mark persisted document used: %w", err)
+		}
+	}
 	if old, ok := s.cache.Peek(key); ok && old.Body == d.Body {
 		d.parsed.Store(old.parsed.Load()) // same text: the same AST
 	}
@@ -126,22 +134,67 @@ func (s *Store) lookup(ctx context.Context, key cacheKey, trustedOnly bool, quer
 	return d, nil
 }
 
+// Quota bounds the automatic registrations of one caller: at most N new
+// documents per Window, counted in the database so that every replica
+// enforces the same quota.
+type Quota struct {
+	N      int
+	Window time.Duration
+}
+
+// DefaultQuota lets a developer's client register a new operation about
+// every half minute for an hour; a client minting documents is stopped.
+var DefaultQuota = Quota{N: 100, Window: time.Hour}
+
+// ErrQuota is a registration over the caller's quota.
+var ErrQuota = errors.New("too many documents registered by this caller: retry later")
+
 // register stores an automatically persisted document (a valid document a
-// client sent with its hash). Registering one that exists changes nothing.
-func (s *Store) register(ctx context.Context, d *Document) error {
+// client sent with its hash) as registered by caller, unless caller is over
+// q. Registering one that exists changes nothing.
+func (s *Store) register(ctx context.Context, d *Document, caller string, q Quota) error {
 	if _, ok := s.cache.Get(idKey(d.ID)); ok {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO persisted_queries (id, sha256, body, operation, name)
-		VALUES (?, ?, ?, ?, NULLIF(?, '')) ON CONFLICT (id) DO NOTHING`,
-		d.ID, d.SHA256, d.Body, d.Operation, d.Name).Error
-	if err != nil {
-		return fmt.Errorf("register persisted document: %w", err)
+	db := s.db.WithContext(ctx)
+	// One statement: the quota is counted where the row is written.
+	res := db.Exec(`INSERT INTO persisted_queries (id, sha256, body, operation, name, registered_by)
+		SELECT ?, ?, ?, ?, NULLIF(?, ''), ?
+		WHERE (SELECT count(*) FROM persisted_queries WHERE NOT trusted AND registered_by = ?
+			AND created_at > now() - make_interval(secs => ?)) < ?
+		ON CONFLICT (id) DO NOTHING`,
+		d.ID, d.SHA256, d.Body, d.Operation, d.Name, caller, caller, q.Window.Seconds(), q.N)
+	if res.Error != nil {
+		return fmt.Errorf("register persisted document: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := db.Raw(`SELECT count(*) FROM persisted_queries WHERE id = ?`, d.ID).Scan(&n).Error; err != nil {
+			return fmt.Errorf("register persisted document: %w", err)
+		}
+		if n == 0 {
+			return ErrQuota
+		}
 	}
 	d.loaded = time.Now()
 	d.pending = false
 	s.cache.Add(idKey(d.ID), d)
 	return nil
+}
+
+// DefaultExpiry is how long an automatic document may go unused before
+// Sweep removes it; a client that sends it again registers it again.
+const DefaultExpiry = 30 * 24 * time.Hour
+
+// Sweep deletes the automatic documents no replica has read for unused,
+// and returns how many. Trusted documents never expire.
+func (s *Store) Sweep(ctx context.Context, unused time.Duration) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM persisted_queries
+		WHERE NOT trusted AND last_used_at < now() - make_interval(secs => ?)`, unused.Seconds())
+	if res.Error != nil {
+		return 0, fmt.Errorf("sweep unused persisted documents: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // ImportResult counts what an import did.

@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
@@ -106,6 +105,15 @@ func New(cfg Config) http.Handler {
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 	lim := cfg.Limits.WithDefaults()
+	if cfg.PersistedQueries.Caller == nil {
+		// Automatic registrations count against the caller's subject.
+		cfg.PersistedQueries.Caller = func(ctx context.Context) string {
+			if id := auth.From(ctx); id != nil {
+				return id.Subject
+			}
+			return ""
+		}
+	}
 	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
 	exec := newExecutor(cfg, lim, pq)
 	return httpapi.New(httpapi.Config{Executor: exec, DB: cfg.DB, Log: cfg.Log, Transports: cfg.Transports,
@@ -114,6 +122,12 @@ func New(cfg Config) http.Handler {
 		RequestTimeout: cfg.RequestTimeout, Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
 		PlaygroundRoles: cfg.PlaygroundRoles})
 }
+
+// documentCacheBytes bounds the text of the documents whose parsed form is
+// kept across requests: 32 MiB holds a thousand documents at the size of
+// the shipped ones many times over, and no document longer than
+// MAX_DOCUMENT_BYTES reaches it.
+const documentCacheBytes = 32 << 20
 
 // newExecutor is the GraphQL executor every transport runs operations
 // with: the schema over the store, analytics and policy, and the
@@ -135,7 +149,7 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 	// Parsed and validated documents are reused across requests (a
 	// persisted document's stay with it); the parser reads no document
 	// past the token limit.
-	exec.SetQueryCache(persisted.QueryCache(lru.New[*ast.QueryDocument](1000)))
+	exec.SetQueryCache(persisted.QueryCache(persisted.NewDocumentCache(documentCacheBytes)))
 	exec.SetParserTokenLimit(lim.Tokens)
 	exec.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
 	if cfg.Introspection {
