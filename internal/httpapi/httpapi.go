@@ -85,8 +85,10 @@ type Config struct {
 	// exchange (GraphQL over HTTP), carried into every statement it sends.
 	// Zero means 30 seconds.
 	RequestTimeout time.Duration
-	// Metrics receives the request's figures and is served at /metrics;
-	// nil means a registry of the handler's own.
+	// Metrics receives the request's figures; nil means a registry of the
+	// handler's own. The API's port does not serve them: they show every
+	// caller's operations and errors, so the binary serves Metrics.Handler
+	// on an address of the operators' choosing (METRICS_ADDR).
 	Metrics *metrics.Metrics
 	// Tracer records spans of requests; nil means no tracing, at no cost.
 	Tracer trace.Tracer
@@ -137,7 +139,6 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
-	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.Playground {
 		pg := playground.Handler(endpoint, cfg.PlaygroundRoles...)
 		mux.Handle("GET /{$}", pg)

@@ -206,6 +206,8 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 		if rec.operation == "" && rc.Operation != nil {
 			rec.operation = rc.Operation.Name
 		}
+		d := persisted.Of(rc)
+		rec.registered = d != nil && d.Trusted
 	}
 	// Again on the resolved operation: an extension (persisted operations)
 	// may have supplied a document the first check did not see.
