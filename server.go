@@ -34,6 +34,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/migrate"
@@ -77,6 +78,8 @@ type config struct {
 
 	// Time and faults (README, "Time, faults and seeing inside").
 	RequestTimeout   time.Duration
+	WriteTimeout     time.Duration
+	MaxResponseBytes int
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
 	Auth             authConfig
@@ -108,6 +111,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins whose pages may call the API from a browser (* for any); empty: no CORS headers")
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a request, and PostgreSQL's statement_timeout of its statements")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time past --request-timeout a client has to read its answer; then its connection is closed")
+	fs.IntVar(&c.MaxResponseBytes, "max-response-bytes", httpapi.DefaultMaxResponseBytes, "largest answer's data in bytes; larger is refused with RESPONSE_TOO_LARGE")
 	fs.DurationVar(&c.DBAcquireTimeout, "db-acquire-timeout", 2*time.Second, "longest wait for a free database connection before a request is refused with 503")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM, how long in-flight requests and pending writes get to finish")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
@@ -317,7 +322,7 @@ func serve(ctx context.Context, cfg *config) error {
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
-			RequestTimeout: cfg.RequestTimeout, Metrics: m, Tracer: tracer,
+			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
 			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
