@@ -50,6 +50,7 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"TOO_MANY_DIRECTIVES", 400, false, false},
 		{"QUERY_TOO_COMPLEX", 400, false, false},
 		{"BATCH_TOO_LARGE", 400, false, false},
+		{"RESPONSE_TOO_LARGE", 400, false, false},
 		{"PERSISTED_QUERY_NOT_FOUND", 400, false, false},
 		{"PERSISTED_QUERY_NOT_SUPPORTED", 400, false, false},
 		{"TRUSTED_DOCUMENT_REQUIRED", 400, false, false},
