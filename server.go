@@ -34,6 +34,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/migrate"
@@ -51,6 +52,7 @@ import (
 type config struct {
 	DatabaseURL   string
 	Addr          string
+	MetricsAddr   string
 	DataDir       string
 	PGBinDir      string
 	DBMaxConns    int
@@ -76,6 +78,8 @@ type config struct {
 
 	// Time and faults (README, "Time, faults and seeing inside").
 	RequestTimeout   time.Duration
+	WriteTimeout     time.Duration
+	MaxResponseBytes int
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
 	Auth             authConfig
@@ -84,6 +88,7 @@ type config struct {
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of the firm's database; empty: the embedded one under --data-dir")
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to serve HTTP on")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on (GET /metrics), apart from the API, e.g. 127.0.0.1:9090; empty: not served")
 	fs.StringVar(&c.DataDir, "data-dir", ".bizgraph", "directory of the embedded PostgreSQL's data (used without --database-url)")
 	fs.StringVar(&c.PGBinDir, "pg-bin-dir", "", "directory with PostgreSQL's initdb and postgres; empty: found on this machine")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 16, "most connections to PostgreSQL")
@@ -108,6 +113,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins whose pages may call the API from a browser (* for any); empty: no CORS headers")
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a request, and PostgreSQL's statement_timeout of its statements")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time past --request-timeout a client has to read its answer; then its connection is closed")
+	fs.IntVar(&c.MaxResponseBytes, "max-response-bytes", httpapi.DefaultMaxResponseBytes, "largest answer's data in bytes; larger is refused with RESPONSE_TOO_LARGE")
 	fs.DurationVar(&c.DBAcquireTimeout, "db-acquire-timeout", 2*time.Second, "longest wait for a free database connection before a request is refused with 503")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM, how long in-flight requests and pending writes get to finish")
 	fs.Float64Var(&c.DemoScale, "demo-scale", 0.01, "scale of the demo data seeded into a new embedded database")
@@ -310,6 +317,7 @@ func serve(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
 	srv := &http.Server{
 		Handler: service.New(service.Config{DB: db, PageLimits: page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax},
 			Log: log, Introspection: cfg.Introspection,
@@ -317,7 +325,7 @@ func serve(ctx context.Context, cfg *config) error {
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
-			RequestTimeout: cfg.RequestTimeout, Metrics: metrics.New(), Tracer: tracer,
+			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
 			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -325,6 +333,21 @@ func serve(ctx context.Context, cfg *config) error {
 	// their flush here in the Flush phase.
 	var stopping shutdown.Sequence
 	stopping.Add(shutdown.Drain, "http: finish in-flight requests", srv.Shutdown)
+	if cfg.MetricsAddr != "" {
+		// The metrics show every caller's operations and errors: they are
+		// served to the operators' scraper on an address of their own,
+		// never on the API's port.
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		stopping.Add(shutdown.Release, "metrics: stop serving", msrv.Shutdown)
+		log.Info("serving metrics", "metrics", "http://"+displayAddr(mln.Addr())+"/metrics")
+	}
 	// The drained requests' reads of sensitive fields are stored before
 	// the process ends.
 	stopping.Add(shutdown.Flush, "audit: store pending records", sec.audit.Close)

@@ -228,7 +228,24 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 					_ = os.Chmod(d, 0o755)
 				}
 			}
-			first := start(t, bin, account, "DATA_DIR="+dataDir)
+			metricsAddr := freeAddr(t)
+			first := start(t, bin, account, "DATA_DIR="+dataDir, "METRICS_ADDR="+metricsAddr)
+			// The metrics are served on the operators' address, not to
+			// anonymous callers of the API's port.
+			for _, c := range []struct {
+				addr string
+				want int
+			}{{first.addr, http.StatusNotFound}, {metricsAddr, http.StatusOK}} {
+				res, err := http.Get("http://" + c.addr + "/metrics")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != c.want || (c.want == http.StatusOK && !bytes.Contains(body, []byte("bizgraph_"))) {
+					t.Errorf("GET %s/metrics = %d %.100s, want %d", c.addr, res.StatusCode, body, c.want)
+				}
+			}
 			if res, err := http.Get("http://" + first.addr + "/"); err != nil {
 				t.Fatal(err)
 			} else {

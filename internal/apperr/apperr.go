@@ -101,6 +101,9 @@ const (
 	// BatchTooLarge: a batched request holds more operations than
 	// MAX_BATCH (any batch, when batching is off).
 	BatchTooLarge = "BATCH_TOO_LARGE"
+	// ResponseTooLarge: the answer's data is over MAX_RESPONSE_BYTES; ask
+	// for smaller pages or fewer fields.
+	ResponseTooLarge = "RESPONSE_TOO_LARGE"
 )
 
 // Codes of persisted operations (internal/persisted). The first two are
@@ -164,6 +167,7 @@ var codes = map[string]answer{
 	QueryTooComplex:             {status: http.StatusBadRequest},
 	TooManyFilterHops:           {status: http.StatusBadRequest},
 	BatchTooLarge:               {status: http.StatusBadRequest},
+	ResponseTooLarge:            {status: http.StatusBadRequest},
 	PersistedQueryNotFound:      {status: http.StatusBadRequest},
 	PersistedQueryNotSupported:  {status: http.StatusBadRequest},
 	TrustedDocumentRequired:     {status: http.StatusBadRequest},

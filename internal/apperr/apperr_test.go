@@ -51,6 +51,7 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"QUERY_TOO_COMPLEX", 400, false, false},
 		{"TOO_MANY_FILTER_HOPS", 400, false, false},
 		{"BATCH_TOO_LARGE", 400, false, false},
+		{"RESPONSE_TOO_LARGE", 400, false, false},
 		{"PERSISTED_QUERY_NOT_FOUND", 400, false, false},
 		{"PERSISTED_QUERY_NOT_SUPPORTED", 400, false, false},
 		{"TRUSTED_DOCUMENT_REQUIRED", 400, false, false},
@@ -63,8 +64,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 29 {
-		t.Errorf("%d codes declared, 29 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 30 {
+		t.Errorf("%d codes declared, 30 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")

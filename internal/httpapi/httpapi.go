@@ -85,8 +85,17 @@ type Config struct {
 	// exchange (GraphQL over HTTP), carried into every statement it sends.
 	// Zero means 30 seconds.
 	RequestTimeout time.Duration
-	// Metrics receives the request's figures and is served at /metrics;
-	// nil means a registry of the handler's own.
+	// WriteTimeout is how long past RequestTimeout a client has to read a
+	// plain answer (GraphQL over HTTP, not streams); then its connection
+	// is closed. Zero means 10 seconds.
+	WriteTimeout time.Duration
+	// MaxResponseBytes bounds the data of one operation's answer; over it
+	// the answer is RESPONSE_TOO_LARGE. Zero means 4 MiB.
+	MaxResponseBytes int
+	// Metrics receives the request's figures; nil means a registry of the
+	// handler's own. The API's port does not serve them: they show every
+	// caller's operations and errors, so the binary serves Metrics.Handler
+	// on an address of the operators' choosing (METRICS_ADDR).
 	Metrics *metrics.Metrics
 	// Tracer records spans of requests; nil means no tracing, at no cost.
 	Tracer trace.Tracer
@@ -116,6 +125,12 @@ func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
 	if cfg.Auth == nil {
 		panic("httpapi: Config.Auth is required: every request is authenticated")
 	}
@@ -124,6 +139,7 @@ func New(cfg Config) http.Handler {
 	}
 	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout}
 	plain := graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes, persisted: cfg.Persisted,
+		maxResponseBytes: cfg.MaxResponseBytes, writeTimeout: cfg.WriteTimeout,
 		maxTokens: cfg.MaxTokens, maxBatch: cfg.MaxBatch, csrfPrevention: !cfg.DisableCSRFPrevention}
 	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
 		transports: append([]graphql.Transport{plain}, cfg.Transports...)}
@@ -137,7 +153,6 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", h.ready)
-	mux.Handle("GET /metrics", cfg.Metrics.Handler())
 	if cfg.Playground {
 		pg := playground.Handler(endpoint, cfg.PlaygroundRoles...)
 		mux.Handle("GET /{$}", pg)
@@ -145,6 +160,10 @@ func New(cfg Config) http.Handler {
 	}
 	return h.middleware(mux)
 }
+
+// DefaultMaxResponseBytes bounds an answer's data when the configuration
+// does not: a page of 100 rows with their nested lists is well under it.
+const DefaultMaxResponseBytes = 4 << 20
 
 // endpoint is where the GraphQL API is served.
 const endpoint = "/graphql"

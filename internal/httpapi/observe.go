@@ -20,8 +20,11 @@ import (
 // filled by the middleware, the executor (operation) and the database
 // (statements), then logged and measured once when the response is out.
 type record struct {
-	id         string
-	operation  string // "" until the executor has an operation
+	id        string
+	operation string // "" until the executor has an operation
+	// registered: the operation is a trusted document, so its name is
+	// the operators' and may label metrics.
+	registered bool
 	executed   bool
 	statements database.StatementCounter
 }
@@ -54,7 +57,7 @@ func (h *api) startSpan(ctx context.Context, r *http.Request, id string) (contex
 func (h *api) finish(ctx context.Context, r *http.Request, rec *record, span trace.Span, sw *statusWriter, took time.Duration) {
 	status := sw.status
 	if rec.executed {
-		h.metrics.ObserveOperation(rec.operation, took, rec.statements.Count())
+		h.metrics.ObserveOperation(rec.operation, rec.registered, took, rec.statements.Count())
 	}
 	if span != nil {
 		span.SetAttributes(attribute.Int("http.response.status_code", status),

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,18 +29,22 @@ import (
 // statements, the second a batch over the 3 customers.
 const customerPage = `{"query":"query CustomerPage { customers(first: 3) { nodes { name projects(first: 2) { nodes { name } } } } }"}`
 
-// After a named operation and a refused one, /metrics shows the
-// operation's latency under its name, the statements it cost, the batch
+// After a named operation sent as text and a refused one, the metrics
+// show the operation's latency as "other" (a client's name is not a
+// label: only trusted documents' are), the statements it cost, the batch
 // its projects were loaded in, the error by its code, and the pool.
 func TestMetrics_ShowOperationsStatementsBatchesErrorsAndPool(t *testing.T) {
-	srv, _ := httpapitest.NewServer(t, service.Config{Metrics: metrics.New()})
+	m := metrics.New()
+	srv, _ := httpapitest.NewServer(t, service.Config{Metrics: m})
+	scrape := httptest.NewServer(m.Handler())
+	t.Cleanup(scrape.Close)
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customerPage); r.Status != 200 || len(r.Errors) > 0 {
 		t.Fatalf("%d %+v", r.Status, r.Errors)
 	}
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, `{"query":"{ customers(first: 1, after: \"nope\") { nodes { name } } }"}`); r.Code() != "BAD_USER_INPUT" {
 		t.Fatalf("a bad cursor: %q, want BAD_USER_INPUT", r.Code())
 	}
-	r := httpapitest.Do(t, "GET", srv.URL+"/metrics", nil, "")
+	r := httpapitest.Do(t, "GET", scrape.URL+"/metrics", nil, "")
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(bytes.NewReader(r.Body))
 	if err != nil {
@@ -66,8 +72,8 @@ func TestMetrics_ShowOperationsStatementsBatchesErrorsAndPool(t *testing.T) {
 		t.Fatalf("/metrics has no %s with labels %v", name, labels)
 		return nil
 	}
-	if n := find("bizgraph_operation_duration_seconds", "operation", "CustomerPage").GetHistogram().GetSampleCount(); n != 1 {
-		t.Errorf("CustomerPage latency samples: %d, want 1", n)
+	if n := find("bizgraph_operation_duration_seconds", "operation", "other").GetHistogram().GetSampleCount(); n != 1 {
+		t.Errorf("CustomerPage latency samples under other: %d, want 1", n)
 	}
 	if n := find("bizgraph_operation_duration_seconds", "operation", "anonymous").GetHistogram().GetSampleCount(); n != 1 {
 		t.Errorf("anonymous operation latency samples: %d, want 1", n)
@@ -176,5 +182,14 @@ func TestPanicInResolver_IsAMaskedFieldErrorAndTheServerLivesOn(t *testing.T) {
 		if b := string(r.Body); strings.Contains(b, "nil pointer") || strings.Contains(b, "goroutine") || strings.Contains(b, "panic") {
 			t.Fatalf("the response shows the panic: %s", b)
 		}
+	}
+}
+
+// The API's port does not serve the metrics: they would show any caller
+// the other callers' operations and errors.
+func TestMetrics_NotOnTheAPIPort(t *testing.T) {
+	srv, _ := httpapitest.NewServer(t, service.Config{Metrics: metrics.New()})
+	if r := httpapitest.Do(t, "GET", srv.URL+"/metrics", nil, ""); r.Status != http.StatusNotFound {
+		t.Errorf("GET /metrics on the API port: %d, want 404; %.200s", r.Status, r.Body)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -48,6 +49,13 @@ const defaultMaxBodyBytes = 1 << 20
 // transport replaces them and leaves only execution to gqlgen.
 type graphQLOverHTTP struct {
 	maxBodyBytes int64
+	// maxResponseBytes bounds the data of one operation's answer; over it
+	// the answer is refused with RESPONSE_TOO_LARGE. 0: no bound.
+	maxResponseBytes int
+	// writeTimeout is how long past the request's deadline writing its
+	// answer may take: a client that does not read it has its connection
+	// closed. 0: no deadline.
+	writeTimeout time.Duration
 	// persisted resolves operations sent by id and caches their GETs.
 	persisted *persisted.Extension
 	// maxTokens bounds the documents this transport parses itself (to
@@ -141,6 +149,19 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	}
 	// The same URL answers in two media types: caches must tell them apart.
 	w.Header().Add("Vary", "Accept")
+	if t.writeTimeout > 0 {
+		// Set here, per request, so streaming transports after this one
+		// (websockets, SSE) keep connections open as long as they like.
+		// The write deadline also runs while the body is read and the
+		// operation executes, so it starts at the request's own deadline:
+		// a client gets writeTimeout to read an answer finished at the
+		// last moment, and one that never reads has its connection closed.
+		end, ok := r.Context().Deadline()
+		if !ok {
+			end = time.Now()
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(end.Add(t.writeTimeout))
+	}
 	media, acceptable := negotiate(r.Header.Values("Accept"))
 	ops, batch, ref := t.read(w, r, acceptable)
 	if ref != nil {
@@ -169,7 +190,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 			writeRefusal(w, r, exec, media, ref)
 			return
 		}
-		t.writeResult(w, r, rc, media, resp)
+		t.writeResult(w, r, rc, media, t.bounded(ctx, exec, resp))
 		return
 	}
 	// A batch's operations run one after another, each admitted to
@@ -179,6 +200,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 	resps := make([]*graphql.Response, len(ops))
 	for i, op := range ops {
 		resps[i], _, _ = execute(ctx, r, exec, op) // a POST is never refused here
+		resps[i] = t.bounded(ctx, exec, resps[i])
 	}
 	writeBatch(w, media, resps)
 }
@@ -206,6 +228,8 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 		if rec.operation == "" && rc.Operation != nil {
 			rec.operation = rc.Operation.Name
 		}
+		d := persisted.Of(rc)
+		rec.registered = d != nil && d.Trusted
 	}
 	// Again on the resolved operation: an extension (persisted operations)
 	// may have supplied a document the first check did not see.
@@ -219,6 +243,21 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 		resp = exec.DispatchError(ctx, gqlerror.List{{Err: errors.New("executor returned no response")}})
 	}
 	return resp, rc, nil
+}
+
+// bounded is resp, or RESPONSE_TOO_LARGE in its place when its data is
+// over maxResponseBytes. The executor's cost limit bounds an answer in
+// objects, not bytes (40,000 nodes of long texts are 14 MB); the bound is
+// checked on the data the executor marshalled, before any of it is
+// written, so a client is never sent half an answer and the server never
+// encodes a second copy of an oversized one.
+func (t graphQLOverHTTP) bounded(ctx context.Context, exec graphql.GraphExecutor, resp *graphql.Response) *graphql.Response {
+	if t.maxResponseBytes <= 0 || resp == nil || len(resp.Data) <= t.maxResponseBytes {
+		return resp
+	}
+	return exec.DispatchError(ctx, gqlerror.List{{Err: &apperr.Error{Code: apperr.ResponseTooLarge,
+		Message: fmt.Sprintf("the answer is %d bytes, over the server's limit of %d: ask for smaller pages or fewer fields",
+			len(resp.Data), t.maxResponseBytes)}}})
 }
 
 // writeResult answers an executed operation. A GET of a persisted query

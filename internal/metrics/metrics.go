@@ -1,4 +1,5 @@
-// Package metrics is what the server tells Prometheus at /metrics: how long
+// Package metrics is what the server tells Prometheus (on METRICS_ADDR,
+// apart from the API): how long
 // each GraphQL operation takes, which errors clients get, how many
 // statements a request costs and how many parents each batched relation
 // load covers, what the admission step holds, and the connection pool's
@@ -9,7 +10,6 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +25,6 @@ type Metrics struct {
 	errors     *prometheus.CounterVec
 	statements prometheus.Histogram
 	batches    *prometheus.HistogramVec
-	names      operationNames
 }
 
 // New returns the collectors, registered with the Go runtime's and the
@@ -53,7 +52,6 @@ func New() *Metrics {
 			Help:    "Parent rows one batched relation load covered (one statement for all of them), by relation.",
 			Buckets: prometheus.ExponentialBuckets(1, 4, 8), // 1 .. 16384
 		}, []string{"relation"}),
-		names: operationNames{seen: map[string]struct{}{}},
 	}
 	m.reg.MustRegister(m.operations, m.errors, m.statements, m.batches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -96,9 +94,21 @@ func (m *Metrics) WatchDB(db *sql.DB) {
 	}
 }
 
-// ObserveOperation records one answered GraphQL operation.
-func (m *Metrics) ObserveOperation(name string, took time.Duration, statements int64) {
-	m.operations.WithLabelValues(m.names.label(name)).Observe(took.Seconds())
+// ObserveOperation records one answered GraphQL operation. Its label is
+// name only when registered says the operation is a trusted document (a
+// name the operators shipped): names sent with text or automatically
+// persisted documents come from clients, and each label value is a series
+// of its own, so they are all "other" and junk names cannot crowd out the
+// shipped ones. An unnamed operation is "anonymous".
+func (m *Metrics) ObserveOperation(name string, registered bool, took time.Duration, statements int64) {
+	label := name
+	switch {
+	case name == "":
+		label = "anonymous"
+	case !registered:
+		label = "other"
+	}
+	m.operations.WithLabelValues(label).Observe(took.Seconds())
 	m.statements.Observe(float64(statements))
 }
 
@@ -110,40 +120,4 @@ func (m *Metrics) CountError(code string) {
 // ObserveBatch records one batched relation load over parents rows.
 func (m *Metrics) ObserveBatch(relation string, parents int) {
 	m.batches.WithLabelValues(relation).Observe(float64(parents))
-}
-
-// maxOperationNames bounds the operation label: names come from clients,
-// and each one is a time series of its own. The frontends' and analytics'
-// named operations fit well within it.
-const maxOperationNames = 200
-
-// operationNames turns operation names into label values: the first
-// maxOperationNames distinct names as they are, later ones "other", and an
-// unnamed operation "anonymous".
-type operationNames struct {
-	mu   sync.RWMutex
-	seen map[string]struct{}
-}
-
-func (n *operationNames) label(name string) string {
-	if name == "" {
-		return "anonymous"
-	}
-	n.mu.RLock()
-	_, ok := n.seen[name]
-	full := len(n.seen) >= maxOperationNames
-	n.mu.RUnlock()
-	switch {
-	case ok:
-		return name
-	case full:
-		return "other"
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if len(n.seen) >= maxOperationNames {
-		return "other"
-	}
-	n.seen[name] = struct{}{}
-	return name
 }

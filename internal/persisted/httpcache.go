@@ -20,6 +20,14 @@ import (
 // Only a persisted query's answer without errors is cacheable: text has no
 // stable name a cache could be configured by, and an error may be
 // transient. Any other GET of a persisted operation is marked no-store.
+//
+// An answer depends on who asked (a manager sees figures a viewer does
+// not), so a cacheable one varies on the credential, as GitHub's API does
+// (Vary: Accept, Authorization, Cookie): a browser shared by two people
+// reuses one's answer only for a request carrying the same credential,
+// and a shared cache keys it by the credential too. This keeps max-age
+// useful to the one caller (a dashboard reloaded within five minutes)
+// where no-store would throw that away.
 func (e *Extension) CacheGET(w http.ResponseWriter, r *http.Request, opCtx *graphql.OperationContext, resp *graphql.Response, media string, body []byte) (notModified bool) {
 	d := Of(opCtx)
 	if r.Method != http.MethodGet || d == nil {
@@ -36,6 +44,7 @@ func (e *Extension) CacheGET(w http.ResponseWriter, r *http.Request, opCtx *grap
 	tag := etag(media, body)
 	w.Header().Set("Cache-Control", cc)
 	w.Header().Set("ETag", tag)
+	w.Header().Add("Vary", "Authorization, Cookie")
 	return matches(r.Header.Values("If-None-Match"), tag)
 }
 

@@ -2,9 +2,13 @@ package persisted_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/persisted"
+	"github.com/bizgraph/bizgraph/operations"
 )
 
 // A GET of a persisted query carries Cache-Control and an ETag; sent again
@@ -67,5 +71,41 @@ func TestGET_OnlyPersistedAnswersWithoutErrorsAreCacheable(t *testing.T) {
 	wantData(t, byPost)
 	if byPost.Header.Get("ETag") != "" || byPost.Header.Get("Cache-Control") != "" {
 		t.Errorf("POST has caching headers")
+	}
+}
+
+// A manager's cacheable GET of a shipped document varies on the
+// credential, so a browser shared with another user (or a viewer) does not
+// hand them the manager's figures from its cache, and neither does a
+// shared cache.
+func TestGET_CacheableAnswerVariesOnCredential(t *testing.T) {
+	srv := newServer(t, persisted.Trusted)
+	shipped, err := operations.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	importDocs(t, shipped...)
+	var id string
+	for _, op := range shipped {
+		if op.Name == "ProjectBudgetBurn" {
+			id = op.ID
+		}
+	}
+	r := get(t, srv, map[string]any{"documentId": id},
+		map[string]string{"Authorization": "Bearer " + httpapitest.Token(t, 1, auth.Manager)})
+	wantData(t, r)
+	if !strings.HasPrefix(r.Header.Get("Cache-Control"), "private") {
+		t.Errorf("Cache-Control = %q, want private", r.Header.Get("Cache-Control"))
+	}
+	vary := map[string]bool{}
+	for _, v := range r.Header.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			vary[http.CanonicalHeaderKey(strings.TrimSpace(f))] = true
+		}
+	}
+	for _, want := range []string{"Accept", "Authorization", "Cookie"} {
+		if !vary[want] {
+			t.Errorf("Vary %q lacks %s", r.Header.Values("Vary"), want)
+		}
 	}
 }

@@ -85,6 +85,8 @@ type Config struct {
 	CORSOrigins           []string
 	DisableCSRFPrevention bool
 	RequestTimeout        time.Duration
+	WriteTimeout          time.Duration
+	MaxResponseBytes      int
 	Transports            []graphql.Transport
 }
 
@@ -119,7 +121,8 @@ func New(cfg Config) http.Handler {
 	return httpapi.New(httpapi.Config{Executor: exec, DB: cfg.DB, Log: cfg.Log, Transports: cfg.Transports,
 		Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes, MaxTokens: lim.Tokens, MaxBatch: lim.Batch,
 		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
-		RequestTimeout: cfg.RequestTimeout, Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
+		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes,
+		Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
 		PlaygroundRoles: cfg.PlaygroundRoles})
 }
 
