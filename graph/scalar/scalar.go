@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/pgtime"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -64,7 +65,10 @@ func UnmarshalDate(v any) (store.Date, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return store.Date{}, apperr.Invalid("", "%q is not a date of the form 2026-11-24", s)
+		return store.Date{}, apperr.Invalid("", "%.40q is not a date of the form 2026-11-24", s)
+	}
+	if !pgtime.Storable(t) {
+		return store.Date{}, apperr.Invalid("", "%.40q is outside the dates this API stores (years %d to %d)", s, pgtime.MinYear, pgtime.MaxYear)
 	}
 	return store.Date{Time: t}, nil
 }
@@ -167,6 +171,9 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)
 	if err != nil {
 		return time.Time{}, apperr.Invalid("", "%.40q is not a date and time such as \"2026-11-24T09:30:00Z\"", fmt.Sprint(v))
+	}
+	if !pgtime.Storable(t) {
+		return time.Time{}, apperr.Invalid("", "%.40q is outside the times this API stores (years %d to %d in UTC)", fmt.Sprint(v), pgtime.MinYear, pgtime.MaxYear)
 	}
 	return t, nil
 }
