@@ -3,7 +3,8 @@
 // labels (mid_market) as GraphQL enum values (MID_MARKET). gqlgen finds the
 // Marshal/Unmarshal pairs by name (gqlgen.yml binds each scalar and enum
 // here), so the store stays free of GraphQL. A value that does not parse is
-// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error.
+// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error,
+// whose message quotes at most the value's first 40 characters.
 package scalar
 
 import (
@@ -42,7 +43,7 @@ func UnmarshalDecimal(v any) (store.Decimal, error) {
 		return "", apperr.Invalid("", "Decimal must be a string such as \"12.50\", got %T", v)
 	}
 	if _, ok := new(big.Rat).SetString(s); !ok || strings.ContainsAny(s, "/eE") {
-		return "", apperr.Invalid("", "%q is not a decimal number", s)
+		return "", apperr.Invalid("", "%.40q is not a decimal number", s)
 	}
 	return store.Decimal(s), nil
 }
@@ -118,7 +119,7 @@ func (e enum[T]) unmarshal(v any) (T, error) {
 	if l, known := e.labels[s]; ok && known {
 		return l, nil
 	}
-	return "", apperr.Invalid("", "%v is not a valid %s", v, e.name)
+	return "", apperr.Invalid("", "%.40q is not a valid %s", fmt.Sprint(v), e.name)
 }
 
 var (
