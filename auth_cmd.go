@@ -28,6 +28,7 @@ import (
 type authConfig struct {
 	JWTSecret, JWTJWKSURL, JWTIssuer, JWTAudience      string
 	JWTSubjectClaim, JWTRolesClaim, JWTEmployeeIDClaim string
+	JWTMaxLifetime                                     time.Duration
 }
 
 func (c *authConfig) register(fs *flag.FlagSet) {
@@ -37,12 +38,14 @@ func (c *authConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.JWTAudience, "jwt-audience", "", "required aud of bearer tokens; empty: not checked")
 	fs.StringVar(&c.JWTSubjectClaim, "jwt-subject-claim", "sub", "claim naming the caller")
 	fs.StringVar(&c.JWTRolesClaim, "jwt-roles-claim", "roles", "claim with the caller's roles (array of viewer, manager, hr, analytics, admin)")
+	fs.DurationVar(&c.JWTMaxLifetime, "jwt-max-lifetime", auth.DefaultMaxLifetime, "longest a bearer token may be valid (exp after iat, or after now); longer tokens are refused")
 	fs.StringVar(&c.JWTEmployeeIDClaim, "jwt-employee-id-claim", "employee_id", "claim with the caller's employee id (a manager's reporting line)")
 }
 
 func (c *authConfig) jwt() auth.JWTConfig {
 	return auth.JWTConfig{Secret: c.JWTSecret, JWKS: c.JWTJWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience,
-		SubjectClaim: c.JWTSubjectClaim, RolesClaim: c.JWTRolesClaim, EmployeeIDClaim: c.JWTEmployeeIDClaim}
+		SubjectClaim: c.JWTSubjectClaim, RolesClaim: c.JWTRolesClaim, EmployeeIDClaim: c.JWTEmployeeIDClaim,
+		MaxLifetime: c.JWTMaxLifetime}
 }
 
 // security is what serve needs of authentication, authorization and audit.
@@ -63,11 +66,10 @@ func setupSecurity(ctx context.Context, cfg *config, t *target, db *database.DB,
 	var anonymous *auth.Identity
 	if demo {
 		anonymous = &auth.Identity{Subject: "anonymous", Roles: []auth.Role{auth.Viewer}, Anonymous: true}
-		if jc.Secret == "" {
-			var b [32]byte
-			_, _ = rand.Read(b[:])
-			jc.Secret = hex.EncodeToString(b[:]) // this process's own: its tokens die with it
+		if jc.Secret != "" {
+			log.Warn("DEMO MODE: JWT_SECRET is not used; tokens are signed and verified with a key of this process's own")
 		}
+		jc = demoJWT(jc)
 		log.Warn("DEMO MODE: the API is OPEN: requests without credentials act as viewer, and the playground " +
 			"hands out a token for every role. Set DATABASE_URL to serve a real database, where every request needs a credential.")
 	} else if jc.Secret == "" && jc.JWKS == "" {
@@ -89,6 +91,17 @@ func setupSecurity(ctx context.Context, cfg *config, t *target, db *database.DB,
 		}
 	}
 	return sec, nil
+}
+
+// demoJWT is jc with a secret of this process's own. The playground's role
+// tokens, admin included, are handed to anyone who opens it, so they are
+// never signed with JWT_SECRET: they are accepted by this demo server only
+// and die with it.
+func demoJWT(jc auth.JWTConfig) auth.JWTConfig {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	jc.Secret = hex.EncodeToString(b[:])
+	return jc
 }
 
 // demoTokens mints a token per role for the demo playground. The manager

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 )
@@ -63,5 +64,38 @@ func TestSetupSecurity_ProductionRefusesAnonymous(t *testing.T) {
 	}
 	if len(sec.roles) != 0 {
 		t.Errorf("the production playground offers %d development tokens", len(sec.roles))
+	}
+}
+
+// The demo's tokens are signed with a key of the demo process's own: a
+// server sharing the configured JWT_SECRET refuses them.
+func TestDemoJWT_TokensAreRefusedByServersSharingTheSecret(t *testing.T) {
+	prod := auth.JWTConfig{Secret: "a-production-secret-of-32-bytes-or-more"}
+	tok, err := auth.Mint(demoJWT(prod), auth.MintOptions{Subject: "demo-admin", Roles: []auth.Role{auth.Admin}, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(context.Background(), auth.Config{JWT: prod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", "/graphql", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	if id, err := a.Authenticate(r); err == nil {
+		t.Fatalf("a production server accepted the demo's admin token as %+v", id)
+	}
+}
+
+// Demo mode, whose API is open, listens on loopback unless told otherwise.
+func TestListenAddr_DemoModeDefaultsToLoopback(t *testing.T) {
+	for _, c := range []struct{ addr, dbURL, want string }{
+		{"", "", "127.0.0.1:8080"},
+		{"", "postgres://db/firm", ":8080"},
+		{":9000", "", ":9000"},
+		{"0.0.0.0:8080", "", "0.0.0.0:8080"},
+	} {
+		if got := listenAddr(&config{Addr: c.addr, DatabaseURL: c.dbURL}); got != c.want {
+			t.Errorf("addr %q, database %q: listen on %q, want %q", c.addr, c.dbURL, got, c.want)
+		}
 	}
 }

@@ -87,7 +87,7 @@ type config struct {
 
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of the firm's database; empty: the embedded one under --data-dir")
-	fs.StringVar(&c.Addr, "addr", ":8080", "address to serve HTTP on")
+	fs.StringVar(&c.Addr, "addr", "", "address to serve HTTP on; empty: :8080, or 127.0.0.1:8080 in demo mode (the embedded database), whose API is open")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on (GET /metrics), apart from the API, e.g. 127.0.0.1:9090; empty: not served")
 	fs.StringVar(&c.DataDir, "data-dir", ".bizgraph", "directory of the embedded PostgreSQL's data (used without --database-url)")
 	fs.StringVar(&c.PGBinDir, "pg-bin-dir", "", "directory with PostgreSQL's initdb and postgres; empty: found on this machine")
@@ -277,7 +277,7 @@ func serve(ctx context.Context, cfg *config) error {
 			return fmt.Errorf("--%s must be at least 1, got %d", l.flag, l.v)
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", listenAddr(cfg))
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
@@ -573,4 +573,18 @@ func seedDB(ctx context.Context, cfg *config, scale float64, n int64) error {
 	}
 	fmt.Printf("seeded scale %g with seed %d in %s\n", scale, n, stats.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// listenAddr is --addr, or by default every interface against DATABASE_URL
+// and only this machine's loopback in demo mode, where requests without
+// credentials are let through and the playground hands out admin tokens.
+func listenAddr(cfg *config) string {
+	switch {
+	case cfg.Addr != "":
+		return cfg.Addr
+	case cfg.DatabaseURL == "":
+		return "127.0.0.1:8080"
+	default:
+		return ":8080"
+	}
 }

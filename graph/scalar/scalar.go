@@ -3,7 +3,8 @@
 // labels (mid_market) as GraphQL enum values (MID_MARKET). gqlgen finds the
 // Marshal/Unmarshal pairs by name (gqlgen.yml binds each scalar and enum
 // here), so the store stays free of GraphQL. A value that does not parse is
-// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error.
+// the caller's mistake: an apperr BAD_USER_INPUT, not an internal error,
+// whose message quotes at most the value's first 40 characters.
 package scalar
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/pgtime"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -41,7 +43,7 @@ func UnmarshalDecimal(v any) (store.Decimal, error) {
 		return "", apperr.Invalid("", "Decimal must be a string such as \"12.50\", got %T", v)
 	}
 	if _, ok := new(big.Rat).SetString(s); !ok || strings.ContainsAny(s, "/eE") {
-		return "", apperr.Invalid("", "%q is not a decimal number", s)
+		return "", apperr.Invalid("", "%.40q is not a decimal number", s)
 	}
 	return store.Decimal(s), nil
 }
@@ -64,7 +66,10 @@ func UnmarshalDate(v any) (store.Date, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return store.Date{}, apperr.Invalid("", "%q is not a date of the form 2026-11-24", s)
+		return store.Date{}, apperr.Invalid("", "%.40q is not a date of the form 2026-11-24", s)
+	}
+	if !pgtime.Storable(t) {
+		return store.Date{}, apperr.Invalid("", "%.40q is outside the dates this API stores (years %d to %d)", s, pgtime.MinYear, pgtime.MaxYear)
 	}
 	return store.Date{Time: t}, nil
 }
@@ -114,7 +119,7 @@ func (e enum[T]) unmarshal(v any) (T, error) {
 	if l, known := e.labels[s]; ok && known {
 		return l, nil
 	}
-	return "", apperr.Invalid("", "%v is not a valid %s", v, e.name)
+	return "", apperr.Invalid("", "%.40q is not a valid %s", fmt.Sprint(v), e.name)
 }
 
 var (
@@ -167,6 +172,9 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)
 	if err != nil {
 		return time.Time{}, apperr.Invalid("", "%.40q is not a date and time such as \"2026-11-24T09:30:00Z\"", fmt.Sprint(v))
+	}
+	if !pgtime.Storable(t) {
+		return time.Time{}, apperr.Invalid("", "%.40q is outside the times this API stores (years %d to %d in UTC)", fmt.Sprint(v), pgtime.MinYear, pgtime.MaxYear)
 	}
 	return t, nil
 }

@@ -212,6 +212,11 @@ func TestAuthenticate_BadTokensAreRefused(t *testing.T) {
 		{"garbage", both, "not.a.token", "malformed"},
 		{"no subject", both, sign(t, jwt.SigningMethodHS256, "", []byte(secret),
 			claims(func(c jwt.MapClaims) { delete(c, "sub") })), "sub"},
+		{"valid for longer than the maximum lifetime", both, sign(t, jwt.SigningMethodHS256, "", []byte(secret),
+			claims(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(25 * time.Hour).Unix() })), "longer"},
+		{"issued long before a far exp", both, sign(t, jwt.SigningMethodHS256, "", []byte(secret), claims(func(c jwt.MapClaims) {
+			c["iat"], c["exp"] = time.Now().Add(-30*time.Hour).Unix(), time.Now().Add(time.Hour).Unix()
+		})), "longer"},
 		{"employee id not a number", both, sign(t, jwt.SigningMethodHS256, "", []byte(secret),
 			claims(func(c jwt.MapClaims) { c["employee_id"] = 1.5 })), "employee"},
 	} {
@@ -369,5 +374,28 @@ func TestCredential_SameRulesAndErrorsAsTheHeader(t *testing.T) {
 				t.Fatalf("bare error %q, header error %q: want the same", bareErr, headerErr)
 			}
 		})
+	}
+}
+
+// Role names are matched exactly as the roles claim (viewer) or the
+// schema's Role enum (VIEWER) spells them; any other spelling is no role.
+func TestAuthenticate_RoleNamesMatchExactly(t *testing.T) {
+	a := newAuth(t, auth.JWTConfig{Secret: secret})
+	for _, roles := range [][]string{{" admin"}, {"Admin"}, {"aDMIN"}, {"admin "}, {"ADMIN\t"}} {
+		tok := sign(t, jwt.SigningMethodHS256, "", []byte(secret),
+			claims(func(c jwt.MapClaims) { c["roles"] = roles }))
+		if id, err := a.Authenticate(request(tok)); !errors.Is(err, auth.ErrNoRole) {
+			t.Errorf("roles %q: identity %+v, error %v; want ErrNoRole", roles, id, err)
+		}
+	}
+}
+
+// The maximum lifetime is a setting: a server may accept longer tokens.
+func TestAuthenticate_MaxLifetimeIsConfigurable(t *testing.T) {
+	a := newAuth(t, auth.JWTConfig{Secret: secret, MaxLifetime: 72 * time.Hour})
+	tok := sign(t, jwt.SigningMethodHS256, "", []byte(secret),
+		claims(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(48 * time.Hour).Unix() }))
+	if _, err := a.Authenticate(request(tok)); err != nil {
+		t.Fatalf("a 48 h token under a 72 h maximum: %v", err)
 	}
 }

@@ -32,9 +32,15 @@ const (
 // Roles are all roles, in the order the playground and the docs list them.
 var Roles = []Role{Viewer, Manager, HR, Analytics, Admin}
 
-// ParseRole returns the role named s (case-insensitive).
+// ParseRole returns the role named s, spelled exactly as a token's roles
+// claim (viewer) or the schema's Role enum (VIEWER) spells it. Nothing else
+// is a role: " Admin" or "aDmin" is a claim the issuer did not mean, and a
+// credential is not the place to guess.
 func ParseRole(s string) (Role, bool) {
-	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	r := Role(s)
+	if s != "" && s == strings.ToUpper(s) {
+		r = Role(strings.ToLower(s))
+	}
 	return r, slices.Contains(Roles, r)
 }
 

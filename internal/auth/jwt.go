@@ -30,7 +30,14 @@ type JWTConfig struct {
 	// The claims that carry the subject, the roles (an array of role
 	// names) and the caller's employee id. Empty: sub, roles, employee_id.
 	SubjectClaim, RolesClaim, EmployeeIDClaim string
+	// MaxLifetime is the longest a token may be valid: a token whose exp
+	// is further than this after its iat, or after now, is refused, so a
+	// leaked token cannot be minted to last for years. 0: DefaultMaxLifetime.
+	MaxLifetime time.Duration
 }
+
+// DefaultMaxLifetime is the longest lifetime of a token unless configured.
+const DefaultMaxLifetime = 24 * time.Hour
 
 // Leeway is the clock skew tolerated on exp and nbf.
 const Leeway = 30 * time.Second
@@ -59,6 +66,9 @@ func (cfg JWTConfig) withClaimDefaults() JWTConfig {
 	}
 	if cfg.EmployeeIDClaim == "" {
 		cfg.EmployeeIDClaim = "employee_id"
+	}
+	if cfg.MaxLifetime <= 0 {
+		cfg.MaxLifetime = DefaultMaxLifetime
 	}
 	return cfg
 }
@@ -167,6 +177,9 @@ func (v *jwtVerifier) verify(token string) (*Identity, error) {
 	if _, err := v.parser.ParseWithClaims(token, claims, v.key); err != nil {
 		return nil, describe(err)
 	}
+	if err := v.checkLifetime(claims); err != nil {
+		return nil, err
+	}
 	id := &Identity{}
 	id.Subject, _ = claims[v.cfg.SubjectClaim].(string)
 	if id.Subject == "" {
@@ -197,6 +210,23 @@ func (v *jwtVerifier) verify(token string) (*Identity, error) {
 		return nil, fmt.Errorf("the token's %q claim is not an employee id", v.cfg.EmployeeIDClaim)
 	}
 	return id, nil
+}
+
+// checkLifetime refuses a token valid for longer than MaxLifetime, counted
+// from its iat when it has one and from now in any case.
+func (v *jwtVerifier) checkLifetime(claims jwt.MapClaims) error {
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return errors.New("the token lacks a required claim (exp)")
+	}
+	limit := v.cfg.MaxLifetime + Leeway
+	if time.Until(exp.Time) > limit {
+		return fmt.Errorf("the token is valid for longer than the %s this server accepts", v.cfg.MaxLifetime)
+	}
+	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil && exp.Sub(iat.Time) > limit {
+		return fmt.Errorf("the token is valid for longer than the %s this server accepts", v.cfg.MaxLifetime)
+	}
+	return nil
 }
 
 // describe turns the library's error into a message safe and useful for

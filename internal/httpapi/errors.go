@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -75,6 +76,9 @@ func (h *Presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if gqlErr.Rule != "" && !h.suggestions {
 			gqlErr.Message = withoutSuggestion(gqlErr.Message)
 		}
+		// gqlparser's messages quote the value they refuse (an enum value
+		// of 100,000 characters came back in full): keep a short prefix.
+		gqlErr.Message = truncate(gqlErr.Message, maxLibraryMessage)
 	default:
 		id := requestid.From(ctx)
 		// The database down, restarting, overloaded or too slow: the
@@ -129,4 +133,20 @@ func (h *Presenter) Recover(ctx context.Context, p any) error {
 	h.log.ErrorContext(ctx, "panic", "request_id", requestid.From(ctx), "panic", fmt.Sprint(p),
 		"stack", string(debug.Stack()))
 	return errors.New("panic") // masked by Present
+}
+
+// maxLibraryMessage bounds the messages of gqlparser and gqlgen, which
+// quote the caller's input; the API's own messages quote a short prefix.
+const maxLibraryMessage = 300
+
+// truncate cuts s to at most n bytes on a character boundary, marking the
+// cut with an ellipsis.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

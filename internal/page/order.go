@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/pgtime"
 )
 
 // Kind is the type of a sort key's values, which decides how a cursor
@@ -141,10 +142,10 @@ func valid(k Kind, s string) bool {
 		return decimalRe.MatchString(s)
 	case Date:
 		t, err := time.Parse(time.DateOnly, s)
-		return err == nil && t.Format(time.DateOnly) == s
+		return err == nil && t.Format(time.DateOnly) == s && pgtime.Storable(t)
 	case Time:
 		t, err := time.Parse(time.RFC3339Nano, s)
-		return err == nil && t.UTC().Format(time.RFC3339Nano) == s
+		return err == nil && t.UTC().Format(time.RFC3339Nano) == s && pgtime.Storable(t)
 	}
 	return true
 }

@@ -23,17 +23,27 @@ func GlobalID(typ string, key int64) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// maxIDLen is longer than any id GlobalID writes (base64 of a type name,
+// a colon and at most 20 digits), so a longer string is refused unread.
+const maxIDLen = 128
+
 // ParseID splits a global id into its type name and key.
+//
+// The message quotes at most a short prefix of id: an error must not hand
+// a 100,000-character input back to its sender.
 func ParseID(id string) (typ string, key int64, err error) {
+	if len(id) > maxIDLen {
+		return "", 0, apperr.Invalid("id", "%.20q… is not an id returned by this API", id)
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(id)
 	if err != nil {
-		return "", 0, apperr.Invalid("id", "%q is not an id returned by this API", id)
+		return "", 0, apperr.Invalid("id", "%.40q is not an id returned by this API", id)
 	}
 	typ, num, ok := strings.Cut(string(raw), ":")
 	key, err = strconv.ParseInt(num, 10, 64)
 	// Canonical only, as cursors: exactly one string names each object.
 	if !ok || err != nil || tables[typ] == nil || GlobalID(typ, key) != id {
-		return "", 0, apperr.Invalid("id", "%q is not an id returned by this API", id)
+		return "", 0, apperr.Invalid("id", "%.40q is not an id returned by this API", id)
 	}
 	return typ, key, nil
 }
