@@ -40,7 +40,7 @@ func (s StoreRules) CanReadColumn(ctx context.Context, table, column string) boo
 	ok, _ := s.rules().Can(id, ReadAcross, table, nil, column)
 	if ok && s.Audit != nil && s.rules().Sensitive(table, column) {
 		s.Audit.Record(audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(),
-			RequestID: requestid.From(ctx), Use: ReadAcross.String(), Field: table + "." + column})
+			RequestID: requestid.From(ctx), RequestIDClaimed: requestid.Claimed(ctx), Use: ReadAcross.String(), Field: table + "." + column})
 	}
 	return ok
 }
