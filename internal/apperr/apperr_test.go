@@ -35,7 +35,6 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"OVERLOADED", 503, true, true},
 		{"UNAVAILABLE", 503, true, true},
 		{"TIMEOUT", 504, true, false},
-		{"SUPPRESSED", 403, false, false},
 		{"GRAPHQL_PARSE_FAILED", 400, false, false},
 		{"GRAPHQL_VALIDATION_FAILED", 400, false, false},
 		{"BAD_REQUEST", 400, false, false},
