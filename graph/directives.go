@@ -62,38 +62,11 @@ func (d directives) sensitive(ctx context.Context, obj any, next graphql.Resolve
 			return nil, err
 		}
 	}
-	if aggregate {
-		if err := d.suppress(ctx, id, obj, table, col); err != nil {
-			return nil, err
-		}
-	}
 	v, err := next(ctx)
 	if err == nil && d.p.Records() {
 		d.record(ctx, id, fieldName(ctx), obj)
 	}
 	return v, err
-}
-
-// contributed is an aggregate that can say how many people's values its
-// sums add up (store.ProjectHours); an aggregate that cannot is withheld
-// from callers who may read only sums.
-type contributed interface {
-	Contributors() int
-}
-
-// suppress withholds an aggregate over too few contributors from a caller
-// who may read only sums (policy.Suppress): the one place the minimum cell
-// size is enforced, for every field marked @sensitive(aggregate: true).
-func (d directives) suppress(ctx context.Context, id *auth.Identity, obj any, table, col string) error {
-	n := -1
-	if c, ok := obj.(contributed); ok {
-		n = c.Contributors()
-	}
-	if !d.p.Suppress(id, table, col, n) {
-		return nil
-	}
-	return &apperr.Error{Code: apperr.Suppressed, Message: fmt.Sprintf(
-		"%s is withheld: it adds up the values of fewer than %d people", fieldName(ctx), policy.MinContributors)}
 }
 
 // fieldName is the guarded field as the schema names it: Employee.salary.
