@@ -111,7 +111,7 @@ func (d directives) record(ctx context.Context, id *auth.Identity, field string,
 			e.Operation = oc.Operation.Name
 		}
 	}
-	e.RequestID = requestid.From(ctx)
+	e.RequestID, e.RequestIDClaimed = requestid.From(ctx), requestid.Claimed(ctx)
 	d.p.Record(e)
 }
 

@@ -82,14 +82,17 @@ type ComplexityRoot struct {
 	}
 
 	AuditEvent struct {
-		Employee   func(childComplexity int) int
-		Field      func(childComplexity int) int
-		OccurredAt func(childComplexity int) int
-		Operation  func(childComplexity int) int
-		Record     func(childComplexity int) int
-		RequestID  func(childComplexity int) int
-		Roles      func(childComplexity int) int
-		Subject    func(childComplexity int) int
+		Employee         func(childComplexity int) int
+		Field            func(childComplexity int) int
+		OccurredAt       func(childComplexity int) int
+		Operation        func(childComplexity int) int
+		OperationClaimed func(childComplexity int) int
+		Record           func(childComplexity int) int
+		RequestID        func(childComplexity int) int
+		RequestIDClaimed func(childComplexity int) int
+		Roles            func(childComplexity int) int
+		Subject          func(childComplexity int) int
+		Use              func(childComplexity int) int
 	}
 
 	AuditEventConnection struct {
@@ -569,6 +572,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.AuditEvent.Operation(childComplexity), true
 
+	case "AuditEvent.operationClaimed":
+		if e.complexity.AuditEvent.OperationClaimed == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.OperationClaimed(childComplexity), true
+
 	case "AuditEvent.record":
 		if e.complexity.AuditEvent.Record == nil {
 			break
@@ -583,6 +593,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.AuditEvent.RequestID(childComplexity), true
 
+	case "AuditEvent.requestIdClaimed":
+		if e.complexity.AuditEvent.RequestIDClaimed == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.RequestIDClaimed(childComplexity), true
+
 	case "AuditEvent.roles":
 		if e.complexity.AuditEvent.Roles == nil {
 			break
@@ -596,6 +613,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.AuditEvent.Subject(childComplexity), true
+
+	case "AuditEvent.use":
+		if e.complexity.AuditEvent.Use == nil {
+			break
+		}
+
+		return e.complexity.AuditEvent.Use(childComplexity), true
 
 	case "AuditEventConnection.edges":
 		if e.complexity.AuditEventConnection.Edges == nil {
@@ -3414,8 +3438,14 @@ type AuditEvent @hasRole(roles: [ADMIN]) {
   field: String!
   "The global id of the employee the value concerns, if one."
   employee: ID
-  "The global id of the record the field belongs to."
+  "The global id of the record the field belongs to (for a compare, the column's table with id 0: no one record)."
   record: ID!
+  "How the value was used: ` + "`" + `read` + "`" + ` (the field was answered for the record) or ` + "`" + `compare` + "`" + ` (a filter or an ordering by the column, then given as table.column in ` + "`" + `field` + "`" + `, which reveals it across rows without answering it)."
+  use: String!
+  "Whether ` + "`" + `requestId` + "`" + ` is the client's own X-Request-Id rather than one the server chose: a claim, not the server's word."
+  requestIdClaimed: Boolean!
+  "Whether ` + "`" + `operation` + "`" + ` is a name the client gave (always, when there is one): a claim, not the server's word."
+  operationClaimed: Boolean!
 }
 
 "A page of audit events."
@@ -8355,6 +8385,147 @@ func (ec *executionContext) fieldContext_AuditEvent_record(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _AuditEvent_use(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Use); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_AuditEvent_use(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Use, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_use(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_requestIdClaimed(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.RequestIDClaimed); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_AuditEvent_requestIdClaimed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.RequestIDClaimed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(bool)
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_requestIdClaimed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEvent_operationClaimed(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.OperationClaimed); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_AuditEvent_operationClaimed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.OperationClaimed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(bool)
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AuditEvent_operationClaimed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.AuditEvent]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEventConnection_edges(ctx, field)
 	if err != nil {
@@ -8487,6 +8658,12 @@ func (ec *executionContext) fieldContext_AuditEventConnection_nodes(_ context.Co
 				return ec.fieldContext_AuditEvent_employee(ctx, field)
 			case "record":
 				return ec.fieldContext_AuditEvent_record(ctx, field)
+			case "use":
+				return ec.fieldContext_AuditEvent_use(ctx, field)
+			case "requestIdClaimed":
+				return ec.fieldContext_AuditEvent_requestIdClaimed(ctx, field)
+			case "operationClaimed":
+				return ec.fieldContext_AuditEvent_operationClaimed(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
 		},
@@ -8718,6 +8895,12 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 				return ec.fieldContext_AuditEvent_employee(ctx, field)
 			case "record":
 				return ec.fieldContext_AuditEvent_record(ctx, field)
+			case "use":
+				return ec.fieldContext_AuditEvent_use(ctx, field)
+			case "requestIdClaimed":
+				return ec.fieldContext_AuditEvent_requestIdClaimed(ctx, field)
+			case "operationClaimed":
+				return ec.fieldContext_AuditEvent_operationClaimed(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
 		},
@@ -22165,6 +22348,21 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._AuditEvent_employee(ctx, field, obj)
 		case "record":
 			out.Values[i] = ec._AuditEvent_record(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "use":
+			out.Values[i] = ec._AuditEvent_use(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestIdClaimed":
+			out.Values[i] = ec._AuditEvent_requestIdClaimed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operationClaimed":
+			out.Values[i] = ec._AuditEvent_operationClaimed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -22,12 +22,22 @@ import (
 
 // Event is one read of a sensitive field.
 type Event struct {
-	At        time.Time
-	Subject   string
-	Roles     []string
+	At      time.Time
+	Subject string
+	Roles   []string
+	// Operation is the operation's name as the client gave it (its
+	// operationName, or the name in its document): a claim, never checked.
 	Operation string
 	RequestID string
-	// Field is Type.field, e.g. Employee.salary.
+	// RequestIDClaimed: RequestID is the client's X-Request-Id, not an id
+	// the server chose; a reader must not take it as the server's word.
+	RequestIDClaimed bool
+	// Use is how the value was used: "read" (the default: a field of one
+	// record was answered), "compare" (a filter or an ordering by the
+	// column, which reveals it across rows without answering it).
+	Use string
+	// Field is Type.field, e.g. Employee.salary, for a read; table.column,
+	// e.g. employees.salary, for a compare.
 	Field string
 	// EmployeeID is the employee the value concerns; 0 for none.
 	EmployeeID int64
@@ -152,12 +162,12 @@ func (l *Log) store(batch []Event) {
 	}
 	for _, e := range batch {
 		l.log.Error("audit: event not stored", "err", err, "at", e.At, "subject", e.Subject,
-			"roles", strings.Join(e.Roles, " "), "operation", e.Operation, "request_id", e.RequestID,
-			"field", e.Field, "employee_id", e.EmployeeID, "record_id", e.RecordID)
+			"roles", strings.Join(e.Roles, " "), "operation", e.Operation, "request_id", e.RequestID, "request_id_claimed", e.RequestIDClaimed,
+			"use", use(e.Use), "field", e.Field, "employee_id", e.EmployeeID, "record_id", e.RecordID)
 	}
 }
 
-var columns = []string{"occurred_at", "subject", "roles", "operation", "request_id", "field", "employee_id", "record_id"}
+var columns = []string{"occurred_at", "subject", "roles", "operation", "request_id", "field", "employee_id", "record_id", "use", "request_id_claimed", "operation_claimed"}
 
 func (l *Log) copy(batch []Event) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -166,12 +176,21 @@ func (l *Log) copy(batch []Event) error {
 		pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
 			e := &batch[i]
 			return []any{e.At, e.Subject, strings.Join(e.Roles, " "), nullable(e.Operation), nullable(e.RequestID),
-				e.Field, nullableID(e.EmployeeID), e.RecordID}, nil
+				e.Field, nullableID(e.EmployeeID), e.RecordID, use(e.Use),
+				e.RequestIDClaimed, e.Operation != ""}, nil
 		}))
 	if err == nil && int(n) != len(batch) {
 		err = errors.New("COPY stored fewer rows than sent")
 	}
 	return err
+}
+
+// use is the stored use of e: "read" unless told otherwise.
+func use(u string) string {
+	if u == "" {
+		return "read"
+	}
+	return u
 }
 
 func nullable(s string) *string {

@@ -210,14 +210,17 @@ func (h *api) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if !saneRequestID(id) {
+		ctx := r.Context()
+		if saneRequestID(id) {
+			ctx = requestid.WithClaimed(ctx) // the audit marks it as the client's
+		} else {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &record{id: id}
-		ctx := context.WithValue(r.Context(), recordKey{}, rec)
+		ctx = context.WithValue(ctx, recordKey{}, rec)
 		ctx = requestid.With(ctx, id)
 		ctx = database.WithStatementCounter(ctx, &rec.statements)
 		ctx, span := h.startSpan(ctx, r, id)

@@ -390,6 +390,10 @@ func New(log *audit.Log) *Policy { return &Policy{Rules: Firm, audit: log} }
 // that a caller builds no event for nothing.
 func (p *Policy) Records() bool { return p.audit != nil }
 
+// StoreRules is what the store asks (store.Rules), recording its allowed
+// uses of sensitive columns in the same audit log as the fields' reads.
+func (p *Policy) StoreRules() StoreRules { return StoreRules{Rules: p.Rules, Audit: p.audit} }
+
 // Record stores one allowed read of a sensitive field in the audit log.
 func (p *Policy) Record(e audit.Event) { p.audit.Record(e) }
 

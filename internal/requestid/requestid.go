@@ -17,3 +17,18 @@ func From(ctx context.Context) string {
 	s, _ := ctx.Value(key{}).(string)
 	return s
 }
+
+type claimedKey struct{}
+
+// WithClaimed returns ctx marking its request id as the client's own
+// (a sane X-Request-Id it sent), not one the server chose: a record that
+// keeps the id must say so, since any client can claim any id.
+func WithClaimed(ctx context.Context) context.Context {
+	return context.WithValue(ctx, claimedKey{}, true)
+}
+
+// Claimed reports whether the request id in ctx is the client's claim.
+func Claimed(ctx context.Context) bool {
+	c, _ := ctx.Value(claimedKey{}).(bool)
+	return c
+}

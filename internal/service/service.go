@@ -98,11 +98,12 @@ func New(cfg Config) http.Handler {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	if cfg.Store == nil {
-		cfg.Store = store.New(cfg.DB, cfg.PageLimits, policy.StoreRules{})
-	}
 	if cfg.Policy == nil {
 		cfg.Policy = policy.New(nil)
+	}
+	if cfg.Store == nil {
+		// The store's uses of sensitive columns go to the policy's audit log.
+		cfg.Store = store.New(cfg.DB, cfg.PageLimits, cfg.Policy.StoreRules())
 	}
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)

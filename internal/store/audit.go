@@ -20,6 +20,10 @@ type AuditEvent struct {
 	Field      string    `gorm:"column:field"`
 	EmployeeID *int64    `gorm:"column:employee_id"`
 	RecordID   int64     `gorm:"column:record_id"`
+	// Use, RequestIDClaimed, OperationClaimed: see internal/audit.Event.
+	Use              string `gorm:"column:use"`
+	RequestIDClaimed bool   `gorm:"column:request_id_claimed"`
+	OperationClaimed bool   `gorm:"column:operation_claimed"`
 	member
 }
 

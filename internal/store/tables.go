@@ -98,8 +98,9 @@ var (
 
 	// The audit log is read as a list, oldest first; it is not a node.
 	auditEventsTable = declare[AuditEvent](decl{
-		fields: map[string]string{"roles": "roles", "employee": "employee_id", "record": "record_id"},
-		also:   map[string]string{"record": "field"},
+		fields: map[string]string{"roles": "roles", "employee": "employee_id", "record": "record_id",
+			"requestIdClaimed": "request_id_claimed"},
+		also: map[string]string{"record": "field"},
 	})
 )
 
