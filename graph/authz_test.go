@@ -239,7 +239,7 @@ func TestAuthorization_EveryRoleEverySensitiveField(t *testing.T) {
 
 // Filters, orderings and aggregates over a sensitive column reveal it
 // across rows, so only a caller who may read it for every row may use
-// them: policy.CanReadColumn is that rule, for the store's filters to ask.
+// them: policy.StoreRules.CanReadColumn is that rule, for the store's filters to ask.
 // The aggregates (ProjectHours.billableAmount, budgetUsed) are checked
 // field by field above.
 func TestAuthorization_FiltersAndOrderingsOnSensitiveColumns(t *testing.T) {
@@ -253,14 +253,14 @@ func TestAuthorization_FiltersAndOrderingsOnSensitiveColumns(t *testing.T) {
 				return
 			}
 			for f, col := range employeeSensitive {
-				if got, want := policy.CanReadColumn(ctx, "employees", col), id.HasAny(auth.HR, auth.Admin); got != want {
+				if got, want := (policy.StoreRules{}).CanReadColumn(ctx, "employees", col), id.HasAny(auth.HR, auth.Admin); got != want {
 					t.Errorf("CanReadColumn(employees.%s) = %v, want %v (field %s)", col, got, want, f)
 				}
 			}
-			if got, want := policy.CanReadColumn(ctx, "assignments", "bill_rate"), id.HasAny(auth.Manager, auth.Admin); got != want {
+			if got, want := (policy.StoreRules{}).CanReadColumn(ctx, "assignments", "bill_rate"), id.HasAny(auth.Manager, auth.Admin); got != want {
 				t.Errorf("CanReadColumn(assignments.bill_rate) = %v, want %v", got, want)
 			}
-			if !policy.CanReadColumn(ctx, "employees", "last_name") {
+			if !(policy.StoreRules{}).CanReadColumn(ctx, "employees", "last_name") {
 				t.Error("CanReadColumn(employees.last_name) = false: it is not sensitive")
 			}
 			// Filters and orderings on sensitive columns (salary ranges and
@@ -289,7 +289,7 @@ func TestAuthorization_FiltersAndOrderingsOnSensitiveColumns(t *testing.T) {
 					"assignments", "bill_rate", "", "", ""},
 			} {
 				r := as.query(fc.q, nil)
-				allowed := policy.CanReadColumn(ctx, fc.table, fc.col)
+				allowed := (policy.StoreRules{}).CanReadColumn(ctx, fc.table, fc.col)
 				if !allowed {
 					if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
 						t.Errorf("%s: %+v, want FORBIDDEN", fc.q, r.Errors)

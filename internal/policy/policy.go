@@ -16,7 +16,6 @@
 package policy
 
 import (
-	"context"
 	"slices"
 	"strings"
 
@@ -406,12 +405,4 @@ func HasRole(id *auth.Identity, roles []string) bool {
 		}
 	}
 	return false
-}
-
-// CanReadColumn reports whether the caller in ctx may read table.column of
-// every row (ReadAcross under the firm's rules): what a filter, an ordering
-// or an aggregate over the column needs. A manager's right to their
-// reporting line is per row, so it does not count here.
-func CanReadColumn(ctx context.Context, table, column string) bool {
-	return StoreRules{}.CanReadColumn(ctx, table, column)
 }
