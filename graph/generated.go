@@ -42,6 +42,7 @@ type Config struct {
 }
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
@@ -79,6 +80,10 @@ type ComplexityRoot struct {
 	AssignmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AssignmentPayload struct {
+		Assignment func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -130,6 +135,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ContactPayload struct {
+		Contact func(childComplexity int) int
+	}
+
 	Customer struct {
 		AccountManager      func(childComplexity int) int
 		AnnualContractValue func(childComplexity int) int
@@ -158,6 +167,14 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerPayload struct {
+		Customer func(childComplexity int) int
+	}
+
+	DeletePayload struct {
+		DeletedID func(childComplexity int) int
 	}
 
 	Department struct {
@@ -206,6 +223,10 @@ type ComplexityRoot struct {
 		Utilization    func(childComplexity int) int
 	}
 
+	DepartmentPayload struct {
+		Department func(childComplexity int) int
+	}
+
 	Employee struct {
 		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
 		BirthDate           func(childComplexity int) int
@@ -245,6 +266,31 @@ type ComplexityRoot struct {
 	EmployeeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EmployeePayload struct {
+		Employee func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AssignEmployee    func(childComplexity int, input store.AssignEmployeeInput) int
+		CreateContact     func(childComplexity int, input store.CreateContactInput) int
+		CreateCustomer    func(childComplexity int, input store.CreateCustomerInput) int
+		CreateDepartment  func(childComplexity int, input store.CreateDepartmentInput) int
+		CreateProject     func(childComplexity int, input store.CreateProjectInput) int
+		DeleteContact     func(childComplexity int, input store.DeleteInput) int
+		DeleteTimeEntry   func(childComplexity int, input store.DeleteInput) int
+		EndAssignment     func(childComplexity int, input store.EndAssignmentInput) int
+		HireEmployee      func(childComplexity int, input store.HireEmployeeInput) int
+		LogTime           func(childComplexity int, input store.LogTimeInput) int
+		TerminateEmployee func(childComplexity int, input store.TerminateEmployeeInput) int
+		UpdateAssignment  func(childComplexity int, input store.UpdateAssignmentInput) int
+		UpdateContact     func(childComplexity int, input store.UpdateContactInput) int
+		UpdateCustomer    func(childComplexity int, input store.UpdateCustomerInput) int
+		UpdateDepartment  func(childComplexity int, input store.UpdateDepartmentInput) int
+		UpdateEmployee    func(childComplexity int, input store.UpdateEmployeeInput) int
+		UpdateProject     func(childComplexity int, input store.UpdateProjectInput) int
+		UpdateTimeEntry   func(childComplexity int, input store.UpdateTimeEntryInput) int
 	}
 
 	PageInfo struct {
@@ -310,6 +356,10 @@ type ComplexityRoot struct {
 		Logged         func(childComplexity int) int
 	}
 
+	ProjectPayload struct {
+		Project func(childComplexity int) int
+	}
+
 	Query struct {
 		Analytics   func(childComplexity int) int
 		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
@@ -337,6 +387,10 @@ type ComplexityRoot struct {
 		UnratedHours  func(childComplexity int) int
 	}
 
+	TimeEntriesPayload struct {
+		TimeEntries func(childComplexity int) int
+	}
+
 	TimeEntry struct {
 		Billable  func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -359,8 +413,32 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	TimeEntryPayload struct {
+		TimeEntry func(childComplexity int) int
+	}
 }
 
+type MutationResolver interface {
+	CreateCustomer(ctx context.Context, input store.CreateCustomerInput) (*store.CustomerPayload, error)
+	UpdateCustomer(ctx context.Context, input store.UpdateCustomerInput) (*store.CustomerPayload, error)
+	CreateContact(ctx context.Context, input store.CreateContactInput) (*store.ContactPayload, error)
+	UpdateContact(ctx context.Context, input store.UpdateContactInput) (*store.ContactPayload, error)
+	DeleteContact(ctx context.Context, input store.DeleteInput) (*store.DeletePayload, error)
+	CreateProject(ctx context.Context, input store.CreateProjectInput) (*store.ProjectPayload, error)
+	UpdateProject(ctx context.Context, input store.UpdateProjectInput) (*store.ProjectPayload, error)
+	AssignEmployee(ctx context.Context, input store.AssignEmployeeInput) (*store.AssignmentPayload, error)
+	UpdateAssignment(ctx context.Context, input store.UpdateAssignmentInput) (*store.AssignmentPayload, error)
+	EndAssignment(ctx context.Context, input store.EndAssignmentInput) (*store.AssignmentPayload, error)
+	LogTime(ctx context.Context, input store.LogTimeInput) (*store.TimeEntriesPayload, error)
+	UpdateTimeEntry(ctx context.Context, input store.UpdateTimeEntryInput) (*store.TimeEntryPayload, error)
+	DeleteTimeEntry(ctx context.Context, input store.DeleteInput) (*store.DeletePayload, error)
+	HireEmployee(ctx context.Context, input store.HireEmployeeInput) (*store.EmployeePayload, error)
+	UpdateEmployee(ctx context.Context, input store.UpdateEmployeeInput) (*store.EmployeePayload, error)
+	TerminateEmployee(ctx context.Context, input store.TerminateEmployeeInput) (*store.EmployeePayload, error)
+	CreateDepartment(ctx context.Context, input store.CreateDepartmentInput) (*store.DepartmentPayload, error)
+	UpdateDepartment(ctx context.Context, input store.UpdateDepartmentInput) (*store.DepartmentPayload, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]store.Node, error)
@@ -543,6 +621,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.AssignmentEdge.Node(childComplexity), true
+
+	case "AssignmentPayload.assignment":
+		if e.complexity.AssignmentPayload.Assignment == nil {
+			break
+		}
+
+		return e.complexity.AssignmentPayload.Assignment(childComplexity), true
 
 	case "AuditEvent.employee":
 		if e.complexity.AuditEvent.Employee == nil {
@@ -761,6 +846,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.ContactEdge.Node(childComplexity), true
 
+	case "ContactPayload.contact":
+		if e.complexity.ContactPayload.Contact == nil {
+			break
+		}
+
+		return e.complexity.ContactPayload.Contact(childComplexity), true
+
 	case "Customer.accountManager":
 		if e.complexity.Customer.AccountManager == nil {
 			break
@@ -917,6 +1009,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerPayload.customer":
+		if e.complexity.CustomerPayload.Customer == nil {
+			break
+		}
+
+		return e.complexity.CustomerPayload.Customer(childComplexity), true
+
+	case "DeletePayload.deletedId":
+		if e.complexity.DeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.complexity.DeletePayload.DeletedID(childComplexity), true
 
 	case "Department.children":
 		if e.complexity.Department.Children == nil {
@@ -1144,6 +1250,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.DepartmentMonthHours.Utilization(childComplexity), true
+
+	case "DepartmentPayload.department":
+		if e.complexity.DepartmentPayload.Department == nil {
+			break
+		}
+
+		return e.complexity.DepartmentPayload.Department(childComplexity), true
 
 	case "Employee.assignments":
 		if e.complexity.Employee.Assignments == nil {
@@ -1383,6 +1496,229 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.EmployeeEdge.Node(childComplexity), true
+
+	case "EmployeePayload.employee":
+		if e.complexity.EmployeePayload.Employee == nil {
+			break
+		}
+
+		return e.complexity.EmployeePayload.Employee(childComplexity), true
+
+	case "Mutation.assignEmployee":
+		if e.complexity.Mutation.AssignEmployee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignEmployee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.AssignEmployee(childComplexity, args["input"].(store.AssignEmployeeInput)), true
+
+	case "Mutation.createContact":
+		if e.complexity.Mutation.CreateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreateContact(childComplexity, args["input"].(store.CreateContactInput)), true
+
+	case "Mutation.createCustomer":
+		if e.complexity.Mutation.CreateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreateCustomer(childComplexity, args["input"].(store.CreateCustomerInput)), true
+
+	case "Mutation.createDepartment":
+		if e.complexity.Mutation.CreateDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreateDepartment(childComplexity, args["input"].(store.CreateDepartmentInput)), true
+
+	case "Mutation.createProject":
+		if e.complexity.Mutation.CreateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreateProject(childComplexity, args["input"].(store.CreateProjectInput)), true
+
+	case "Mutation.deleteContact":
+		if e.complexity.Mutation.DeleteContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.DeleteContact(childComplexity, args["input"].(store.DeleteInput)), true
+
+	case "Mutation.deleteTimeEntry":
+		if e.complexity.Mutation.DeleteTimeEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTimeEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.DeleteTimeEntry(childComplexity, args["input"].(store.DeleteInput)), true
+
+	case "Mutation.endAssignment":
+		if e.complexity.Mutation.EndAssignment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endAssignment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.EndAssignment(childComplexity, args["input"].(store.EndAssignmentInput)), true
+
+	case "Mutation.hireEmployee":
+		if e.complexity.Mutation.HireEmployee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_hireEmployee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.HireEmployee(childComplexity, args["input"].(store.HireEmployeeInput)), true
+
+	case "Mutation.logTime":
+		if e.complexity.Mutation.LogTime == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logTime_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.LogTime(childComplexity, args["input"].(store.LogTimeInput)), true
+
+	case "Mutation.terminateEmployee":
+		if e.complexity.Mutation.TerminateEmployee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_terminateEmployee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.TerminateEmployee(childComplexity, args["input"].(store.TerminateEmployeeInput)), true
+
+	case "Mutation.updateAssignment":
+		if e.complexity.Mutation.UpdateAssignment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAssignment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateAssignment(childComplexity, args["input"].(store.UpdateAssignmentInput)), true
+
+	case "Mutation.updateContact":
+		if e.complexity.Mutation.UpdateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateContact(childComplexity, args["input"].(store.UpdateContactInput)), true
+
+	case "Mutation.updateCustomer":
+		if e.complexity.Mutation.UpdateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateCustomer(childComplexity, args["input"].(store.UpdateCustomerInput)), true
+
+	case "Mutation.updateDepartment":
+		if e.complexity.Mutation.UpdateDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateDepartment(childComplexity, args["input"].(store.UpdateDepartmentInput)), true
+
+	case "Mutation.updateEmployee":
+		if e.complexity.Mutation.UpdateEmployee == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateEmployee_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateEmployee(childComplexity, args["input"].(store.UpdateEmployeeInput)), true
+
+	case "Mutation.updateProject":
+		if e.complexity.Mutation.UpdateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateProject(childComplexity, args["input"].(store.UpdateProjectInput)), true
+
+	case "Mutation.updateTimeEntry":
+		if e.complexity.Mutation.UpdateTimeEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTimeEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpdateTimeEntry(childComplexity, args["input"].(store.UpdateTimeEntryInput)), true
 
 	case "PageInfo.endCursor":
 		if e.complexity.PageInfo.EndCursor == nil {
@@ -1709,6 +2045,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.ProjectHours.Logged(childComplexity), true
 
+	case "ProjectPayload.project":
+		if e.complexity.ProjectPayload.Project == nil {
+			break
+		}
+
+		return e.complexity.ProjectPayload.Project(childComplexity), true
+
 	case "Query.analytics":
 		if e.complexity.Query.Analytics == nil {
 			break
@@ -1926,6 +2269,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.SegmentMonthRevenue.UnratedHours(childComplexity), true
 
+	case "TimeEntriesPayload.timeEntries":
+		if e.complexity.TimeEntriesPayload.TimeEntries == nil {
+			break
+		}
+
+		return e.complexity.TimeEntriesPayload.TimeEntries(childComplexity), true
+
 	case "TimeEntry.billable":
 		if e.complexity.TimeEntry.Billable == nil {
 			break
@@ -2024,6 +2374,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.TimeEntryEdge.Node(childComplexity), true
 
+	case "TimeEntryPayload.timeEntry":
+		if e.complexity.TimeEntryPayload.TimeEntry == nil {
+			break
+		}
+
+		return e.complexity.TimeEntryPayload.TimeEntry(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2032,12 +2389,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := executionContext{opCtx, e, 0, 0, make(chan graphql.DeferredResult)}
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAssignEmployeeInput,
 		ec.unmarshalInputAssignmentFilter,
 		ec.unmarshalInputAssignmentOrder,
 		ec.unmarshalInputBillingModelFilter,
 		ec.unmarshalInputBooleanFilter,
 		ec.unmarshalInputContactFilter,
 		ec.unmarshalInputContactOrder,
+		ec.unmarshalInputCreateContactInput,
+		ec.unmarshalInputCreateCustomerInput,
+		ec.unmarshalInputCreateDepartmentInput,
+		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCustomerFilter,
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerSegmentFilter,
@@ -2045,21 +2407,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDateFilter,
 		ec.unmarshalInputDateTimeFilter,
 		ec.unmarshalInputDecimalFilter,
+		ec.unmarshalInputDeleteInput,
 		ec.unmarshalInputDepartmentFilter,
 		ec.unmarshalInputDepartmentOrder,
 		ec.unmarshalInputEmployeeFilter,
 		ec.unmarshalInputEmployeeOrder,
 		ec.unmarshalInputEmployeeStatusFilter,
 		ec.unmarshalInputEmploymentTypeFilter,
+		ec.unmarshalInputEndAssignmentInput,
+		ec.unmarshalInputHireEmployeeInput,
 		ec.unmarshalInputIDFilter,
 		ec.unmarshalInputIntFilter,
+		ec.unmarshalInputLogTimeInput,
 		ec.unmarshalInputProjectFilter,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectPriorityFilter,
 		ec.unmarshalInputProjectStatusFilter,
 		ec.unmarshalInputStringFilter,
+		ec.unmarshalInputTerminateEmployeeInput,
 		ec.unmarshalInputTimeEntryFilter,
+		ec.unmarshalInputTimeEntryInput,
 		ec.unmarshalInputTimeEntryOrder,
+		ec.unmarshalInputUpdateAssignmentInput,
+		ec.unmarshalInputUpdateContactInput,
+		ec.unmarshalInputUpdateCustomerInput,
+		ec.unmarshalInputUpdateDepartmentInput,
+		ec.unmarshalInputUpdateEmployeeInput,
+		ec.unmarshalInputUpdateProjectInput,
+		ec.unmarshalInputUpdateTimeEntryInput,
 	)
 	first := true
 
@@ -2093,6 +2468,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -3673,6 +4063,307 @@ type DepartmentMonthHeadcount {
   "The weekly capacity of the people in ` + "`" + `headcount` + "`" + `, summed, in hours per week."
   weeklyCapacityHours: Decimal!
 }
+
+"""
+The writes. Every mutation takes one ` + "`" + `input` + "`" + ` and answers a payload whose
+object is read back through the same read path as a query, inside the
+write's transaction. The root fields of one operation commit together or not
+at all. Errors carry ` + "`" + `extensions.code` + "`" + `: ` + "`" + `BAD_USER_INPUT` + "`" + ` with
+` + "`" + `extensions.field` + "`" + ` (the input path, one error per problem, all reported at
+once), ` + "`" + `FORBIDDEN` + "`" + ` when the rules refuse the write, ` + "`" + `NOT_FOUND` + "`" + ` for an id that
+does not exist, ` + "`" + `CONFLICT` + "`" + ` with ` + "`" + `extensions.currentVersion` + "`" + ` when the
+` + "`" + `version` + "`" + ` sent is stale. A request may carry an ` + "`" + `Idempotency-Key` + "`" + ` header: the
+same key and request from the same caller replays the first answer.
+"""
+type Mutation {
+  "Adds a customer (admin)."
+  createCustomer(input: CreateCustomerInput!): CustomerPayload
+  "Changes a customer (its account manager, or admin); names only what changes."
+  updateCustomer(input: UpdateCustomerInput!): CustomerPayload
+  "Adds a contact to a customer (the customer's account manager, or admin)."
+  createContact(input: CreateContactInput!): ContactPayload
+  "Changes a contact (the customer's account manager, or admin)."
+  updateContact(input: UpdateContactInput!): ContactPayload
+  "Deletes a contact (the customer's account manager, or admin)."
+  deleteContact(input: DeleteInput!): DeletePayload
+  "Adds a project (admin); it starts as proposed unless a status is given."
+  createProject(input: CreateProjectInput!): ProjectPayload
+  """
+  Changes a project: its manager sets status, dates, description and priority;
+  what it is, for whom and for how much is the admins'. Status moves only
+  PROPOSED→ACTIVE|CANCELLED, ACTIVE→ON_HOLD|COMPLETED|CANCELLED,
+  ON_HOLD→ACTIVE|CANCELLED; COMPLETED sets ` + "`" + `completedAt` + "`" + `.
+  """
+  updateProject(input: UpdateProjectInput!): ProjectPayload
+  "Staffs a project (its manager, or admin; bill rate included)."
+  assignEmployee(input: AssignEmployeeInput!): AssignmentPayload
+  "Changes an assignment (the project's manager, or admin)."
+  updateAssignment(input: UpdateAssignmentInput!): AssignmentPayload
+  "Ends an assignment on ` + "`" + `endsOn` + "`" + ` (default today) (the project's manager, or admin)."
+  endAssignment(input: EndAssignmentInput!): AssignmentPayload
+  """
+  Logs time: up to a week's entries (31 at most), all or none. An entry's
+  ` + "`" + `employeeId` + "`" + ` defaults to the caller's own; only admins log for others.
+  """
+  logTime(input: LogTimeInput!): TimeEntriesPayload
+  "Corrects a time entry (its employee, or admin)."
+  updateTimeEntry(input: UpdateTimeEntryInput!): TimeEntryPayload
+  "Deletes a time entry (its employee, or admin)."
+  deleteTimeEntry(input: DeleteInput!): DeletePayload
+  "Hires an employee (hr or admin); sensitive columns included."
+  hireEmployee(input: HireEmployeeInput!): EmployeePayload
+  "Changes an employee (hr or admin); sensitive columns included."
+  updateEmployee(input: UpdateEmployeeInput!): EmployeePayload
+  "Terminates an employee on ` + "`" + `terminatedOn` + "`" + ` (hr or admin)."
+  terminateEmployee(input: TerminateEmployeeInput!): EmployeePayload
+  "Adds a department (admin)."
+  createDepartment(input: CreateDepartmentInput!): DepartmentPayload
+  "Changes a department (admin); the tree stays a tree."
+  updateDepartment(input: UpdateDepartmentInput!): DepartmentPayload
+}
+
+"What a write of a customer answers."
+type CustomerPayload {
+  customer: Customer!
+}
+
+"What a write of a contact answers."
+type ContactPayload {
+  contact: Contact!
+}
+
+"What a write of a project answers."
+type ProjectPayload {
+  project: Project!
+}
+
+"What a write of an assignment answers."
+type AssignmentPayload {
+  assignment: Assignment!
+}
+
+"What logging time answers: the entries logged, in the order given."
+type TimeEntriesPayload {
+  timeEntries: [TimeEntry!]!
+}
+
+"What a write of a time entry answers."
+type TimeEntryPayload {
+  timeEntry: TimeEntry!
+}
+
+"What a write of an employee answers."
+type EmployeePayload {
+  employee: Employee!
+}
+
+"What a write of a department answers."
+type DepartmentPayload {
+  department: Department!
+}
+
+"What a deletion answers: the global id of what is gone."
+type DeletePayload {
+  deletedId: ID!
+}
+
+"Names the object to delete."
+input DeleteInput {
+  id: ID!
+}
+
+input CreateCustomerInput {
+  name: String!
+  legalName: String
+  industry: String
+  "ISO 3166 alpha-2, e.g. DE."
+  country: String!
+  segment: CustomerSegment!
+  status: CustomerStatus
+  accountManagerId: ID
+  website: String
+  annualContractValue: Decimal
+}
+
+input UpdateCustomerInput {
+  id: ID!
+  "The version read; a stale one is a CONFLICT."
+  version: Int!
+  name: String
+  legalName: String
+  industry: String
+  country: String
+  segment: CustomerSegment
+  status: CustomerStatus
+  accountManagerId: ID
+  website: String
+  annualContractValue: Decimal
+}
+
+input CreateContactInput {
+  customerId: ID!
+  name: String!
+  email: String
+  phone: String
+  role: String
+  isPrimary: Boolean
+}
+
+input UpdateContactInput {
+  id: ID!
+  name: String
+  email: String
+  phone: String
+  role: String
+  isPrimary: Boolean
+}
+
+input CreateProjectInput {
+  code: String!
+  name: String!
+  description: String
+  customerId: ID!
+  managerId: ID
+  status: ProjectStatus
+  priority: ProjectPriority
+  budget: Decimal
+  "ISO 4217, e.g. EUR."
+  currency: String!
+  billingModel: BillingModel!
+  startOn: Date!
+  dueOn: Date
+}
+
+input UpdateProjectInput {
+  id: ID!
+  "The version read; a stale one is a CONFLICT."
+  version: Int!
+  code: String
+  name: String
+  description: String
+  customerId: ID
+  managerId: ID
+  status: ProjectStatus
+  priority: ProjectPriority
+  budget: Decimal
+  currency: String
+  billingModel: BillingModel
+  startOn: Date
+  dueOn: Date
+}
+
+input AssignEmployeeInput {
+  projectId: ID!
+  employeeId: ID!
+  role: String!
+  allocationPercent: Int!
+  startsOn: Date!
+  endsOn: Date
+  billRate: Decimal
+}
+
+input UpdateAssignmentInput {
+  id: ID!
+  role: String
+  allocationPercent: Int
+  startsOn: Date
+  endsOn: Date
+  billRate: Decimal
+}
+
+input EndAssignmentInput {
+  id: ID!
+  "The last day of the assignment; today when left out."
+  endsOn: Date
+}
+
+input LogTimeInput {
+  entries: [TimeEntryInput!]!
+}
+
+input TimeEntryInput {
+  projectId: ID!
+  workDate: Date!
+  hours: Decimal!
+  billable: Boolean!
+  note: String
+  "Whose time; the caller's own when left out."
+  employeeId: ID
+}
+
+input UpdateTimeEntryInput {
+  id: ID!
+  projectId: ID
+  workDate: Date
+  hours: Decimal
+  billable: Boolean
+  note: String
+}
+
+input HireEmployeeInput {
+  employeeNumber: String!
+  firstName: String!
+  lastName: String!
+  email: String!
+  title: String
+  departmentId: ID!
+  managerId: ID
+  employmentType: EmploymentType!
+  hiredOn: Date!
+  location: String
+  weeklyCapacityHours: Decimal!
+  salary: Decimal
+  salaryCurrency: String
+  personalEmail: String
+  phone: String
+  birthDate: Date
+  homeAddress: String
+}
+
+input UpdateEmployeeInput {
+  id: ID!
+  "The version read; a stale one is a CONFLICT."
+  version: Int!
+  employeeNumber: String
+  firstName: String
+  lastName: String
+  email: String
+  title: String
+  departmentId: ID
+  managerId: ID
+  employmentType: EmploymentType
+  status: EmployeeStatus
+  location: String
+  weeklyCapacityHours: Decimal
+  salary: Decimal
+  salaryCurrency: String
+  personalEmail: String
+  phone: String
+  birthDate: Date
+  homeAddress: String
+}
+
+input TerminateEmployeeInput {
+  id: ID!
+  "The version read; a stale one is a CONFLICT."
+  version: Int!
+  terminatedOn: Date!
+}
+
+input CreateDepartmentInput {
+  code: String!
+  name: String!
+  parentId: ID
+  costCenter: String
+}
+
+input UpdateDepartmentInput {
+  id: ID!
+  code: String
+  name: String
+  parentId: ID
+  costCenter: String
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5192,6 +5883,510 @@ func (ec *executionContext) field_Employee_timeEntries_argsFilter(
 	}
 
 	var zeroVal *store.TimeEntryFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_assignEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_assignEmployee_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_assignEmployee_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.AssignEmployeeInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.AssignEmployeeInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNAssignEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignEmployeeInput(ctx, tmp)
+	}
+
+	var zeroVal store.AssignEmployeeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createContact_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createContact_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreateContactInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreateContactInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreateContactInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateContactInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreateContactInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createCustomer_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createCustomer_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreateCustomerInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreateCustomerInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreateCustomerInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateCustomerInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreateCustomerInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createDepartment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createDepartment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreateDepartmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreateDepartmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreateDepartmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateDepartmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreateDepartmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createProject_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createProject_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreateProjectInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreateProjectInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreateProjectInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateProjectInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreateProjectInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_deleteContact_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_deleteContact_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.DeleteInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.DeleteInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNDeleteInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeleteInput(ctx, tmp)
+	}
+
+	var zeroVal store.DeleteInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_deleteTimeEntry_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_deleteTimeEntry_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.DeleteInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.DeleteInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNDeleteInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeleteInput(ctx, tmp)
+	}
+
+	var zeroVal store.DeleteInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_endAssignment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_endAssignment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_endAssignment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.EndAssignmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.EndAssignmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNEndAssignmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEndAssignmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.EndAssignmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_hireEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_hireEmployee_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_hireEmployee_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.HireEmployeeInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.HireEmployeeInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNHireEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐHireEmployeeInput(ctx, tmp)
+	}
+
+	var zeroVal store.HireEmployeeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_logTime_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_logTime_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_logTime_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.LogTimeInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.LogTimeInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNLogTimeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐLogTimeInput(ctx, tmp)
+	}
+
+	var zeroVal store.LogTimeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_terminateEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_terminateEmployee_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_terminateEmployee_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.TerminateEmployeeInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.TerminateEmployeeInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNTerminateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTerminateEmployeeInput(ctx, tmp)
+	}
+
+	var zeroVal store.TerminateEmployeeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAssignment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateAssignment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateAssignment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateAssignmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateAssignmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateAssignmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateAssignmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateAssignmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateContact_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateContact_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateContactInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateContactInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateContactInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateContactInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateContactInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateCustomer_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateCustomer_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateCustomerInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateCustomerInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateCustomerInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateCustomerInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateCustomerInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateDepartment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateDepartment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateDepartmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateDepartmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateDepartmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateDepartmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateDepartmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateEmployee_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateEmployee_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateEmployeeInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateEmployeeInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateEmployeeInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateEmployeeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateProject_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateProject_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateProjectInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateProjectInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateProjectInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateProjectInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateProjectInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_updateTimeEntry_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_updateTimeEntry_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpdateTimeEntryInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpdateTimeEntryInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpdateTimeEntryInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateTimeEntryInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpdateTimeEntryInput
 	return zeroVal, nil
 }
 
@@ -8081,6 +9276,68 @@ func (ec *executionContext) fieldContext_AssignmentEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _AssignmentPayload_assignment(ctx context.Context, field graphql.CollectedField, obj *store.AssignmentPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_AssignmentPayload_assignment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Assignment, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Assignment)
+	fc.Result = res
+	return ec.marshalNAssignment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignment(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_AssignmentPayload_assignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Assignment_id(ctx, field)
+			case "role":
+				return ec.fieldContext_Assignment_role(ctx, field)
+			case "allocationPercent":
+				return ec.fieldContext_Assignment_allocationPercent(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Assignment_startsOn(ctx, field)
+			case "endsOn":
+				return ec.fieldContext_Assignment_endsOn(ctx, field)
+			case "billRate":
+				return ec.fieldContext_Assignment_billRate(ctx, field)
+			case "project":
+				return ec.fieldContext_Assignment_project(ctx, field)
+			case "employee":
+				return ec.fieldContext_Assignment_employee(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Assignment", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuditEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	if res := scalar.MarshalDateTime(obj.OccurredAt); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -9536,6 +10793,68 @@ func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *store.ContactPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ContactPayload_contact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Contact, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Contact)
+	fc.Result = res
+	return ec.marshalNContact2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContact(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Contact_id(ctx, field)
+			case "name":
+				return ec.fieldContext_Contact_name(ctx, field)
+			case "email":
+				return ec.fieldContext_Contact_email(ctx, field)
+			case "phone":
+				return ec.fieldContext_Contact_phone(ctx, field)
+			case "role":
+				return ec.fieldContext_Contact_role(ctx, field)
+			case "isPrimary":
+				return ec.fieldContext_Contact_isPrimary(ctx, field)
+			case "customer":
+				return ec.fieldContext_Contact_customer(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Contact_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_id(ctx, field)
 	if err != nil {
@@ -10541,6 +11860,129 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 				return ec.fieldContext_Customer_updatedAt(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPayload_customer(ctx context.Context, field graphql.CollectedField, obj *store.CustomerPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_CustomerPayload_customer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Customer, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Customer)
+	fc.Result = res
+	return ec.marshalNCustomer2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomer(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_CustomerPayload_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Customer_id(ctx, field)
+			case "name":
+				return ec.fieldContext_Customer_name(ctx, field)
+			case "legalName":
+				return ec.fieldContext_Customer_legalName(ctx, field)
+			case "industry":
+				return ec.fieldContext_Customer_industry(ctx, field)
+			case "country":
+				return ec.fieldContext_Customer_country(ctx, field)
+			case "segment":
+				return ec.fieldContext_Customer_segment(ctx, field)
+			case "status":
+				return ec.fieldContext_Customer_status(ctx, field)
+			case "website":
+				return ec.fieldContext_Customer_website(ctx, field)
+			case "annualContractValue":
+				return ec.fieldContext_Customer_annualContractValue(ctx, field)
+			case "accountManager":
+				return ec.fieldContext_Customer_accountManager(ctx, field)
+			case "projects":
+				return ec.fieldContext_Customer_projects(ctx, field)
+			case "contacts":
+				return ec.fieldContext_Customer_contacts(ctx, field)
+			case "version":
+				return ec.fieldContext_Customer_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Customer_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Customer_updatedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *store.DeletePayload) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DeletedID); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DeletePayload_deletedId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DeletedID, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DeletePayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
 		},
 	}
 	return fc, nil
@@ -12017,6 +13459,70 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentPayload_department(ctx context.Context, field graphql.CollectedField, obj *store.DepartmentPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentPayload_department(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Department, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Department)
+	fc.Result = res
+	return ec.marshalNDepartment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartment(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentPayload_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Department_id(ctx, field)
+			case "code":
+				return ec.fieldContext_Department_code(ctx, field)
+			case "name":
+				return ec.fieldContext_Department_name(ctx, field)
+			case "costCenter":
+				return ec.fieldContext_Department_costCenter(ctx, field)
+			case "parent":
+				return ec.fieldContext_Department_parent(ctx, field)
+			case "children":
+				return ec.fieldContext_Department_children(ctx, field)
+			case "employees":
+				return ec.fieldContext_Department_employees(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Department_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Department_updatedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
 		},
 	}
 	return fc, nil
@@ -13810,6 +15316,1112 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmployeePayload_employee(ctx context.Context, field graphql.CollectedField, obj *store.EmployeePayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_EmployeePayload_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmployeePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createCustomer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreateCustomer(rctx, fc.Args["input"].(store.CreateCustomerInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.CustomerPayload)
+	fc.Result = res
+	return ec.marshalOCustomerPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "customer":
+				return ec.fieldContext_CustomerPayload_customer(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type CustomerPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateCustomer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateCustomer(rctx, fc.Args["input"].(store.UpdateCustomerInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.CustomerPayload)
+	fc.Result = res
+	return ec.marshalOCustomerPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "customer":
+				return ec.fieldContext_CustomerPayload_customer(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type CustomerPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createContact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreateContact(rctx, fc.Args["input"].(store.CreateContactInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ContactPayload)
+	fc.Result = res
+	return ec.marshalOContactPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "contact":
+				return ec.fieldContext_ContactPayload_contact(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ContactPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateContact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateContact(rctx, fc.Args["input"].(store.UpdateContactInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ContactPayload)
+	fc.Result = res
+	return ec.marshalOContactPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "contact":
+				return ec.fieldContext_ContactPayload_contact(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ContactPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_deleteContact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().DeleteContact(rctx, fc.Args["input"].(store.DeleteInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.DeletePayload)
+	fc.Result = res
+	return ec.marshalODeletePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeletePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_deleteContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "deletedId":
+				return ec.fieldContext_DeletePayload_deletedId(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createProject(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreateProject(rctx, fc.Args["input"].(store.CreateProjectInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ProjectPayload)
+	fc.Result = res
+	return ec.marshalOProjectPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "project":
+				return ec.fieldContext_ProjectPayload_project(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateProject(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateProject(rctx, fc.Args["input"].(store.UpdateProjectInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ProjectPayload)
+	fc.Result = res
+	return ec.marshalOProjectPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "project":
+				return ec.fieldContext_ProjectPayload_project(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignEmployee(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_assignEmployee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().AssignEmployee(rctx, fc.Args["input"].(store.AssignEmployeeInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.AssignmentPayload)
+	fc.Result = res
+	return ec.marshalOAssignmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_assignEmployee(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "assignment":
+				return ec.fieldContext_AssignmentPayload_assignment(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AssignmentPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignEmployee_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAssignment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateAssignment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateAssignment(rctx, fc.Args["input"].(store.UpdateAssignmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.AssignmentPayload)
+	fc.Result = res
+	return ec.marshalOAssignmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateAssignment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "assignment":
+				return ec.fieldContext_AssignmentPayload_assignment(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AssignmentPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAssignment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endAssignment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_endAssignment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().EndAssignment(rctx, fc.Args["input"].(store.EndAssignmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.AssignmentPayload)
+	fc.Result = res
+	return ec.marshalOAssignmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_endAssignment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "assignment":
+				return ec.fieldContext_AssignmentPayload_assignment(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type AssignmentPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endAssignment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logTime(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_logTime(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().LogTime(rctx, fc.Args["input"].(store.LogTimeInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimeEntriesPayload)
+	fc.Result = res
+	return ec.marshalOTimeEntriesPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntriesPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_logTime(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "timeEntries":
+				return ec.fieldContext_TimeEntriesPayload_timeEntries(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntriesPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_logTime_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTimeEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateTimeEntry(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateTimeEntry(rctx, fc.Args["input"].(store.UpdateTimeEntryInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimeEntryPayload)
+	fc.Result = res
+	return ec.marshalOTimeEntryPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateTimeEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "timeEntry":
+				return ec.fieldContext_TimeEntryPayload_timeEntry(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntryPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTimeEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTimeEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_deleteTimeEntry(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().DeleteTimeEntry(rctx, fc.Args["input"].(store.DeleteInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.DeletePayload)
+	fc.Result = res
+	return ec.marshalODeletePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeletePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_deleteTimeEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "deletedId":
+				return ec.fieldContext_DeletePayload_deletedId(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTimeEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_hireEmployee(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_hireEmployee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().HireEmployee(rctx, fc.Args["input"].(store.HireEmployeeInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.EmployeePayload)
+	fc.Result = res
+	return ec.marshalOEmployeePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_hireEmployee(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "employee":
+				return ec.fieldContext_EmployeePayload_employee(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type EmployeePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_hireEmployee_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateEmployee(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateEmployee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateEmployee(rctx, fc.Args["input"].(store.UpdateEmployeeInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.EmployeePayload)
+	fc.Result = res
+	return ec.marshalOEmployeePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateEmployee(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "employee":
+				return ec.fieldContext_EmployeePayload_employee(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type EmployeePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateEmployee_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_terminateEmployee(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_terminateEmployee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().TerminateEmployee(rctx, fc.Args["input"].(store.TerminateEmployeeInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.EmployeePayload)
+	fc.Result = res
+	return ec.marshalOEmployeePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_terminateEmployee(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "employee":
+				return ec.fieldContext_EmployeePayload_employee(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type EmployeePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_terminateEmployee_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createDepartment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreateDepartment(rctx, fc.Args["input"].(store.CreateDepartmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.DepartmentPayload)
+	fc.Result = res
+	return ec.marshalODepartmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "department":
+				return ec.fieldContext_DepartmentPayload_department(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_updateDepartment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpdateDepartment(rctx, fc.Args["input"].(store.UpdateDepartmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.DepartmentPayload)
+	fc.Result = res
+	return ec.marshalODepartmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_updateDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "department":
+				return ec.fieldContext_DepartmentPayload_department(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -15955,6 +18567,92 @@ func (ec *executionContext) fieldContext_ProjectHours_budgetUsed(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _ProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *store.ProjectPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectPayload_project(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Project, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Project)
+	fc.Result = res
+	return ec.marshalNProject2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Project_id(ctx, field)
+			case "code":
+				return ec.fieldContext_Project_code(ctx, field)
+			case "name":
+				return ec.fieldContext_Project_name(ctx, field)
+			case "description":
+				return ec.fieldContext_Project_description(ctx, field)
+			case "status":
+				return ec.fieldContext_Project_status(ctx, field)
+			case "priority":
+				return ec.fieldContext_Project_priority(ctx, field)
+			case "budget":
+				return ec.fieldContext_Project_budget(ctx, field)
+			case "currency":
+				return ec.fieldContext_Project_currency(ctx, field)
+			case "billingModel":
+				return ec.fieldContext_Project_billingModel(ctx, field)
+			case "startOn":
+				return ec.fieldContext_Project_startOn(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_Project_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Project_completedAt(ctx, field)
+			case "customer":
+				return ec.fieldContext_Project_customer(ctx, field)
+			case "manager":
+				return ec.fieldContext_Project_manager(ctx, field)
+			case "team":
+				return ec.fieldContext_Project_team(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Project_timeEntries(ctx, field)
+			case "hours":
+				return ec.fieldContext_Project_hours(ctx, field)
+			case "version":
+				return ec.fieldContext_Project_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Project_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Project_updatedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Query_node(ctx, field)
 	if err != nil {
@@ -17429,6 +20127,68 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_revenue(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _TimeEntriesPayload_timeEntries(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntriesPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimeEntriesPayload_timeEntries(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TimeEntries, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.TimeEntry)
+	fc.Result = res
+	return ec.marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimeEntriesPayload_timeEntries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeEntriesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_TimeEntry_id(ctx, field)
+			case "workDate":
+				return ec.fieldContext_TimeEntry_workDate(ctx, field)
+			case "hours":
+				return ec.fieldContext_TimeEntry_hours(ctx, field)
+			case "billable":
+				return ec.fieldContext_TimeEntry_billable(ctx, field)
+			case "note":
+				return ec.fieldContext_TimeEntry_note(ctx, field)
+			case "employee":
+				return ec.fieldContext_TimeEntry_employee(ctx, field)
+			case "project":
+				return ec.fieldContext_TimeEntry_project(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TimeEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_id(ctx, field)
 	if err != nil {
@@ -18152,6 +20912,68 @@ func (ec *executionContext) fieldContext_TimeEntryEdge_node(_ context.Context, f
 		Object:     "TimeEntryEdge",
 		Field:      field,
 		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_TimeEntry_id(ctx, field)
+			case "workDate":
+				return ec.fieldContext_TimeEntry_workDate(ctx, field)
+			case "hours":
+				return ec.fieldContext_TimeEntry_hours(ctx, field)
+			case "billable":
+				return ec.fieldContext_TimeEntry_billable(ctx, field)
+			case "note":
+				return ec.fieldContext_TimeEntry_note(ctx, field)
+			case "employee":
+				return ec.fieldContext_TimeEntry_employee(ctx, field)
+			case "project":
+				return ec.fieldContext_TimeEntry_project(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeEntryPayload_timeEntry(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntryPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimeEntryPayload_timeEntry(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TimeEntry, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimeEntry)
+	fc.Result = res
+	return ec.marshalNTimeEntry2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntry(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimeEntryPayload_timeEntry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeEntryPayload",
+		Field:      field,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			switch field.Name {
@@ -20120,6 +22942,75 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAssignEmployeeInput(ctx context.Context, obj any) (store.AssignEmployeeInput, error) {
+	var it store.AssignEmployeeInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "employeeId", "role", "allocationPercent", "startsOn", "endsOn", "billRate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "allocationPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationPercent"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationPercent = data
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = graphql.OmittableOf(data)
+		case "billRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billRate"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillRate = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAssignmentFilter(ctx context.Context, obj any) (store.AssignmentFilter, error) {
 	var it store.AssignmentFilter
 	asMap := map[string]any{}
@@ -20458,6 +23349,303 @@ func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj 
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context, obj any) (store.CreateContactInput, error) {
+	var it store.CreateContactInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "name", "email", "phone", "role", "isPrimary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "isPrimary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isPrimary"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsPrimary = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Context, obj any) (store.CreateCustomerInput, error) {
+	var it store.CreateCustomerInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "legalName", "industry", "country", "segment", "status", "accountManagerId", "website", "annualContractValue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "legalName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalName = graphql.OmittableOf(data)
+		case "industry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("industry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Industry = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "accountManagerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountManagerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountManagerID = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "annualContractValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("annualContractValue"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnnualContractValue = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateDepartmentInput(ctx context.Context, obj any) (store.CreateDepartmentInput, error) {
+	var it store.CreateDepartmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "parentId", "costCenter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = graphql.OmittableOf(data)
+		case "costCenter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCenter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCenter = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context, obj any) (store.CreateProjectInput, error) {
+	var it store.CreateProjectInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "description", "customerId", "managerId", "status", "priority", "budget", "currency", "billingModel", "startOn", "dueOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = graphql.OmittableOf(data)
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "billingModel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billingModel"))
+			data, err := ec.unmarshalNBillingModel2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillingModel = data
+		case "startOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartOn = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = graphql.OmittableOf(data)
 		}
 	}
 
@@ -20926,6 +24114,33 @@ func (ec *executionContext) unmarshalInputDecimalFilter(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDeleteInput(ctx context.Context, obj any) (store.DeleteInput, error) {
+	var it store.DeleteInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDepartmentFilter(ctx context.Context, obj any) (store.DepartmentFilter, error) {
 	var it store.DepartmentFilter
 	asMap := map[string]any{}
@@ -21333,6 +24548,179 @@ func (ec *executionContext) unmarshalInputEmploymentTypeFilter(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputEndAssignmentInput(ctx context.Context, obj any) (store.EndAssignmentInput, error) {
+	var it store.EndAssignmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "endsOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputHireEmployeeInput(ctx context.Context, obj any) (store.HireEmployeeInput, error) {
+	var it store.HireEmployeeInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"employeeNumber", "firstName", "lastName", "email", "title", "departmentId", "managerId", "employmentType", "hiredOn", "location", "weeklyCapacityHours", "salary", "salaryCurrency", "personalEmail", "phone", "birthDate", "homeAddress"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "employeeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeNumber = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "departmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentID = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = graphql.OmittableOf(data)
+		case "employmentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employmentType"))
+			data, err := ec.unmarshalNEmploymentType2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmploymentType = data
+		case "hiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hiredOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HiredOn = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = graphql.OmittableOf(data)
+		case "weeklyCapacityHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyCapacityHours"))
+			data, err := ec.unmarshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyCapacityHours = data
+		case "salary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salary"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Salary = graphql.OmittableOf(data)
+		case "salaryCurrency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salaryCurrency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalaryCurrency = graphql.OmittableOf(data)
+		case "personalEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personalEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonalEmail = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "birthDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthDate"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthDate = graphql.OmittableOf(data)
+		case "homeAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeAddress = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputIDFilter(ctx context.Context, obj any) (store.IDFilter, error) {
 	var it store.IDFilter
 	asMap := map[string]any{}
@@ -21451,6 +24839,33 @@ func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any
 				return it, err
 			}
 			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputLogTimeInput(ctx context.Context, obj any) (store.LogTimeInput, error) {
+	var it store.LogTimeInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"entries"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entries"))
+			data, err := ec.unmarshalNTimeEntryInput2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Entries = data
 		}
 	}
 
@@ -21788,6 +25203,47 @@ func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTerminateEmployeeInput(ctx context.Context, obj any) (store.TerminateEmployeeInput, error) {
+	var it store.TerminateEmployeeInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "terminatedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "terminatedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terminatedOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TerminatedOn = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTimeEntryFilter(ctx context.Context, obj any) (store.TimeEntryFilter, error) {
 	var it store.TimeEntryFilter
 	asMap := map[string]any{}
@@ -21885,6 +25341,68 @@ func (ec *executionContext) unmarshalInputTimeEntryFilter(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTimeEntryInput(ctx context.Context, obj any) (store.TimeEntryInput, error) {
+	var it store.TimeEntryInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "workDate", "hours", "billable", "note", "employeeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "workDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workDate"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkDate = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		case "billable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billable = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = graphql.OmittableOf(data)
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTimeEntryOrder(ctx context.Context, obj any) (store.Order, error) {
 	var it store.Order
 	asMap := map[string]any{}
@@ -21913,6 +25431,615 @@ func (ec *executionContext) unmarshalInputTimeEntryOrder(ctx context.Context, ob
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateAssignmentInput(ctx context.Context, obj any) (store.UpdateAssignmentInput, error) {
+	var it store.UpdateAssignmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "role", "allocationPercent", "startsOn", "endsOn", "billRate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "allocationPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationPercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationPercent = graphql.OmittableOf(data)
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = graphql.OmittableOf(data)
+		case "endsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsOn = graphql.OmittableOf(data)
+		case "billRate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billRate"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillRate = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context, obj any) (store.UpdateContactInput, error) {
+	var it store.UpdateContactInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "email", "phone", "role", "isPrimary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "isPrimary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isPrimary"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsPrimary = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Context, obj any) (store.UpdateCustomerInput, error) {
+	var it store.UpdateCustomerInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "name", "legalName", "industry", "country", "segment", "status", "accountManagerId", "website", "annualContractValue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "legalName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalName = graphql.OmittableOf(data)
+		case "industry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("industry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Industry = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "accountManagerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountManagerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountManagerID = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "annualContractValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("annualContractValue"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnnualContractValue = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateDepartmentInput(ctx context.Context, obj any) (store.UpdateDepartmentInput, error) {
+	var it store.UpdateDepartmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "name", "parentId", "costCenter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = graphql.OmittableOf(data)
+		case "costCenter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCenter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCenter = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateEmployeeInput(ctx context.Context, obj any) (store.UpdateEmployeeInput, error) {
+	var it store.UpdateEmployeeInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "employeeNumber", "firstName", "lastName", "email", "title", "departmentId", "managerId", "employmentType", "status", "location", "weeklyCapacityHours", "salary", "salaryCurrency", "personalEmail", "phone", "birthDate", "homeAddress"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "employeeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeNumber = graphql.OmittableOf(data)
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = graphql.OmittableOf(data)
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "departmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentID = graphql.OmittableOf(data)
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = graphql.OmittableOf(data)
+		case "employmentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employmentType"))
+			data, err := ec.unmarshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmploymentType = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOEmployeeStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = graphql.OmittableOf(data)
+		case "weeklyCapacityHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyCapacityHours"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyCapacityHours = graphql.OmittableOf(data)
+		case "salary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salary"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Salary = graphql.OmittableOf(data)
+		case "salaryCurrency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salaryCurrency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalaryCurrency = graphql.OmittableOf(data)
+		case "personalEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("personalEmail"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersonalEmail = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "birthDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthDate"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BirthDate = graphql.OmittableOf(data)
+		case "homeAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("homeAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HomeAddress = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context, obj any) (store.UpdateProjectInput, error) {
+	var it store.UpdateProjectInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "version", "code", "name", "description", "customerId", "managerId", "status", "priority", "budget", "currency", "billingModel", "startOn", "dueOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = graphql.OmittableOf(data)
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOProjectStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOProjectPriority2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = graphql.OmittableOf(data)
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "billingModel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billingModel"))
+			data, err := ec.unmarshalOBillingModel2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐBillingModel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillingModel = graphql.OmittableOf(data)
+		case "startOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartOn = graphql.OmittableOf(data)
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateTimeEntryInput(ctx context.Context, obj any) (store.UpdateTimeEntryInput, error) {
+	var it store.UpdateTimeEntryInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "projectId", "workDate", "hours", "billable", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = graphql.OmittableOf(data)
+		case "workDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workDate"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkDate = graphql.OmittableOf(data)
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = graphql.OmittableOf(data)
+		case "billable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billable = graphql.OmittableOf(data)
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = graphql.OmittableOf(data)
 		}
 	}
 
@@ -22309,6 +26436,45 @@ func (ec *executionContext) _AssignmentEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var assignmentPayloadImplementors = []string{"AssignmentPayload"}
+
+func (ec *executionContext) _AssignmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.AssignmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignmentPayload")
+		case "assignment":
+			out.Values[i] = ec._AssignmentPayload_assignment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEvent) graphql.Marshaler {
@@ -22650,6 +26816,45 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var contactPayloadImplementors = []string{"ContactPayload"}
+
+func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactPayload")
+		case "contact":
+			out.Values[i] = ec._ContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *store.Customer) graphql.Marshaler {
@@ -22816,6 +27021,84 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var customerPayloadImplementors = []string{"CustomerPayload"}
+
+func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *store.CustomerPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerPayload")
+		case "customer":
+			out.Values[i] = ec._CustomerPayload_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var deletePayloadImplementors = []string{"DeletePayload"}
+
+func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *store.DeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletePayload")
+		case "deletedId":
+			out.Values[i] = ec._DeletePayload_deletedId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23158,6 +27441,45 @@ func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.S
 	return out
 }
 
+var departmentPayloadImplementors = []string{"DepartmentPayload"}
+
+func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.DepartmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentPayload")
+		case "department":
+			out.Values[i] = ec._DepartmentPayload_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var employeeImplementors = []string{"Employee", "Node"}
 
 func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet, obj *store.Employee) graphql.Marshaler {
@@ -23367,6 +27689,159 @@ func (ec *executionContext) _EmployeeEdge(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var employeePayloadImplementors = []string{"EmployeePayload"}
+
+func (ec *executionContext) _EmployeePayload(ctx context.Context, sel ast.SelectionSet, obj *store.EmployeePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, employeePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmployeePayload")
+		case "employee":
+			out.Values[i] = ec._EmployeePayload_employee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomer(ctx, field)
+			})
+		case "updateCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomer(ctx, field)
+			})
+		case "createContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createContact(ctx, field)
+			})
+		case "updateContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateContact(ctx, field)
+			})
+		case "deleteContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteContact(ctx, field)
+			})
+		case "createProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProject(ctx, field)
+			})
+		case "updateProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProject(ctx, field)
+			})
+		case "assignEmployee":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignEmployee(ctx, field)
+			})
+		case "updateAssignment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAssignment(ctx, field)
+			})
+		case "endAssignment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endAssignment(ctx, field)
+			})
+		case "logTime":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logTime(ctx, field)
+			})
+		case "updateTimeEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTimeEntry(ctx, field)
+			})
+		case "deleteTimeEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTimeEntry(ctx, field)
+			})
+		case "hireEmployee":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_hireEmployee(ctx, field)
+			})
+		case "updateEmployee":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateEmployee(ctx, field)
+			})
+		case "terminateEmployee":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_terminateEmployee(ctx, field)
+			})
+		case "createDepartment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDepartment(ctx, field)
+			})
+		case "updateDepartment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDepartment(ctx, field)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23760,6 +28235,45 @@ func (ec *executionContext) _ProjectHours(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._ProjectHours_billableAmount(ctx, field, obj)
 		case "budgetUsed":
 			out.Values[i] = ec._ProjectHours_budgetUsed(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var projectPayloadImplementors = []string{"ProjectPayload"}
+
+func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ProjectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectPayload")
+		case "project":
+			out.Values[i] = ec._ProjectPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24209,6 +28723,45 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 	return out
 }
 
+var timeEntriesPayloadImplementors = []string{"TimeEntriesPayload"}
+
+func (ec *executionContext) _TimeEntriesPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntriesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntriesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeEntriesPayload")
+		case "timeEntries":
+			out.Values[i] = ec._TimeEntriesPayload_timeEntries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var timeEntryImplementors = []string{"TimeEntry", "Node"}
 
 func (ec *executionContext) _TimeEntry(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntry) graphql.Marshaler {
@@ -24352,6 +28905,45 @@ func (ec *executionContext) _TimeEntryEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "node":
 			out.Values[i] = ec._TimeEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var timeEntryPayloadImplementors = []string{"TimeEntryPayload"}
+
+func (ec *executionContext) _TimeEntryPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeEntryPayload")
+		case "timeEntry":
+			out.Values[i] = ec._TimeEntryPayload_timeEntry(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24725,6 +29317,11 @@ func (ec *executionContext) marshalNAnalytics2ᚖgithubᚗcomᚋbizgraphᚋbizgr
 		return graphql.Null
 	}
 	return ec._Analytics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAssignEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignEmployeeInput(ctx context.Context, v any) (store.AssignEmployeeInput, error) {
+	res, err := ec.unmarshalInputAssignEmployeeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAssignment2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Assignment) graphql.Marshaler {
@@ -25145,6 +29742,26 @@ func (ec *executionContext) marshalNContactOrderField2string(ctx context.Context
 	return res
 }
 
+func (ec *executionContext) unmarshalNCreateContactInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateContactInput(ctx context.Context, v any) (store.CreateContactInput, error) {
+	res, err := ec.unmarshalInputCreateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCustomerInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateCustomerInput(ctx context.Context, v any) (store.CreateCustomerInput, error) {
+	res, err := ec.unmarshalInputCreateCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateDepartmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateDepartmentInput(ctx context.Context, v any) (store.CreateDepartmentInput, error) {
+	res, err := ec.unmarshalInputCreateDepartmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateProjectInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateProjectInput(ctx context.Context, v any) (store.CreateProjectInput, error) {
+	res, err := ec.unmarshalInputCreateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomer2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Customer) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -25387,6 +30004,11 @@ func (ec *executionContext) marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraph�
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDeleteInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeleteInput(ctx context.Context, v any) (store.DeleteInput, error) {
+	res, err := ec.unmarshalInputDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDepartment2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Department) graphql.Marshaler {
@@ -25813,6 +30435,16 @@ func (ec *executionContext) marshalNEmploymentType2githubᚗcomᚋbizgraphᚋbiz
 	return res
 }
 
+func (ec *executionContext) unmarshalNEndAssignmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEndAssignmentInput(ctx context.Context, v any) (store.EndAssignmentInput, error) {
+	res, err := ec.unmarshalInputEndAssignmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNHireEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐHireEmployeeInput(ctx context.Context, v any) (store.HireEmployeeInput, error) {
+	res, err := ec.unmarshalInputHireEmployeeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25873,6 +30505,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLogTimeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐLogTimeInput(ctx context.Context, v any) (store.LogTimeInput, error) {
+	res, err := ec.unmarshalInputLogTimeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐNode(ctx context.Context, sel ast.SelectionSet, v []store.Node) graphql.Marshaler {
@@ -26258,6 +30895,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNTerminateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTerminateEmployeeInput(ctx context.Context, v any) (store.TerminateEmployeeInput, error) {
+	res, err := ec.unmarshalInputTerminateEmployeeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.TimeEntry) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -26379,6 +31021,26 @@ func (ec *executionContext) unmarshalNTimeEntryFilter2ᚖgithubᚗcomᚋbizgraph
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTimeEntryInput2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryInputᚄ(ctx context.Context, v any) ([]*store.TimeEntryInput, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.TimeEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeEntryInput2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTimeEntryInput2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryInput(ctx context.Context, v any) (*store.TimeEntryInput, error) {
+	res, err := ec.unmarshalInputTimeEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTimeEntryOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputTimeEntryOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -26398,6 +31060,41 @@ func (ec *executionContext) marshalNTimeEntryOrderField2string(ctx context.Conte
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateAssignmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateAssignmentInput(ctx context.Context, v any) (store.UpdateAssignmentInput, error) {
+	res, err := ec.unmarshalInputUpdateAssignmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateContactInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateContactInput(ctx context.Context, v any) (store.UpdateContactInput, error) {
+	res, err := ec.unmarshalInputUpdateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCustomerInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateCustomerInput(ctx context.Context, v any) (store.UpdateCustomerInput, error) {
+	res, err := ec.unmarshalInputUpdateCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateDepartmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateDepartmentInput(ctx context.Context, v any) (store.UpdateDepartmentInput, error) {
+	res, err := ec.unmarshalInputUpdateDepartmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateEmployeeInput(ctx context.Context, v any) (store.UpdateEmployeeInput, error) {
+	res, err := ec.unmarshalInputUpdateEmployeeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateProjectInput(ctx context.Context, v any) (store.UpdateProjectInput, error) {
+	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTimeEntryInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateTimeEntryInput(ctx context.Context, v any) (store.UpdateTimeEntryInput, error) {
+	res, err := ec.unmarshalInputUpdateTimeEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -26697,6 +31394,13 @@ func (ec *executionContext) unmarshalOAssignmentOrder2ᚕᚖgithubᚗcomᚋbizgr
 	return res, nil
 }
 
+func (ec *executionContext) marshalOAssignmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignmentPayload(ctx context.Context, sel ast.SelectionSet, v *store.AssignmentPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AssignmentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAuditEventConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.AuditEvent]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26877,6 +31581,13 @@ func (ec *executionContext) unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋbizgraph
 	return res, nil
 }
 
+func (ec *executionContext) marshalOContactPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactPayload(ctx context.Context, sel ast.SelectionSet, v *store.ContactPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *store.Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26926,6 +31637,13 @@ func (ec *executionContext) unmarshalOCustomerOrder2ᚕᚖgithubᚗcomᚋbizgrap
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerPayload(ctx context.Context, sel ast.SelectionSet, v *store.CustomerPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCustomerSegment2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegmentᚄ(ctx context.Context, v any) ([]store.CustomerSegment, error) {
@@ -27260,6 +31978,13 @@ func (ec *executionContext) unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODeletePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *store.DeletePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeletePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *store.Department) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27311,6 +32036,13 @@ func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgr
 	return res, nil
 }
 
+func (ec *executionContext) marshalODepartmentPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentPayload(ctx context.Context, sel ast.SelectionSet, v *store.DepartmentPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DepartmentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx context.Context, sel ast.SelectionSet, v *store.Employee) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27360,6 +32092,13 @@ func (ec *executionContext) unmarshalOEmployeeOrder2ᚕᚖgithubᚗcomᚋbizgrap
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOEmployeePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeePayload(ctx context.Context, sel ast.SelectionSet, v *store.EmployeePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmployeePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOEmployeeStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeStatusᚄ(ctx context.Context, v any) ([]store.EmployeeStatus, error) {
@@ -27773,6 +32512,13 @@ func (ec *executionContext) unmarshalOProjectOrder2ᚕᚖgithubᚗcomᚋbizgraph
 	return res, nil
 }
 
+func (ec *executionContext) marshalOProjectPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPayload(ctx context.Context, sel ast.SelectionSet, v *store.ProjectPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProjectPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOProjectPriority2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectPriorityᚄ(ctx context.Context, v any) ([]store.ProjectPriority, error) {
 	if v == nil {
 		return nil, nil
@@ -28064,6 +32810,13 @@ func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOTimeEntriesPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntriesPayload(ctx context.Context, sel ast.SelectionSet, v *store.TimeEntriesPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimeEntriesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOTimeEntryFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryFilterᚄ(ctx context.Context, v any) ([]*store.TimeEntryFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -28106,6 +32859,13 @@ func (ec *executionContext) unmarshalOTimeEntryOrder2ᚕᚖgithubᚗcomᚋbizgra
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOTimeEntryPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryPayload(ctx context.Context, sel ast.SelectionSet, v *store.TimeEntryPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimeEntryPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -7,10 +7,14 @@ package graph
 import (
 	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/write"
 )
 
 // Resolver holds what the root resolvers need; it is built once per server.
 type Resolver struct {
 	Store     *store.Store
 	Analytics *analytics.Reports
+	// Writer makes the mutations' changes; the payloads are read back
+	// through Store.
+	Writer *write.Writer
 }

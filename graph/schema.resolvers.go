@@ -8,6 +8,178 @@ import (
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
+// CreateCustomer is the resolver for the createCustomer field.
+func (r *mutationResolver) CreateCustomer(ctx context.Context, input store.CreateCustomerInput) (*store.CustomerPayload, error) {
+	k, err := r.Writer.CreateCustomer(ctx, input)
+	row, err := readBackOne[*store.Customer](ctx, r.Store, "Customer", "customer", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.CustomerPayload{Customer: row}, nil
+}
+
+// UpdateCustomer is the resolver for the updateCustomer field.
+func (r *mutationResolver) UpdateCustomer(ctx context.Context, input store.UpdateCustomerInput) (*store.CustomerPayload, error) {
+	k, err := r.Writer.UpdateCustomer(ctx, input)
+	row, err := readBackOne[*store.Customer](ctx, r.Store, "Customer", "customer", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.CustomerPayload{Customer: row}, nil
+}
+
+// CreateContact is the resolver for the createContact field.
+func (r *mutationResolver) CreateContact(ctx context.Context, input store.CreateContactInput) (*store.ContactPayload, error) {
+	k, err := r.Writer.CreateContact(ctx, input)
+	row, err := readBackOne[*store.Contact](ctx, r.Store, "Contact", "contact", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.ContactPayload{Contact: row}, nil
+}
+
+// UpdateContact is the resolver for the updateContact field.
+func (r *mutationResolver) UpdateContact(ctx context.Context, input store.UpdateContactInput) (*store.ContactPayload, error) {
+	k, err := r.Writer.UpdateContact(ctx, input)
+	row, err := readBackOne[*store.Contact](ctx, r.Store, "Contact", "contact", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.ContactPayload{Contact: row}, nil
+}
+
+// DeleteContact is the resolver for the deleteContact field.
+func (r *mutationResolver) DeleteContact(ctx context.Context, input store.DeleteInput) (*store.DeletePayload, error) {
+	gid, err := r.Writer.DeleteContact(ctx, input)
+	return deletion(ctx, gid, err)
+}
+
+// CreateProject is the resolver for the createProject field.
+func (r *mutationResolver) CreateProject(ctx context.Context, input store.CreateProjectInput) (*store.ProjectPayload, error) {
+	k, err := r.Writer.CreateProject(ctx, input)
+	row, err := readBackOne[*store.Project](ctx, r.Store, "Project", "project", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.ProjectPayload{Project: row}, nil
+}
+
+// UpdateProject is the resolver for the updateProject field.
+func (r *mutationResolver) UpdateProject(ctx context.Context, input store.UpdateProjectInput) (*store.ProjectPayload, error) {
+	k, err := r.Writer.UpdateProject(ctx, input)
+	row, err := readBackOne[*store.Project](ctx, r.Store, "Project", "project", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.ProjectPayload{Project: row}, nil
+}
+
+// AssignEmployee is the resolver for the assignEmployee field.
+func (r *mutationResolver) AssignEmployee(ctx context.Context, input store.AssignEmployeeInput) (*store.AssignmentPayload, error) {
+	k, err := r.Writer.AssignEmployee(ctx, input)
+	row, err := readBackOne[*store.Assignment](ctx, r.Store, "Assignment", "assignment", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.AssignmentPayload{Assignment: row}, nil
+}
+
+// UpdateAssignment is the resolver for the updateAssignment field.
+func (r *mutationResolver) UpdateAssignment(ctx context.Context, input store.UpdateAssignmentInput) (*store.AssignmentPayload, error) {
+	k, err := r.Writer.UpdateAssignment(ctx, input)
+	row, err := readBackOne[*store.Assignment](ctx, r.Store, "Assignment", "assignment", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.AssignmentPayload{Assignment: row}, nil
+}
+
+// EndAssignment is the resolver for the endAssignment field.
+func (r *mutationResolver) EndAssignment(ctx context.Context, input store.EndAssignmentInput) (*store.AssignmentPayload, error) {
+	k, err := r.Writer.EndAssignment(ctx, input)
+	row, err := readBackOne[*store.Assignment](ctx, r.Store, "Assignment", "assignment", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.AssignmentPayload{Assignment: row}, nil
+}
+
+// LogTime is the resolver for the logTime field.
+func (r *mutationResolver) LogTime(ctx context.Context, input store.LogTimeInput) (*store.TimeEntriesPayload, error) {
+	keys, err := r.Writer.LogTime(ctx, input)
+	rows, err := readBack[*store.TimeEntry](ctx, r.Store, "TimeEntry", "timeEntries", keys, err)
+	if rows == nil {
+		return nil, err
+	}
+	return &store.TimeEntriesPayload{TimeEntries: rows}, nil
+}
+
+// UpdateTimeEntry is the resolver for the updateTimeEntry field.
+func (r *mutationResolver) UpdateTimeEntry(ctx context.Context, input store.UpdateTimeEntryInput) (*store.TimeEntryPayload, error) {
+	k, err := r.Writer.UpdateTimeEntry(ctx, input)
+	row, err := readBackOne[*store.TimeEntry](ctx, r.Store, "TimeEntry", "timeEntry", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.TimeEntryPayload{TimeEntry: row}, nil
+}
+
+// DeleteTimeEntry is the resolver for the deleteTimeEntry field.
+func (r *mutationResolver) DeleteTimeEntry(ctx context.Context, input store.DeleteInput) (*store.DeletePayload, error) {
+	gid, err := r.Writer.DeleteTimeEntry(ctx, input)
+	return deletion(ctx, gid, err)
+}
+
+// HireEmployee is the resolver for the hireEmployee field.
+func (r *mutationResolver) HireEmployee(ctx context.Context, input store.HireEmployeeInput) (*store.EmployeePayload, error) {
+	k, err := r.Writer.HireEmployee(ctx, input)
+	row, err := readBackOne[*store.Employee](ctx, r.Store, "Employee", "employee", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.EmployeePayload{Employee: row}, nil
+}
+
+// UpdateEmployee is the resolver for the updateEmployee field.
+func (r *mutationResolver) UpdateEmployee(ctx context.Context, input store.UpdateEmployeeInput) (*store.EmployeePayload, error) {
+	k, err := r.Writer.UpdateEmployee(ctx, input)
+	row, err := readBackOne[*store.Employee](ctx, r.Store, "Employee", "employee", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.EmployeePayload{Employee: row}, nil
+}
+
+// TerminateEmployee is the resolver for the terminateEmployee field.
+func (r *mutationResolver) TerminateEmployee(ctx context.Context, input store.TerminateEmployeeInput) (*store.EmployeePayload, error) {
+	k, err := r.Writer.TerminateEmployee(ctx, input)
+	row, err := readBackOne[*store.Employee](ctx, r.Store, "Employee", "employee", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.EmployeePayload{Employee: row}, nil
+}
+
+// CreateDepartment is the resolver for the createDepartment field.
+func (r *mutationResolver) CreateDepartment(ctx context.Context, input store.CreateDepartmentInput) (*store.DepartmentPayload, error) {
+	k, err := r.Writer.CreateDepartment(ctx, input)
+	row, err := readBackOne[*store.Department](ctx, r.Store, "Department", "department", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.DepartmentPayload{Department: row}, nil
+}
+
+// UpdateDepartment is the resolver for the updateDepartment field.
+func (r *mutationResolver) UpdateDepartment(ctx context.Context, input store.UpdateDepartmentInput) (*store.DepartmentPayload, error) {
+	k, err := r.Writer.UpdateDepartment(ctx, input)
+	row, err := readBackOne[*store.Department](ctx, r.Store, "Department", "department", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.DepartmentPayload{Department: row}, nil
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -87,7 +259,11 @@ func (r *queryResolver) Analytics(ctx context.Context) (*analytics.Reports, erro
 	return r.Resolver.Analytics, nil
 }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+type mutationResolver struct{ *Resolver }
 type queryResolver struct{ *Resolver }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // Codes are part of the API contract: never rename one, never change the
@@ -126,6 +127,19 @@ const (
 	PersistedQueryQuotaExceeded = "PERSISTED_QUERY_QUOTA_EXCEEDED"
 )
 
+// Codes of mutation requests that carry an Idempotency-Key
+// (internal/mutation; the IETF draft "The Idempotency-Key HTTP Header
+// Field"). Their status is sent under either media type, as the draft
+// says, so that a retrying client or proxy can act on it.
+const (
+	// IdempotencyKeyInUse: a request with the same key is still running;
+	// retry after Retry-After to get its answer (409).
+	IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE"
+	// IdempotencyKeyReused: the key was used before by the same caller for
+	// a different request; a key names one request (422).
+	IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
+)
+
 // answer is what a code means over HTTP.
 type answer struct {
 	// status is the HTTP status of a request the code turns away as a
@@ -172,6 +186,8 @@ var codes = map[string]answer{
 	PersistedQueryNotSupported:  {status: http.StatusBadRequest},
 	TrustedDocumentRequired:     {status: http.StatusBadRequest},
 	PersistedQueryQuotaExceeded: {status: http.StatusTooManyRequests, retry: true},
+	IdempotencyKeyInUse:         {status: http.StatusConflict, always: true, retry: true},
+	IdempotencyKeyReused:        {status: http.StatusUnprocessableEntity, always: true},
 }
 
 // Codes are every code the API answers with, sorted.
@@ -220,6 +236,10 @@ type Error struct {
 	Message string
 	// Field names the argument at fault, when there is one.
 	Field string
+	// Extensions are further members of the error's extensions, for a
+	// caller to act on without reading the message: a write's input path
+	// ("field": "input.entries.2.hours"), a conflict's current version.
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -241,4 +261,32 @@ func CodeOf(err error) string {
 		return e.Code
 	}
 	return Internal
+}
+
+// Problems are every problem found in one input, reported together so
+// that a caller fixes them all in one go; each is its own GraphQL error
+// (graph adds them one by one).
+type Problems []*Error
+
+func (p Problems) Error() string {
+	msgs := make([]string, len(p))
+	for i, e := range p {
+		msgs[i] = e.Message
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Add records a problem with the input at path (a write's input path such
+// as "input.entries.2.hours", sent as extensions.field).
+func (p *Problems) Add(path, format string, args ...any) {
+	*p = append(*p, &Error{Code: BadUserInput, Message: fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"field": path}})
+}
+
+// Err is nil when there are no problems, else p.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
 }

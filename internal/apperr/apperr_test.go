@@ -56,6 +56,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"PERSISTED_QUERY_NOT_SUPPORTED", 400, false, false},
 		{"TRUSTED_DOCUMENT_REQUIRED", 400, false, false},
 		{"PERSISTED_QUERY_QUOTA_EXCEEDED", 429, false, true},
+		{"IDEMPOTENCY_KEY_IN_USE", 409, true, true},
+		{"IDEMPOTENCY_KEY_REUSED", 422, true, false},
 	} {
 		if !apperr.Known(c.code) || apperr.Status(c.code) != c.status || apperr.Always(c.code) != c.always ||
 			apperr.Retryable(c.code) != c.retryable {
@@ -64,8 +66,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 30 {
-		t.Errorf("%d codes declared, 30 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 32 {
+		t.Errorf("%d codes declared, 32 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")

@@ -200,3 +200,11 @@ func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
+
+// InTransaction reports whether statements under ctx go through a
+// transaction that has not ended: what must commit with a change (its
+// event, its audit row) checks it.
+func InTransaction(ctx context.Context) bool {
+	h, ok := ctx.Value(boundKey{}).(*DB)
+	return ok && h.tx != nil && !h.tx.ended.Load()
+}

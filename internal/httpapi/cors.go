@@ -22,9 +22,10 @@ func withCORS(next http.Handler, origins []string) http.Handler {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
 		// What GraphQL clients send: the body's type, a credential, a
-		// request id to trace by, and the headers CSRF prevention accepts.
+		// request id to trace by, the headers CSRF prevention accepts, and a
+		// mutation's Idempotency-Key.
 		AllowedHeaders: []string{"Accept", "Authorization", "Content-Type", "X-Request-Id",
-			"Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
+			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Idempotency-Key"},
 		// Beyond the CORS-safelisted ones, a page may read the request id
 		// (to quote to support) and when to retry an overloaded server.
 		ExposedHeaders: []string{"X-Request-Id", "Retry-After"},

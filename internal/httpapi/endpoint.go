@@ -3,12 +3,14 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/mutation"
 	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
@@ -45,7 +47,32 @@ func (e *graphQLEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if key, sent := idempotencyKey(r); sent {
+		if !mutation.ValidKey(key) {
+			writeRefusal(w, r, e.exec, mediaJSON, refuse(apperr.BadRequest,
+				"the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
+			return
+		}
+		ctx = mutation.WithIdempotencyKey(ctx, key)
+	}
 	t.Do(w, r.WithContext(graphql.StartOperationTrace(ctx)), e.exec)
+}
+
+// idempotencyKey is the request's Idempotency-Key (the IETF draft sends
+// it as a structured-field string: quoted; a bare token is taken too).
+func idempotencyKey(r *http.Request) (string, bool) {
+	v := r.Header.Values("Idempotency-Key")
+	if len(v) == 0 {
+		return "", false
+	}
+	if len(v) > 1 {
+		return "", true // two keys name no one request
+	}
+	key := strings.TrimSpace(v[0])
+	if len(key) >= 2 && key[0] == '"' && key[len(key)-1] == '"' {
+		key = key[1 : len(key)-1]
+	}
+	return key, true
 }
 
 func (e *graphQLEndpoint) transport(r *http.Request) graphql.Transport {

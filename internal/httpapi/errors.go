@@ -56,6 +56,9 @@ func (h *Presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if ae.Field != "" {
 			setExt(gqlErr, "argument", ae.Field)
 		}
+		for k, v := range ae.Extensions {
+			setExt(gqlErr, k, v)
+		}
 	case gqlErr.Message == "introspection disabled":
 		// gqlgen's own refusal when the Introspection extension is off: a
 		// decision of the server's configuration, not a failure.

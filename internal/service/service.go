@@ -27,12 +27,14 @@ import (
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
+	"github.com/bizgraph/bizgraph/internal/mutation"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/tracing"
+	"github.com/bizgraph/bizgraph/internal/write"
 )
 
 // Config is everything the API is composed from.
@@ -72,6 +74,9 @@ type Config struct {
 	// Tracer records spans of requests, resolvers and statements; nil
 	// means no tracing, at no cost.
 	Tracer trace.Tracer
+	// IdempotencyKeyTTL is how long the answer of a mutation sent with an
+	// Idempotency-Key is kept for its retries; zero means 24 hours.
+	IdempotencyKeyTTL time.Duration
 	// Metrics receives the figures and serves them at /metrics; nil means
 	// a registry of the handler's own.
 	Metrics *metrics.Metrics
@@ -138,7 +143,8 @@ const documentCacheBytes = 32 << 20
 // extensions in the order an operation meets them.
 func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *executor.Executor {
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB)},
+		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB),
+			Writer: write.New(cfg.DB, cfg.Policy.Rules)},
 		Directives: graph.Directives(cfg.Policy)}))
 	// Operations wait for their turn only once parsed, validated and
 	// within the limits, and only while they execute.
@@ -149,6 +155,9 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 		return l.Executing, l.Waiting, l.Subscriptions
 	})
 	exec.Use(gate)
+	// A mutation runs in one transaction, taken once it holds its slot
+	// (inside the gate), with its idempotency key.
+	exec.Use(mutation.New(cfg.DB, cfg.IdempotencyKeyTTL))
 	exec.Use(pq)
 	// Parsed and validated documents are reused across requests (a
 	// persisted document's stay with it); the parser reads no document

@@ -8,6 +8,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+type AssignEmployeeInput struct {
+	ProjectID         string                      `json:"projectId"`
+	EmployeeID        string                      `json:"employeeId"`
+	Role              string                      `json:"role"`
+	AllocationPercent int                         `json:"allocationPercent"`
+	StartsOn          Date                        `json:"startsOn"`
+	EndsOn            graphql.Omittable[*Date]    `json:"endsOn,omitempty"`
+	BillRate          graphql.Omittable[*Decimal] `json:"billRate,omitempty"`
+}
+
 // Which assignments a list returns. All conditions given must hold.
 type AssignmentFilter struct {
 	ID                graphql.Omittable[*IDFilter]     `json:"id,omitempty"`
@@ -29,6 +39,11 @@ type AssignmentFilter struct {
 	Or graphql.Omittable[[]*AssignmentFilter] `json:"or,omitempty"`
 	// This filter does not hold.
 	Not graphql.Omittable[*AssignmentFilter] `json:"not,omitempty"`
+}
+
+// What a write of an assignment answers.
+type AssignmentPayload struct {
+	Assignment *Assignment `json:"assignment"`
 }
 
 // Conditions on a billing model.
@@ -64,6 +79,56 @@ type ContactFilter struct {
 	Not graphql.Omittable[*ContactFilter] `json:"not,omitempty"`
 }
 
+// What a write of a contact answers.
+type ContactPayload struct {
+	Contact *Contact `json:"contact"`
+}
+
+type CreateContactInput struct {
+	CustomerID string                     `json:"customerId"`
+	Name       string                     `json:"name"`
+	Email      graphql.Omittable[*string] `json:"email,omitempty"`
+	Phone      graphql.Omittable[*string] `json:"phone,omitempty"`
+	Role       graphql.Omittable[*string] `json:"role,omitempty"`
+	IsPrimary  graphql.Omittable[*bool]   `json:"isPrimary,omitempty"`
+}
+
+type CreateCustomerInput struct {
+	Name      string                     `json:"name"`
+	LegalName graphql.Omittable[*string] `json:"legalName,omitempty"`
+	Industry  graphql.Omittable[*string] `json:"industry,omitempty"`
+	// ISO 3166 alpha-2, e.g. DE.
+	Country             string                             `json:"country"`
+	Segment             CustomerSegment                    `json:"segment"`
+	Status              graphql.Omittable[*CustomerStatus] `json:"status,omitempty"`
+	AccountManagerID    graphql.Omittable[*string]         `json:"accountManagerId,omitempty"`
+	Website             graphql.Omittable[*string]         `json:"website,omitempty"`
+	AnnualContractValue graphql.Omittable[*Decimal]        `json:"annualContractValue,omitempty"`
+}
+
+type CreateDepartmentInput struct {
+	Code       string                     `json:"code"`
+	Name       string                     `json:"name"`
+	ParentID   graphql.Omittable[*string] `json:"parentId,omitempty"`
+	CostCenter graphql.Omittable[*string] `json:"costCenter,omitempty"`
+}
+
+type CreateProjectInput struct {
+	Code        string                              `json:"code"`
+	Name        string                              `json:"name"`
+	Description graphql.Omittable[*string]          `json:"description,omitempty"`
+	CustomerID  string                              `json:"customerId"`
+	ManagerID   graphql.Omittable[*string]          `json:"managerId,omitempty"`
+	Status      graphql.Omittable[*ProjectStatus]   `json:"status,omitempty"`
+	Priority    graphql.Omittable[*ProjectPriority] `json:"priority,omitempty"`
+	Budget      graphql.Omittable[*Decimal]         `json:"budget,omitempty"`
+	// ISO 4217, e.g. EUR.
+	Currency     string                   `json:"currency"`
+	BillingModel BillingModel             `json:"billingModel"`
+	StartOn      Date                     `json:"startOn"`
+	DueOn        graphql.Omittable[*Date] `json:"dueOn,omitempty"`
+}
+
 // Which customers a list returns. All conditions given must hold; e.g.
 // `{ segment: { in: [ENTERPRISE] }, name: { contains: "ac" } }`.
 type CustomerFilter struct {
@@ -87,6 +152,11 @@ type CustomerFilter struct {
 	Or graphql.Omittable[[]*CustomerFilter] `json:"or,omitempty"`
 	// This filter does not hold (items where it is unknown, e.g. on a missing value, are included).
 	Not graphql.Omittable[*CustomerFilter] `json:"not,omitempty"`
+}
+
+// What a write of a customer answers.
+type CustomerPayload struct {
+	Customer *Customer `json:"customer"`
 }
 
 // Conditions on a customer segment.
@@ -154,6 +224,16 @@ type DecimalFilter struct {
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
 }
 
+// Names the object to delete.
+type DeleteInput struct {
+	ID string `json:"id"`
+}
+
+// What a deletion answers: the global id of what is gone.
+type DeletePayload struct {
+	DeletedID string `json:"deletedId"`
+}
+
 // Which departments a list returns. All conditions given must hold.
 type DepartmentFilter struct {
 	ID         graphql.Omittable[*IDFilter]       `json:"id,omitempty"`
@@ -172,6 +252,11 @@ type DepartmentFilter struct {
 	Or graphql.Omittable[[]*DepartmentFilter] `json:"or,omitempty"`
 	// This filter does not hold.
 	Not graphql.Omittable[*DepartmentFilter] `json:"not,omitempty"`
+}
+
+// What a write of a department answers.
+type DepartmentPayload struct {
+	Department *Department `json:"department"`
 }
 
 // Which employees a list returns. All conditions given must hold; e.g. the
@@ -206,6 +291,11 @@ type EmployeeFilter struct {
 	Not graphql.Omittable[*EmployeeFilter] `json:"not,omitempty"`
 }
 
+// What a write of an employee answers.
+type EmployeePayload struct {
+	Employee *Employee `json:"employee"`
+}
+
 // Conditions on an employee status.
 type EmployeeStatusFilter struct {
 	Eq graphql.Omittable[*EmployeeStatus]  `json:"eq,omitempty"`
@@ -218,6 +308,32 @@ type EmploymentTypeFilter struct {
 	Eq graphql.Omittable[*EmploymentType]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*EmploymentType]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]EmploymentType] `json:"in,omitempty"`
+}
+
+type EndAssignmentInput struct {
+	ID string `json:"id"`
+	// The last day of the assignment; today when left out.
+	EndsOn graphql.Omittable[*Date] `json:"endsOn,omitempty"`
+}
+
+type HireEmployeeInput struct {
+	EmployeeNumber      string                      `json:"employeeNumber"`
+	FirstName           string                      `json:"firstName"`
+	LastName            string                      `json:"lastName"`
+	Email               string                      `json:"email"`
+	Title               graphql.Omittable[*string]  `json:"title,omitempty"`
+	DepartmentID        string                      `json:"departmentId"`
+	ManagerID           graphql.Omittable[*string]  `json:"managerId,omitempty"`
+	EmploymentType      EmploymentType              `json:"employmentType"`
+	HiredOn             Date                        `json:"hiredOn"`
+	Location            graphql.Omittable[*string]  `json:"location,omitempty"`
+	WeeklyCapacityHours Decimal                     `json:"weeklyCapacityHours"`
+	Salary              graphql.Omittable[*Decimal] `json:"salary,omitempty"`
+	SalaryCurrency      graphql.Omittable[*string]  `json:"salaryCurrency,omitempty"`
+	PersonalEmail       graphql.Omittable[*string]  `json:"personalEmail,omitempty"`
+	Phone               graphql.Omittable[*string]  `json:"phone,omitempty"`
+	BirthDate           graphql.Omittable[*Date]    `json:"birthDate,omitempty"`
+	HomeAddress         graphql.Omittable[*string]  `json:"homeAddress,omitempty"`
 }
 
 // Conditions on an id. Values are global ids of the field's type: `id` takes ids
@@ -246,6 +362,10 @@ type IntFilter struct {
 	Lte graphql.Omittable[*int]  `json:"lte,omitempty"`
 	// true: only items without a value; false: only items with one.
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
+}
+
+type LogTimeInput struct {
+	Entries []*TimeEntryInput `json:"entries"`
 }
 
 // Which projects a list returns. All conditions given must hold; e.g. the
@@ -279,6 +399,11 @@ type ProjectFilter struct {
 	Not graphql.Omittable[*ProjectFilter] `json:"not,omitempty"`
 }
 
+// What a write of a project answers.
+type ProjectPayload struct {
+	Project *Project `json:"project"`
+}
+
 // Conditions on a project priority.
 type ProjectPriorityFilter struct {
 	Eq graphql.Omittable[*ProjectPriority]  `json:"eq,omitempty"`
@@ -310,6 +435,18 @@ type StringFilter struct {
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
 }
 
+type TerminateEmployeeInput struct {
+	ID string `json:"id"`
+	// The version read; a stale one is a CONFLICT.
+	Version      int  `json:"version"`
+	TerminatedOn Date `json:"terminatedOn"`
+}
+
+// What logging time answers: the entries logged, in the order given.
+type TimeEntriesPayload struct {
+	TimeEntries []*TimeEntry `json:"timeEntries"`
+}
+
 // Which time entries a list returns. All conditions given must hold; e.g. a
 // month's billable hours: `{ workDate: { gte: "2026-10-01", lt: "2026-11-01" }, billable: { eq: true } }`.
 type TimeEntryFilter struct {
@@ -329,4 +466,110 @@ type TimeEntryFilter struct {
 	Or graphql.Omittable[[]*TimeEntryFilter] `json:"or,omitempty"`
 	// This filter does not hold.
 	Not graphql.Omittable[*TimeEntryFilter] `json:"not,omitempty"`
+}
+
+type TimeEntryInput struct {
+	ProjectID string                     `json:"projectId"`
+	WorkDate  Date                       `json:"workDate"`
+	Hours     Decimal                    `json:"hours"`
+	Billable  bool                       `json:"billable"`
+	Note      graphql.Omittable[*string] `json:"note,omitempty"`
+	// Whose time; the caller's own when left out.
+	EmployeeID graphql.Omittable[*string] `json:"employeeId,omitempty"`
+}
+
+// What a write of a time entry answers.
+type TimeEntryPayload struct {
+	TimeEntry *TimeEntry `json:"timeEntry"`
+}
+
+type UpdateAssignmentInput struct {
+	ID                string                      `json:"id"`
+	Role              graphql.Omittable[*string]  `json:"role,omitempty"`
+	AllocationPercent graphql.Omittable[*int]     `json:"allocationPercent,omitempty"`
+	StartsOn          graphql.Omittable[*Date]    `json:"startsOn,omitempty"`
+	EndsOn            graphql.Omittable[*Date]    `json:"endsOn,omitempty"`
+	BillRate          graphql.Omittable[*Decimal] `json:"billRate,omitempty"`
+}
+
+type UpdateContactInput struct {
+	ID        string                     `json:"id"`
+	Name      graphql.Omittable[*string] `json:"name,omitempty"`
+	Email     graphql.Omittable[*string] `json:"email,omitempty"`
+	Phone     graphql.Omittable[*string] `json:"phone,omitempty"`
+	Role      graphql.Omittable[*string] `json:"role,omitempty"`
+	IsPrimary graphql.Omittable[*bool]   `json:"isPrimary,omitempty"`
+}
+
+type UpdateCustomerInput struct {
+	ID string `json:"id"`
+	// The version read; a stale one is a CONFLICT.
+	Version             int                                 `json:"version"`
+	Name                graphql.Omittable[*string]          `json:"name,omitempty"`
+	LegalName           graphql.Omittable[*string]          `json:"legalName,omitempty"`
+	Industry            graphql.Omittable[*string]          `json:"industry,omitempty"`
+	Country             graphql.Omittable[*string]          `json:"country,omitempty"`
+	Segment             graphql.Omittable[*CustomerSegment] `json:"segment,omitempty"`
+	Status              graphql.Omittable[*CustomerStatus]  `json:"status,omitempty"`
+	AccountManagerID    graphql.Omittable[*string]          `json:"accountManagerId,omitempty"`
+	Website             graphql.Omittable[*string]          `json:"website,omitempty"`
+	AnnualContractValue graphql.Omittable[*Decimal]         `json:"annualContractValue,omitempty"`
+}
+
+type UpdateDepartmentInput struct {
+	ID         string                     `json:"id"`
+	Code       graphql.Omittable[*string] `json:"code,omitempty"`
+	Name       graphql.Omittable[*string] `json:"name,omitempty"`
+	ParentID   graphql.Omittable[*string] `json:"parentId,omitempty"`
+	CostCenter graphql.Omittable[*string] `json:"costCenter,omitempty"`
+}
+
+type UpdateEmployeeInput struct {
+	ID string `json:"id"`
+	// The version read; a stale one is a CONFLICT.
+	Version             int                                `json:"version"`
+	EmployeeNumber      graphql.Omittable[*string]         `json:"employeeNumber,omitempty"`
+	FirstName           graphql.Omittable[*string]         `json:"firstName,omitempty"`
+	LastName            graphql.Omittable[*string]         `json:"lastName,omitempty"`
+	Email               graphql.Omittable[*string]         `json:"email,omitempty"`
+	Title               graphql.Omittable[*string]         `json:"title,omitempty"`
+	DepartmentID        graphql.Omittable[*string]         `json:"departmentId,omitempty"`
+	ManagerID           graphql.Omittable[*string]         `json:"managerId,omitempty"`
+	EmploymentType      graphql.Omittable[*EmploymentType] `json:"employmentType,omitempty"`
+	Status              graphql.Omittable[*EmployeeStatus] `json:"status,omitempty"`
+	Location            graphql.Omittable[*string]         `json:"location,omitempty"`
+	WeeklyCapacityHours graphql.Omittable[*Decimal]        `json:"weeklyCapacityHours,omitempty"`
+	Salary              graphql.Omittable[*Decimal]        `json:"salary,omitempty"`
+	SalaryCurrency      graphql.Omittable[*string]         `json:"salaryCurrency,omitempty"`
+	PersonalEmail       graphql.Omittable[*string]         `json:"personalEmail,omitempty"`
+	Phone               graphql.Omittable[*string]         `json:"phone,omitempty"`
+	BirthDate           graphql.Omittable[*Date]           `json:"birthDate,omitempty"`
+	HomeAddress         graphql.Omittable[*string]         `json:"homeAddress,omitempty"`
+}
+
+type UpdateProjectInput struct {
+	ID string `json:"id"`
+	// The version read; a stale one is a CONFLICT.
+	Version      int                                 `json:"version"`
+	Code         graphql.Omittable[*string]          `json:"code,omitempty"`
+	Name         graphql.Omittable[*string]          `json:"name,omitempty"`
+	Description  graphql.Omittable[*string]          `json:"description,omitempty"`
+	CustomerID   graphql.Omittable[*string]          `json:"customerId,omitempty"`
+	ManagerID    graphql.Omittable[*string]          `json:"managerId,omitempty"`
+	Status       graphql.Omittable[*ProjectStatus]   `json:"status,omitempty"`
+	Priority     graphql.Omittable[*ProjectPriority] `json:"priority,omitempty"`
+	Budget       graphql.Omittable[*Decimal]         `json:"budget,omitempty"`
+	Currency     graphql.Omittable[*string]          `json:"currency,omitempty"`
+	BillingModel graphql.Omittable[*BillingModel]    `json:"billingModel,omitempty"`
+	StartOn      graphql.Omittable[*Date]            `json:"startOn,omitempty"`
+	DueOn        graphql.Omittable[*Date]            `json:"dueOn,omitempty"`
+}
+
+type UpdateTimeEntryInput struct {
+	ID        string                      `json:"id"`
+	ProjectID graphql.Omittable[*string]  `json:"projectId,omitempty"`
+	WorkDate  graphql.Omittable[*Date]    `json:"workDate,omitempty"`
+	Hours     graphql.Omittable[*Decimal] `json:"hours,omitempty"`
+	Billable  graphql.Omittable[*bool]    `json:"billable,omitempty"`
+	Note      graphql.Omittable[*string]  `json:"note,omitempty"`
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -127,4 +128,24 @@ func NodeOf[T Node](ctx context.Context, st *Store, typ, gid string, sel *Select
 		return zero, err
 	}
 	return nodes[0].(T), nil
+}
+
+// ByKeys reads the rows of type typ with keys, in the order given,
+// reading what sel selects: what a write answers, read through the same
+// path as a query (inside the write's transaction, under its context). A
+// key with no row is an error: the caller has just written it.
+func ByKeys[T Node](ctx context.Context, st *Store, typ string, keys []int64, sel *Selection) ([]T, error) {
+	found, err := tables[typ].nodes(ctx, st, sel, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(keys))
+	for i, k := range keys {
+		n, ok := found[k]
+		if !ok {
+			return nil, fmt.Errorf("read back %s %d: it is not there", typ, k)
+		}
+		out[i] = n.(T)
+	}
+	return out, nil
 }

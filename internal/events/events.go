@@ -1,0 +1,106 @@
+// Package events records what happened, for the consumers outside the
+// write that caused it: live updates and webhooks (DOMAIN.md, "Events").
+// An event is appended in the transaction of its change, so a change that
+// rolls back leaves no event and no change commits without one; it carries
+// the changed entity's non-sensitive fields only, and a consumer reads the
+// rest through the API with its own rights.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/bizgraph/bizgraph/internal/database"
+)
+
+// The event types: "<entity>.<what happened>", DOMAIN.md's names. They are
+// part of the contract with webhook receivers and subscribers.
+const (
+	CustomerCreated    = "customer.created"
+	CustomerUpdated    = "customer.updated"
+	ContactCreated     = "contact.created"
+	ContactUpdated     = "contact.updated"
+	ContactDeleted     = "contact.deleted"
+	ProjectCreated     = "project.created"
+	ProjectUpdated     = "project.updated"
+	AssignmentCreated  = "assignment.created"
+	AssignmentUpdated  = "assignment.updated"
+	AssignmentEnded    = "assignment.ended"
+	TimeEntryLogged    = "time_entry.logged"
+	TimeEntryUpdated   = "time_entry.updated"
+	TimeEntryDeleted   = "time_entry.deleted"
+	EmployeeHired      = "employee.hired"
+	EmployeeUpdated    = "employee.updated"
+	EmployeeTerminated = "employee.terminated"
+	DepartmentCreated  = "department.created"
+	DepartmentUpdated  = "department.updated"
+)
+
+// Event is one change, as consumers receive it.
+type Event struct {
+	Type string
+	// EntityType and EntityID name the changed entity: its GraphQL type
+	// and global id.
+	EntityType, EntityID string
+	// Actor is who made the change (the identity's subject);
+	// ActorEmployeeID their employee id, 0 for none.
+	Actor           string
+	ActorEmployeeID int64
+	RequestID       string
+	// Data is the entity's non-sensitive fields after the change (before
+	// it, for a deletion), by GraphQL name.
+	Data map[string]any
+}
+
+// Append adds events to the log in the transaction ctx is bound to, in
+// one statement. It refuses to run outside a transaction: an event
+// committed apart from its change could outlive a change that rolled back.
+func Append(ctx context.Context, db *database.DB, evs ...Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if !database.InTransaction(ctx) {
+		return errors.New("append events: not in a transaction; an event commits with its change")
+	}
+	rows, err := json.Marshal(toRows(evs))
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	err = db.WithContext(ctx).Exec(`INSERT INTO events (type, entity_type, entity_id, actor, actor_employee_id, request_id, data)
+		SELECT type, entity_type, entity_id, actor, actor_employee_id, request_id, data
+		FROM jsonb_to_recordset(?::jsonb) AS e(type text, entity_type text, entity_id text, actor text,
+			actor_employee_id bigint, request_id text, data jsonb)`, string(rows)).Error
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
+}
+
+type row struct {
+	Type            string         `json:"type"`
+	EntityType      string         `json:"entity_type"`
+	EntityID        string         `json:"entity_id"`
+	Actor           string         `json:"actor"`
+	ActorEmployeeID *int64         `json:"actor_employee_id"`
+	RequestID       *string        `json:"request_id"`
+	Data            map[string]any `json:"data"`
+}
+
+func toRows(evs []Event) []row {
+	out := make([]row, len(evs))
+	for i, e := range evs {
+		out[i] = row{Type: e.Type, EntityType: e.EntityType, EntityID: e.EntityID, Actor: e.Actor, Data: e.Data}
+		if e.ActorEmployeeID != 0 {
+			out[i].ActorEmployeeID = &e.ActorEmployeeID
+		}
+		if e.RequestID != "" {
+			out[i].RequestID = &e.RequestID
+		}
+		if out[i].Data == nil {
+			out[i].Data = map[string]any{}
+		}
+	}
+	return out
+}
