@@ -551,7 +551,16 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, exec graphql.GraphExec
 func responseStatus(w http.ResponseWriter, media string, resp *graphql.Response) int {
 	status := http.StatusOK
 	if media == mediaGraphQLResponse && len(resp.Data) == 0 {
+		// No data: the request was refused before it executed, or it was
+		// a mutation that rolled back as a whole (internal/mutation). The
+		// first error's code says why, by its status (a refused write's
+		// 403, 404 or 409); a server error among them wins.
 		status = http.StatusBadRequest
+		if len(resp.Errors) > 0 {
+			if code := codeOf(resp.Errors[0]); apperr.Known(code) && apperr.Status(code) < http.StatusInternalServerError {
+				status = apperr.Status(code)
+			}
+		}
 		for _, e := range resp.Errors {
 			code := codeOf(e)
 			if s := apperr.Status(code); apperr.Known(code) && s >= http.StatusInternalServerError && !apperr.Always(code) {

@@ -5,7 +5,7 @@
 // wraps their execution, the reading back of their payloads included, in
 // one database transaction bound to the context (internal/database), so
 // every write and read of the operation joins it. An operation whose root
-// field failed rolls back as a whole, and its answer's data is null: the
+// field failed rolls back as a whole, and its answer has no data: the
 // root fields of one operation commit together or not at all.
 //
 // Idempotency keys follow the IETF draft "The Idempotency-Key HTTP Header
@@ -89,6 +89,9 @@ var errRolledBack = errors.New("a root field failed")
 
 // InterceptResponse runs a mutation in a transaction.
 func (t *Transactions) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx) // an error answered before any operation
+	}
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
@@ -112,7 +115,10 @@ func (t *Transactions) InterceptResponse(ctx context.Context, next graphql.Respo
 			return nil
 		}
 		if failed(resp) {
-			resp.Data = json.RawMessage("null")
+			// Nothing of the operation lasts, so its answer has no data,
+			// as one refused before it executed; the transports answer
+			// with the status of its first error's code.
+			resp.Data = nil
 			return errRolledBack
 		}
 		if key != "" {
@@ -125,7 +131,7 @@ func (t *Transactions) InterceptResponse(ctx context.Context, next graphql.Respo
 		return resp
 	default:
 		graphql.AddError(ctx, err)
-		return &graphql.Response{Data: json.RawMessage("null"), Errors: graphql.GetErrors(ctx)}
+		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 	}
 }
 

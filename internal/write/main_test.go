@@ -40,7 +40,10 @@ func newAPI(t *testing.T) *api {
 
 type logWriter struct{ t *testing.T }
 
-func (w logWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // caller is who sends a request: a token with roles and an employee id.
 type caller struct {
