@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -257,6 +258,7 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 				if !bytes.Contains(page, []byte(`"role":"hr","token":"ey`)) {
 					t.Errorf("the demo playground carries no development token for hr")
 				}
+				demoWrites(t, first.addr, page)
 			}
 			if !strings.Contains(first.log.String(), "DEMO MODE: the API is OPEN") {
 				t.Errorf("the demo mode did not say it is open:\n%s", first.log)
@@ -294,6 +296,42 @@ func TestServe_EmbeddedFirstStartSeedsAndSecondStartReusesData(t *testing.T) {
 				t.Errorf("PostgreSQL still running after the program stopped: %s", leftover)
 			}
 		})
+	}
+}
+
+// demoWrites: the demo playground's role buttons let a visitor write as
+// each person's role: the viewer logs an hour of their own on a project.
+func demoWrites(t *testing.T, addr string, page []byte) {
+	t.Helper()
+	token := func(role string) string {
+		m := regexp.MustCompile(`"role":"` + role + `","token":"(ey[^"]+)"`).FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("no %s token on the demo page", role)
+		}
+		return string(m[1])
+	}
+	post := func(role, query string) map[string]any {
+		body, _ := json.Marshal(map[string]any{"query": query})
+		req, _ := http.NewRequest("POST", "http://"+addr+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token(role))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out["errors"] != nil {
+			t.Fatalf("as %s: %v %v", role, err, out["errors"])
+		}
+		return out["data"].(map[string]any)
+	}
+	projects := post("viewer", `{ projects(first: 1, filter: { status: { eq: ACTIVE } }) { nodes { id } } }`)
+	p := projects["projects"].(map[string]any)["nodes"].([]any)[0].(map[string]any)["id"].(string)
+	logged := post("viewer", `mutation { logTime(input: { entries: [{ projectId: "`+p+`", workDate: "2026-11-02", hours: "1.5", billable: true }] }) { timeEntries { hours employee { id } } } }`)
+	entries := logged["logTime"].(map[string]any)["timeEntries"].([]any)
+	if len(entries) != 1 || entries[0].(map[string]any)["hours"] != "1.50" {
+		t.Errorf("the demo viewer logged %v", entries)
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 
 // schemaModel is gqlgen's model of the project's schema and bindings, as
 // api.Generate builds it, without generating anything: the filter inputs
-// gqlgen writes into the store (gqlgen.yml's model) are bound to the
-// types already there.
+// gqlgen writes into the store (gqlgen.yml's model: the filter and
+// mutation inputs, the mutations' payloads) are bound to the types already
+// there.
 func schemaModel(t *testing.T) *codegen.Data {
 	t.Helper()
 	t.Chdir("../..") // LoadConfigFromDefaultLocations changes to gqlgen.yml's directory too
@@ -28,8 +29,12 @@ func schemaModel(t *testing.T) *codegen.Data {
 	if err := cfg.LoadSchema(); err != nil {
 		t.Fatal(err)
 	}
+	roots := map[string]bool{"Query": true, "Mutation": true, "Subscription": true}
 	for name, def := range cfg.Schema.Types {
-		if def.Kind == ast.InputObject && !cfg.Models.Exists(name) {
+		// What gqlgen's model generation writes into the store: the
+		// inputs, and the mutations' payload objects.
+		generated := def.Kind == ast.InputObject || def.Kind == ast.Object && !roots[name] && !strings.HasPrefix(name, "__")
+		if generated && !cfg.Models.Exists(name) {
 			cfg.Models.Add(name, cfg.Model.ImportPath()+"."+templates.ToGo(name))
 		}
 	}

@@ -131,4 +131,26 @@ query Salaries {
   }
 }
 `},
+	{Query: `# Writes. Log time as the person
+# whose role you act as (the buttons
+# above): it is checked against the
+# rules (as analytics it is refused),
+# each problem of the input is its
+# own error, and the answer is read
+# back like a query. An update names
+# the version it read (CONFLICT when
+# stale); an Idempotency-Key header
+# makes a retry safe.
+mutation LogMyTime($entries: [TimeEntryInput!]!) {
+  logTime(input: { entries: $entries }) {
+    timeEntries {
+      id
+      workDate
+      hours
+      employee { firstName lastName }
+      project { code name hours { logged } }
+    }
+  }
+}
+`, Variables: `{ "entries": [{ "projectId": "UHJvamVjdDox", "workDate": "2026-11-30", "hours": "1.5", "billable": true }] }`},
 }

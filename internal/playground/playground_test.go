@@ -3,6 +3,7 @@ package playground_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -35,8 +36,27 @@ func newAPI(t *testing.T) (*httptest.Server, *database.DB) {
 // newcomer's first click must show data, not an error.
 func TestExamples_RunWithoutErrors(t *testing.T) {
 	srv, _ := newAPI(t)
+	// The writes are tried as a person of the firm, as the demo's role
+	// buttons act (an employee who was at the firm on the day it logs).
+	var employee int64
+	if err := httpapitest.Conn(t).QueryRow(t.Context(),
+		`SELECT min(id) FROM employees WHERE hired_on < '2026-11-30' AND status = 'active'`).Scan(&employee); err != nil {
+		t.Fatal(err)
+	}
+	person := httpapitest.Token(t, employee, auth.Viewer)
+	conn := httpapitest.Conn(t)
+	var last int64
+	if err := conn.QueryRow(t.Context(), `SELECT max(id) FROM time_entries`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // what the write tabs logged goes, with its trail
+		if _, err := conn.Exec(context.Background(), `DELETE FROM time_entries WHERE id > $1; TRUNCATE write_audit, events`, last); err != nil {
+			t.Error(err)
+		}
+	})
 	for _, ex := range playground.Examples {
-		name := regexp.MustCompile(`query (\w+)`).FindStringSubmatch(ex.Query)[1]
+		m := regexp.MustCompile(`(query|mutation) (\w+)`).FindStringSubmatch(ex.Query)
+		write, name := m[1] == "mutation", m[2]
 		t.Run(name, func(t *testing.T) {
 			var vars map[string]any
 			if ex.Variables != "" {
@@ -45,13 +65,17 @@ func TestExamples_RunWithoutErrors(t *testing.T) {
 				}
 			}
 			body, _ := json.Marshal(map[string]any{"query": ex.Query, "variables": vars})
-			r := httpapitest.Do(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"}, string(body))
+			header := map[string]string{"Content-Type": "application/json"}
+			if write {
+				header["Authorization"] = "Bearer " + person
+			}
+			r := httpapitest.Do(t, "POST", srv.URL+"/graphql", header, string(body))
 			var data map[string]json.RawMessage
 			if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 {
 				t.Fatalf("want data only, got %s (%v)", r.Body, err)
 			}
 			for field, v := range data {
-				if !bytes.Contains(v, []byte(`"nodes":[{`)) && !bytes.Contains(v, []byte(`"edges":[{`)) {
+				if !bytes.Contains(v, []byte(`"nodes":[{`)) && !bytes.Contains(v, []byte(`"edges":[{`)) && !(write && bytes.Contains(v, []byte(`":[{`))) {
 					t.Errorf("%s came back empty: %s", field, v)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -27,13 +28,15 @@ type api struct {
 	t   *testing.T
 	url string
 	db  *pgx.Conn
+	// pool is the server's, which counts the statements it sends.
+	pool *database.DB
 }
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
 	// The server's log goes to the test's: an internal error is read there.
-	srv, _ := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	a := &api{t: t, url: srv.URL, db: httpapitest.Conn(t)}
+	srv, pool := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	a := &api{t: t, url: srv.URL, db: httpapitest.Conn(t), pool: pool}
 	a.resetAfter()
 	return a
 }

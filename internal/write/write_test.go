@@ -44,10 +44,10 @@ func TestLogTime_ReportsEveryProblemAtOnceAndWritesNothing(t *testing.T) {
 		map[string]any{"projectId": p, "workDate": "1990-01-01", "hours": "1", "billable": false},
 	}}})
 	want := []string{
-		"BAD_USER_INPUT input.entries",          // 1990 to 2026 is not a week
-		"BAD_USER_INPUT input.entries.1.hours",  // over 24
-		"BAD_USER_INPUT input.entries.2.hours",  // not more than 0
-		"BAD_USER_INPUT input.entries.3.hours",  // three decimals
+		"BAD_USER_INPUT input.entries",         // 1990 to 2026 is not a week
+		"BAD_USER_INPUT input.entries.1.hours", // over 24
+		"BAD_USER_INPUT input.entries.2.hours", // not more than 0
+		"BAD_USER_INPUT input.entries.3.hours", // three decimals
 		"BAD_USER_INPUT input.entries.4.projectId",
 		"BAD_USER_INPUT input.entries.5.workDate", // before the hire
 	}
@@ -339,5 +339,46 @@ func TestTrees_StayTrees(t *testing.T) {
 		map[string]any{"in": map[string]any{"id": gid("Employee", 999999), "version": 1}})
 	if r.Code() != "NOT_FOUND" || r.Status != 404 {
 		t.Errorf("unknown employee: status %d, %+v", r.Status, r.Errors)
+	}
+}
+
+// TestStatements_AMutationsAnswerCostsOnePerLevel: a mutation's answer is
+// read like a query's, one statement per level, so logging five entries
+// costs what logging one does, and a project's status change read back
+// with a large team costs what one with a small team does.
+func TestStatements_AMutationsAnswerCostsOnePerLevel(t *testing.T) {
+	a := newAPI(t)
+	f := cast(a)
+	me := caller{"viewer", f.viewer, []auth.Role{auth.Viewer}}
+	admin := caller{"admin", f.admin, []auth.Role{auth.Admin}}
+	statements := func(c caller, q string, vars map[string]any) int64 {
+		before := a.pool.Statements()
+		a.ok(c, q, vars)
+		return a.pool.Statements() - before
+	}
+	week := func(days int) map[string]any {
+		var entries []any
+		for d := range days {
+			entries = append(entries, map[string]any{"projectId": gid("Project", f.project),
+				"workDate": fmt.Sprintf("2026-11-%02d", 16+d), "hours": "8", "billable": true})
+		}
+		return map[string]any{"in": map[string]any{"entries": entries}}
+	}
+	one, five := statements(me, logTime, week(1)), statements(me, logTime, week(5))
+	t.Logf("logTime: %d statements for one entry, %d for five", one, five)
+	if one != five {
+		t.Errorf("logging one entry costs %d statements, five %d: want the same", one, five)
+	}
+	small := a.int(`SELECT project_id FROM assignments GROUP BY project_id HAVING count(*) = 1 ORDER BY project_id LIMIT 1`)
+	large := a.int(`SELECT project_id FROM assignments GROUP BY project_id ORDER BY count(*) DESC, project_id LIMIT 1`)
+	move := func(p int64) int64 {
+		v := a.int(`SELECT version FROM projects WHERE id = $1`, p)
+		return statements(admin, updateProject, map[string]any{"in": map[string]any{"id": gid("Project", p), "version": v, "priority": "CRITICAL"}})
+	}
+	s, l := move(small), move(large)
+	t.Logf("updateProject read back with its team: %d statements for a team of 1, %d for a team of %d", s, l,
+		a.int(`SELECT count(*) FROM assignments WHERE project_id = $1`, large))
+	if s != l {
+		t.Errorf("a project's change read back with a team of one costs %d statements, with a large team %d", s, l)
 	}
 }
