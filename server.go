@@ -34,6 +34,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/metrics"
@@ -79,6 +80,8 @@ type config struct {
 	// Time and faults (README, "Time, faults and seeing inside").
 	RequestTimeout   time.Duration
 	WriteTimeout     time.Duration
+	IdempotencyTTL   time.Duration
+	EventsRetention  time.Duration
 	MaxResponseBytes int
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
@@ -113,6 +116,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "", "comma-separated origins whose pages may call the API from a browser (* for any); empty: no CORS headers")
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a request, and PostgreSQL's statement_timeout of its statements")
+	fs.DurationVar(&c.EventsRetention, "events-retention", 7*24*time.Hour, "how long events are kept (how far back live updates and webhooks may resume); 0 keeps them")
+	fs.DurationVar(&c.IdempotencyTTL, "idempotency-key-ttl", 24*time.Hour, "how long the answer of a mutation sent with an Idempotency-Key is kept for its retries")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time past --request-timeout a client has to read its answer; then its connection is closed")
 	fs.IntVar(&c.MaxResponseBytes, "max-response-bytes", httpapi.DefaultMaxResponseBytes, "largest answer's data in bytes; larger is refused with RESPONSE_TOO_LARGE")
 	fs.DurationVar(&c.DBAcquireTimeout, "db-acquire-timeout", 2*time.Second, "longest wait for a free database connection before a request is refused with 503")
@@ -325,7 +330,7 @@ func serve(ctx context.Context, cfg *config) error {
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
-			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
+			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, IdempotencyKeyTTL: cfg.IdempotencyTTL, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
 			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -355,6 +360,12 @@ func serve(ctx context.Context, cfg *config) error {
 		stopping.Add(shutdown.Flush, "tracing: export pending spans", tp.Shutdown)
 	}
 	stopping.Add(shutdown.Release, "database pool", func(context.Context) error { return db.Close() })
+
+	if cfg.EventsRetention > 0 {
+		pruning, stopPruning := context.WithCancel(ctx)
+		go events.Retain(pruning, db, cfg.EventsRetention, time.Hour, log)
+		stopping.Add(shutdown.Drain, "events: stop pruning", func(context.Context) error { stopPruning(); return nil })
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -112,6 +112,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ColumnChange struct {
+		Column func(childComplexity int) int
+		New    func(childComplexity int) int
+		Old    func(childComplexity int) int
+	}
+
 	Contact struct {
 		CreatedAt func(childComplexity int) int
 		Customer  func(childComplexity int) int
@@ -376,6 +382,7 @@ type ComplexityRoot struct {
 		Project     func(childComplexity int, id string) int
 		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
 		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		WriteAudit  func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	SegmentMonthRevenue struct {
@@ -417,6 +424,33 @@ type ComplexityRoot struct {
 	TimeEntryPayload struct {
 		TimeEntry func(childComplexity int) int
 	}
+
+	WriteAuditEntry struct {
+		Action           func(childComplexity int) int
+		At               func(childComplexity int) int
+		Changes          func(childComplexity int) int
+		Employee         func(childComplexity int) int
+		Operation        func(childComplexity int) int
+		Record           func(childComplexity int) int
+		RequestID        func(childComplexity int) int
+		RequestIDClaimed func(childComplexity int) int
+		Roles            func(childComplexity int) int
+		SensitiveChanges func(childComplexity int) int
+		Subject          func(childComplexity int) int
+		Table            func(childComplexity int) int
+	}
+
+	WriteAuditEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	WriteAuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
 }
 
 type MutationResolver interface {
@@ -454,6 +488,7 @@ type QueryResolver interface {
 	Assignments(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) (*page.Connection[*store.Assignment], error)
 	TimeEntries(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) (*page.Connection[*store.TimeEntry], error)
 	AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error)
+	WriteAudit(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.WriteAuditEntry], error)
 	Analytics(ctx context.Context) (*analytics.Reports, error)
 }
 
@@ -747,6 +782,27 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.AuditEventEdge.Node(childComplexity), true
+
+	case "ColumnChange.column":
+		if e.complexity.ColumnChange.Column == nil {
+			break
+		}
+
+		return e.complexity.ColumnChange.Column(childComplexity), true
+
+	case "ColumnChange.new":
+		if e.complexity.ColumnChange.New == nil {
+			break
+		}
+
+		return e.complexity.ColumnChange.New(childComplexity), true
+
+	case "ColumnChange.old":
+		if e.complexity.ColumnChange.Old == nil {
+			break
+		}
+
+		return e.complexity.ColumnChange.Old(childComplexity), true
 
 	case "Contact.createdAt":
 		if e.complexity.Contact.CreatedAt == nil {
@@ -2227,6 +2283,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
+	case "Query.writeAudit":
+		if e.complexity.Query.WriteAudit == nil {
+			break
+		}
+
+		args, err := ec.field_Query_writeAudit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.WriteAudit(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
 	case "SegmentMonthRevenue.billableHours":
 		if e.complexity.SegmentMonthRevenue.BillableHours == nil {
 			break
@@ -2380,6 +2448,132 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.TimeEntryPayload.TimeEntry(childComplexity), true
+
+	case "WriteAuditEntry.action":
+		if e.complexity.WriteAuditEntry.Action == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Action(childComplexity), true
+
+	case "WriteAuditEntry.at":
+		if e.complexity.WriteAuditEntry.At == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.At(childComplexity), true
+
+	case "WriteAuditEntry.changes":
+		if e.complexity.WriteAuditEntry.Changes == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Changes(childComplexity), true
+
+	case "WriteAuditEntry.employee":
+		if e.complexity.WriteAuditEntry.Employee == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Employee(childComplexity), true
+
+	case "WriteAuditEntry.operation":
+		if e.complexity.WriteAuditEntry.Operation == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Operation(childComplexity), true
+
+	case "WriteAuditEntry.record":
+		if e.complexity.WriteAuditEntry.Record == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Record(childComplexity), true
+
+	case "WriteAuditEntry.requestId":
+		if e.complexity.WriteAuditEntry.RequestID == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.RequestID(childComplexity), true
+
+	case "WriteAuditEntry.requestIdClaimed":
+		if e.complexity.WriteAuditEntry.RequestIDClaimed == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.RequestIDClaimed(childComplexity), true
+
+	case "WriteAuditEntry.roles":
+		if e.complexity.WriteAuditEntry.Roles == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Roles(childComplexity), true
+
+	case "WriteAuditEntry.sensitiveChanges":
+		if e.complexity.WriteAuditEntry.SensitiveChanges == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.SensitiveChanges(childComplexity), true
+
+	case "WriteAuditEntry.subject":
+		if e.complexity.WriteAuditEntry.Subject == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Subject(childComplexity), true
+
+	case "WriteAuditEntry.table":
+		if e.complexity.WriteAuditEntry.Table == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntry.Table(childComplexity), true
+
+	case "WriteAuditEntryConnection.edges":
+		if e.complexity.WriteAuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryConnection.Edges(childComplexity), true
+
+	case "WriteAuditEntryConnection.nodes":
+		if e.complexity.WriteAuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryConnection.Nodes(childComplexity), true
+
+	case "WriteAuditEntryConnection.pageInfo":
+		if e.complexity.WriteAuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryConnection.PageInfo(childComplexity), true
+
+	case "WriteAuditEntryConnection.totalCount":
+		if e.complexity.WriteAuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryConnection.TotalCount(childComplexity), true
+
+	case "WriteAuditEntryEdge.cursor":
+		if e.complexity.WriteAuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryEdge.Cursor(childComplexity), true
+
+	case "WriteAuditEntryEdge.node":
+		if e.complexity.WriteAuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.WriteAuditEntryEdge.Node(childComplexity), true
 
 	}
 	return 0, false
@@ -2714,6 +2908,17 @@ type Query {
     "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
     before: String
   ): AuditEventConnection @hasRole(roles: [ADMIN])
+  "The audit of writes: every row a mutation created, changed or deleted, oldest first (` + "`" + `last: n` + "`" + ` reads the newest). Admins only."
+  writeAudit(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+  ): WriteAuditEntryConnection @hasRole(roles: [ADMIN])
 }
 
 "A company the firm sells projects to, or hopes to."
@@ -3836,6 +4041,58 @@ type AuditEvent @hasRole(roles: [ADMIN]) {
   requestIdClaimed: Boolean!
   "Whether ` + "`" + `operation` + "`" + ` is a name the client gave (always, when there is one): a claim, not the server's word."
   operationClaimed: Boolean!
+}
+
+"One row written by a mutation: who, when, what, and each changed column's old and new value."
+type WriteAuditEntry @hasRole(roles: [ADMIN]) {
+  "When the write committed's transaction ran."
+  at: DateTime!
+  "Who wrote: a token's subject, or apikey:<name> for an API key."
+  subject: String!
+  "The roles the writer held, lower case."
+  roles: [String!]!
+  "The writer's employee, if they are one."
+  employee: ID
+  "The GraphQL operation's name, when it had one (a claim of the client's)."
+  operation: String
+  "The id of the HTTP request, as in the server log."
+  requestId: String
+  "Whether ` + "`" + `requestId` + "`" + ` is the client's own X-Request-Id rather than one the server chose."
+  requestIdClaimed: Boolean!
+  "create, update or delete."
+  action: String!
+  "The table written (e.g. projects)."
+  table: String!
+  "The global id of the row written."
+  record: ID!
+  "The changed columns with their old and new values (a creation: old null; a deletion: new null)."
+  changes: [ColumnChange!]!
+  "The changed sensitive columns (salaries, personal data, bill rates), apart so that only admins read them."
+  sensitiveChanges: [ColumnChange!]!
+}
+
+"One column's change, its values as PostgreSQL's JSON writes them (numbers exact)."
+type ColumnChange {
+  column: String!
+  old: String
+  new: String
+}
+
+"A page of the audit of writes."
+type WriteAuditEntryConnection {
+  edges: [WriteAuditEntryEdge!]!
+  nodes: [WriteAuditEntry!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many entries the whole audit holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+type WriteAuditEntryEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: WriteAuditEntry!
 }
 
 "A page of audit events."
@@ -8039,6 +8296,103 @@ func (ec *executionContext) field_Query_timeEntries_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_writeAudit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_writeAudit_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_writeAudit_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_writeAudit_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_writeAudit_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+func (ec *executionContext) field_Query_writeAudit_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_writeAudit_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_writeAudit_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_writeAudit_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10160,6 +10514,87 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 				return ec.fieldContext_AuditEvent_operationClaimed(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ColumnChange_column(ctx context.Context, field graphql.CollectedField, obj *store.ColumnChange) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Column); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ColumnChange_column(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Column, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ColumnChange_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ColumnChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ColumnChange_old(ctx context.Context, field graphql.CollectedField, obj *store.ColumnChange) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Old) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_ColumnChange_old(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ColumnChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ColumnChange_new(ctx context.Context, field graphql.CollectedField, obj *store.ColumnChange) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.New) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_ColumnChange_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ColumnChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
 		},
 	}
 	return fc, nil
@@ -19660,6 +20095,95 @@ func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_writeAudit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_writeAudit(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return ec.resolvers.Query().WriteAudit(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal *page.Connection[*store.WriteAuditEntry]
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *page.Connection[*store.WriteAuditEntry]
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, nil, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*page.Connection[*store.WriteAuditEntry]); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/page.Connection[*github.com/bizgraph/bizgraph/internal/store.WriteAuditEntry]`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.WriteAuditEntry])
+	fc.Result = res
+	return ec.marshalOWriteAuditEntryConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_writeAudit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_WriteAuditEntryConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_WriteAuditEntryConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_WriteAuditEntryConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_WriteAuditEntryConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type WriteAuditEntryConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_writeAudit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_analytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Query_analytics(ctx, field)
 	if err != nil {
@@ -20995,6 +21519,894 @@ func (ec *executionContext) fieldContext_TimeEntryPayload_timeEntry(_ context.Co
 				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.At); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_WriteAuditEntry_at(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.At, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_subject(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Subject); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_WriteAuditEntry_subject(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Subject, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_roles(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntry_roles(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Roles(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]string)
+	fc.Result = res
+	return ec.marshalNString2ᚕstringᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_employee(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntry_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Operation) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_requestId(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RequestID) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_requestIdClaimed(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.RequestIDClaimed); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_WriteAuditEntry_requestIdClaimed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.RequestIDClaimed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(bool)
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_requestIdClaimed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Action); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_WriteAuditEntry_action(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Action, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_table(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Table); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_WriteAuditEntry_table(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Table, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_table(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_record(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntry_record(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Record(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_changes(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntry_changes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Changes()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.ColumnChange)
+	fc.Result = res
+	return ec.marshalNColumnChange2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChangeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "column":
+				return ec.fieldContext_ColumnChange_column(ctx, field)
+			case "old":
+				return ec.fieldContext_ColumnChange_old(ctx, field)
+			case "new":
+				return ec.fieldContext_ColumnChange_new(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ColumnChange", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntry_sensitiveChanges(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntry_sensitiveChanges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.SensitiveChanges()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.ColumnChange)
+	fc.Result = res
+	return ec.marshalNColumnChange2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChangeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntry_sensitiveChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "column":
+				return ec.fieldContext_ColumnChange_column(ctx, field)
+			case "old":
+				return ec.fieldContext_ColumnChange_old(ctx, field)
+			case "new":
+				return ec.fieldContext_ColumnChange_new(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ColumnChange", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.WriteAuditEntry])
+	fc.Result = res
+	return ec.marshalNWriteAuditEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_WriteAuditEntryEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_WriteAuditEntryEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type WriteAuditEntryEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Nodes(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal []*store.WriteAuditEntry
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*store.WriteAuditEntry
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*store.WriteAuditEntry); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/store.WriteAuditEntry`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.WriteAuditEntry)
+	fc.Result = res
+	return ec.marshalNWriteAuditEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐWriteAuditEntryᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "at":
+				return ec.fieldContext_WriteAuditEntry_at(ctx, field)
+			case "subject":
+				return ec.fieldContext_WriteAuditEntry_subject(ctx, field)
+			case "roles":
+				return ec.fieldContext_WriteAuditEntry_roles(ctx, field)
+			case "employee":
+				return ec.fieldContext_WriteAuditEntry_employee(ctx, field)
+			case "operation":
+				return ec.fieldContext_WriteAuditEntry_operation(ctx, field)
+			case "requestId":
+				return ec.fieldContext_WriteAuditEntry_requestId(ctx, field)
+			case "requestIdClaimed":
+				return ec.fieldContext_WriteAuditEntry_requestIdClaimed(ctx, field)
+			case "action":
+				return ec.fieldContext_WriteAuditEntry_action(ctx, field)
+			case "table":
+				return ec.fieldContext_WriteAuditEntry_table(ctx, field)
+			case "record":
+				return ec.fieldContext_WriteAuditEntry_record(ctx, field)
+			case "changes":
+				return ec.fieldContext_WriteAuditEntry_changes(ctx, field)
+			case "sensitiveChanges":
+				return ec.fieldContext_WriteAuditEntry_sensitiveChanges(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type WriteAuditEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WriteAuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_WriteAuditEntryEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Node(), nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"ADMIN"})
+			if err != nil {
+				var zeroVal *store.WriteAuditEntry
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *store.WriteAuditEntry
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.WriteAuditEntry); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.WriteAuditEntry`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.WriteAuditEntry)
+	fc.Result = res
+	return ec.marshalNWriteAuditEntry2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐWriteAuditEntry(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_WriteAuditEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WriteAuditEntryEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "at":
+				return ec.fieldContext_WriteAuditEntry_at(ctx, field)
+			case "subject":
+				return ec.fieldContext_WriteAuditEntry_subject(ctx, field)
+			case "roles":
+				return ec.fieldContext_WriteAuditEntry_roles(ctx, field)
+			case "employee":
+				return ec.fieldContext_WriteAuditEntry_employee(ctx, field)
+			case "operation":
+				return ec.fieldContext_WriteAuditEntry_operation(ctx, field)
+			case "requestId":
+				return ec.fieldContext_WriteAuditEntry_requestId(ctx, field)
+			case "requestIdClaimed":
+				return ec.fieldContext_WriteAuditEntry_requestIdClaimed(ctx, field)
+			case "action":
+				return ec.fieldContext_WriteAuditEntry_action(ctx, field)
+			case "table":
+				return ec.fieldContext_WriteAuditEntry_table(ctx, field)
+			case "record":
+				return ec.fieldContext_WriteAuditEntry_record(ctx, field)
+			case "changes":
+				return ec.fieldContext_WriteAuditEntry_changes(ctx, field)
+			case "sensitiveChanges":
+				return ec.fieldContext_WriteAuditEntry_sensitiveChanges(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type WriteAuditEntry", field.Name)
 		},
 	}
 	return fc, nil
@@ -26653,6 +28065,49 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var columnChangeImplementors = []string{"ColumnChange"}
+
+func (ec *executionContext) _ColumnChange(ctx context.Context, sel ast.SelectionSet, obj *store.ColumnChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, columnChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ColumnChange")
+		case "column":
+			out.Values[i] = ec._ColumnChange_column(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "old":
+			out.Values[i] = ec._ColumnChange_old(ctx, field, obj)
+		case "new":
+			out.Values[i] = ec._ColumnChange_new(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *store.Contact) graphql.Marshaler {
@@ -28606,6 +30061,25 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "writeAudit":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_writeAudit(ctx, field)
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "analytics":
 			field := field
 
@@ -28944,6 +30418,189 @@ func (ec *executionContext) _TimeEntryPayload(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("TimeEntryPayload")
 		case "timeEntry":
 			out.Values[i] = ec._TimeEntryPayload_timeEntry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var writeAuditEntryImplementors = []string{"WriteAuditEntry"}
+
+func (ec *executionContext) _WriteAuditEntry(ctx context.Context, sel ast.SelectionSet, obj *store.WriteAuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WriteAuditEntry")
+		case "at":
+			out.Values[i] = ec._WriteAuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._WriteAuditEntry_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._WriteAuditEntry_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._WriteAuditEntry_employee(ctx, field, obj)
+		case "operation":
+			out.Values[i] = ec._WriteAuditEntry_operation(ctx, field, obj)
+		case "requestId":
+			out.Values[i] = ec._WriteAuditEntry_requestId(ctx, field, obj)
+		case "requestIdClaimed":
+			out.Values[i] = ec._WriteAuditEntry_requestIdClaimed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._WriteAuditEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "table":
+			out.Values[i] = ec._WriteAuditEntry_table(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._WriteAuditEntry_record(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._WriteAuditEntry_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitiveChanges":
+			out.Values[i] = ec._WriteAuditEntry_sensitiveChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var writeAuditEntryConnectionImplementors = []string{"WriteAuditEntryConnection"}
+
+func (ec *executionContext) _WriteAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.WriteAuditEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WriteAuditEntryConnection")
+		case "edges":
+			out.Values[i] = ec._WriteAuditEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._WriteAuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._WriteAuditEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._WriteAuditEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var writeAuditEntryEdgeImplementors = []string{"WriteAuditEntryEdge"}
+
+func (ec *executionContext) _WriteAuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.WriteAuditEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WriteAuditEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._WriteAuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._WriteAuditEntryEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29598,6 +31255,60 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNColumnChange2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ColumnChange) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNColumnChange2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChange(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNColumnChange2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChange(ctx context.Context, sel ast.SelectionSet, v *store.ColumnChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ColumnChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Contact) graphql.Marshaler {
@@ -31095,6 +32806,108 @@ func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋbizgraph
 func (ec *executionContext) unmarshalNUpdateTimeEntryInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateTimeEntryInput(ctx context.Context, v any) (store.UpdateTimeEntryInput, error) {
 	res, err := ec.unmarshalInputUpdateTimeEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWriteAuditEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐWriteAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.WriteAuditEntry) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNWriteAuditEntry2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐWriteAuditEntry(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWriteAuditEntry2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐWriteAuditEntry(ctx context.Context, sel ast.SelectionSet, v *store.WriteAuditEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._WriteAuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWriteAuditEntryEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.WriteAuditEntry]) graphql.Marshaler {
+	return ec._WriteAuditEntryEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWriteAuditEntryEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.WriteAuditEntry]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNWriteAuditEntryEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -32866,6 +34679,13 @@ func (ec *executionContext) marshalOTimeEntryPayload2ᚖgithubᚗcomᚋbizgraph�
 		return graphql.Null
 	}
 	return ec._TimeEntryPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWriteAuditEntryConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.WriteAuditEntry]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WriteAuditEntryConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

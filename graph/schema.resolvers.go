@@ -254,6 +254,11 @@ func (r *queryResolver) AuditEvents(ctx context.Context, first *int, after *stri
 	return r.Store.AuditEvents(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
 }
 
+// WriteAudit is the resolver for the writeAudit field.
+func (r *queryResolver) WriteAudit(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.WriteAuditEntry], error) {
+	return r.Store.WriteAudit(ctx, page.Args{First: first, After: after, Last: last, Before: before}, selection(ctx))
+}
+
 // Analytics is the resolver for the analytics field.
 func (r *queryResolver) Analytics(ctx context.Context) (*analytics.Reports, error) {
 	return r.Resolver.Analytics, nil

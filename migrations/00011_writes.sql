@@ -34,7 +34,7 @@ CREATE TABLE write_audit (
     id                 bigserial PRIMARY KEY,
     at                 timestamptz NOT NULL DEFAULT now(),
     subject            text NOT NULL,
-    roles              text[] NOT NULL,
+    roles              text NOT NULL, -- space-separated, as audit_events'
     employee_id        bigint,
     operation          text,
     operation_claimed  boolean NOT NULL DEFAULT true,

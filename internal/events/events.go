@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/database"
 )
@@ -103,4 +105,52 @@ func toRows(evs []Event) []row {
 		}
 	}
 	return out
+}
+
+// Prune deletes up to batch events that occurred before cutoff, oldest
+// first, and says how many went. Replicas pruning at once skip each
+// other's rows instead of waiting on them.
+func Prune(ctx context.Context, db *database.DB, cutoff time.Time, batch int) (int64, error) {
+	res := db.WithContext(ctx).Exec(`DELETE FROM events WHERE id = ANY (ARRAY(
+		SELECT id FROM events WHERE occurred_at < ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED))`, cutoff, batch)
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune events: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// pruneBatch bounds one pruning statement, so that it holds its locks
+// briefly however far behind the pruning is.
+const pruneBatch = 10_000
+
+// Retain keeps the events of the last retention: every interval (and at
+// once) it prunes what is older, in batches, until ctx ends. The events
+// feed live updates and webhooks, which read them within minutes; the
+// retention is how far back a consumer may resume.
+func Retain(ctx context.Context, db *database.DB, retention, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var total int64
+		for {
+			n, err := Prune(ctx, db, time.Now().Add(-retention), pruneBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.WarnContext(ctx, "events: pruning failed; trying again later", "err", err)
+				}
+				break
+			}
+			if total += n; n < pruneBatch {
+				break
+			}
+		}
+		if total > 0 {
+			log.InfoContext(ctx, "events: pruned", "events", total, "older_than", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -102,6 +102,13 @@ var (
 			"requestIdClaimed": "request_id_claimed"},
 		also: map[string]string{"record": "field"},
 	})
+
+	// The audit of writes, read as a list like the audit log.
+	writeAuditTable = declare[WriteAuditEntry](decl{
+		fields: map[string]string{"roles": "roles", "employee": "employee_id", "record": "entity_key", "table": "entity_table",
+			"changes": "changes", "sensitiveChanges": "sensitive_changes", "requestIdClaimed": "request_id_claimed"},
+		also: map[string]string{"record": "entity_table"},
+	})
 )
 
 // tables are the node types, by GraphQL type name: node(id) reads through

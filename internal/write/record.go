@@ -77,7 +77,7 @@ func (w *Writer) record(ctx context.Context, tx *database.DB, id *auth.Identity,
 			request_id, request_id_claimed, action, entity_table, entity_key, changes, sensitive_changes)
 		SELECT ?, ?, ?, ?, ?, ?, ?, a.action, ?, a.key, a.changes, a.sensitive
 		FROM jsonb_to_recordset(?::jsonb) AS a(action text, key bigint, changes jsonb, sensitive jsonb)`,
-		id.Subject, "{"+strings.Join(id.RoleNames(), ",")+"}", nullable(id.EmployeeID), nullableText(operation), claimed,
+		id.Subject, strings.Join(id.RoleNames(), " "), nullable(id.EmployeeID), nullableText(operation), claimed,
 		nullableText(reqID), requestid.Claimed(ctx), sp.table, string(b)).Error
 	if err != nil {
 		return fmt.Errorf("record the write in the audit: %w", err)

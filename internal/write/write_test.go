@@ -382,3 +382,28 @@ func TestStatements_AMutationsAnswerCostsOnePerLevel(t *testing.T) {
 		t.Errorf("a project's change read back with a team of one costs %d statements, with a large team %d", s, l)
 	}
 }
+
+// TestWriteAudit_AdminsReadItWithTheSensitiveValues: the audit of writes is
+// read through the API by admins only; the sensitive columns' old and new
+// values are there, apart.
+func TestWriteAudit_AdminsReadItWithTheSensitiveValues(t *testing.T) {
+	a := newAPI(t)
+	f := cast(a)
+	hr := caller{"hr", f.hr, []auth.Role{auth.HR}}
+	admin := caller{"admin", f.admin, []auth.Role{auth.Admin}}
+	v := a.int(`SELECT version FROM employees WHERE id = $1`, f.other)
+	a.ok(hr, `mutation($in: UpdateEmployeeInput!) { updateEmployee(input: $in) { employee { id } } }`,
+		map[string]any{"in": map[string]any{"id": gid("Employee", f.other), "version": v, "salary": "88000.00", "location": "Lyon"}})
+	const q = `{ writeAudit(last: 1) { nodes { subject roles action table record operation
+		changes { column new } sensitiveChanges { column new } } } }`
+	if r := a.do(hr, q, nil); r.Code() != "FORBIDDEN" {
+		t.Errorf("hr reads the audit of writes: %s", r.Body)
+	}
+	data := a.ok(admin, q, nil)
+	got, _ := json.Marshal(data["writeAudit"].(map[string]any)["nodes"])
+	want := fmt.Sprintf(`[{"action":"update","changes":[{"column":"location","new":"Lyon"}],"operation":null,"record":%q,`+
+		`"roles":["hr"],"sensitiveChanges":[{"column":"salary","new":"88000.00"}],"subject":"test-hr","table":"employees"}]`, gid("Employee", f.other))
+	if string(got) != want {
+		t.Errorf("write audit\n got %s\nwant %s", got, want)
+	}
+}
