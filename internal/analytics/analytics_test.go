@@ -54,8 +54,13 @@ const rateSQL = `LEFT JOIN LATERAL (
       AND t.work_date BETWEEN a.starts_on AND coalesce(a.ends_on, t.work_date)
     ORDER BY a.starts_on DESC LIMIT 1) r ON true`
 
-func TestHoursByDepartment_MatchesPlainSQL(t *testing.T) {
-	want := subtreeSQL + `,
+// The reports' expected rows in plain SQL over the base tables, and the
+// fields of the answer they give (named as the GraphQL fields).
+
+// wantHoursByDepartment is hoursByDepartment's rows: $1 department (NULL:
+// all), $2 from, $3 to, $4 segment (NULL: all). Capacity from a row per
+// weekday, hours from the entries.
+var wantHoursByDepartment = subtreeSQL + `,
 days AS (SELECT d::date AS day FROM generate_series($2::date, $3::date, '1 day') d WHERE extract(isodow FROM d) < 6),
 cap AS (
     SELECT e.department_id, date_trunc('month', days.day)::date AS month, sum(e.weekly_capacity_hours / 5) AS capacity
@@ -80,61 +85,41 @@ SELECT ` + globalIDSQL + ` AS "departmentId", d.code AS "departmentCode", d.name
 FROM logged l FULL JOIN cap c ON c.department_id = l.department_id AND c.month = l.month
 JOIN departments d ON d.id = coalesce(l.department_id, c.department_id)
 ORDER BY 4, d.code`
-	fields := `departmentId departmentCode departmentName month hours billableHours capacityHours utilization`
-	parent, leaf := departments(t)
-	checkReport(t, "hoursByDepartment", fields, []reportCase{
-		{name: "a year, every department", args: `from: "2025-07-01", to: "2026-06-30"`,
-			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
-		{name: "a subtree", args: fmt.Sprintf(`from: "2025-01-01", to: "2025-12-31", department: %q`, gid(parent)),
-			wantSQL: want, params: []any{parent, "2025-01-01", "2025-12-31", nil}},
-		{name: "a leaf department, enterprise customers", args: fmt.Sprintf(`from: "2024-01-01", to: "2026-06-30", department: %q, segment: ENTERPRISE`, gid(leaf)),
-			wantSQL: want, params: []any{leaf, "2024-01-01", "2026-06-30", "enterprise"}},
-		{name: "one month, SMB customers", args: `from: "2026-03-01", to: "2026-03-31", segment: SMB`,
-			wantSQL: want, params: []any{nil, "2026-03-01", "2026-03-31", "smb"}},
-		{name: "before the firm existed", args: `from: "1990-01-01", to: "1990-12-31"`,
-			wantSQL: want, params: []any{nil, "1990-01-01", "1990-12-31", nil}, empty: true},
-	})
-}
 
-func TestBudgetBurn_MatchesPlainSQL(t *testing.T) {
-	want := subtreeSQL + `,
+const hoursByDepartmentFields = `departmentId departmentCode departmentName month hours billableHours capacityHours utilization`
+
+// wantBudgetBurn is budgetBurn's rows: $1 department, $2 from, $3 to (NULL:
+// open), $4 segment, $5 billable, $6 status (NULL: all), $7 first. Each hour
+// valued at its own assignment's rate; only the entries of the projects
+// kept are valued.
+var wantBudgetBurn = subtreeSQL + `,
 burn AS (
     SELECT t.project_id, sum(t.hours) AS hours,
            coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS unrated,
            coalesce(sum(t.hours * r.bill_rate), 0) AS amount
     FROM time_entries t
     JOIN employees e ON e.id = t.employee_id
+    JOIN projects p ON p.id = t.project_id
+    JOIN customers c ON c.id = p.customer_id
     ` + rateSQL + `
     WHERE ($2::date IS NULL OR t.work_date >= $2) AND ($3::date IS NULL OR t.work_date <= $3)
       AND ($5::boolean IS NULL OR t.billable = $5)
       AND e.department_id IN (SELECT id FROM tree)
+      AND ($4::text IS NULL OR c.segment::text = $4) AND ($6::text IS NULL OR p.status::text = $6)
     GROUP BY 1)
 SELECT p.code, p.name, upper(p.status::text) AS status, p.currency, p.budget, b.hours,
        b.unrated AS "unratedHours", round(b.amount, 2) AS burn,
        CASE WHEN p.budget <> 0 THEN round(b.amount / p.budget, 4) END AS "budgetUsed",
        p.budget - round(b.amount, 2) AS remaining
-FROM burn b JOIN projects p ON p.id = b.project_id JOIN customers c ON c.id = p.customer_id
-WHERE ($4::text IS NULL OR c.segment::text = $4) AND ($6::text IS NULL OR p.status::text = $6)
+FROM burn b JOIN projects p ON p.id = b.project_id
 ORDER BY "budgetUsed" DESC NULLS LAST, burn DESC, p.id
 LIMIT $7`
-	fields := `code name status currency budget hours unratedHours burn budgetUsed remaining`
-	parent, _ := departments(t)
-	checkReport(t, "budgetBurn", fields, []reportCase{
-		{name: "all time, the default 100", args: ``,
-			wantSQL: want, params: []any{nil, nil, nil, nil, nil, nil, 100}},
-		{name: "a year, billable hours of active projects", args: `from: "2025-07-01", to: "2026-06-30", billable: true, status: ACTIVE, first: 1000`,
-			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil, true, "active", 1000}},
-		{name: "non-billable hours of a subtree at mid-market customers", args: fmt.Sprintf(`billable: false, department: %q, segment: MID_MARKET, first: 50`, gid(parent)),
-			wantSQL: want, params: []any{parent, nil, nil, "mid_market", false, nil, 50}},
-		{name: "from a month on, open-ended", args: `from: "2026-01-01", first: 7`,
-			wantSQL: want, params: []any{nil, "2026-01-01", nil, nil, nil, nil, 7}},
-		{name: "no hours in range", args: `from: "1990-01-01", to: "1990-01-31"`,
-			wantSQL: want, params: []any{nil, "1990-01-01", "1990-01-31", nil, nil, nil, 100}, empty: true},
-	})
-}
 
-func TestRevenueBySegment_MatchesPlainSQL(t *testing.T) {
-	want := subtreeSQL + `
+const budgetBurnFields = `code name status currency budget hours unratedHours burn budgetUsed remaining`
+
+// wantRevenueBySegment is revenueBySegment's rows: $1 department, $2 from,
+// $3 to, $4 segment.
+var wantRevenueBySegment = subtreeSQL + `
 SELECT upper(c.segment::text) AS segment, date_trunc('month', t.work_date)::date AS month, p.currency,
        sum(t.hours) AS "billableHours",
        coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS "unratedHours",
@@ -148,22 +133,12 @@ WHERE t.billable AND t.work_date BETWEEN $2 AND $3 AND e.department_id IN (SELEC
   AND ($4::text IS NULL OR c.segment::text = $4)
 GROUP BY c.segment, 2, p.currency
 ORDER BY 2, c.segment, p.currency`
-	fields := `segment month currency billableHours unratedHours revenue`
-	parent, leaf := departments(t)
-	checkReport(t, "revenueBySegment", fields, []reportCase{
-		{name: "a year, every segment", args: `from: "2025-07-01", to: "2026-06-30"`,
-			wantSQL: want, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
-		{name: "a subtree's enterprise revenue", args: fmt.Sprintf(`from: "2024-01-01", to: "2025-12-31", department: %q, segment: ENTERPRISE`, gid(parent)),
-			wantSQL: want, params: []any{parent, "2024-01-01", "2025-12-31", "enterprise"}},
-		{name: "a leaf department", args: fmt.Sprintf(`from: "2026-01-01", to: "2026-06-30", department: %q`, gid(leaf)),
-			wantSQL: want, params: []any{leaf, "2026-01-01", "2026-06-30", nil}},
-		{name: "after the last entry", args: `from: "2030-01-01", to: "2030-12-31"`,
-			wantSQL: want, params: []any{nil, "2030-01-01", "2030-12-31", nil}, empty: true},
-	})
-}
 
-func TestHeadcountByDepartment_MatchesPlainSQL(t *testing.T) {
-	want := subtreeSQL + `,
+const revenueBySegmentFields = `segment month currency billableHours unratedHours revenue`
+
+// wantHeadcountByDepartment is headcountByDepartment's rows: $1 department,
+// $2 from, $3 to. A row per person and month.
+var wantHeadcountByDepartment = subtreeSQL + `,
 ends AS (SELECT (m + interval '1 month' - interval '1 day')::date AS last, m::date AS first
          FROM generate_series($2::date, $3::date, '1 month') m),
 employed AS (
@@ -179,17 +154,66 @@ SELECT ` + globalIDSQL + ` AS "departmentId", d.code AS "departmentCode", d.name
 FROM employed x JOIN departments d ON d.id = x.department_id
 GROUP BY d.id, x.month
 ORDER BY x.month, d.code`
-	fields := `departmentId departmentCode departmentName month headcount hires leavers weeklyCapacityHours`
+
+const headcountByDepartmentFields = `departmentId departmentCode departmentName month headcount hires leavers weeklyCapacityHours`
+
+func TestHoursByDepartment_MatchesPlainSQL(t *testing.T) {
 	parent, leaf := departments(t)
-	checkReport(t, "headcountByDepartment", fields, []reportCase{
+	checkReport(t, "hoursByDepartment", hoursByDepartmentFields, []reportCase{
+		{name: "a year, every department", args: `from: "2025-07-01", to: "2026-06-30"`,
+			wantSQL: wantHoursByDepartment, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
+		{name: "a subtree", args: fmt.Sprintf(`from: "2025-01-01", to: "2025-12-31", department: %q`, gid(parent)),
+			wantSQL: wantHoursByDepartment, params: []any{parent, "2025-01-01", "2025-12-31", nil}},
+		{name: "a leaf department, enterprise customers", args: fmt.Sprintf(`from: "2024-01-01", to: "2026-06-30", department: %q, segment: ENTERPRISE`, gid(leaf)),
+			wantSQL: wantHoursByDepartment, params: []any{leaf, "2024-01-01", "2026-06-30", "enterprise"}},
+		{name: "one month, SMB customers", args: `from: "2026-03-01", to: "2026-03-31", segment: SMB`,
+			wantSQL: wantHoursByDepartment, params: []any{nil, "2026-03-01", "2026-03-31", "smb"}},
+		{name: "before the firm existed", args: `from: "1990-01-01", to: "1990-12-31"`,
+			wantSQL: wantHoursByDepartment, params: []any{nil, "1990-01-01", "1990-12-31", nil}, empty: true},
+	})
+}
+
+func TestBudgetBurn_MatchesPlainSQL(t *testing.T) {
+	parent, _ := departments(t)
+	checkReport(t, "budgetBurn", budgetBurnFields, []reportCase{
+		{name: "all time, the default 100", args: ``,
+			wantSQL: wantBudgetBurn, params: []any{nil, nil, nil, nil, nil, nil, 100}},
+		{name: "a year, billable hours of active projects", args: `from: "2025-07-01", to: "2026-06-30", billable: true, status: ACTIVE, first: 1000`,
+			wantSQL: wantBudgetBurn, params: []any{nil, "2025-07-01", "2026-06-30", nil, true, "active", 1000}},
+		{name: "non-billable hours of a subtree at mid-market customers", args: fmt.Sprintf(`billable: false, department: %q, segment: MID_MARKET, first: 50`, gid(parent)),
+			wantSQL: wantBudgetBurn, params: []any{parent, nil, nil, "mid_market", false, nil, 50}},
+		{name: "from a month on, open-ended", args: `from: "2026-01-01", first: 7`,
+			wantSQL: wantBudgetBurn, params: []any{nil, "2026-01-01", nil, nil, nil, nil, 7}},
+		{name: "no hours in range", args: `from: "1990-01-01", to: "1990-01-31"`,
+			wantSQL: wantBudgetBurn, params: []any{nil, "1990-01-01", "1990-01-31", nil, nil, nil, 100}, empty: true},
+	})
+}
+
+func TestRevenueBySegment_MatchesPlainSQL(t *testing.T) {
+	parent, leaf := departments(t)
+	checkReport(t, "revenueBySegment", revenueBySegmentFields, []reportCase{
+		{name: "a year, every segment", args: `from: "2025-07-01", to: "2026-06-30"`,
+			wantSQL: wantRevenueBySegment, params: []any{nil, "2025-07-01", "2026-06-30", nil}},
+		{name: "a subtree's enterprise revenue", args: fmt.Sprintf(`from: "2024-01-01", to: "2025-12-31", department: %q, segment: ENTERPRISE`, gid(parent)),
+			wantSQL: wantRevenueBySegment, params: []any{parent, "2024-01-01", "2025-12-31", "enterprise"}},
+		{name: "a leaf department", args: fmt.Sprintf(`from: "2026-01-01", to: "2026-06-30", department: %q`, gid(leaf)),
+			wantSQL: wantRevenueBySegment, params: []any{leaf, "2026-01-01", "2026-06-30", nil}},
+		{name: "after the last entry", args: `from: "2030-01-01", to: "2030-12-31"`,
+			wantSQL: wantRevenueBySegment, params: []any{nil, "2030-01-01", "2030-12-31", nil}, empty: true},
+	})
+}
+
+func TestHeadcountByDepartment_MatchesPlainSQL(t *testing.T) {
+	parent, leaf := departments(t)
+	checkReport(t, "headcountByDepartment", headcountByDepartmentFields, []reportCase{
 		{name: "two years, every department", args: `from: "2024-07-01", to: "2026-06-30"`,
-			wantSQL: want, params: []any{nil, "2024-07-01", "2026-06-30"}},
+			wantSQL: wantHeadcountByDepartment, params: []any{nil, "2024-07-01", "2026-06-30"}},
 		{name: "a subtree over ten years", args: fmt.Sprintf(`from: "2016-07-01", to: "2026-06-30", department: %q`, gid(parent)),
-			wantSQL: want, params: []any{parent, "2016-07-01", "2026-06-30"}},
+			wantSQL: wantHeadcountByDepartment, params: []any{parent, "2016-07-01", "2026-06-30"}},
 		{name: "a leaf department, one month", args: fmt.Sprintf(`from: "2026-02-01", to: "2026-02-28", department: %q`, gid(leaf)),
-			wantSQL: want, params: []any{leaf, "2026-02-01", "2026-02-28"}},
+			wantSQL: wantHeadcountByDepartment, params: []any{leaf, "2026-02-01", "2026-02-28"}},
 		{name: "before anyone was hired", args: `from: "1990-01-01", to: "1990-12-31"`,
-			wantSQL: want, params: []any{nil, "1990-01-01", "1990-12-31"}, empty: true},
+			wantSQL: wantHeadcountByDepartment, params: []any{nil, "1990-01-01", "1990-12-31"}, empty: true},
 	})
 }
 
@@ -266,23 +290,33 @@ func checkReport(t *testing.T, field, fields string, cases []reportCase) {
 				t.Fatalf("the case's SQL gives %d rows; the case means to test %s", len(want),
 					map[bool]string{true: "no rows", false: "some rows"}[c.empty])
 			}
-			if len(got) != len(want) {
-				t.Fatalf("%d rows, want %d\nfirst got:  %v\nfirst want: %v", len(got), len(want), first(got), first(want))
-			}
-			for i := range want {
-				for _, f := range strings.Fields(fields) {
-					if g, w := canonical(got[i][f]), canonical(want[i][f]); g != w {
-						t.Fatalf("row %d, %s = %s, want %s\ngot:  %v\nwant: %v", i, f, g, w, got[i], want[i])
-					}
-				}
+			if diff := rowsDiff(got, want, fields); diff != "" {
+				t.Fatal(diff)
 			}
 		})
 	}
 }
 
+// rowsDiff tells how the rows got differ from want, in order, on fields
+// (names of the rows' keys, space-separated): a different count of rows,
+// or the first row with a field that differs; "" when they agree.
+func rowsDiff(got, want []map[string]any, fields string) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d rows, want %d\nfirst got:  %v\nfirst want: %v", len(got), len(want), first(got), first(want))
+	}
+	for i := range want {
+		for _, f := range strings.Fields(fields) {
+			if canonical(got[i][f]) != canonical(want[i][f]) {
+				return fmt.Sprintf("row %d, %s = %v, want %v\ngot:  %v\nwant: %v", i, f, got[i][f], want[i][f], got[i], want[i])
+			}
+		}
+	}
+	return ""
+}
+
 // queryRows runs sql and returns its rows as JSON objects, numbers kept as
 // their text.
-func queryRows(t *testing.T, conn *pgx.Conn, sql string, params ...any) []map[string]any {
+func queryRows(t *testing.T, conn querier, sql string, params ...any) []map[string]any {
 	t.Helper()
 	var raw []byte
 	err := conn.QueryRow(context.Background(),
@@ -367,16 +401,7 @@ func gid(department int64) string { return store.GlobalID("Department", departme
 // TRUNCATE take reach the tests reading the seeded data beside it.
 func TestRollup_FollowsChanges(t *testing.T) {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testdb.Fresh(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	tx := freshTx(t)
 	// A staffed pair with hours and a rate, and an employee never staffed
 	// on that project (whose hours are unrated).
 	var project, employee, stranger int64
@@ -449,9 +474,32 @@ func TestRollup_FollowsChanges(t *testing.T) {
 	}
 }
 
+// freshTx is a transaction on a database of the test's own
+// (testdb.Fresh), rolled back when the test ends.
+func freshTx(t *testing.T) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, testdb.Fresh(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(ctx) })
+	return tx
+}
+
+// querier is a session or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // rollupDiff is the first row of either rollup that the entries do not
 // give, or the first sum of the entries a rollup lacks; "" when they agree.
-func rollupDiff(t *testing.T, tx pgx.Tx) string {
+func rollupDiff(t *testing.T, tx querier) string {
 	t.Helper()
 	var diff string
 	err := tx.QueryRow(context.Background(), `
