@@ -136,11 +136,25 @@ func (t *Transactions) InterceptResponse(ctx context.Context, next graphql.Respo
 }
 
 // failed reports whether a root field (or the operation) failed: an error
-// at a root field's path, or above. Errors deeper down are of the
-// payload's reading (a field the caller may not read), not of the write.
+// at a root field's path or above, or a root field that answered null (a
+// payload is null only when its write failed: its arguments were refused,
+// or its answer could not be read). Other errors are of the payload's
+// reading (a field the caller may not read), not of the write.
 func failed(resp *graphql.Response) bool {
 	for _, e := range resp.Errors {
 		if len(e.Path) <= 1 {
+			return true
+		}
+	}
+	if len(resp.Errors) == 0 {
+		return false
+	}
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(resp.Data, &root); err != nil {
+		return true
+	}
+	for _, v := range root {
+		if string(v) == "null" {
 			return true
 		}
 	}

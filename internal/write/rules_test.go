@@ -93,6 +93,8 @@ func TestRules_EveryRoleEveryMutation(t *testing.T) {
 		// current versions, rows of its own to delete).
 		make  func() (string, map[string]any)
 		allow []string
+		// event is the type of the event a done write leaves.
+		event string
 	}
 	admins := []string{"admin"}
 	people := []string{"viewer", "project manager", "account manager", "hr", "admin"}
@@ -100,71 +102,71 @@ func TestRules_EveryRoleEveryMutation(t *testing.T) {
 		{"createCustomer", "customers", func() (string, map[string]any) {
 			return `mutation($in: CreateCustomerInput!) { createCustomer(input: $in) { customer { id } } }`,
 				map[string]any{"in": map[string]any{"name": "New Co", "country": "DE", "segment": "SMB"}}
-		}, admins},
+		}, admins, "customer.created"},
 		{"updateCustomer", "customers", func() (string, map[string]any) {
 			return `mutation($in: UpdateCustomerInput!) { updateCustomer(input: $in) { customer { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Customer", f.customer), "version": version("customers", f.customer),
 					"industry": fmt.Sprintf("Industry %d", uniq())}}
-		}, []string{"account manager", "admin"}},
+		}, []string{"account manager", "admin"}, "customer.updated"},
 		{"createContact", "contacts", func() (string, map[string]any) {
 			return `mutation($in: CreateContactInput!) { createContact(input: $in) { contact { id } } }`,
 				map[string]any{"in": map[string]any{"customerId": gid("Customer", f.customer), "name": "Ada"}}
-		}, []string{"account manager", "admin"}},
+		}, []string{"account manager", "admin"}, "contact.created"},
 		{"updateContact", "contacts", func() (string, map[string]any) {
 			return `mutation($in: UpdateContactInput!) { updateContact(input: $in) { contact { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Contact", f.contact), "role": fmt.Sprintf("Role %d", uniq())}}
-		}, []string{"account manager", "admin"}},
+		}, []string{"account manager", "admin"}, "contact.updated"},
 		{"deleteContact", "contacts", func() (string, map[string]any) {
 			return `mutation($in: DeleteInput!) { deleteContact(input: $in) { deletedId } }`,
 				map[string]any{"in": map[string]any{"id": gid("Contact", freshContact())}}
-		}, []string{"account manager", "admin"}},
+		}, []string{"account manager", "admin"}, "contact.deleted"},
 		{"createProject", "projects", func() (string, map[string]any) {
 			return `mutation($in: CreateProjectInput!) { createProject(input: $in) { project { id } } }`,
 				map[string]any{"in": map[string]any{"code": fmt.Sprintf("NEW-%d", uniq()), "name": "New", "customerId": gid("Customer", f.customer),
 					"currency": "EUR", "billingModel": "FIXED_PRICE", "startOn": "2026-12-01"}}
-		}, admins},
+		}, admins, "project.created"},
 		{"updateProject", "projects", func() (string, map[string]any) {
 			return `mutation($in: UpdateProjectInput!) { updateProject(input: $in) { project { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Project", f.project), "version": version("projects", f.project),
 					"description": fmt.Sprintf("Phase %d", uniq()), "priority": "HIGH"}}
-		}, []string{"project manager", "admin"}},
+		}, []string{"project manager", "admin"}, "project.updated"},
 		{"updateProject budget", "projects", func() (string, map[string]any) {
 			return `mutation($in: UpdateProjectInput!) { updateProject(input: $in) { project { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Project", f.project), "version": version("projects", f.project),
 					"budget": fmt.Sprintf("%d.00", 100000+uniq())}}
-		}, admins},
+		}, admins, "project.updated"},
 		{"assignEmployee", "assignments", func() (string, map[string]any) {
 			return `mutation($in: AssignEmployeeInput!) { assignEmployee(input: $in) { assignment { id } } }`,
 				map[string]any{"in": map[string]any{"projectId": gid("Project", f.project), "employeeId": gid("Employee", f.other),
 					"role": "Engineer", "allocationPercent": 50, "startsOn": fmt.Sprintf("2027-01-%02d", uniq()%28+1), "billRate": "120.00"}}
-		}, []string{"project manager", "admin"}},
+		}, []string{"project manager", "admin"}, "assignment.created"},
 		{"updateAssignment", "assignments", func() (string, map[string]any) {
 			return `mutation($in: UpdateAssignmentInput!) { updateAssignment(input: $in) { assignment { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Assignment", f.assignment), "allocationPercent": uniq()%100 + 1,
 					"billRate": "150.00"}}
-		}, []string{"project manager", "admin"}},
+		}, []string{"project manager", "admin"}, "assignment.updated"},
 		{"endAssignment", "assignments", func() (string, map[string]any) {
 			return `mutation($in: EndAssignmentInput!) { endAssignment(input: $in) { assignment { id endsOn } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Assignment", f.assignment), "endsOn": "2030-12-31"}}
-		}, []string{"project manager", "admin"}},
+		}, []string{"project manager", "admin"}, "assignment.ended"},
 		{"logTime own", "time_entries", func() (string, map[string]any) {
 			return `mutation($in: LogTimeInput!) { logTime(input: $in) { timeEntries { id } } }`,
 				map[string]any{"in": map[string]any{"entries": []any{map[string]any{"projectId": gid("Project", f.project),
 					"workDate": "2026-11-02", "hours": "2.5", "billable": true}}}}
-		}, people},
+		}, people, "time_entry.logged"},
 		{"logTime for another", "time_entries", func() (string, map[string]any) {
 			return `mutation($in: LogTimeInput!) { logTime(input: $in) { timeEntries { id } } }`,
 				map[string]any{"in": map[string]any{"entries": []any{map[string]any{"projectId": gid("Project", f.project),
 					"workDate": "2026-11-02", "hours": "2.5", "billable": true, "employeeId": gid("Employee", f.other)}}}}
-		}, admins},
+		}, admins, "time_entry.logged"},
 		{"updateTimeEntry", "time_entries", func() (string, map[string]any) {
 			return `mutation($in: UpdateTimeEntryInput!) { updateTimeEntry(input: $in) { timeEntry { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("TimeEntry", entryOf(f.viewer)), "hours": "3"}}
-		}, []string{"viewer", "admin"}},
+		}, []string{"viewer", "admin"}, "time_entry.updated"},
 		{"deleteTimeEntry", "time_entries", func() (string, map[string]any) {
 			return `mutation($in: DeleteInput!) { deleteTimeEntry(input: $in) { deletedId } }`,
 				map[string]any{"in": map[string]any{"id": gid("TimeEntry", entryOf(f.viewer))}}
-		}, []string{"viewer", "admin"}},
+		}, []string{"viewer", "admin"}, "time_entry.deleted"},
 		{"hireEmployee", "employees", func() (string, map[string]any) {
 			i := uniq()
 			return `mutation($in: HireEmployeeInput!) { hireEmployee(input: $in) { employee { id } } }`,
@@ -172,25 +174,25 @@ func TestRules_EveryRoleEveryMutation(t *testing.T) {
 					"email": fmt.Sprintf("hire%d@example.com", i), "departmentId": gid("Department", f.department),
 					"employmentType": "FULL_TIME", "hiredOn": "2026-12-01", "weeklyCapacityHours": "40", "salary": "65000.00",
 					"salaryCurrency": "EUR"}}
-		}, []string{"hr", "admin"}},
+		}, []string{"hr", "admin"}, "employee.hired"},
 		{"updateEmployee", "employees", func() (string, map[string]any) {
 			return `mutation($in: UpdateEmployeeInput!) { updateEmployee(input: $in) { employee { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Employee", f.other), "version": version("employees", f.other),
 					"salary": fmt.Sprintf("%d.00", 70000+uniq())}}
-		}, []string{"hr", "admin"}},
+		}, []string{"hr", "admin"}, "employee.updated"},
 		{"terminateEmployee", "employees", func() (string, map[string]any) {
 			e := freshEmployee()
 			return `mutation($in: TerminateEmployeeInput!) { terminateEmployee(input: $in) { employee { id status } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Employee", e), "version": 1, "terminatedOn": "2026-11-30"}}
-		}, []string{"hr", "admin"}},
+		}, []string{"hr", "admin"}, "employee.terminated"},
 		{"createDepartment", "departments", func() (string, map[string]any) {
 			return `mutation($in: CreateDepartmentInput!) { createDepartment(input: $in) { department { id } } }`,
 				map[string]any{"in": map[string]any{"code": fmt.Sprintf("NEW-%d", uniq()), "name": "New"}}
-		}, admins},
+		}, admins, "department.created"},
 		{"updateDepartment", "departments", func() (string, map[string]any) {
 			return `mutation($in: UpdateDepartmentInput!) { updateDepartment(input: $in) { department { id } } }`,
 				map[string]any{"in": map[string]any{"id": gid("Department", f.department), "costCenter": fmt.Sprintf("CC-%d", uniq())}}
-		}, admins},
+		}, admins, "department.updated"},
 	}
 	for _, m := range cases {
 		for _, c := range f.callers() {
@@ -205,6 +207,11 @@ func TestRules_EveryRoleEveryMutation(t *testing.T) {
 			case allowed:
 				if a2, e2 := a.trail(); a2 == audit || e2 == events {
 					t.Errorf("%s as %s: done without an audit row or an event (audit %d→%d, events %d→%d)", m.name, c.name, audit, a2, events, e2)
+				}
+				var typ string
+				a.one(&typ, `SELECT type FROM events ORDER BY id DESC LIMIT 1`)
+				if typ != m.event {
+					t.Errorf("%s as %s: the event is %s, want %s", m.name, c.name, typ, m.event)
 				}
 			case !allowed:
 				code := r.Code()

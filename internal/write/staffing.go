@@ -27,10 +27,14 @@ func projectFacts(ctx context.Context, tx *database.DB, project int64) (*policy.
 	return f, nil
 }
 
-// notBeforeHire checks that the employee with key was hired by day.
-func (s *set) notBeforeHire(field string, employee int64, day time.Time) {
+// employed checks that the employee with key worked at the firm on day:
+// hired by then, not yet gone.
+func (s *set) employed(field string, employee int64, day time.Time) {
+	d := day.Format(time.DateOnly)
 	s.fails(field, "is before the employee was hired",
-		`EXISTS (SELECT 1 FROM employees WHERE id = ? AND hired_on > ?)`, employee, day.Format(time.DateOnly))
+		`EXISTS (SELECT 1 FROM employees WHERE id = ? AND hired_on > ?)`, employee, d)
+	s.fails(field, "is after the employee left",
+		`EXISTS (SELECT 1 FROM employees WHERE id = ? AND terminated_on < ?)`, employee, d)
 }
 
 // assignmentDates checks that an assignment ends on or after it starts.
@@ -62,7 +66,7 @@ func (w *Writer) AssignEmployee(ctx context.Context, in store.AssignEmployeeInpu
 	p, _ := project.(int64)
 	e, _ := employee.(int64)
 	if e != 0 {
-		s.notBeforeHire("startsOn", e, in.StartsOn.Time)
+		s.employed("startsOn", e, in.StartsOn.Time)
 	}
 	if p != 0 && e != 0 {
 		s.fails("startsOn", "the employee already has an assignment to the project starting that day",
@@ -140,7 +144,7 @@ func (w *Writer) changeAssignment(ctx context.Context, gid string, s *set, start
 		start, end := before.date("starts_on"), before.date("ends_on")
 		if v, _ := startsOn.ValueOK(); v != nil {
 			start = v.Time
-			s.notBeforeHire("startsOn", facts.Employee, start)
+			s.employed("startsOn", facts.Employee, start)
 		}
 		field := "startsOn"
 		if v, ok := endsOn.ValueOK(); ok {

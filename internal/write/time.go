@@ -67,7 +67,7 @@ func (w *Writer) LogTime(ctx context.Context, in store.LogTimeInput) ([]int64, e
 		}
 		opt(s, "note", "note", note, true, long)
 		if employee != 0 {
-			s.notBeforeHire("workDate", employee, e.WorkDate.Time)
+			s.employed("workDate", employee, e.WorkDate.Time)
 		}
 		if e.WorkDate.Before(first) {
 			first = e.WorkDate.Time
@@ -133,7 +133,7 @@ func (w *Writer) UpdateTimeEntry(ctx context.Context, in store.UpdateTimeEntryIn
 			return err
 		}
 		if d, _ := in.WorkDate.ValueOK(); d != nil {
-			s.notBeforeHire("workDate", before.int("employee_id"), d.Time)
+			s.employed("workDate", before.int("employee_id"), d.Time)
 		}
 		if err := verify(ctx, tx, s); err != nil {
 			return err
