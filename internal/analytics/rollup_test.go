@@ -288,6 +288,9 @@ func newAnalyticsTool(t *testing.T, dbURL string) *analyticsTool {
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
 	tool := &analyticsTool{url: srv.URL, token: httpapitest.Token(t, 0, auth.Analytics), ids: map[string]string{}}
 	for _, op := range ops {
+		if op.Type == "mutation" {
+			continue // the shipped writes are not reports
+		}
 		if _, ok := references[op.Name]; !ok {
 			t.Fatalf("shipped operation %s has no plain SQL to compare with: add it to references", op.Name)
 		}
