@@ -4067,8 +4067,8 @@ type WriteAuditEntry @hasRole(roles: [ADMIN]) {
   record: ID!
   "The changed columns with their old and new values (a creation: old null; a deletion: new null)."
   changes: [ColumnChange!]!
-  "The changed sensitive columns (salaries, personal data, bill rates), apart so that only admins read them."
-  sensitiveChanges: [ColumnChange!]!
+  "The changed sensitive columns (salaries, personal data, bill rates), apart so that only admins read them; each read is audited."
+  sensitiveChanges: [ColumnChange!]! @sensitive(column: "write_audit.sensitive_changes")
 }
 
 "One column's change, its values as PostgreSQL's JSON writes them (numbers exact)."
@@ -21987,8 +21987,40 @@ func (ec *executionContext) _WriteAuditEntry_sensitiveChanges(ctx context.Contex
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.SensitiveChanges()
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.SensitiveChanges()
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "write_audit.sensitive_changes")
+			if err != nil {
+				var zeroVal []*store.ColumnChange
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal []*store.ColumnChange
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal []*store.ColumnChange
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*store.ColumnChange); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/store.ColumnChange`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)

@@ -85,4 +85,10 @@ var Firm = Rules{
 		Keys:   Keys{Employee: "employee_id", Project: "project_id"},
 		Create: own, Update: own, Delete: own,
 	},
+	// The audit of writes keeps the sensitive columns' old and new values
+	// apart; reading them is reading salaries and rates, so it is audited
+	// like them. Only the writes themselves add rows.
+	"write_audit": {
+		Columns: map[string]Column{"sensitive_changes": {Read: admin}},
+	},
 }

@@ -109,6 +109,16 @@ func (w *WriteAuditEntry) Employee() *string {
 var typeOfTable = map[string]string{"customers": "Customer", "contacts": "Contact", "projects": "Project",
 	"employees": "Employee", "departments": "Department", "assignments": "Assignment", "time_entries": "TimeEntry"}
 
+// AuditKey is what a read of the entry's sensitive values is recorded
+// under: the entry, and the employee whose values they are (for a write of
+// an employee).
+func (w *WriteAuditEntry) AuditKey() (record, employee int64) {
+	if w.Table == "employees" {
+		return w.ID, w.Key
+	}
+	return w.ID, 0
+}
+
 // Record is the global id of the row written.
 func (w *WriteAuditEntry) Record() string { return GlobalID(typeOfTable[w.Table], w.Key) }
 

@@ -11,9 +11,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/audit"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -30,13 +32,23 @@ type api struct {
 	db  *pgx.Conn
 	// pool is the server's, which counts the statements it sends.
 	pool *database.DB
+	// audit records the server's sensitive reads; closing it stores what
+	// is pending.
+	audit *audit.Log
 }
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
 	// The server's log goes to the test's: an internal error is read there.
-	srv, pool := httpapitest.NewServer(t, service.Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	a := &api{t: t, url: srv.URL, db: httpapitest.Conn(t), pool: pool}
+	// Sensitive reads are recorded, as the binary records them.
+	log, err := audit.Open(context.Background(), httpapitest.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close(context.Background()) })
+	srv, pool := httpapitest.NewServer(t, service.Config{Policy: policy.New(log),
+		Log: slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	a := &api{t: t, url: srv.URL, db: httpapitest.Conn(t), pool: pool, audit: log}
 	a.resetAfter()
 	return a
 }
@@ -136,7 +148,7 @@ func (a *api) resetAfter() {
 				UPDATE %[1]s t SET (%[2]s) = (%[3]s) FROM snap_%[1]s s WHERE s.id = t.id AND ROW(s.*) IS DISTINCT FROM ROW(t.*);`,
 				tbl, cols, "s."+strings.ReplaceAll(cols, ", ", ", s."))
 		}
-		q.WriteString("TRUNCATE write_audit, events, idempotency_keys; COMMIT;")
+		q.WriteString("TRUNCATE write_audit, events, idempotency_keys, audit_events; COMMIT;")
 		if _, err := a.db.Exec(ctx, q.String()); err != nil {
 			a.t.Errorf("reset the tables the test wrote: %v", err)
 		}

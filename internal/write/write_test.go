@@ -406,4 +406,17 @@ func TestWriteAudit_AdminsReadItWithTheSensitiveValues(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("write audit\n got %s\nwant %s", got, want)
 	}
+	// Reading the sensitive values is a read of a salary: it is audited,
+	// under the employee whose salary it is.
+	if err := a.audit.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var employee int64
+	if err := a.db.QueryRow(context.Background(), `SELECT employee_id FROM audit_events
+		WHERE field = 'WriteAuditEntry.sensitiveChanges' ORDER BY id DESC LIMIT 1`).Scan(&employee); err != nil {
+		t.Fatalf("no audit record of the read of the audit's sensitive values: %v", err)
+	}
+	if employee != f.other {
+		t.Errorf("the read of the audit's salary is recorded for employee %d, want %d", employee, f.other)
+	}
 }
