@@ -211,7 +211,12 @@ func run(args []string) error {
 	api, ceiling := servers["api"], servers["ceiling"]
 	rep.ServerEnv = serverEnv(&cfg)
 
-	if err := verify(api, ceiling, ops); err != nil {
+	// The writes are verified and primed just before their own cells,
+	// after every read's: a write before a read's cells would change what
+	// the read answers (a budget burn, a project's status) from its
+	// reference.
+	reads := slices.DeleteFunc(slices.Clone(ops), (*operation).writes)
+	if err := verify(api, ceiling, reads); err != nil {
 		return err
 	}
 	r := &runner{cfg: &cfg}
@@ -221,7 +226,7 @@ func run(args []string) error {
 	defer r.stats.Close()
 	rep.Database.Counter, rep.Database.CounterNote = r.stats.counter, r.stats.why
 	log.Printf("counting statements with %s%s", r.stats.counter, parenthesized(r.stats.why))
-	if err := r.prime(ctx, api, ceiling, ops); err != nil {
+	if err := r.prime(ctx, api, ceiling, reads); err != nil {
 		return err
 	}
 	if err := r.cells(ctx, api, ceiling, ops); err != nil {
@@ -453,6 +458,14 @@ func (r *runner) settle(ctx context.Context) error {
 // noisy machine.
 func (r *runner) cells(ctx context.Context, api, ceiling *server, ops []*operation) error {
 	for _, op := range ops {
+		if op.writes() {
+			if err := verify(api, ceiling, []*operation{op}); err != nil {
+				return err
+			}
+			if err := r.prime(ctx, api, ceiling, []*operation{op}); err != nil {
+				return err
+			}
+		}
 		for i, c := range r.cfg.levels {
 			targets := []*server{api}
 			if op.Ceiling {

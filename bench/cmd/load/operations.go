@@ -231,6 +231,10 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
+// writes reports whether op changes the database: its requests differ
+// (Rotate), and it goes after every read.
+func (op *operation) writes() bool { return op.Rotate != nil }
+
 // request is the body of op's next request, and the slot to hand back
 // with its answer (-1 for an operation that sends one body).
 func (op *operation) request() ([]byte, int, error) {

@@ -358,7 +358,7 @@ func (rep *report) markdown() string {
 	} else {
 		p("Statements per request are PostgreSQL's own count, as transactions (pg_stat_database over the warm-up and measured run, divided by their requests): %s; ", rep.Database.CounterNote)
 	}
-	p("errors count every answer that is not the expected one, byte for byte, in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
+	p("errors count every answer that is not the expected one (byte for byte; for a write, shaped like the first), in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
 	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB |\n")
 	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, c := range rep.Cells {
