@@ -349,7 +349,8 @@ func startServers(ctx context.Context, cfg *config, logDir, apiBin, ceilingBin s
 }
 
 // verify takes each operation's reference answer from the API and makes
-// sure it is an answer, and that the ceiling answers the same bytes.
+// sure it is an answer, and that the ceiling answers the same bytes (a
+// write: the same fields, as check "shape" compares them).
 func verify(api, ceiling *server, ops []*operation) error {
 	client := newClient(1)
 	defer client.CloseIdleConnections()
@@ -419,7 +420,11 @@ func (r *runner) prime(ctx context.Context, api, ceiling *server, ops []*operati
 	for _, n := range r.cfg.levels {
 		c = max(c, n)
 	}
-	log.Printf("priming: every operation at %d clients for %s", c, r.cfg.Prime)
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	log.Printf("priming at %d clients for %s each: %s", c, r.cfg.Prime, strings.Join(names, ", "))
 	for _, op := range ops {
 		targets := []*server{api}
 		if op.Ceiling {
