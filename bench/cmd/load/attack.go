@@ -72,6 +72,9 @@ type phase struct {
 // fast as the server answers), for d. Every answer is checked, not only its
 // status.
 func attack(ctx context.Context, client *http.Client, url string, op *operation, concurrency int, d time.Duration) phase {
+	if d <= 0 {
+		return phase{} // vegeta attacks forever for a zero duration; --warmup 0 and --prime 0 mean none
+	}
 	a := vegeta.NewAttacker(
 		vegeta.Client(client),
 		vegeta.Workers(uint64(concurrency)),

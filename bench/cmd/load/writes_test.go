@@ -141,3 +141,20 @@ func mustDate(t *testing.T, s string) time.Time {
 	}
 	return d
 }
+
+// --warmup 0 and --prime 0 are allowed and mean no load, not endless load
+// (vegeta attacks forever for a zero duration).
+func TestAttack_ZeroDurationSendsNothing(t *testing.T) {
+	t.Parallel()
+	op := &operation{Name: "none", body: []byte(`{}`)}
+	done := make(chan phase, 1)
+	go func() { done <- attack(t.Context(), newClient(1), "http://127.0.0.1:1", op, 1, 0) }()
+	select {
+	case p := <-done:
+		if p.requests != 0 {
+			t.Errorf("%d requests sent", p.requests)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an attack of no duration is still running")
+	}
+}
