@@ -8,9 +8,12 @@
 // reported as a fraction of it (../shared/PERFORMANCE.md measured the same
 // design at ~490 rps on this kind of machine at scale 0.1).
 //
-// It reads and ignores the request body: it knows only this one page. The
-// harness (bench/cmd/load) checks that its answer is byte for byte the
-// API's before it measures either.
+// It knows only this page and the benchmark's two writes (writes.go): a
+// request whose query calls logTime or updateProject is that write, with
+// the request's variables; any other request is the nested page, whatever
+// it says. The harness (bench/cmd/load) checks that its answer to the page
+// is byte for byte the API's, and that its answers to the writes have the
+// API's fields, before it measures either.
 //
 //	DATABASE_URL=postgres://… ADDR=127.0.0.1:8081 ceiling
 package main
@@ -27,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -79,10 +83,16 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /graphql", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		body, err := nestedPage(r.Context(), pool)
-		if err != nil {
-			log.Printf("nested page: %v", err)
+		body, err := answer(r.Context(), pool, r.Body)
+		var refused *answerError
+		switch {
+		case errors.As(err, &refused):
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(refused.status)
+			_, _ = w.Write(refused.body())
+			return
+		case err != nil:
+			log.Print(err)
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -107,6 +117,49 @@ func run() error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// answer answers a request: one of the writes by its query, else the
+// nested page.
+func answer(ctx context.Context, pool *pgxpool.Pool, r io.Reader) ([]byte, error) {
+	var req struct {
+		Query     string          `json:"query"`
+		Variables json.RawMessage `json:"variables"`
+	}
+	if err := json.NewDecoder(r).Decode(&req); err != nil {
+		return nil, refuse(http.StatusBadRequest, "BAD_REQUEST", "read the request: %v", err)
+	}
+	switch {
+	case strings.Contains(req.Query, "logTime("):
+		body, err := logWeek(ctx, pool, req.Variables)
+		return body, wrap("log week", err)
+	case strings.Contains(req.Query, "updateProject("):
+		body, err := moveProject(ctx, pool, req.Variables)
+		return body, wrap("move project", err)
+	}
+	body, err := nestedPage(ctx, pool)
+	return body, wrap("nested page", err)
+}
+
+// wrap says what failed, except of a refusal, which is the answer.
+func wrap(what string, err error) error {
+	var refused *answerError
+	if err == nil || errors.As(err, &refused) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// encode writes an answer as GraphQL servers do: without escaping <, >
+// and &, which encoding/json does unless told not to.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // The response, field for field in the order the operation selects them,
@@ -135,14 +188,17 @@ type (
 		} `json:"team"`
 	}
 	member struct {
-		Role     string `json:"role"`
-		Employee struct {
-			FirstName  string `json:"firstName"`
-			LastName   string `json:"lastName"`
-			Department struct {
-				Name string `json:"name"`
-			} `json:"department"`
-		} `json:"employee"`
+		Role     string       `json:"role"`
+		Employee teamEmployee `json:"employee"`
+	}
+	// teamEmployee is a team member's employee, as the nested page and
+	// MoveProject read it.
+	teamEmployee struct {
+		FirstName  string `json:"firstName"`
+		LastName   string `json:"lastName"`
+		Department struct {
+			Name string `json:"name"`
+		} `json:"department"`
 	}
 )
 

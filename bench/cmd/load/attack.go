@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -28,18 +30,25 @@ func newClient(concurrency int) *http.Client {
 	}
 }
 
-// post sends op once, outside any measurement.
+// post sends op once, outside any measurement, and hands the answer back
+// to its feeder.
 func post(client *http.Client, url string, op *operation) (int, []byte, error) {
-	return postBody(client, url, op.body)
+	body, slot, err := op.request()
+	if err != nil {
+		return 0, nil, err
+	}
+	status, answer, err := postBody(client, url, op.authorization(), body)
+	op.answered(slot, status, answer)
+	return status, answer, err
 }
 
-func postBody(client *http.Client, url string, body []byte) (int, []byte, error) {
+func postBody(client *http.Client, url, authorization string, body []byte) (int, []byte, error) {
 	req, err := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", credential.header)
+	req.Header.Set("Authorization", authorization)
 	res, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -63,6 +72,9 @@ type phase struct {
 // fast as the server answers), for d. Every answer is checked, not only its
 // status.
 func attack(ctx context.Context, client *http.Client, url string, op *operation, concurrency int, d time.Duration) phase {
+	if d <= 0 {
+		return phase{} // vegeta attacks forever for a zero duration; --warmup 0 and --prime 0 mean none
+	}
 	a := vegeta.NewAttacker(
 		vegeta.Client(client),
 		vegeta.Workers(uint64(concurrency)),
@@ -71,13 +83,26 @@ func attack(ctx context.Context, client *http.Client, url string, op *operation,
 	)
 	stop := context.AfterFunc(ctx, func() { a.Stop() })
 	defer stop()
-	target := vegeta.NewStaticTargeter(vegeta.Target{
-		Method: http.MethodPost, URL: url + "/graphql", Body: op.body,
-		Header: http.Header{"Content-Type": {"application/json"}, "Authorization": {credential.header}},
-	})
+	header := http.Header{"Content-Type": {"application/json"}, "Authorization": {op.authorization()}}
+	// Each request's body comes from the operation (a write's differs from
+	// the last), and the slot it was made from rides in the URL's fragment,
+	// which the client does not send but the result carries back.
+	target := func(t *vegeta.Target) error {
+		body, slot, err := op.request()
+		if err != nil {
+			return err
+		}
+		*t = vegeta.Target{Method: http.MethodPost, URL: url + "/graphql#" + strconv.Itoa(slot), Body: body, Header: header}
+		return nil
+	}
 	var m vegeta.Metrics
 	p := phase{latencies: make([]time.Duration, 0, 4096)}
 	for res := range a.Attack(target, vegeta.Rate{Freq: 0}, d, op.Name) {
+		if _, frag, ok := strings.Cut(res.URL, "#"); ok {
+			if slot, err := strconv.Atoi(frag); err == nil {
+				op.answered(slot, int(res.Code), res.Body)
+			}
+		}
 		m.Add(res)
 		p.requests++
 		p.latencies = append(p.latencies, res.Latency)

@@ -9,32 +9,52 @@ import (
 	"github.com/bizgraph/bizgraph/internal/auth"
 )
 
+// The roles an operation's requests may carry (its "role").
+const (
+	roleManager = "manager"
+	roleAdmin   = "admin"
+)
+
 // The API refuses requests without a credential. The benchmark's API
 // server gets a JWT secret of this run's own, and every request carries a
-// manager's token signed with it, so verifying it is part of what is
-// measured, as in production. Manager, because the analytics operations
+// token signed with it, so verifying it is part of what is measured, as in
+// production. Reads carry a manager's, because the analytics operations
 // value hours at bill rates (the analytics role would have to send them
-// by id); the other operations read nothing sensitive.
+// by id); the other reads read nothing sensitive. Writes carry an
+// admin's: the rules let an admin log anyone's time and move any project,
+// so a workload can spread its writes over many employees and projects.
 var credential = func() struct {
-	jwt    auth.JWTConfig
-	env    string // the server's setting
-	header string // the requests' Authorization header
+	jwt     auth.JWTConfig
+	env     string            // the server's setting
+	headers map[string]string // the requests' Authorization header by role
 } {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	jc := auth.JWTConfig{Secret: hex.EncodeToString(b[:])}
-	tok, err := auth.Mint(jc, auth.MintOptions{Subject: "bench", Roles: []auth.Role{auth.Manager}, TTL: 24 * time.Hour})
-	if err != nil {
-		panic("bench: mint the benchmark's token: " + err.Error())
+	headers := map[string]string{}
+	for role, r := range map[string]auth.Role{roleManager: auth.Manager, roleAdmin: auth.Admin} {
+		tok, err := auth.Mint(jc, auth.MintOptions{Subject: "bench-" + role, Roles: []auth.Role{r}, TTL: 24 * time.Hour})
+		if err != nil {
+			panic("bench: mint the benchmark's token: " + err.Error())
+		}
+		headers[role] = "Bearer " + tok
 	}
 	return struct {
-		jwt    auth.JWTConfig
-		env    string
-		header string
-	}{jc, "JWT_SECRET=" + jc.Secret, "Bearer " + tok}
+		jwt     auth.JWTConfig
+		env     string
+		headers map[string]string
+	}{jc, "JWT_SECRET=" + jc.Secret, headers}
 }()
 
-// authenticator accepts the benchmark's token, as the server does.
+// authorization is the Authorization header of op's requests.
+func (op *operation) authorization() string {
+	if h, ok := credential.headers[op.Role]; ok {
+		return h
+	}
+	return credential.headers[roleManager]
+}
+
+// authenticator accepts the benchmark's tokens, as the server does.
 func authenticator(ctx context.Context) (*auth.Authenticator, error) {
 	return auth.New(ctx, auth.Config{JWT: credential.jwt})
 }

@@ -54,12 +54,21 @@ func handler(ctx context.Context, dbURL string, maxConns int) (http.Handler, *da
 	return h, db, nil
 }
 
-func serveOnce(h http.Handler, body []byte) *httptest.ResponseRecorder {
+// serveOnce sends op's next request to h and hands the answer back to
+// its feeder.
+func serveOnce(h http.Handler, op *operation) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
+	body, slot, err := op.request()
+	if err != nil {
+		_, _ = rec.WriteString(err.Error())
+		rec.Code = 0 // no answer: the verdict reports status 0 with the error
+		return rec
+	}
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", credential.header)
+	req.Header.Set("Authorization", op.authorization())
 	h.ServeHTTP(rec, req)
+	op.answered(slot, rec.Code, rec.Body.Bytes())
 	return rec
 }
 
@@ -134,7 +143,7 @@ func benchmarkInProcess(h http.Handler, db *database.DB, ops []*operation) []inP
 	var out []inProcess
 	for _, op := range ops {
 		r := inProcess{Operation: op.Name, Source: "bench/cmd/load (testing.Benchmark)"}
-		rec := serveOnce(h, op.body)
+		rec := serveOnce(h, op)
 		if err := op.verdict(rec.Code, rec.Body.Bytes()); err != nil {
 			r.Error = err.Error()
 			out = append(out, r)
@@ -144,7 +153,7 @@ func benchmarkInProcess(h http.Handler, db *database.DB, ops []*operation) []inP
 			b.ReportAllocs()
 			before := db.Statements()
 			for b.Loop() {
-				serveOnce(h, op.body)
+				serveOnce(h, op)
 			}
 			r.Statements = float64(db.Statements()-before) / float64(b.N)
 		})
@@ -177,7 +186,7 @@ func profileConcurrent(ctx context.Context, h http.Handler, op *operation, worke
 		wg.Go(func() {
 			var mine int64
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				serveOnce(h, op.body)
+				serveOnce(h, op)
 				mine++
 			}
 			mu.Lock()

@@ -211,7 +211,12 @@ func run(args []string) error {
 	api, ceiling := servers["api"], servers["ceiling"]
 	rep.ServerEnv = serverEnv(&cfg)
 
-	if err := verify(api, ceiling, ops); err != nil {
+	// The writes are verified and primed just before their own cells,
+	// after every read's: a write before a read's cells would change what
+	// the read answers (a budget burn, a project's status) from its
+	// reference.
+	reads := slices.DeleteFunc(slices.Clone(ops), (*operation).writes)
+	if err := verify(api, ceiling, reads); err != nil {
 		return err
 	}
 	r := &runner{cfg: &cfg}
@@ -221,13 +226,17 @@ func run(args []string) error {
 	defer r.stats.Close()
 	rep.Database.Counter, rep.Database.CounterNote = r.stats.counter, r.stats.why
 	log.Printf("counting statements with %s%s", r.stats.counter, parenthesized(r.stats.why))
-	if err := r.prime(ctx, api, ceiling, ops); err != nil {
+	if err := r.prime(ctx, api, ceiling, reads); err != nil {
 		return err
 	}
 	if err := r.cells(ctx, api, ceiling, ops); err != nil {
 		return err
 	}
 	rep.Cells = r.done
+	// After the timed cells: its writes would be counted in theirs.
+	if rep.LostUpdates, err = checkLostUpdates(ctx, cfg.DatabaseURL, api, ops); err != nil {
+		return err
+	}
 	for _, s := range servers {
 		s.stop()
 	}
@@ -340,13 +349,14 @@ func startServers(ctx context.Context, cfg *config, logDir, apiBin, ceilingBin s
 }
 
 // verify takes each operation's reference answer from the API and makes
-// sure it is an answer, and that the ceiling answers the same bytes.
+// sure it is an answer, and that the ceiling answers the same bytes (a
+// write: the same fields, as check "shape" compares them).
 func verify(api, ceiling *server, ops []*operation) error {
 	client := newClient(1)
 	defer client.CloseIdleConnections()
 	for _, op := range ops {
 		if op.register != nil { // the text with its hash, once, as an Apollo client does after a miss
-			if status, body, err := postBody(client, api.url, op.register); err != nil || status != 200 {
+			if status, body, err := postBody(client, api.url, op.authorization(), op.register); err != nil || status != 200 {
 				return fmt.Errorf("%s: register the persisted query: status %d, %v: %.300s", op.Name, status, err, body)
 			}
 		}
@@ -365,6 +375,15 @@ func verify(api, ceiling *server, ops []*operation) error {
 		status, other, err := post(client, ceiling.url, op)
 		if err != nil {
 			return fmt.Errorf("%s on the ceiling: %w", op.Name, err)
+		}
+		if op.Check != checkExact {
+			// A write answers other ids and versions each time: the
+			// ceiling's answer must have the API's fields, in its order.
+			if err := op.verdict(status, other); err != nil {
+				return fmt.Errorf("%s: the ceiling's answer is not shaped like the API's: %w", op.Name, err)
+			}
+			log.Printf("%s: the ceiling answers the same fields (%d bytes)", op.Name, len(other))
+			continue
 		}
 		if status != 200 || !bytes.Equal(other, body) {
 			return fmt.Errorf("%s: the ceiling's answer (status %d, %d bytes) is not the API's (%d bytes): %s",
@@ -401,7 +420,11 @@ func (r *runner) prime(ctx context.Context, api, ceiling *server, ops []*operati
 	for _, n := range r.cfg.levels {
 		c = max(c, n)
 	}
-	log.Printf("priming: every operation at %d clients for %s", c, r.cfg.Prime)
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	log.Printf("priming at %d clients for %s each: %s", c, r.cfg.Prime, strings.Join(names, ", "))
 	for _, op := range ops {
 		targets := []*server{api}
 		if op.Ceiling {
@@ -440,6 +463,14 @@ func (r *runner) settle(ctx context.Context) error {
 // noisy machine.
 func (r *runner) cells(ctx context.Context, api, ceiling *server, ops []*operation) error {
 	for _, op := range ops {
+		if op.writes() {
+			if err := verify(api, ceiling, []*operation{op}); err != nil {
+				return err
+			}
+			if err := r.prime(ctx, api, ceiling, []*operation{op}); err != nil {
+				return err
+			}
+		}
 		for i, c := range r.cfg.levels {
 			targets := []*server{api}
 			if op.Ceiling {
@@ -526,7 +557,7 @@ func (rep *report) inProcess(ctx context.Context, cfg *config, ops []*operation)
 	rep.InProcess = benchmarkInProcess(h, db, ops)
 
 	for _, op := range ops {
-		if !op.Ceiling {
+		if !op.Ceiling || op.Check != checkExact { // the nested page, not a write
 			continue
 		}
 		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {

@@ -31,11 +31,17 @@ type operation struct {
 	Ceiling    bool           `json:"ceiling,omitempty"`    // bench/cmd/ceiling answers it too
 	Check      string         `json:"check"`
 	Send       string         `json:"send"` // "text" or "persisted"
+	// CeilingStatements is what one request costs the ceiling.
+	CeilingStatements int         `json:"ceiling_statements,omitempty"`
+	Rotate            *rotation   `json:"rotate,omitempty"`
+	LostUpdate        *lostUpdate `json:"lost_update,omitempty"`
+	Role              string      `json:"role"` // whose token the requests carry
 
 	text      string
 	register  []byte // persisted: the request that registers the text with its hash, sent once before any answer is taken
 	derive    map[string]derivation
 	body      []byte // the request
+	feed      feeder // the requests, when each is different (Rotate)
 	reference []byte // the API's answer, which every later answer must equal (check "exact")
 }
 
@@ -54,6 +60,15 @@ type spec struct {
 	// "persisted", by its sha256 alone (Apollo's automatic persisted
 	// queries), after one request has registered the text.
 	Send string `json:"send"`
+	// CeilingStatements is what one request costs the ceiling (2 for the
+	// nested page when not said).
+	CeilingStatements int `json:"ceiling_statements"`
+	// Rotate makes every request's variables anew (writes).
+	Rotate *rotation `json:"rotate"`
+	// LostUpdate asks for the lost-update check on this operation.
+	LostUpdate *lostUpdate `json:"lost_update"`
+	// Role is the credential's role: manager (the default) or admin.
+	Role string `json:"role"`
 }
 
 // derivation computes a variable from the database, for values that depend
@@ -72,7 +87,8 @@ const (
 
 const (
 	checkExact    = "exact"     // every answer equals the first, byte for byte (reads)
-	checkNoErrors = "no-errors" // status 200 and no "errors" (writes, whose answers differ)
+	checkNoErrors = "no-errors" // status 200 and no "errors"
+	checkShape    = "shape"     // status 200, no "errors", and the first answer's fields (writes, whose values differ)
 )
 
 // orderPrefix is the "01_" that puts operation files in running order; it
@@ -136,11 +152,23 @@ func loadOperation(dir, base string) (*operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := oneOf("check", &s.Check, checkExact, checkNoErrors); err != nil {
+	if err := oneOf("check", &s.Check, checkExact, checkNoErrors, checkShape); err != nil {
 		return nil, err
 	}
 	if err := oneOf("send", &s.Send, sendText, sendPersisted); err != nil {
 		return nil, err
+	}
+	if err := oneOf("role", &s.Role, roleManager, roleAdmin); err != nil {
+		return nil, err
+	}
+	if s.Ceiling && s.CeilingStatements == 0 {
+		s.CeilingStatements = 2
+	}
+	if s.Rotate != nil && (s.Rotate.SQL == "" || s.Send != sendText) {
+		return nil, errors.New("rotate: want {\"as\": …, \"sql\": …}, sent as text")
+	}
+	if s.LostUpdate != nil && (s.LostUpdate.Writers < 1 || s.LostUpdate.Attempts < 1 || s.LostUpdate.SQL == "") {
+		return nil, errors.New("lost_update: want {\"writers\": n, \"attempts\": n, \"sql\": …}")
 	}
 	for name, d := range s.Derive {
 		if d.SQL == "" || (d.As != "cursor" && (d.As != "id" || d.Type == "")) {
@@ -150,6 +178,7 @@ func loadOperation(dir, base string) (*operation, error) {
 	op := &operation{
 		Name: orderPrefix.ReplaceAllString(base, ""), About: s.About, Document: doc,
 		Variables: s.Variables, Statements: s.Statements, Ceiling: s.Ceiling, Check: s.Check, Send: s.Send,
+		CeilingStatements: s.CeilingStatements, Rotate: s.Rotate, LostUpdate: s.LostUpdate, Role: s.Role,
 		text: string(text), derive: s.Derive,
 	}
 	return op, nil
@@ -171,6 +200,14 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 		} else {
 			op.Variables[name] = store.GlobalID(d.Type, key)
 		}
+	}
+	if op.Rotate != nil {
+		f, err := newFeeder(ctx, conn, op.Rotate)
+		if err != nil {
+			return fmt.Errorf("operation %s: %w", op.Name, err)
+		}
+		op.feed = &wrapped{f: f, text: op.text}
+		return nil
 	}
 	req := map[string]any{"query": op.text}
 	if len(op.Variables) > 0 {
@@ -194,6 +231,47 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
+// writes reports whether op changes the database: its requests differ
+// (Rotate), and it goes after every read.
+func (op *operation) writes() bool { return op.Rotate != nil }
+
+// request is the body of op's next request, and the slot to hand back
+// with its answer (-1 for an operation that sends one body).
+func (op *operation) request() ([]byte, int, error) {
+	if op.feed == nil {
+		return op.body, -1, nil
+	}
+	return op.feed.next()
+}
+
+// answered hands an answer back to the feeder that made its request.
+func (op *operation) answered(slot, status int, body []byte) {
+	if op.feed != nil {
+		op.feed.answered(slot, status, body)
+	}
+}
+
+// wrapped puts a feeder's variables into a request with op's text.
+type wrapped struct {
+	f    feeder
+	text string
+}
+
+func (w *wrapped) next() ([]byte, int, error) {
+	vars, slot, err := w.f.next()
+	if err != nil {
+		return nil, 0, err
+	}
+	body, err := json.Marshal(map[string]any{"query": w.text, "variables": json.RawMessage(vars)})
+	if err != nil {
+		w.f.answered(slot, 0, nil)
+		return nil, 0, fmt.Errorf("request body: %w", err)
+	}
+	return body, slot, nil
+}
+
+func (w *wrapped) answered(slot, status int, body []byte) { w.f.answered(slot, status, body) }
+
 // verdict says what is wrong with an answer to op, or nil.
 func (op *operation) verdict(status int, body []byte) error {
 	if status != 200 {
@@ -208,18 +286,23 @@ func (op *operation) verdict(status int, body []byte) error {
 	if bytes.Contains(body, []byte(`"errors":`)) {
 		return fmt.Errorf("errors in the answer: %.200s", body)
 	}
+	if op.Check == checkShape {
+		if err := sameShape(op.reference, body); err != nil {
+			return fmt.Errorf("not shaped like the first answer: %w: %.200s", err, body)
+		}
+	}
 	return nil
 }
 
-// oneOf checks that setting *v is one of its two values, the first its
+// oneOf checks that setting *v is one of its values, the first its
 // default when empty.
-func oneOf(setting string, v *string, def, other string) error {
-	switch *v {
-	case "":
+func oneOf(setting string, v *string, def string, others ...string) error {
+	if *v == "" {
 		*v = def
-	case def, other:
-	default:
-		return fmt.Errorf("%s %q is not %q or %q", setting, *v, def, other)
+		return nil
 	}
-	return nil
+	if *v == def || slices.Contains(others, *v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not one of %q", setting, *v, append([]string{def}, others...))
 }

@@ -29,7 +29,9 @@ type report struct {
 	ServerEnv  []string     `json:"server_env"`
 	Operations []*operation `json:"operations"`
 	Cells      []*cell      `json:"cells"`
-	InProcess  []inProcess  `json:"in_process"`
+	// LostUpdates are the lost-update checks of the write operations.
+	LostUpdates []lostUpdateResult `json:"lost_updates,omitempty"`
+	InProcess   []inProcess        `json:"in_process"`
 	// InProcessGC is the GC budget the in-process figures were taken under.
 	InProcessGC string       `json:"in_process_gc,omitempty"`
 	Profile     *profileInfo `json:"profile,omitempty"`
@@ -169,6 +171,11 @@ func (rep *report) errors() int {
 			n++
 		}
 	}
+	for _, l := range rep.LostUpdates {
+		if !l.Held {
+			n++
+		}
+	}
 	return n
 }
 
@@ -266,7 +273,7 @@ func (rep *report) judge() []bar {
 				if !op.Ceiling {
 					continue
 				}
-				want = 2
+				want = op.CeilingStatements
 			}
 			if want == 0 {
 				continue
@@ -294,7 +301,7 @@ func (rep *report) judge() []bar {
 	if ok && !clean {
 		v = "not judged: other clients used the database during some cells"
 	}
-	bars = append(bars, bar{"statements per request = relation levels, at every concurrency", strings.Join(figs, "; "), v})
+	bars = append(bars, bar{"statements per request = relation levels (writes: the statements of the write path), at every concurrency", strings.Join(figs, "; "), v})
 
 	api16, ceil16 := rep.find("nested_page", "api", 16), rep.find("nested_page", "ceiling", 16)
 	if api16 != nil && ceil16 != nil {
@@ -351,7 +358,7 @@ func (rep *report) markdown() string {
 	} else {
 		p("Statements per request are PostgreSQL's own count, as transactions (pg_stat_database over the warm-up and measured run, divided by their requests): %s; ", rep.Database.CounterNote)
 	}
-	p("errors count every answer that is not the expected one, byte for byte, in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
+	p("errors count every answer that is not the expected one (byte for byte; for a write, shaped like the first), in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
 	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB |\n")
 	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, c := range rep.Cells {
@@ -359,8 +366,8 @@ func (rep *report) markdown() string {
 		if op := rep.operation(c.Operation); op != nil && op.Statements > 0 {
 			want = fmt.Sprint(op.Statements)
 		}
-		if c.Server == "ceiling" {
-			want = "2"
+		if op := rep.operation(c.Operation); c.Server == "ceiling" && op != nil {
+			want = fmt.Sprint(op.CeilingStatements)
 		}
 		mark := ""
 		if c.Others > 0 || c.Evicted {
@@ -389,19 +396,42 @@ func (rep *report) markdown() string {
 		}
 	}
 
-	if rep.find("nested_page", "ceiling", cfg.levels[0]) != nil {
-		p("\n## The nested page against the ceiling\n\n")
-		p("The ceiling (`bench/cmd/ceiling`) answers the same page, byte for byte (checked before measuring), with 2 hand-written SQL statements through pgx and encoding/json. ")
+	for _, op := range rep.Operations {
+		if !op.Ceiling || rep.find(op.Name, "ceiling", cfg.levels[0]) == nil {
+			continue
+		}
+		p("\n## %s against the ceiling\n\n", op.Name)
+		if op.Check == checkExact {
+			p("The ceiling (`bench/cmd/ceiling`) answers the same page, byte for byte (checked before measuring), with %d hand-written SQL statements through pgx and encoding/json. ", op.CeilingStatements)
+		} else {
+			p("The ceiling (`bench/cmd/ceiling`) makes the same write with the same %d statements by hand through pgx, in one transaction, triggers, audit row and events included, and answers JSON of the same shape (checked before measuring and on every answer). ", op.CeilingStatements)
+		}
 		p("The two ran back to back at each concurrency, taking turns at going first.\n\n")
 		p("| c | API rps | ceiling rps | API / ceiling | API p99 ms | ceiling p99 ms | p99 API / ceiling | API peak RSS MiB | ceiling peak RSS MiB |\n")
 		p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, n := range cfg.levels {
-			a, c := rep.find("nested_page", "api", n), rep.find("nested_page", "ceiling", n)
+			a, c := rep.find(op.Name, "api", n), rep.find(op.Name, "ceiling", n)
 			if a == nil || c == nil {
 				continue
 			}
 			p("| %d | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.1f× | %.0f | %.0f |\n", n, a.RPS, c.RPS, 100*ratio(a.RPS, c.RPS),
 				a.P99ms, c.P99ms, ratio(a.P99ms, c.P99ms), float64(a.PeakRSS)/mib, float64(c.PeakRSS)/mib)
+		}
+	}
+
+	if len(rep.LostUpdates) > 0 {
+		p("\n## Lost updates\n\n")
+		p("Not timed: concurrent writers update one project through the API, each attempt with the version it has just read; a CONFLICT makes the next attempt read again. ")
+		p("No update is lost when every attempt is a success or a CONFLICT and the final version is the initial one plus the successes.\n\n")
+		p("| operation | project | writers | attempts | successes | conflicts | other | version before → after | seconds | verdict |\n")
+		p("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |\n")
+		for _, l := range rep.LostUpdates {
+			verdict := "**no update lost**"
+			if !l.Held {
+				verdict = "**failed**: " + strings.ReplaceAll(l.Error+" "+l.FirstOther, "|", "\\|")
+			}
+			p("| %s | `%s` | %d | %d | %d | %d | %d | %d → %d (+%d) | %.1f | %s |\n", l.Operation, l.Project, l.Writers, l.Attempts,
+				l.Successes, l.Conflicts, l.Other, l.InitialVersion, l.FinalVersion, l.FinalVersion-l.InitialVersion, l.Seconds, verdict)
 		}
 	}
 
