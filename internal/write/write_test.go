@@ -198,8 +198,13 @@ func TestIdempotencyKey(t *testing.T) {
 	if first.Status != 200 || !bytes.Equal(first.Body, again.Body) {
 		t.Errorf("replay differs:\n%s\n%s", first.Body, again.Body)
 	}
+	// The draft sends the key as a structured-field string, quoted: the
+	// same key.
+	if quoted := a.do(me, logTime, in, "Idempotency-Key", `"key-1"`); !bytes.Equal(first.Body, quoted.Body) {
+		t.Errorf("the quoted key is another key:\n%s\n%s", first.Body, quoted.Body)
+	}
 	if n := count(); n != 1 {
-		t.Errorf("%d entries after a request and its retry, want 1", n)
+		t.Errorf("%d entries after a request and its retries, want 1", n)
 	}
 	in["in"].(map[string]any)["entries"].([]any)[0].(map[string]any)["hours"] = "5"
 	if r := a.do(me, logTime, in, "Idempotency-Key", "key-1"); r.Code() != "IDEMPOTENCY_KEY_REUSED" || r.Status != 422 {
