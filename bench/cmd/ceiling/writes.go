@@ -35,8 +35,9 @@ const (
 	writerSubject = "bench-admin"
 )
 
-// writerRoles are the roles the audit records.
-var writerRoles = []string{"admin"}
+// writerRoles are the roles the audit records, space-separated as in
+// audit_events.
+const writerRoles = "admin"
 
 // answerError is a refused write, answered as the API answers it: a
 // GraphQL error with its code, no data, and the code's status.
