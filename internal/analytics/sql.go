@@ -78,7 +78,9 @@ burn AS (
            sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_unrated_hours
                WHEN false THEN h.unrated_hours - h.billable_unrated_hours ELSE h.unrated_hours END) AS unrated_hours,
            sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount WHEN false THEN h.amount - h.billable_amount
-               ELSE h.amount END) AS amount
+               ELSE h.amount END) AS amount,
+           count(DISTINCT h.employee_id) FILTER (WHERE CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount
+               WHEN false THEN h.amount - h.billable_amount ELSE h.amount END > 0) AS contributors
     FROM projects p
     JOIN customers c ON c.id = p.customer_id
     JOIN time_entry_months h ON h.project_id = p.id
@@ -91,19 +93,38 @@ burn AS (
 SELECT p.id AS project_id, p.code, p.name, p.status, p.currency, p.budget,
        b.hours, b.unrated_hours, round(b.amount, 2) AS burn,
        round(b.amount / nullif(p.budget, 0), 4) AS budget_used,
-       p.budget - round(b.amount, 2) AS remaining
+       p.budget - round(b.amount, 2) AS remaining,
+       b.contributors
 FROM burn b
 JOIN projects p ON p.id = b.id
 WHERE b.hours > 0
 ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
-var revenueBySegmentSQL = subtreeCTE + `
+// revenueBySegmentSQL adds up the rollup per department (time_entry_totals)
+// and counts the people whose rated hours each figure adds up from the
+// rollup per employee (time_entry_months) over the same range and filters:
+// a revenue of one or two people is withheld from callers who may read only
+// sums (policy.MinContributors). People sit in one department each, as in
+// time_entry_totals, so both count the same hours.
+var revenueBySegmentSQL = subtreeCTE + `,
+contributors AS (
+    SELECT c.segment, h.month, p.currency, count(DISTINCT h.employee_id) AS contributors
+    FROM time_entry_months h
+    JOIN projects p ON p.id = h.project_id
+    JOIN customers c ON c.id = p.customer_id
+    WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+      AND h.billable_amount > 0
+      AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
+      AND ` + inSubtree + `
+    GROUP BY 1, 2, 3)
 SELECT segment, month, currency,
        sum(billable_hours) AS billable_hours,
        sum(billable_unrated_hours) AS unrated_hours,
-       round(sum(billable_amount), 2) AS revenue
-FROM time_entry_totals
+       round(sum(billable_amount), 2) AS revenue,
+       coalesce(min(n.contributors), 0) AS contributors
+FROM time_entry_totals t
+LEFT JOIN contributors n USING (segment, month, currency)
 WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
   AND department_id IN (SELECT id FROM subtree)
   AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
