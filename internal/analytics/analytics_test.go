@@ -518,13 +518,14 @@ func rollupDiff(t *testing.T, tx querier) string {
 		want_totals AS (
 		    SELECT f.month, e.department_id, c.segment, p.currency, sum(f.entries) AS entries, sum(f.hours) AS hours,
 		           sum(f.billable_hours) AS billable_hours, sum(f.billable_amount) AS billable_amount,
-		           sum(f.billable_unrated_hours) AS billable_unrated_hours
+		           sum(f.billable_unrated_hours) AS billable_unrated_hours,
+		           count(DISTINCT f.employee_id) FILTER (WHERE f.billable_amount > 0) AS people
 		    FROM fine f, employees e, projects p, customers c
 		    WHERE e.id = f.employee_id AND p.id = f.project_id AND c.id = p.customer_id
 		    GROUP BY 1, 2, 3, 4),
 		have_totals AS (
 		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
-		           billable_unrated_hours FROM time_entry_totals)
+		           billable_unrated_hours, people FROM time_entry_totals)
 		SELECT coalesce(
 		    (SELECT 'time_entry_months has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM fine) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),

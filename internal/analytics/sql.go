@@ -101,30 +101,18 @@ WHERE b.hours > 0
 ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
-// revenueBySegmentSQL adds up the rollup per department (time_entry_totals)
-// and counts the people whose rated hours each figure adds up from the
-// rollup per employee (time_entry_months) over the same range and filters:
-// a revenue of one or two people is withheld from callers who may read only
-// sums (policy.MinContributors). People sit in one department each, as in
-// time_entry_totals, so both count the same hours.
-var revenueBySegmentSQL = subtreeCTE + `,
-contributors AS (
-    SELECT c.segment, h.month, p.currency, count(DISTINCT h.employee_id) AS contributors
-    FROM time_entry_months h
-    JOIN projects p ON p.id = h.project_id
-    JOIN customers c ON c.id = p.customer_id
-    WHERE h.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
-      AND h.billable_amount > 0
-      AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
-      AND ` + inSubtree + `
-    GROUP BY 1, 2, 3)
+// revenueBySegmentSQL also adds up the people of each cell
+// (time_entry_totals.people, migrations/00013): a revenue one or two people
+// make up is withheld from callers who may read only sums
+// (policy.MinContributors). People sit in one department each, so the
+// departments' counts add up to the subtree's.
+var revenueBySegmentSQL = subtreeCTE + `
 SELECT segment, month, currency,
        sum(billable_hours) AS billable_hours,
        sum(billable_unrated_hours) AS unrated_hours,
        round(sum(billable_amount), 2) AS revenue,
-       coalesce(min(n.contributors), 0) AS contributors
-FROM time_entry_totals t
-LEFT JOIN contributors n USING (segment, month, currency)
+       sum(people) AS contributors
+FROM time_entry_totals
 WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
   AND department_id IN (SELECT id FROM subtree)
   AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
