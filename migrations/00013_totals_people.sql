@@ -11,7 +11,10 @@
 -- the trigger counts the cells it touched again (time_entry_totals_people:
 -- the department's people, each an index probe of time_entry_months by
 -- month and employee) after adding their sums; the upsert leaves people as
--- it was (the sums carry no value for it, so it adds its default, 0).
+-- it was (the sums carry no value for it, so it adds its default, 0). It
+-- reads only columns 00012's time_entry_rollup_reads lists (a month row's
+-- keys and billable_amount, the dimensions' keys), so an UPDATE that moves
+-- none of them changes no count and may still skip the rollups entirely.
 
 -- +goose Up
 ALTER TABLE time_entry_totals ADD COLUMN people bigint NOT NULL DEFAULT 0;
@@ -36,17 +39,24 @@ DECLARE
     change record;
     fine text;
     sums text;
+    moved boolean;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         TRUNCATE time_entry_totals;
         RETURN NULL;
     END IF;
-    FOR change IN SELECT * FROM time_entry_rollup_changes(TG_OP) LOOP
+    IF TG_OP = 'UPDATE' THEN
+        EXECUTE time_entry_rollup_moved(TG_TABLE_NAME) INTO moved;
+        IF NOT moved THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    FOR change IN SELECT * FROM time_entry_rollup_moves(TG_OP, TG_TABLE_NAME) LOOP
         fine := CASE TG_TABLE_NAME
             WHEN 'time_entry_months' THEN change.src
-            WHEN 'employees' THEN format('(SELECT * FROM time_entry_months WHERE employee_id IN (SELECT id FROM %s))', change.src)
-            WHEN 'projects' THEN format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM %s))', change.src)
-            ELSE format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM projects WHERE customer_id IN (SELECT id FROM %s)))', change.src)
+            WHEN 'employees' THEN format('(SELECT * FROM time_entry_months WHERE employee_id IN (SELECT id FROM %s x))', change.src)
+            WHEN 'projects' THEN format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM %s x))', change.src)
+            ELSE format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM projects WHERE customer_id IN (SELECT id FROM %s x)))', change.src)
         END;
         sums := time_entry_totals_sums(fine, change.sign,
                 CASE TG_TABLE_NAME WHEN 'employees' THEN change.src ELSE 'employees' END,
@@ -75,23 +85,31 @@ FROM (SELECT m.month, e.department_id, c.segment, p.currency, count(DISTINCT m.e
 WHERE (t.month, t.department_id, t.segment, t.currency) = (n.month, n.department_id, n.segment, n.currency);
 
 -- +goose Down
+-- 00012's body, which counts no people.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION time_entry_totals_follow() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     change record;
     fine text;
+    moved boolean;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         TRUNCATE time_entry_totals;
         RETURN NULL;
     END IF;
-    FOR change IN SELECT * FROM time_entry_rollup_changes(TG_OP) LOOP
+    IF TG_OP = 'UPDATE' THEN
+        EXECUTE time_entry_rollup_moved(TG_TABLE_NAME) INTO moved;
+        IF NOT moved THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    FOR change IN SELECT * FROM time_entry_rollup_moves(TG_OP, TG_TABLE_NAME) LOOP
         fine := CASE TG_TABLE_NAME
             WHEN 'time_entry_months' THEN change.src
-            WHEN 'employees' THEN format('(SELECT * FROM time_entry_months WHERE employee_id IN (SELECT id FROM %s))', change.src)
-            WHEN 'projects' THEN format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM %s))', change.src)
-            ELSE format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM projects WHERE customer_id IN (SELECT id FROM %s)))', change.src)
+            WHEN 'employees' THEN format('(SELECT * FROM time_entry_months WHERE employee_id IN (SELECT id FROM %s x))', change.src)
+            WHEN 'projects' THEN format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM %s x))', change.src)
+            ELSE format('(SELECT * FROM time_entry_months WHERE project_id IN (SELECT id FROM projects WHERE customer_id IN (SELECT id FROM %s x)))', change.src)
         END;
         EXECUTE time_entry_rollup_upsert('time_entry_totals', time_entry_totals_sums(fine, change.sign,
                 CASE TG_TABLE_NAME WHEN 'employees' THEN change.src ELSE 'employees' END,
