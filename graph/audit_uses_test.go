@@ -32,6 +32,7 @@ type auditedServer struct {
 	t   *testing.T
 	url string
 	log *audit.Log
+	db  *database.DB
 }
 
 func newAuditedServer(t *testing.T) *auditedServer {
@@ -47,18 +48,29 @@ func newAuditedServer(t *testing.T) *auditedServer {
 		Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), Log: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
-	return &auditedServer{t: t, url: srv.URL, log: log}
+	return &auditedServer{t: t, url: srv.URL, log: log, db: db}
 }
 
 // post sends query as a caller with subject and role, with the headers
 // given, and fails the test on any error in the answer.
 func (s *auditedServer) post(subject string, role auth.Role, operation, query string, header map[string]string) {
 	s.t.Helper()
+	status, r, b := s.send(subject, role, operation, query, nil, header)
+	if len(r.Errors) > 0 || status != http.StatusOK {
+		s.t.Fatalf("%s: status %d: %s", query, status, b)
+	}
+}
+
+// send sends query with vars as a caller with subject and role, with the
+// headers given, and returns the answer's status, decoded body and body.
+func (s *auditedServer) send(subject string, role auth.Role, operation, query string, vars map[string]any,
+	header map[string]string) (int, response, []byte) {
+	s.t.Helper()
 	tok, err := auth.Mint(httpapitest.JWT, auth.MintOptions{Subject: subject, Roles: []auth.Role{role}, TTL: time.Hour})
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]any{"query": query, "operationName": operation})
+	body, _ := json.Marshal(map[string]any{"query": query, "operationName": operation, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, s.url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok)
@@ -72,9 +84,10 @@ func (s *auditedServer) post(subject string, role auth.Role, operation, query st
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	var r response
-	if err := json.Unmarshal(b, &r); err != nil || len(r.Errors) > 0 || res.StatusCode != http.StatusOK {
-		s.t.Fatalf("%s: status %d: %s", query, res.StatusCode, b)
+	if err := json.Unmarshal(b, &r); err != nil {
+		s.t.Fatalf("%s: status %d: %s: %v", query, res.StatusCode, b, err)
 	}
+	return res.StatusCode, r, b
 }
 
 // rows closes the log (storing every event) and returns subject's audit
@@ -107,7 +120,8 @@ func (s *auditedServer) rows(subject string) []string {
 // A filter or an ordering by a sensitive column reveals it without
 // answering it (hr narrowed one salary to the unit with 27 salary ranges
 // reading only totalCount): each such use leaves an audit row, use
-// "compare", for who used which column in which request.
+// "compare", for who used which column in which request and operation
+// (the name the client gave, marked claimed).
 func TestAudit_FilterAndOrderBySensitiveColumnAreRecorded(t *testing.T) {
 	s := newAuditedServer(t)
 	subject := fmt.Sprintf("audit-uses-%d-", time.Now().UnixNano())
@@ -115,7 +129,7 @@ func TestAudit_FilterAndOrderBySensitiveColumnAreRecorded(t *testing.T) {
 		name, query string
 		role        auth.Role
 	}{
-		{"hr filters by salary reading only totalCount", `{ employees(filter: {salary: {gte: "90000"}}) { totalCount } }`, auth.HR},
+		{"hr filters by salary reading only totalCount", `query Headcount { employees(filter: {salary: {gte: "90000"}}) { totalCount } }`, auth.HR},
 		{"a manager filters by bill rate", `{ assignments(filter: {billRate: {lt: "120"}}) { totalCount } }`, auth.Manager},
 		{"a manager orders by bill rate", `{ assignments(first: 5, orderBy: [{field: BILL_RATE, direction: ASC}]) { nodes { id } } }`, auth.Manager},
 	}
@@ -123,7 +137,7 @@ func TestAudit_FilterAndOrderBySensitiveColumnAreRecorded(t *testing.T) {
 		s.post(fmt.Sprint(subject, i), c.role, "", c.query, map[string]string{"X-Request-Id": fmt.Sprint("probe-", i)})
 	}
 	want := []string{
-		"compare|employees.salary|probe-0|true||false",
+		"compare|employees.salary|probe-0|true|Headcount|true",
 		"compare|assignments.bill_rate|probe-1|true||false",
 		"compare|assignments.bill_rate|probe-2|true||false",
 	}
@@ -152,5 +166,64 @@ func TestAudit_ClientsRequestIDAndOperationAreMarkedClaimed(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audit rows:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Sums of bill rates reveal them too (issue 21, finding 3: budgetBurn and
+// revenueBySegment recorded nothing). The analytics role runs the shipped
+// BudgetBurn and RevenueBySegment: every figure it gets that adds up bill
+// rates leaves an audit row, use "sum", with the operation's name marked
+// claimed; a figure withheld (SUPPRESSED) was not read and leaves none.
+func TestAudit_SumsOfBillRatesAreRecorded(t *testing.T) {
+	s := newAuditedServer(t)
+	ops := registerShipped(t, s.db)
+	subject := fmt.Sprintf("audit-sums-%d-", time.Now().UnixNano())
+	year := map[string]any{"from": "2025-07-01", "to": "2026-06-30"}
+	runs := []struct {
+		op     string
+		vars   map[string]any
+		list   string
+		fields []string
+	}{
+		{"BudgetBurn", map[string]any{"first": 200}, "budgetBurn", []string{"burn", "budgetUsed", "remaining"}},
+		{"RevenueBySegment", year, "revenueBySegment", []string{"revenue"}},
+	}
+	want := map[string]int{}
+	for i, r := range runs {
+		typ := map[string]string{"budgetBurn": "ProjectBudgetBurn", "revenueBySegment": "SegmentMonthRevenue"}[r.list]
+		status, res, body := s.send(fmt.Sprint(subject, i), auth.Analytics, r.op, ops[r.op].Body, r.vars, nil)
+		var data struct{ Analytics map[string][]map[string]any }
+		if err := json.Unmarshal(res.Data, &data); err != nil || status != http.StatusOK || len(data.Analytics[r.list]) == 0 {
+			t.Fatalf("%s: status %d: %.500s", r.op, status, body)
+		}
+		withheld := map[string]bool{}
+		for _, e := range res.Errors {
+			if e.Extensions["code"] != "SUPPRESSED" {
+				t.Fatalf("%s: %+v", r.op, e)
+			}
+			withheld[fmt.Sprint(e.Path[2:])] = true
+			want["withheld"]++
+		}
+		for j := range data.Analytics[r.list] {
+			for _, f := range r.fields {
+				if !withheld[fmt.Sprint([]any{float64(j), f})] {
+					want[fmt.Sprintf("sum|%s.%s||false|%s|true", typ, f, r.op)]++
+				}
+			}
+		}
+	}
+	if want["withheld"] == 0 {
+		t.Fatal("no figure was withheld: the data proves nothing about withheld figures")
+	}
+	delete(want, "withheld")
+	got := map[string]int{}
+	for _, row := range s.rows(subject) {
+		// The request id is the server's: random.
+		f := strings.Split(row, "|")
+		f[2] = ""
+		got[strings.Join(f, "|")]++
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("audit rows (row: count):\n%v\nwant\n%v", got, want)
 	}
 }

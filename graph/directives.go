@@ -62,11 +62,38 @@ func (d directives) sensitive(ctx context.Context, obj any, next graphql.Resolve
 			return nil, err
 		}
 	}
+	if aggregate {
+		if err := d.suppress(ctx, id, obj, table, col); err != nil {
+			return nil, err
+		}
+	}
 	v, err := next(ctx)
 	if err == nil && d.p.Records() {
-		d.record(ctx, id, fieldName(ctx), obj)
+		d.record(ctx, id, fieldName(ctx), obj, action)
 	}
 	return v, err
+}
+
+// contributed is an aggregate that can say how many people's values its
+// sums add up (store.ProjectHours); an aggregate that cannot is withheld
+// from callers who may read only sums.
+type contributed interface {
+	Contributors() int
+}
+
+// suppress withholds an aggregate over too few contributors from a caller
+// who may read only sums (policy.Suppress): the one place the minimum cell
+// size is enforced, for every field marked @sensitive(aggregate: true).
+func (d directives) suppress(ctx context.Context, id *auth.Identity, obj any, table, col string) error {
+	n := -1
+	if c, ok := obj.(contributed); ok {
+		n = c.Contributors()
+	}
+	if !d.p.Suppress(id, table, col, n) {
+		return nil
+	}
+	return &apperr.Error{Code: apperr.Suppressed, Message: fmt.Sprintf(
+		"%s is withheld: it adds up the values of fewer than %d people", fieldName(ctx), policy.MinContributors)}
 }
 
 // fieldName is the guarded field as the schema names it: Employee.salary.
@@ -98,21 +125,39 @@ type audited interface {
 	AuditKey() (record, employee int64)
 }
 
-func (d directives) record(ctx context.Context, id *auth.Identity, field string, obj any) {
-	row, ok := obj.(audited)
-	if !ok {
+// record logs one allowed use of a sensitive field: a read of one row's
+// value, or a sum (action ReadSum) whose row may have no key of its own (a
+// segment's month, recorded with record 0): a sum reveals the column as
+// surely as a read, so it is recorded whether or not its row has one.
+func (d directives) record(ctx context.Context, id *auth.Identity, field string, obj any, action policy.Action) {
+	e := audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(), Field: field}
+	if row, ok := obj.(audited); ok {
+		e.RecordID, e.EmployeeID = row.AuditKey()
+	} else if action != policy.ReadSum {
 		return
 	}
-	e := audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(), Field: field}
-	e.RecordID, e.EmployeeID = row.AuditKey()
-	if oc := graphql.GetOperationContext(ctx); oc != nil {
-		e.Operation = oc.OperationName
-		if e.Operation == "" && oc.Operation != nil {
-			e.Operation = oc.Operation.Name
-		}
+	if action == policy.ReadSum {
+		e.Use = action.String()
 	}
+	e.Operation = OperationName(ctx)
 	e.RequestID, e.RequestIDClaimed = requestid.From(ctx), requestid.Claimed(ctx)
 	d.p.Record(e)
+}
+
+// OperationName is the name of the operation running in ctx as the client
+// gave it (its operationName, or the name in its document), "" for none: a
+// claim, never checked, which the audit stores marked as claimed. The
+// store's uses of sensitive columns are recorded with it too
+// (policy.StoreRules.Operation).
+func OperationName(ctx context.Context) string {
+	if !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.OperationName == "" && oc.Operation != nil {
+		return oc.Operation.Name
+	}
+	return oc.OperationName
 }
 
 // hasRole is @hasRole: the field resolves only for a caller holding one of

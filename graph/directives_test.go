@@ -125,3 +125,45 @@ func TestDirectives_DecideAndRecordSensitiveReads(t *testing.T) {
 		t.Errorf("audit rows:\n%q\nwant\n%q", got, want)
 	}
 }
+
+// sumRow is an aggregate's row as the directives see one: how many people
+// its sums add up.
+type sumRow struct{ people int }
+
+func (s sumRow) Contributors() int { return s.people }
+
+// A sum over one or two people is their values in disguise: the directive
+// withholds it (SUPPRESSED, nothing resolved) from a caller who may read
+// only sums, and from such a caller also any aggregate that cannot say
+// how many people it adds up (fail closed). A caller who may read the
+// column itself gets every sum.
+func TestDirectives_SuppressSumsOverTooFewPeople(t *testing.T) {
+	d := graph.Directives(policy.New(nil))
+	as := func(role auth.Role) context.Context {
+		return fieldContext(auth.With(context.Background(), &auth.Identity{Subject: "sums", Roles: []auth.Role{role}}),
+			"ProjectHours", "billableAmount", "")
+	}
+	for _, c := range []struct {
+		name       string
+		role       auth.Role
+		row        any
+		suppressed bool
+	}{
+		{"analytics, one person", auth.Analytics, sumRow{1}, true},
+		{"analytics, two people", auth.Analytics, sumRow{policy.MinContributors - 1}, true},
+		{"analytics, enough people", auth.Analytics, sumRow{policy.MinContributors}, false},
+		{"analytics, no one rated (a zero)", auth.Analytics, sumRow{0}, false},
+		{"analytics, an aggregate that does not count its people", auth.Analytics, struct{}{}, true},
+		{"a manager, one person", auth.Manager, sumRow{1}, false},
+		{"an admin, an aggregate that does not count its people", auth.Admin, struct{}{}, false},
+	} {
+		resolved := false
+		next := func(context.Context) (any, error) { resolved = true; return "42.00", nil }
+		_, err := d.Sensitive(as(c.role), c.row, next, "assignments.bill_rate", true)
+		var ae *apperr.Error
+		got := errors.As(err, &ae) && ae.Code == apperr.Suppressed && !resolved
+		if got != c.suppressed || (!c.suppressed && (err != nil || !resolved)) {
+			t.Errorf("%s: %v, resolved %v; want suppressed %v", c.name, err, resolved, c.suppressed)
+		}
+	}
+}

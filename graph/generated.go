@@ -3993,7 +3993,11 @@ who may not, the field is null with a FORBIDDEN error at its path, and the
 rest of the response still comes. Every allowed read is recorded in the
 audit log. ` + "`" + `aggregate` + "`" + ` marks a figure computed from the column over many
 rows (a sum), which the analytics role may read too: the column's own
-values stay with the roles that may see it.
+values stay with the roles that may see it. A sum over fewer than three
+people is one or two persons' values in disguise (one person's billed
+amount ÷ their hours is their bill rate): to a caller who may read only
+sums, not the column itself, it is null with a SUPPRESSED error at its
+path. Every allowed sum is recorded in the audit log too (use "sum").
 """
 directive @sensitive(column: String!, aggregate: Boolean! = false) on FIELD_DEFINITION
 
@@ -4274,15 +4278,20 @@ type ProjectBudgetBurn {
   ` + "`" + `burn` + "`" + `.
   """
   unratedHours: Decimal!
-  "The hours counted, each × its assignment's bill rate, summed and rounded to 0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates."
-  burn: Decimal!
+  """
+  The hours counted, each × its assignment's bill rate, summed and rounded
+  to 0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates: null and SUPPRESSED for a caller
+  who may read only sums when fewer than three people's rated hours make it
+  up (see ` + "`" + `@sensitive` + "`" + `).
+  """
+  burn: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
   """
   ` + "`" + `burn` + "`" + ` ÷ ` + "`" + `budget` + "`" + `, rounded to 4 decimals (1.2 = 20% over budget); null
-  without a budget.
+  without a budget. Withheld like ` + "`" + `burn` + "`" + `.
   """
-  budgetUsed: Decimal
-  "` + "`" + `budget` + "`" + ` − ` + "`" + `burn` + "`" + ` (negative when over budget); null without a budget."
-  remaining: Decimal
+  budgetUsed: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
+  "` + "`" + `budget` + "`" + ` − ` + "`" + `burn` + "`" + ` (negative when over budget); null without a budget. Withheld like ` + "`" + `burn` + "`" + `."
+  remaining: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
 }
 
 "The value of one customer segment's billable hours in one month, in one currency."
@@ -4297,8 +4306,13 @@ type SegmentMonthRevenue {
   billableHours: Decimal!
   "Of ` + "`" + `billableHours` + "`" + `, those without a bill rate (valued at zero in ` + "`" + `revenue` + "`" + `)."
   unratedHours: Decimal!
-  "Each billable hour × its assignment's bill rate, summed and rounded to 0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates."
-  revenue: Decimal!
+  """
+  Each billable hour × its assignment's bill rate, summed and rounded to
+  0.01, in ` + "`" + `currency` + "`" + `. Uses bill rates: null and SUPPRESSED for a caller who
+  may read only sums when fewer than three people's rated hours make it up
+  (see ` + "`" + `@sensitive` + "`" + `).
+  """
+  revenue: Decimal @sensitive(column: "assignments.bill_rate", aggregate: true)
 }
 
 "One department's people in one calendar month."
@@ -18318,9 +18332,6 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_unratedHours(_ contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_burn(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	if res := scalar.MarshalDecimal(obj.Burn); res != graphql.Null { // directly: see internal/codegen
-		return res
-	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_burn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18333,22 +18344,51 @@ func (ec *executionContext) _ProjectBudgetBurn_burn(ctx context.Context, field g
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Burn, nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Burn, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
 	res := resTmp.(store.Decimal)
 	fc.Result = res
-	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_burn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18365,7 +18405,63 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_burn(_ context.Contex
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_budgetUsed(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.BudgetUsed) // directly: see internal/codegen
+	fc, err := ec.fieldContext_ProjectBudgetBurn_budgetUsed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.BudgetUsed, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_budgetUsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18382,7 +18478,63 @@ func (ec *executionContext) fieldContext_ProjectBudgetBurn_budgetUsed(_ context.
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_remaining(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
-	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, obj.Remaining) // directly: see internal/codegen
+	fc, err := ec.fieldContext_ProjectBudgetBurn_remaining(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Remaining, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal *store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_ProjectBudgetBurn_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -20605,9 +20757,6 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_unratedHours(_ cont
 }
 
 func (ec *executionContext) _SegmentMonthRevenue_revenue(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
-	if res := scalar.MarshalDecimal(obj.Revenue); res != graphql.Null { // directly: see internal/codegen
-		return res
-	}
 	fc, err := ec.fieldContext_SegmentMonthRevenue_revenue(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20620,22 +20769,51 @@ func (ec *executionContext) _SegmentMonthRevenue_revenue(ctx context.Context, fi
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Revenue, nil
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Revenue, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "assignments.bill_rate")
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
 		return graphql.Null
 	}
 	if resTmp == nil {
-		if !graphql.HasFieldError(ctx, fc) {
-			ec.Errorf(ctx, "must not be null")
-		}
 		return graphql.Null
 	}
 	res := resTmp.(store.Decimal)
 	fc.Result = res
-	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+	return ec.marshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
 }
 
 func (ec *executionContext) fieldContext_SegmentMonthRevenue_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29569,9 +29747,6 @@ func (ec *executionContext) _ProjectBudgetBurn(ctx context.Context, sel ast.Sele
 			}
 		case "burn":
 			out.Values[i] = ec._ProjectBudgetBurn_burn(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "budgetUsed":
 			out.Values[i] = ec._ProjectBudgetBurn_budgetUsed(ctx, field, obj)
 		case "remaining":
@@ -30203,9 +30378,6 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 			}
 		case "revenue":
 			out.Values[i] = ec._SegmentMonthRevenue_revenue(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33759,6 +33931,18 @@ func (ec *executionContext) unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraph�
 	}
 	res, err := ec.unmarshalInputDateTimeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx context.Context, v any) (store.Decimal, error) {
+	res, err := scalar.UnmarshalDecimal(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx context.Context, sel ast.SelectionSet, v store.Decimal) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalDecimal(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalODecimal2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalᚄ(ctx context.Context, v any) ([]store.Decimal, error) {

@@ -70,7 +70,17 @@ type ProjectBudgetBurn struct {
 	Burn         store.Decimal       `gorm:"column:burn"`
 	BudgetUsed   *store.Decimal      `gorm:"column:budget_used"`
 	Remaining    *store.Decimal      `gorm:"column:remaining"`
+	// ContributorCount is how many people's rated hours burn adds up,
+	// counted in the same statement as the sums.
+	ContributorCount int `gorm:"column:contributors"`
 }
+
+// Contributors is how many people's rated hours the amounts add up: a sum
+// over too few is withheld from callers who may read only sums.
+func (p *ProjectBudgetBurn) Contributors() int { return p.ContributorCount }
+
+// AuditKey is the project's key; a project's burn concerns no one employee.
+func (p *ProjectBudgetBurn) AuditKey() (record, employee int64) { return p.ProjectKey, 0 }
 
 // ProjectID is the project's global id.
 func (p *ProjectBudgetBurn) ProjectID() string { return store.GlobalID("Project", p.ProjectKey) }
@@ -84,7 +94,12 @@ type SegmentMonthRevenue struct {
 	BillableHours store.Decimal         `gorm:"column:billable_hours"`
 	UnratedHours  store.Decimal         `gorm:"column:unrated_hours"`
 	Revenue       store.Decimal         `gorm:"column:revenue"`
+	// ContributorCount is how many people's rated hours revenue adds up.
+	ContributorCount int `gorm:"column:contributors"`
 }
+
+// Contributors is how many people's rated hours the revenue adds up.
+func (s *SegmentMonthRevenue) Contributors() int { return s.ContributorCount }
 
 // DepartmentMonthHeadcount is one department's people in one month.
 type DepartmentMonthHeadcount struct {

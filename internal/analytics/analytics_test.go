@@ -96,7 +96,8 @@ var wantBudgetBurn = subtreeSQL + `,
 burn AS (
     SELECT t.project_id, sum(t.hours) AS hours,
            coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS unrated,
-           coalesce(sum(t.hours * r.bill_rate), 0) AS amount
+           coalesce(sum(t.hours * r.bill_rate), 0) AS amount,
+           count(DISTINCT t.employee_id) FILTER (WHERE t.hours * r.bill_rate > 0) AS people
     FROM time_entries t
     JOIN employees e ON e.id = t.employee_id
     JOIN projects p ON p.id = t.project_id
@@ -110,7 +111,7 @@ burn AS (
 SELECT p.code, p.name, upper(p.status::text) AS status, p.currency, p.budget, b.hours,
        b.unrated AS "unratedHours", round(b.amount, 2) AS burn,
        CASE WHEN p.budget <> 0 THEN round(b.amount / p.budget, 4) END AS "budgetUsed",
-       p.budget - round(b.amount, 2) AS remaining
+       p.budget - round(b.amount, 2) AS remaining, b.people
 FROM burn b JOIN projects p ON p.id = b.project_id
 ORDER BY "budgetUsed" DESC NULLS LAST, burn DESC, p.id
 LIMIT $7`
@@ -123,7 +124,8 @@ var wantRevenueBySegment = subtreeSQL + `
 SELECT upper(c.segment::text) AS segment, date_trunc('month', t.work_date)::date AS month, p.currency,
        sum(t.hours) AS "billableHours",
        coalesce(sum(t.hours) FILTER (WHERE r.bill_rate IS NULL), 0) AS "unratedHours",
-       round(coalesce(sum(t.hours * r.bill_rate), 0), 2) AS revenue
+       round(coalesce(sum(t.hours * r.bill_rate), 0), 2) AS revenue,
+       count(DISTINCT t.employee_id) FILTER (WHERE t.hours * r.bill_rate > 0) AS people
 FROM time_entries t
 JOIN employees e ON e.id = t.employee_id
 JOIN projects p ON p.id = t.project_id
@@ -518,13 +520,14 @@ func rollupDiff(t *testing.T, tx querier) string {
 		want_totals AS (
 		    SELECT f.month, e.department_id, c.segment, p.currency, sum(f.entries) AS entries, sum(f.hours) AS hours,
 		           sum(f.billable_hours) AS billable_hours, sum(f.billable_amount) AS billable_amount,
-		           sum(f.billable_unrated_hours) AS billable_unrated_hours
+		           sum(f.billable_unrated_hours) AS billable_unrated_hours,
+		           count(DISTINCT f.employee_id) FILTER (WHERE f.billable_amount > 0) AS people
 		    FROM fine f, employees e, projects p, customers c
 		    WHERE e.id = f.employee_id AND p.id = f.project_id AND c.id = p.customer_id
 		    GROUP BY 1, 2, 3, 4),
 		have_totals AS (
 		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
-		           billable_unrated_hours FROM time_entry_totals)
+		           billable_unrated_hours, people FROM time_entry_totals)
 		SELECT coalesce(
 		    (SELECT 'time_entry_months has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM fine) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),

@@ -38,7 +38,7 @@ func BenchmarkReports(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	h := service.New(service.Config{DB: db, PageLimits: page.Limits{},
+	h := service.New(service.Config{DB: db, PageLimits: page.Limits{}, Auth: httpapitest.Authenticator(b, db, httpapitest.Admin),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	const dir = "../../bench/operations"
 	specs, err := filepath.Glob(filepath.Join(dir, "*_analytics_*.json"))

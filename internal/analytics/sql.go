@@ -78,7 +78,9 @@ burn AS (
            sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_unrated_hours
                WHEN false THEN h.unrated_hours - h.billable_unrated_hours ELSE h.unrated_hours END) AS unrated_hours,
            sum(CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount WHEN false THEN h.amount - h.billable_amount
-               ELSE h.amount END) AS amount
+               ELSE h.amount END) AS amount,
+           count(DISTINCT h.employee_id) FILTER (WHERE CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount
+               WHEN false THEN h.amount - h.billable_amount ELSE h.amount END > 0) AS contributors
     FROM projects p
     JOIN customers c ON c.id = p.customer_id
     JOIN time_entry_months h ON h.project_id = p.id
@@ -91,18 +93,25 @@ burn AS (
 SELECT p.id AS project_id, p.code, p.name, p.status, p.currency, p.budget,
        b.hours, b.unrated_hours, round(b.amount, 2) AS burn,
        round(b.amount / nullif(p.budget, 0), 4) AS budget_used,
-       p.budget - round(b.amount, 2) AS remaining
+       p.budget - round(b.amount, 2) AS remaining,
+       b.contributors
 FROM burn b
 JOIN projects p ON p.id = b.id
 WHERE b.hours > 0
 ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
+// revenueBySegmentSQL also adds up the people of each cell
+// (time_entry_totals.people, migrations/00013): a revenue one or two people
+// make up is withheld from callers who may read only sums
+// (policy.MinContributors). People sit in one department each, so the
+// departments' counts add up to the subtree's.
 var revenueBySegmentSQL = subtreeCTE + `
 SELECT segment, month, currency,
        sum(billable_hours) AS billable_hours,
        sum(billable_unrated_hours) AS unrated_hours,
-       round(sum(billable_amount), 2) AS revenue
+       round(sum(billable_amount), 2) AS revenue,
+       sum(people) AS contributors
 FROM time_entry_totals
 WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
   AND department_id IN (SELECT id FROM subtree)

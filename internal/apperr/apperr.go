@@ -43,6 +43,11 @@ const (
 	// Unavailable: the database cannot be reached or went away during the
 	// request (it is starting or restarting). Retry after Retry-After.
 	Unavailable = "UNAVAILABLE"
+	// Suppressed: a sum over too few contributors, which would tell a
+	// caller who may read only sums the parts it may not read (one
+	// person's bill rate from their project's billable amount). The field
+	// is null; a role that may read the parts gets the exact figure.
+	Suppressed = "SUPPRESSED"
 	// Timeout: the request ran past its deadline and its statements were
 	// cancelled. Retrying the same request will likely take as long.
 	Timeout = "TIMEOUT"
@@ -165,6 +170,7 @@ var codes = map[string]answer{
 	Overloaded:                  {status: http.StatusServiceUnavailable, always: true, retry: true},
 	Unavailable:                 {status: http.StatusServiceUnavailable, always: true, retry: true},
 	Timeout:                     {status: http.StatusGatewayTimeout, always: true},
+	Suppressed:                  {status: http.StatusForbidden},
 	ParseFailed:                 {status: http.StatusBadRequest},
 	ValidationFailed:            {status: http.StatusBadRequest},
 	BadRequest:                  {status: http.StatusBadRequest},

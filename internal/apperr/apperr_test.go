@@ -35,6 +35,7 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"OVERLOADED", 503, true, true},
 		{"UNAVAILABLE", 503, true, true},
 		{"TIMEOUT", 504, true, false},
+		{"SUPPRESSED", 403, false, false},
 		{"GRAPHQL_PARSE_FAILED", 400, false, false},
 		{"GRAPHQL_VALIDATION_FAILED", 400, false, false},
 		{"BAD_REQUEST", 400, false, false},
@@ -66,8 +67,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 32 {
-		t.Errorf("%d codes declared, 32 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 33 {
+		t.Errorf("%d codes declared, 33 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 )
 
@@ -23,7 +24,9 @@ func withCaller(ctx context.Context, id *auth.Identity) context.Context {
 
 // authError is what a client is told about a failed authentication: the
 // credential is missing or bad (UNAUTHENTICATED), grants no known role
-// (FORBIDDEN), or could not be checked (INTERNAL_SERVER_ERROR, whose
+// (FORBIDDEN), could not be looked up for want of a database connection
+// or time (an API key: OVERLOADED, UNAVAILABLE or TIMEOUT, as any
+// statement), or could not be checked (INTERNAL_SERVER_ERROR, whose
 // message the caller replaces with one that names the request id).
 func authError(err error) *apperr.Error {
 	var unauth *auth.Unauthenticated
@@ -32,9 +35,11 @@ func authError(err error) *apperr.Error {
 		return &apperr.Error{Code: apperr.Unauthenticated, Message: unauth.Message}
 	case errors.Is(err, auth.ErrNoRole):
 		return &apperr.Error{Code: apperr.Forbidden, Message: err.Error()}
-	default:
-		return &apperr.Error{Code: apperr.Internal}
 	}
+	if f := database.Fault(err); f != nil {
+		return f
+	}
+	return &apperr.Error{Code: apperr.Internal}
 }
 
 // analyticsOnly reports whether the caller's only role is analytics: a

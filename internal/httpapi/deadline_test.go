@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -225,5 +226,33 @@ func TestSilentDatabase_IsUnavailableAfterTheAcquireTimeout(t *testing.T) {
 	}
 	if took := time.Since(began); took > 10*time.Second {
 		t.Fatalf("answered after %s, want about the acquire timeout of 300ms", took)
+	}
+}
+
+// An API key is looked up in the database before admission (one indexed
+// statement, on the pool like any other). With every connection busy, a
+// request with a key, real or made up, is told to come back (503
+// OVERLOADED with Retry-After) after the acquire timeout, as any request
+// that finds the pool full is, not answered as an internal error.
+func TestPoolExhausted_APIKeyLookupIsOverloaded(t *testing.T) {
+	srv, _ := httpapitest.NewServerWith(t, service.Config{RequestTimeout: time.Minute},
+		database.Options{MaxOpenConns: 1, AcquireTimeout: 200 * time.Millisecond})
+	tx := lockCustomers(t)
+	defer func() { _ = tx.Rollback(context.Background()) }()
+
+	slow := make(chan httpapitest.Reply, 1)
+	go func() { slow <- httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customersQuery) }()
+	eventually(t, 10*time.Second, "the statement to wait on the lock", func() bool { return statementsOnCustomers(t) == 1 })
+
+	r := httpapitest.Do(t, "POST", srv.URL+"/graphql", map[string]string{"Content-Type": "application/json",
+		"Authorization": "Bearer " + auth.KeyPrefix + "made-up-key-of-a-flood"}, customersQuery)
+	if r.Status != http.StatusServiceUnavailable || r.Code() != "OVERLOADED" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("got %d %q (Retry-After %q): %s; want 503 OVERLOADED with Retry-After", r.Status, r.Code(), r.Header.Get("Retry-After"), r.Body)
+	}
+	if err := tx.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if first := <-slow; first.Status != 200 {
+		t.Fatalf("the request holding the connection: %d %+v", first.Status, first.Errors)
 	}
 }

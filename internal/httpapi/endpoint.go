@@ -116,6 +116,9 @@ func (e *graphQLEndpoint) authenticate(ctx context.Context, w http.ResponseWrite
 	if ae.Code == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bizgraph"`)
 	}
+	if apperr.Retryable(ae.Code) {
+		w.Header().Set("Retry-After", apperr.RetryAfter)
+	}
 	if ae.Code == apperr.Internal {
 		id := requestid.From(r.Context())
 		e.log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)

@@ -163,7 +163,7 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		_ = http.NewResponseController(w).SetWriteDeadline(end.Add(t.writeTimeout))
 	}
 	media, acceptable := negotiate(r.Header.Values("Accept"))
-	ops, batch, ref := t.read(w, r, acceptable)
+	ops, batch, ref := t.readBy(w, r, acceptable)
 	if ref != nil {
 		if !acceptable {
 			media = mediaJSON // the refusal itself is best understood as JSON
@@ -203,6 +203,30 @@ func (t graphQLOverHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		resps[i] = t.bounded(ctx, exec, resps[i])
 	}
 	writeBatch(w, media, resps)
+}
+
+// readBy is read with a deadline on the body: it is read before admission
+// (the operation to admit is in it), so a client that sends it slowly, or
+// stops halfway, has until the request's deadline; then the read fails and
+// the request is refused, and a stalled body holds its goroutine and at
+// most MAX_BODY_BYTES no longer than that. The deadline is cleared once the
+// body is read: the server's watch for a client that goes away reads on
+// while the operation executes, and must not take the deadline for a
+// hang-up. After a refusal it stays: net/http reads what is left of an
+// unread body before it writes the answer, and that read must not wait for
+// a client that stopped sending.
+func (t graphQLOverHTTP) readBy(w http.ResponseWriter, r *http.Request, acceptable bool) ([]request, bool, *refusal) {
+	end, ok := r.Context().Deadline()
+	if !ok {
+		return t.read(w, r, acceptable)
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(end)
+	ops, batch, ref := t.read(w, r, acceptable)
+	if ref == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return ops, batch, ref
 }
 
 // request is one operation of a request: gqlgen's parameters, and the

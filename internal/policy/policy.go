@@ -389,6 +389,27 @@ func New(log *audit.Log) *Policy { return &Policy{Rules: Firm, audit: log} }
 // that a caller builds no event for nothing.
 func (p *Policy) Records() bool { return p.audit != nil }
 
+// MinContributors is the fewest people whose values a sum must add up
+// before a caller who may read only sums (ReadSum, not ReadAcross) gets
+// it exactly: below it, the sum is one or two persons' values in disguise
+// (a project billed by one person: billableAmount / billable hours is
+// their rate).
+const MinContributors = 3
+
+// Suppress reports whether a sum of table.column over contributors
+// people must be withheld from id: when id may not read the column on
+// every row (ReadAcross) and one or more but too few contributed. A sum of
+// no one's values (0: nothing rated was added) is zero and tells no one's.
+// contributors < 0 means the sum cannot say, which withholds it from such
+// callers (fail closed): an aggregate that does not count its people is
+// not answered to them at all.
+func (r Rules) Suppress(id *auth.Identity, table, column string, contributors int) bool {
+	if ok, _ := r.Can(id, ReadAcross, table, nil, column); ok {
+		return false
+	}
+	return contributors != 0 && contributors < MinContributors
+}
+
 // StoreRules is what the store asks (store.Rules), recording its allowed
 // uses of sensitive columns in the same audit log as the fields' reads.
 func (p *Policy) StoreRules() StoreRules { return StoreRules{Rules: p.Rules, Audit: p.audit} }

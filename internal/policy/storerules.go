@@ -18,6 +18,10 @@ type StoreRules struct {
 	// surely as reading it (27 salary ranges narrow one salary to the
 	// unit). nil: not recorded, for tests that are not about the audit.
 	Audit *audit.Log
+	// Operation names the operation running in a context, for the audit
+	// rows (the client's claim; graph.OperationName, which policy cannot
+	// import). nil: rows carry no operation.
+	Operation func(context.Context) string
 }
 
 func (s StoreRules) rules() Rules {
@@ -39,8 +43,12 @@ func (s StoreRules) CanReadColumn(ctx context.Context, table, column string) boo
 	id := auth.From(ctx)
 	ok, _ := s.rules().Can(id, ReadAcross, table, nil, column)
 	if ok && s.Audit != nil && s.rules().Sensitive(table, column) {
-		s.Audit.Record(audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(),
-			RequestID: requestid.From(ctx), RequestIDClaimed: requestid.Claimed(ctx), Use: ReadAcross.String(), Field: table + "." + column})
+		e := audit.Event{At: time.Now(), Subject: id.Subject, Roles: id.RoleNames(),
+			RequestID: requestid.From(ctx), RequestIDClaimed: requestid.Claimed(ctx), Use: ReadAcross.String(), Field: table + "." + column}
+		if s.Operation != nil {
+			e.Operation = s.Operation(ctx)
+		}
+		s.Audit.Record(e)
 	}
 	return ok
 }

@@ -107,8 +107,11 @@ func New(cfg Config) http.Handler {
 		cfg.Policy = policy.New(nil)
 	}
 	if cfg.Store == nil {
-		// The store's uses of sensitive columns go to the policy's audit log.
-		cfg.Store = store.New(cfg.DB, cfg.PageLimits, cfg.Policy.StoreRules())
+		// The store's uses of sensitive columns go to the policy's audit
+		// log, with the operation they came in, as the fields' reads do.
+		rules := cfg.Policy.StoreRules()
+		rules.Operation = graph.OperationName
+		cfg.Store = store.New(cfg.DB, cfg.PageLimits, rules)
 	}
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)

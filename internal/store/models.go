@@ -213,7 +213,13 @@ type ProjectHours struct {
 	Billable       Decimal  `gorm:"column:billable"`
 	BillableAmount *Decimal `gorm:"column:billable_amount"`
 	BudgetUsed     *Decimal `gorm:"column:budget_used"`
+	// ContributorCount is how many employees have billable amount in the sums.
+	ContributorCount int `gorm:"column:contributors"`
 }
+
+// Contributors is how many employees' rated hours the amounts add up: a
+// sum over too few is withheld from callers who may read only sums.
+func (h *ProjectHours) Contributors() int { return h.ContributorCount }
 
 // Decimal is an exact numeric value kept as PostgreSQL's own text form, so
 // money and hours round-trip without float rounding. Arithmetic happens in SQL.

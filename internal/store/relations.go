@@ -218,10 +218,12 @@ SELECT p.id AS project_id,
        coalesce(nullif(h.logged, 0), 0) AS logged,
        coalesce(nullif(h.billable, 0), 0) AS billable,
        round(coalesce(h.amount, 0), 2) AS billable_amount,
-       CASE WHEN p.budget > 0 THEN round(coalesce(h.amount, 0) / p.budget, 4) END AS budget_used
+       CASE WHEN p.budget > 0 THEN round(coalesce(h.amount, 0) / p.budget, 4) END AS budget_used,
+       coalesce(h.contributors, 0) AS contributors
 FROM projects p
 LEFT JOIN LATERAL (
-    SELECT sum(m.hours) AS logged, sum(m.billable_hours) AS billable, sum(m.billable_amount) AS amount
+    SELECT sum(m.hours) AS logged, sum(m.billable_hours) AS billable, sum(m.billable_amount) AS amount,
+           count(DISTINCT m.employee_id) FILTER (WHERE m.billable_amount > 0) AS contributors
     FROM time_entry_months m
     WHERE m.project_id = p.id) h ON true
 WHERE p.id = ANY(?::bigint[])`, ids(keys)).Scan(&rows).Error
