@@ -36,6 +36,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -127,7 +128,7 @@ func answer(ctx context.Context, pool *pgxpool.Pool, r io.Reader) ([]byte, error
 		Variables json.RawMessage `json:"variables"`
 	}
 	if err := json.NewDecoder(r).Decode(&req); err != nil {
-		return nil, refuse(http.StatusBadRequest, "BAD_REQUEST", "read the request: %v", err)
+		return nil, refuse(http.StatusBadRequest, apperr.BadRequest, "read the request: %v", err)
 	}
 	switch {
 	case strings.Contains(req.Query, "logTime("):

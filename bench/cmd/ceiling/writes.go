@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -83,7 +84,7 @@ func transact(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) er
 func key(gid, typ string) (int64, error) {
 	t, k, err := store.ParseID(gid)
 	if err != nil || t != typ {
-		return 0, refuse(http.StatusUnprocessableEntity, "BAD_USER_INPUT", "%.40q is not the id of a %s", gid, typ)
+		return 0, refuse(http.StatusUnprocessableEntity, apperr.BadUserInput, "%.40q is not the id of a %s", gid, typ)
 	}
 	return k, nil
 }
@@ -143,7 +144,7 @@ func logWeek(ctx context.Context, pool *pgxpool.Pool, vars json.RawMessage) ([]b
 		} `json:"entries"`
 	}
 	if err := json.Unmarshal(vars, &in); err != nil || len(in.Entries) == 0 {
-		return nil, refuse(http.StatusUnprocessableEntity, "BAD_USER_INPUT", "want variables {entries: [...]}")
+		return nil, refuse(http.StatusUnprocessableEntity, apperr.BadUserInput, "want variables {entries: [...]}")
 	}
 	n := len(in.Entries)
 	employees, projects := make([]int64, n), make([]int64, n)
@@ -165,7 +166,7 @@ func logWeek(ctx context.Context, pool *pgxpool.Pool, vars json.RawMessage) ([]b
 			return fmt.Errorf("check the entries: %w", err)
 		}
 		if bad > 0 {
-			return refuse(http.StatusUnprocessableEntity, "BAD_USER_INPUT", "%d entries name an employee not hired by then or no project", bad)
+			return refuse(http.StatusUnprocessableEntity, apperr.BadUserInput, "%d entries name an employee not hired by then or no project", bad)
 		}
 		rows, err := tx.Query(ctx, insertEntries, employees, projects, dates, hours, billable, notes)
 		if err != nil {
@@ -310,7 +311,7 @@ func moveProject(ctx context.Context, pool *pgxpool.Pool, vars json.RawMessage) 
 		} `json:"input"`
 	}
 	if err := json.Unmarshal(vars, &in); err != nil || in.Input.Status == "" {
-		return nil, refuse(http.StatusUnprocessableEntity, "BAD_USER_INPUT", "want variables {input: {id, version, status}}")
+		return nil, refuse(http.StatusUnprocessableEntity, apperr.BadUserInput, "want variables {input: {id, version, status}}")
 	}
 	k, err := key(in.Input.ID, "Project")
 	if err != nil {
@@ -322,17 +323,17 @@ func moveProject(ctx context.Context, pool *pgxpool.Pool, vars json.RawMessage) 
 		var version int64
 		var from string
 		if err := tx.QueryRow(ctx, lockProject, k).Scan(&version, &from); errors.Is(err, pgx.ErrNoRows) {
-			return refuse(http.StatusNotFound, "NOT_FOUND", "no project has the id %s", in.Input.ID)
+			return refuse(http.StatusNotFound, apperr.NotFound, "no project has the id %s", in.Input.ID)
 		} else if err != nil {
 			return fmt.Errorf("lock the project: %w", err)
 		}
 		if version != in.Input.Version {
-			e := refuse(http.StatusConflict, "CONFLICT", "the project changed since it was read: version %d was sent, it is now at %d", in.Input.Version, version)
+			e := refuse(http.StatusConflict, apperr.Conflict, "the project changed since it was read: version %d was sent, it is now at %d", in.Input.Version, version)
 			e.ext = map[string]any{"currentVersion": version}
 			return e
 		}
 		if to != from && !contains(moves[from], to) {
-			return refuse(http.StatusUnprocessableEntity, "BAD_USER_INPUT", "the project is %s, which moves only to %v", from, moves[from])
+			return refuse(http.StatusUnprocessableEntity, apperr.BadUserInput, "the project is %s, which moves only to %v", from, moves[from])
 		}
 		var row string
 		if err := tx.QueryRow(ctx, updateProject, to, k).Scan(&p.Version, &p.Status, &p.Priority, &p.StartOn, &p.DueOn, &p.CompletedAt, &row); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
@@ -246,7 +247,7 @@ func (a *moveAnswer) moved(status int) *movedTo {
 
 // conflict is the current version a CONFLICT (the only error) tells.
 func (a *moveAnswer) conflict() (int64, bool) {
-	if len(a.Errors) != 1 || a.Errors[0].Extensions.Code != "CONFLICT" {
+	if len(a.Errors) != 1 || a.Errors[0].Extensions.Code != apperr.Conflict {
 		return 0, false
 	}
 	return a.Errors[0].Extensions.CurrentVersion, true
