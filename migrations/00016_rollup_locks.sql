@@ -18,8 +18,8 @@
 -- waits for the first to commit and then reads its rows, so its sums add
 -- up to the truth. Time entries do not wait for each other (shared locks),
 -- keys are taken in one order (sorted), and an UPDATE that moved nothing
--- the rollups read takes nothing (00012's narrowing). A statement naming
--- more than 100 keys (a bulk load, a bulk update) locks the other side's
+-- the rollups read takes nothing (00012's narrowing). A statement moving
+-- more than 100 rows (a bulk load, a bulk update) locks the other side's
 -- tables in SHARE mode instead, which PostgreSQL's lock table holds at
 -- any size.
 
@@ -30,6 +30,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     per_row text;
     parts text[] := '{}';
+    rows_seen text[] := '{}';
+    moved bigint;
     c record;
     ks text[];
 BEGIN
@@ -44,18 +46,25 @@ BEGIN
     END;
     FOR c IN SELECT * FROM time_entry_rollup_moves(TG_OP, TG_TABLE_NAME) LOOP
         parts := parts || format(per_row, c.src);
+        rows_seen := rows_seen || format('SELECT 1 FROM %s r', c.src);
     END LOOP;
-    EXECUTE format('SELECT array_agg(DISTINCT k ORDER BY k) FROM (%s) keys(k) WHERE k IS NOT NULL',
-        array_to_string(parts, ' UNION ALL ')) INTO ks;
-    IF ks IS NULL THEN
+    -- A bulk statement (over 100 rows moved; counting stops there) locks
+    -- tables: cheaper than listing its keys, and within the lock table.
+    EXECUTE format('SELECT count(*) FROM (%s LIMIT 101) r', array_to_string(rows_seen, ' UNION ALL ')) INTO moved;
+    IF moved = 0 THEN
         RETURN NULL;
-    END IF;
-    IF cardinality(ks) > 100 THEN
+    ELSIF moved > 100 THEN
         IF TG_TABLE_NAME = 'time_entries' THEN
             LOCK TABLE assignments, employees, projects, customers IN SHARE MODE;
         ELSE
             LOCK TABLE time_entries IN SHARE MODE;
         END IF;
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT array_agg(DISTINCT k ORDER BY k) FROM (%s) keys(k) WHERE k IS NOT NULL',
+        array_to_string(parts, ' UNION ALL ')) INTO ks;
+    IF ks IS NULL THEN
+        RETURN NULL;
     ELSIF TG_TABLE_NAME = 'time_entries' THEN
         PERFORM pg_advisory_xact_lock_shared(hashtextextended(k, 15)) FROM unnest(ks) k;
     ELSE
