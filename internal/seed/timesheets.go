@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Timesheets: two years of weeks for every employee (DOMAIN.md: about
-// 520,000 at scale 1), the weeks each was employed in. Past weeks are
+// Timesheets: the last two years of weeks of every employee's employment
+// (DOMAIN.md: about 520,000 at scale 1; 459,000 are drawn, as people hired
+// in the last two years have fewer). Past weeks are
 // approved by the employee's manager, a few rejected or never decided; the
 // last weeks before asOf are still open or waiting for a decision.
 
@@ -28,13 +29,14 @@ var rejections = []string{
 func (d day) monday() day { return d - day((int(d)+3)%7) }
 
 // employedWeeks returns the first and last Mondays of e's weeks with a
-// timesheet; first > last when it has none.
+// timesheet: the last two years of their employment (up to asOf, or their
+// last week at the firm); first > last when it has none.
 func employedWeeks(e *employee) (first, last day) {
 	last = asOf.monday()
-	first = max(last-7*(timesheetWeeks-1), e.hired.monday())
 	if e.terminated != noDay {
 		last = min(last, e.terminated.monday())
 	}
+	first = max(last-7*(timesheetWeeks-1), e.hired.monday())
 	return first, last
 }
 
