@@ -61,6 +61,9 @@ func (w *Writer) SubmitTimesheet(ctx context.Context, in store.SubmitTimesheetIn
 	}
 	var k int64
 	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
+		if err := lockWeekTime(ctx, tx, employee, monday); err != nil {
+			return err
+		}
 		before, err := w.lockWeek(ctx, tx, employee, monday)
 		if err != nil {
 			return err
@@ -218,13 +221,33 @@ func whose(s *set, id *auth.Identity, o omittable[string], what string) int64 {
 }
 
 // weekOpen checks that the week of day is open to changes of employee's
-// time: not SUBMITTED or APPROVED (a rejected week opens again). The week's
-// row, when it has one, is share-locked until the write commits, so a
-// submission waits for the time written before it.
+// time: not SUBMITTED or APPROVED (a rejected week opens again). It holds
+// the week's lock shared until the write commits (weekLock), so that a
+// submission of the week, which takes it exclusively, waits for the time
+// written before it, and time written after it sees the submission: no
+// entry slips into a week as it is submitted, whether or not the week has
+// a row yet.
 func (s *set) weekOpen(field string, employee int64, day time.Time) {
 	monday := store.Monday(day).Format(time.DateOnly)
 	s.lookups = append(s.lookups, lookup{field: s.path(field), named: true,
 		message: "falls in the week of " + monday + ", which is %s: the time of a submitted or approved week is locked",
-		query: `(SELECT CASE WHEN status IN ('submitted', 'approved') THEN status END FROM timesheets
-			WHERE employee_id = ? AND week_start = ? FOR SHARE)`, args: []any{employee, monday}})
+		query: `(SELECT CASE WHEN w.status IN ('submitted', 'approved') THEN w.status END
+			FROM (SELECT pg_advisory_xact_lock_shared(` + weekLock + `)) l
+			LEFT JOIN timesheets w ON w.employee_id = ? AND w.week_start = ?)`,
+		args: []any{employee, monday, employee, monday}})
+}
+
+// weekLock is the key of the transaction-scoped advisory lock of one
+// employee's week (arguments: the employee, the week's Monday): the
+// two-integer key space, apart from the idempotency keys' one-bigint one.
+const weekLock = `hashtext('timesheet ' || ?::bigint), ((?::date - date '1970-01-05') / 7)::int`
+
+// lockWeekTime takes the week's lock exclusively until the transaction
+// ends: time being written into the week is written first, and no more
+// is written until the submission commits (weekOpen).
+func lockWeekTime(ctx context.Context, tx *database.DB, employee int64, monday time.Time) error {
+	if err := tx.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock(`+weekLock+`)`, employee, monday.Format(time.DateOnly)).Error; err != nil {
+		return fmt.Errorf("lock the time of the week: %w", err)
+	}
+	return nil
 }

@@ -1,12 +1,14 @@
 package write_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 )
 
 // week is the timesheet workflow's cast in the demo data: an employee,
@@ -366,5 +368,86 @@ func TestTimesheet_VisibleOnlyToTheEmployeeTheirLineHrAndAdmin(t *testing.T) {
 	// reaches a timesheet.
 	if r := a.do(caller{"analytics", 0, []auth.Role{auth.Analytics}}, q, map[string]any{"e": emp, "ts": sheetID}); len(r.Data) != 0 {
 		t.Errorf("analytics read %s", r.Data)
+	}
+}
+
+// TestTimesheet_SubmissionWaitsForTimeBeingWritten: time being logged into
+// a week that has no row yet (its checks passed, its insert not yet
+// committed) holds the week's submission back until it commits, so the
+// entry is part of what is submitted rather than slipping in after.
+func TestTimesheet_SubmissionWaitsForTimeBeingWritten(t *testing.T) {
+	a := newAPI(t)
+	w := weekCast(a)
+	ctx := t.Context()
+	// The insert of the time entry waits on this lock, after its checks.
+	locker := httpapitest.Conn(t)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE time_entries IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	watcher := httpapitest.Conn(t)
+	waiting := func(what, event string) func() bool {
+		return func() bool {
+			var n int
+			_ = watcher.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'bizgraph'
+				AND wait_event = $1 AND query LIKE $2`, event, what).Scan(&n)
+			return n == 1
+		}
+	}
+	logged := make(chan httpapitest.Reply, 1)
+	go func() {
+		logged <- a.do(w.employee, logTime, map[string]any{"in": map[string]any{"entries": []any{map[string]any{
+			"projectId": gid("Project", w.project), "workDate": "2026-11-05", "hours": "3", "billable": true}}}})
+	}()
+	until(t, "the time entry's insert to wait", waiting("INSERT INTO time_entries%", "relation"))
+	submitted := make(chan httpapitest.Reply, 1)
+	go func() {
+		submitted <- a.do(w.employee, submitTimesheet, map[string]any{"in": map[string]any{"weekStart": "2026-11-02"}})
+	}()
+	until(t, "the submission to wait for the week's time", func() bool {
+		select {
+		case r := <-submitted:
+			t.Fatalf("submitted while time was being written into the week: %s", r.Body)
+		default:
+		}
+		return waiting("%pg_advisory_xact_lock(%", "advisory")()
+	})
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-logged; r.Status != 200 {
+		t.Fatalf("logging: %d %s", r.Status, r.Body)
+	}
+	r := <-submitted
+	var data struct {
+		SubmitTimesheet struct {
+			Timesheet struct {
+				Status      string
+				TimeEntries []struct{ WorkDate string }
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil || r.Status != 200 {
+		t.Fatalf("submission: %d %s", r.Status, r.Body)
+	}
+	if ts := data.SubmitTimesheet.Timesheet; ts.Status != "SUBMITTED" || len(ts.TimeEntries) != 1 || ts.TimeEntries[0].WorkDate != "2026-11-05" {
+		t.Errorf("submitted %+v, want the week with the entry logged before it", ts)
+	}
+}
+
+// until polls cond (a look at another session's state) for up to ten
+// seconds.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
