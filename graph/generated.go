@@ -256,6 +256,7 @@ type ComplexityRoot struct {
 		Status              func(childComplexity int) int
 		TerminatedOn        func(childComplexity int) int
 		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		Timesheets          func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
 		Title               func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Version             func(childComplexity int) int
@@ -279,6 +280,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApproveTimesheet  func(childComplexity int, input store.ApproveTimesheetInput) int
 		AssignEmployee    func(childComplexity int, input store.AssignEmployeeInput) int
 		CreateContact     func(childComplexity int, input store.CreateContactInput) int
 		CreateCustomer    func(childComplexity int, input store.CreateCustomerInput) int
@@ -289,6 +291,8 @@ type ComplexityRoot struct {
 		EndAssignment     func(childComplexity int, input store.EndAssignmentInput) int
 		HireEmployee      func(childComplexity int, input store.HireEmployeeInput) int
 		LogTime           func(childComplexity int, input store.LogTimeInput) int
+		RejectTimesheet   func(childComplexity int, input store.RejectTimesheetInput) int
+		SubmitTimesheet   func(childComplexity int, input store.SubmitTimesheetInput) int
 		TerminateEmployee func(childComplexity int, input store.TerminateEmployeeInput) int
 		UpdateAssignment  func(childComplexity int, input store.UpdateAssignmentInput) int
 		UpdateContact     func(childComplexity int, input store.UpdateContactInput) int
@@ -382,6 +386,8 @@ type ComplexityRoot struct {
 		Project     func(childComplexity int, id string) int
 		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
 		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		Timesheet   func(childComplexity int, id string) int
+		Timesheets  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
 		WriteAudit  func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
@@ -423,6 +429,34 @@ type ComplexityRoot struct {
 
 	TimeEntryPayload struct {
 		TimeEntry func(childComplexity int) int
+	}
+
+	Timesheet struct {
+		Comment     func(childComplexity int) int
+		DecidedAt   func(childComplexity int) int
+		DecidedBy   func(childComplexity int) int
+		Employee    func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		SubmittedAt func(childComplexity int) int
+		TimeEntries func(childComplexity int) int
+		WeekStart   func(childComplexity int) int
+	}
+
+	TimesheetConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TimesheetEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TimesheetPayload struct {
+		Timesheet func(childComplexity int) int
 	}
 
 	WriteAuditEntry struct {
@@ -472,6 +506,9 @@ type MutationResolver interface {
 	TerminateEmployee(ctx context.Context, input store.TerminateEmployeeInput) (*store.EmployeePayload, error)
 	CreateDepartment(ctx context.Context, input store.CreateDepartmentInput) (*store.DepartmentPayload, error)
 	UpdateDepartment(ctx context.Context, input store.UpdateDepartmentInput) (*store.DepartmentPayload, error)
+	SubmitTimesheet(ctx context.Context, input store.SubmitTimesheetInput) (*store.TimesheetPayload, error)
+	ApproveTimesheet(ctx context.Context, input store.ApproveTimesheetInput) (*store.TimesheetPayload, error)
+	RejectTimesheet(ctx context.Context, input store.RejectTimesheetInput) (*store.TimesheetPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -490,6 +527,8 @@ type QueryResolver interface {
 	AuditEvents(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.AuditEvent], error)
 	WriteAudit(ctx context.Context, first *int, after *string, last *int, before *string) (*page.Connection[*store.WriteAuditEntry], error)
 	Analytics(ctx context.Context) (*analytics.Reports, error)
+	Timesheet(ctx context.Context, id string) (*store.Timesheet, error)
+	Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error)
 }
 
 type executableSchema struct {
@@ -1483,6 +1522,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Employee.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
+	case "Employee.timesheets":
+		if e.complexity.Employee.Timesheets == nil {
+			break
+		}
+
+		args, err := ec.field_Employee_timesheets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Employee.Timesheets(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimesheetFilter)), true
+
 	case "Employee.title":
 		if e.complexity.Employee.Title == nil {
 			break
@@ -1559,6 +1610,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.EmployeePayload.Employee(childComplexity), true
+
+	case "Mutation.approveTimesheet":
+		if e.complexity.Mutation.ApproveTimesheet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveTimesheet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.ApproveTimesheet(childComplexity, args["input"].(store.ApproveTimesheetInput)), true
 
 	case "Mutation.assignEmployee":
 		if e.complexity.Mutation.AssignEmployee == nil {
@@ -1679,6 +1742,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.LogTime(childComplexity, args["input"].(store.LogTimeInput)), true
+
+	case "Mutation.rejectTimesheet":
+		if e.complexity.Mutation.RejectTimesheet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectTimesheet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.RejectTimesheet(childComplexity, args["input"].(store.RejectTimesheetInput)), true
+
+	case "Mutation.submitTimesheet":
+		if e.complexity.Mutation.SubmitTimesheet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitTimesheet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.SubmitTimesheet(childComplexity, args["input"].(store.SubmitTimesheetInput)), true
 
 	case "Mutation.terminateEmployee":
 		if e.complexity.Mutation.TerminateEmployee == nil {
@@ -2283,6 +2370,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Query.TimeEntries(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimeEntryFilter)), true
 
+	case "Query.timesheet":
+		if e.complexity.Query.Timesheet == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timesheet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.Timesheet(childComplexity, args["id"].(string)), true
+
+	case "Query.timesheets":
+		if e.complexity.Query.Timesheets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timesheets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.Timesheets(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.TimesheetFilter)), true
+
 	case "Query.writeAudit":
 		if e.complexity.Query.WriteAudit == nil {
 			break
@@ -2449,6 +2560,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.TimeEntryPayload.TimeEntry(childComplexity), true
 
+	case "Timesheet.comment":
+		if e.complexity.Timesheet.Comment == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.Comment(childComplexity), true
+
+	case "Timesheet.decidedAt":
+		if e.complexity.Timesheet.DecidedAt == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.DecidedAt(childComplexity), true
+
+	case "Timesheet.decidedBy":
+		if e.complexity.Timesheet.DecidedBy == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.DecidedBy(childComplexity), true
+
+	case "Timesheet.employee":
+		if e.complexity.Timesheet.Employee == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.Employee(childComplexity), true
+
+	case "Timesheet.id":
+		if e.complexity.Timesheet.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.GlobalID(childComplexity), true
+
+	case "Timesheet.status":
+		if e.complexity.Timesheet.Status == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.Status(childComplexity), true
+
+	case "Timesheet.submittedAt":
+		if e.complexity.Timesheet.SubmittedAt == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.SubmittedAt(childComplexity), true
+
+	case "Timesheet.timeEntries":
+		if e.complexity.Timesheet.TimeEntries == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.TimeEntries(childComplexity), true
+
+	case "Timesheet.weekStart":
+		if e.complexity.Timesheet.WeekStart == nil {
+			break
+		}
+
+		return e.complexity.Timesheet.WeekStart(childComplexity), true
+
+	case "TimesheetConnection.edges":
+		if e.complexity.TimesheetConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.TimesheetConnection.Edges(childComplexity), true
+
+	case "TimesheetConnection.nodes":
+		if e.complexity.TimesheetConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.TimesheetConnection.Nodes(childComplexity), true
+
+	case "TimesheetConnection.pageInfo":
+		if e.complexity.TimesheetConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.TimesheetConnection.PageInfo(childComplexity), true
+
+	case "TimesheetConnection.totalCount":
+		if e.complexity.TimesheetConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.TimesheetConnection.TotalCount(childComplexity), true
+
+	case "TimesheetEdge.cursor":
+		if e.complexity.TimesheetEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.TimesheetEdge.Cursor(childComplexity), true
+
+	case "TimesheetEdge.node":
+		if e.complexity.TimesheetEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.TimesheetEdge.Node(childComplexity), true
+
+	case "TimesheetPayload.timesheet":
+		if e.complexity.TimesheetPayload.Timesheet == nil {
+			break
+		}
+
+		return e.complexity.TimesheetPayload.Timesheet(childComplexity), true
+
 	case "WriteAuditEntry.action":
 		if e.complexity.WriteAuditEntry.Action == nil {
 			break
@@ -2583,6 +2806,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := executionContext{opCtx, e, 0, 0, make(chan graphql.DeferredResult)}
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputApproveTimesheetInput,
 		ec.unmarshalInputAssignEmployeeInput,
 		ec.unmarshalInputAssignmentFilter,
 		ec.unmarshalInputAssignmentOrder,
@@ -2617,11 +2841,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectPriorityFilter,
 		ec.unmarshalInputProjectStatusFilter,
+		ec.unmarshalInputRejectTimesheetInput,
 		ec.unmarshalInputStringFilter,
+		ec.unmarshalInputSubmitTimesheetInput,
 		ec.unmarshalInputTerminateEmployeeInput,
 		ec.unmarshalInputTimeEntryFilter,
 		ec.unmarshalInputTimeEntryInput,
 		ec.unmarshalInputTimeEntryOrder,
+		ec.unmarshalInputTimesheetFilter,
+		ec.unmarshalInputTimesheetOrder,
+		ec.unmarshalInputTimesheetStatusFilter,
 		ec.unmarshalInputUpdateAssignmentInput,
 		ec.unmarshalInputUpdateContactInput,
 		ec.unmarshalInputUpdateCustomerInput,
@@ -4635,6 +4864,194 @@ input UpdateDepartmentInput {
   parentId: ID
   costCenter: String
 }
+
+# The timesheet workflow (issue 16): an employee's weeks of time, submitted
+# by them and approved or rejected by a manager in their reporting line. A
+# week is seen by its employee, the managers above them, hr and admin; to
+# anyone else it does not exist (not in lists, counts, filters or node).
+
+"Where a week of time is in its approval."
+enum TimesheetStatus {
+  "Not submitted yet: its time entries may still change."
+  OPEN
+  "Submitted by the employee, waiting for a manager: its entries are locked."
+  SUBMITTED
+  "Approved by a manager: its entries are locked for good."
+  APPROVED
+  "Sent back by a manager with a comment: its entries may change, and it may be submitted again."
+  REJECTED
+}
+
+"""
+One employee's week of time, Monday to Sunday. Seen by the employee, the
+managers above them in the reporting line, hr and admin only.
+"""
+type Timesheet implements Node {
+  "The timesheet's global id, for ` + "`" + `node(id:)` + "`" + ` and as a stable key in clients."
+  id: ID!
+  "Whose week it is."
+  employee: Employee!
+  "The Monday the week starts on."
+  weekStart: Date!
+  "Where the week is in its approval."
+  status: TimesheetStatus!
+  "When the employee last submitted the week; null while it has never been."
+  submittedAt: DateTime
+  "Who approved or rejected the week; null until a decision."
+  decidedBy: Employee
+  "When the week was approved or rejected; null until a decision."
+  decidedAt: DateTime
+  "What the deciding manager said (why a week was rejected)."
+  comment: String
+  "The hours the employee logged in the week, by work date."
+  timeEntries: [TimeEntry!]!
+}
+
+"A page of timesheets."
+type TimesheetConnection {
+  "The timesheets on this page, each with its cursor."
+  edges: [TimesheetEdge!]!
+  "The timesheets on this page, without cursors."
+  nodes: [Timesheet!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many timesheets the whole list holds that the caller may see, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the timesheets on a page, with the cursor that marks its place."
+type TimesheetEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: Timesheet!
+}
+
+"One key of a timesheet list's ordering."
+input TimesheetOrder {
+  "The field to order by."
+  field: TimesheetOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a timesheet list can be ordered by."
+enum TimesheetOrderField {
+  "The Monday of the week."
+  WEEK_START
+  "The week's status, in the order OPEN, SUBMITTED, APPROVED, REJECTED."
+  STATUS
+  "When the week was submitted; weeks never submitted sort as NULL."
+  SUBMITTED_AT
+  "When the week was decided; undecided weeks sort as NULL."
+  DECIDED_AT
+}
+
+"Conditions on a timesheet status."
+input TimesheetStatusFilter {
+  eq: TimesheetStatus
+  ne: TimesheetStatus
+  in: [TimesheetStatus!]
+}
+
+"""
+Which timesheets a list returns. All conditions given must hold; e.g. the
+weeks waiting for a decision in November:
+` + "`" + `{ status: { eq: SUBMITTED }, weekStart: { gte: "2026-11-01", lt: "2026-12-01" } }` + "`" + `.
+"""
+input TimesheetFilter {
+  id: IDFilter
+  weekStart: DateFilter
+  status: TimesheetStatusFilter
+  submittedAt: DateTimeFilter
+  decidedAt: DateTimeFilter
+  comment: StringFilter
+  "The employee whose week it is matches this filter."
+  employee: EmployeeFilter
+  "The manager who decided matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: undecided weeks)."
+  decidedBy: EmployeeFilter
+  "Every one of these filters holds."
+  and: [TimesheetFilter!]
+  "At least one of these filters holds."
+  or: [TimesheetFilter!]
+  "This filter does not hold."
+  not: TimesheetFilter
+}
+
+extend type Query {
+  "One timesheet by global id; null when it does not exist or the caller may not see it."
+  timesheet(id: ID!): Timesheet
+  "The timesheets the caller may see (their own, their reporting line's; every one for hr and admin), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  timesheets(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [TimesheetOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `TimesheetFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: TimesheetFilter
+  ): TimesheetConnection!
+}
+
+extend type Employee {
+  "The person's weeks of time that the caller may see, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  timesheets(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [TimesheetOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `TimesheetFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: TimesheetFilter
+  ): TimesheetConnection!
+}
+
+extend type Mutation {
+  """
+  Submits a week of time (the employee, or admin for anyone): an OPEN or
+  REJECTED week becomes SUBMITTED, and its time entries are locked until a
+  manager rejects it. The week's row is created by its first submission.
+  """
+  submitTimesheet(input: SubmitTimesheetInput!): TimesheetPayload
+  "Approves a SUBMITTED week (a manager in the employee's reporting line, or admin); its entries stay locked."
+  approveTimesheet(input: ApproveTimesheetInput!): TimesheetPayload
+  "Rejects a SUBMITTED week with a comment (a manager in the employee's reporting line, or admin); its entries may change again."
+  rejectTimesheet(input: RejectTimesheetInput!): TimesheetPayload
+}
+
+"What a step of a timesheet answers."
+type TimesheetPayload {
+  timesheet: Timesheet!
+}
+
+input SubmitTimesheetInput {
+  "The Monday of the week; a week that has begun."
+  weekStart: Date!
+  "Whose week; the caller's own when left out (only admins submit for others)."
+  employeeId: ID
+}
+
+input ApproveTimesheetInput {
+  id: ID!
+  "What the manager says about the week."
+  comment: String
+}
+
+input RejectTimesheetInput {
+  id: ID!
+  "Why the week is sent back: what the employee should correct."
+  comment: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6157,6 +6574,177 @@ func (ec *executionContext) field_Employee_timeEntries_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_timesheets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Employee_timesheets_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Employee_timesheets_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Employee_timesheets_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Employee_timesheets_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Employee_timesheets_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_timesheets_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Employee_timesheets_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_timesheets_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_timesheets_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_timesheets_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_timesheets_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOTimesheetOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_timesheets_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.TimesheetFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.TimesheetFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.TimesheetFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_approveTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_approveTimesheet_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_approveTimesheet_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.ApproveTimesheetInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.ApproveTimesheetInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNApproveTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐApproveTimesheetInput(ctx, tmp)
+	}
+
+	var zeroVal store.ApproveTimesheetInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_assignEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6434,6 +7022,62 @@ func (ec *executionContext) field_Mutation_logTime_argsInput(
 	}
 
 	var zeroVal store.LogTimeInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_rejectTimesheet_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_rejectTimesheet_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.RejectTimesheetInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.RejectTimesheetInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNRejectTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRejectTimesheetInput(ctx, tmp)
+	}
+
+	var zeroVal store.RejectTimesheetInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_submitTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_submitTimesheet_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_submitTimesheet_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.SubmitTimesheetInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.SubmitTimesheetInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNSubmitTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitTimesheetInput(ctx, tmp)
+	}
+
+	var zeroVal store.SubmitTimesheetInput
 	return zeroVal, nil
 }
 
@@ -8310,6 +8954,177 @@ func (ec *executionContext) field_Query_timeEntries_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_timesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_timesheet_argsID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Query_timesheet_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	if tmp, ok := rawArgs["id"]; ok {
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_timesheets_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_timesheets_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_timesheets_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_timesheets_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Query_timesheets_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_timesheets_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Query_timesheets_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOTimesheetOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_timesheets_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.TimesheetFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.TimesheetFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.TimesheetFilter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_writeAudit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9321,6 +10136,8 @@ func (ec *executionContext) fieldContext_Assignment_employee(_ context.Context, 
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -11692,6 +12509,8 @@ func (ec *executionContext) fieldContext_Customer_accountManager(_ context.Conte
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15038,6 +15857,8 @@ func (ec *executionContext) fieldContext_Employee_manager(_ context.Context, fie
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15381,6 +16202,71 @@ func (ec *executionContext) fieldContext_Employee_updatedAt(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Employee_timesheets(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_timesheets(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Timesheets(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.TimesheetFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Timesheet])
+	fc.Result = res
+	return ec.marshalNTimesheetConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_timesheets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_TimesheetConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_TimesheetConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_TimesheetConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_TimesheetConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Employee_timesheets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmployeeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Employee]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_EmployeeConnection_edges(ctx, field)
 	if err != nil {
@@ -15522,6 +16408,8 @@ func (ec *executionContext) fieldContext_EmployeeConnection_nodes(_ context.Cont
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15762,6 +16650,8 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15860,6 +16750,8 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -16875,6 +17767,174 @@ func (ec *executionContext) fieldContext_Mutation_updateDepartment(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_submitTimesheet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_submitTimesheet(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().SubmitTimesheet(rctx, fc.Args["input"].(store.SubmitTimesheetInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimesheetPayload)
+	fc.Result = res
+	return ec.marshalOTimesheetPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_submitTimesheet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "timesheet":
+				return ec.fieldContext_TimesheetPayload_timesheet(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitTimesheet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveTimesheet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_approveTimesheet(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().ApproveTimesheet(rctx, fc.Args["input"].(store.ApproveTimesheetInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimesheetPayload)
+	fc.Result = res
+	return ec.marshalOTimesheetPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_approveTimesheet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "timesheet":
+				return ec.fieldContext_TimesheetPayload_timesheet(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveTimesheet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectTimesheet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_rejectTimesheet(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().RejectTimesheet(rctx, fc.Args["input"].(store.RejectTimesheetInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.TimesheetPayload)
+	fc.Result = res
+	return ec.marshalOTimesheetPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_rejectTimesheet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "timesheet":
+				return ec.fieldContext_TimesheetPayload_timesheet(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectTimesheet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -17656,6 +18716,8 @@ func (ec *executionContext) fieldContext_Project_manager(_ context.Context, fiel
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -19743,6 +20805,8 @@ func (ec *executionContext) fieldContext_Query_employee(ctx context.Context, fie
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -20386,6 +21450,143 @@ func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, fiel
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timesheet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_timesheet(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().Timesheet(rctx, fc.Args["id"].(string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Timesheet)
+	fc.Result = res
+	return ec.marshalOTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_timesheet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Timesheet_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Timesheet_employee(ctx, field)
+			case "weekStart":
+				return ec.fieldContext_Timesheet_weekStart(ctx, field)
+			case "status":
+				return ec.fieldContext_Timesheet_status(ctx, field)
+			case "submittedAt":
+				return ec.fieldContext_Timesheet_submittedAt(ctx, field)
+			case "decidedBy":
+				return ec.fieldContext_Timesheet_decidedBy(ctx, field)
+			case "decidedAt":
+				return ec.fieldContext_Timesheet_decidedAt(ctx, field)
+			case "comment":
+				return ec.fieldContext_Timesheet_comment(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Timesheet_timeEntries(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Timesheet", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timesheet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timesheets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_timesheets(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().Timesheets(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.TimesheetFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Timesheet])
+	fc.Result = res
+	return ec.marshalNTimesheetConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_timesheets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_TimesheetConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_TimesheetConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_TimesheetConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_TimesheetConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timesheets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -21184,6 +22385,8 @@ func (ec *executionContext) fieldContext_TimeEntry_employee(_ context.Context, f
 				return ec.fieldContext_Employee_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21697,6 +22900,838 @@ func (ec *executionContext) fieldContext_TimeEntryPayload_timeEntry(_ context.Co
 				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_id(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Timesheet_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_employee(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Timesheet_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_weekStart(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.WeekStart); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Timesheet_weekStart(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.WeekStart, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_weekStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_status(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	if res := scalar.MarshalTimesheetStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Timesheet_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.TimesheetStatus)
+	fc.Result = res
+	return ec.marshalNTimesheetStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type TimesheetStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_submittedAt(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SubmittedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_Timesheet_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_decidedBy(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Timesheet_decidedBy(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DecidedBy()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_decidedAt(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DecidedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_Timesheet_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_comment(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Comment) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_Timesheet_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Timesheet_timeEntries(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Timesheet_timeEntries(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TimeEntries()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.TimeEntry)
+	fc.Result = res
+	return ec.marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Timesheet_timeEntries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timesheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_TimeEntry_id(ctx, field)
+			case "workDate":
+				return ec.fieldContext_TimeEntry_workDate(ctx, field)
+			case "hours":
+				return ec.fieldContext_TimeEntry_hours(ctx, field)
+			case "billable":
+				return ec.fieldContext_TimeEntry_billable(ctx, field)
+			case "note":
+				return ec.fieldContext_TimeEntry_note(ctx, field)
+			case "employee":
+				return ec.fieldContext_TimeEntry_employee(ctx, field)
+			case "project":
+				return ec.fieldContext_TimeEntry_project(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.Timesheet])
+	fc.Result = res
+	return ec.marshalNTimesheetEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_TimesheetEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_TimesheetEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimesheetEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.Timesheet)
+	fc.Result = res
+	return ec.marshalNTimesheet2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Timesheet_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Timesheet_employee(ctx, field)
+			case "weekStart":
+				return ec.fieldContext_Timesheet_weekStart(ctx, field)
+			case "status":
+				return ec.fieldContext_Timesheet_status(ctx, field)
+			case "submittedAt":
+				return ec.fieldContext_Timesheet_submittedAt(ctx, field)
+			case "decidedBy":
+				return ec.fieldContext_Timesheet_decidedBy(ctx, field)
+			case "decidedAt":
+				return ec.fieldContext_Timesheet_decidedAt(ctx, field)
+			case "comment":
+				return ec.fieldContext_Timesheet_comment(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Timesheet_timeEntries(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Timesheet", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Timesheet]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Timesheet)
+	fc.Result = res
+	return ec.marshalNTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Timesheet_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Timesheet_employee(ctx, field)
+			case "weekStart":
+				return ec.fieldContext_Timesheet_weekStart(ctx, field)
+			case "status":
+				return ec.fieldContext_Timesheet_status(ctx, field)
+			case "submittedAt":
+				return ec.fieldContext_Timesheet_submittedAt(ctx, field)
+			case "decidedBy":
+				return ec.fieldContext_Timesheet_decidedBy(ctx, field)
+			case "decidedAt":
+				return ec.fieldContext_Timesheet_decidedAt(ctx, field)
+			case "comment":
+				return ec.fieldContext_Timesheet_comment(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Timesheet_timeEntries(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Timesheet", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimesheetPayload_timesheet(ctx context.Context, field graphql.CollectedField, obj *store.TimesheetPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_TimesheetPayload_timesheet(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Timesheet, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Timesheet)
+	fc.Result = res
+	return ec.marshalNTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_TimesheetPayload_timesheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimesheetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Timesheet_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Timesheet_employee(ctx, field)
+			case "weekStart":
+				return ec.fieldContext_Timesheet_weekStart(ctx, field)
+			case "status":
+				return ec.fieldContext_Timesheet_status(ctx, field)
+			case "submittedAt":
+				return ec.fieldContext_Timesheet_submittedAt(ctx, field)
+			case "decidedBy":
+				return ec.fieldContext_Timesheet_decidedBy(ctx, field)
+			case "decidedAt":
+				return ec.fieldContext_Timesheet_decidedAt(ctx, field)
+			case "comment":
+				return ec.fieldContext_Timesheet_comment(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Timesheet_timeEntries(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Timesheet", field.Name)
 		},
 	}
 	return fc, nil
@@ -24564,6 +26599,40 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApproveTimesheetInput(ctx context.Context, obj any) (store.ApproveTimesheetInput, error) {
+	var it store.ApproveTimesheetInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAssignEmployeeInput(ctx context.Context, obj any) (store.AssignEmployeeInput, error) {
 	var it store.AssignEmployeeInput
 	asMap := map[string]any{}
@@ -26763,6 +28832,40 @@ func (ec *executionContext) unmarshalInputProjectStatusFilter(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputRejectTimesheetInput(ctx context.Context, obj any) (store.RejectTimesheetInput, error) {
+	var it store.RejectTimesheetInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (store.StringFilter, error) {
 	var it store.StringFilter
 	asMap := map[string]any{}
@@ -26819,6 +28922,40 @@ func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubmitTimesheetInput(ctx context.Context, obj any) (store.SubmitTimesheetInput, error) {
+	var it store.SubmitTimesheetInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"weekStart", "employeeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "weekStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekStart"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeekStart = data
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = graphql.OmittableOf(data)
 		}
 	}
 
@@ -27053,6 +29190,178 @@ func (ec *executionContext) unmarshalInputTimeEntryOrder(ctx context.Context, ob
 				return it, err
 			}
 			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimesheetFilter(ctx context.Context, obj any) (store.TimesheetFilter, error) {
+	var it store.TimesheetFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "weekStart", "status", "submittedAt", "decidedAt", "comment", "employee", "decidedBy", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "weekStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekStart"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeekStart = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOTimesheetStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "submittedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("submittedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubmittedAt = graphql.OmittableOf(data)
+		case "decidedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecidedAt = graphql.OmittableOf(data)
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "decidedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedBy"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecidedBy = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTimesheetFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTimesheetFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimesheetOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTimesheetOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTimesheetStatusFilter(ctx context.Context, obj any) (store.TimesheetStatusFilter, error) {
+	var it store.TimesheetStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOTimesheetStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOTimesheetStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOTimesheetStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
 		}
 	}
 
@@ -27676,6 +29985,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *store.Timesheet:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Timesheet(ctx, sel, obj)
 	case *store.TimeEntry:
 		if obj == nil {
 			return graphql.Null
@@ -29256,6 +31570,11 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "timesheets":
+			out.Values[i] = ec._Employee_timesheets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29506,6 +31825,18 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateDepartment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateDepartment(ctx, field)
+			})
+		case "submitTimesheet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitTimesheet(ctx, field)
+			})
+		case "approveTimesheet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveTimesheet(ctx, field)
+			})
+		case "rejectTimesheet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectTimesheet(ctx, field)
 			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30309,6 +32640,47 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "timesheet":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_timesheet(ctx, field)
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "timesheets":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_timesheets(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -30622,6 +32994,210 @@ func (ec *executionContext) _TimeEntryPayload(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("TimeEntryPayload")
 		case "timeEntry":
 			out.Values[i] = ec._TimeEntryPayload_timeEntry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var timesheetImplementors = []string{"Timesheet", "Node"}
+
+func (ec *executionContext) _Timesheet(ctx context.Context, sel ast.SelectionSet, obj *store.Timesheet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Timesheet")
+		case "id":
+			out.Values[i] = ec._Timesheet_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._Timesheet_employee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weekStart":
+			out.Values[i] = ec._Timesheet_weekStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Timesheet_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._Timesheet_submittedAt(ctx, field, obj)
+		case "decidedBy":
+			out.Values[i] = ec._Timesheet_decidedBy(ctx, field, obj)
+		case "decidedAt":
+			out.Values[i] = ec._Timesheet_decidedAt(ctx, field, obj)
+		case "comment":
+			out.Values[i] = ec._Timesheet_comment(ctx, field, obj)
+		case "timeEntries":
+			out.Values[i] = ec._Timesheet_timeEntries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var timesheetConnectionImplementors = []string{"TimesheetConnection"}
+
+func (ec *executionContext) _TimesheetConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Timesheet]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimesheetConnection")
+		case "edges":
+			out.Values[i] = ec._TimesheetConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TimesheetConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TimesheetConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TimesheetConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var timesheetEdgeImplementors = []string{"TimesheetEdge"}
+
+func (ec *executionContext) _TimesheetEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Timesheet]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimesheetEdge")
+		case "cursor":
+			out.Values[i] = ec._TimesheetEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TimesheetEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var timesheetPayloadImplementors = []string{"TimesheetPayload"}
+
+func (ec *executionContext) _TimesheetPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimesheetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimesheetPayload")
+		case "timesheet":
+			out.Values[i] = ec._TimesheetPayload_timesheet(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31178,6 +33754,11 @@ func (ec *executionContext) marshalNAnalytics2ᚖgithubᚗcomᚋbizgraphᚋbizgr
 		return graphql.Null
 	}
 	return ec._Analytics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApproveTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐApproveTimesheetInput(ctx context.Context, v any) (store.ApproveTimesheetInput, error) {
+	res, err := ec.unmarshalInputApproveTimesheetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNAssignEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐAssignEmployeeInput(ctx context.Context, v any) (store.AssignEmployeeInput, error) {
@@ -32679,6 +35260,11 @@ func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizg
 	return res
 }
 
+func (ec *executionContext) unmarshalNRejectTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRejectTimesheetInput(ctx context.Context, v any) (store.RejectTimesheetInput, error) {
+	res, err := ec.unmarshalInputRejectTimesheetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRole2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32808,6 +35394,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmitTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitTimesheetInput(ctx context.Context, v any) (store.SubmitTimesheetInput, error) {
+	res, err := ec.unmarshalInputSubmitTimesheetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTerminateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTerminateEmployeeInput(ctx context.Context, v any) (store.TerminateEmployeeInput, error) {
@@ -32969,6 +35560,164 @@ func (ec *executionContext) unmarshalNTimeEntryOrderField2string(ctx context.Con
 func (ec *executionContext) marshalNTimeEntryOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNTimesheet2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Timesheet) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx context.Context, sel ast.SelectionSet, v *store.Timesheet) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Timesheet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimesheetConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.Timesheet]) graphql.Marshaler {
+	return ec._TimesheetConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTimesheetConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.Timesheet]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TimesheetConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimesheetEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.Timesheet]) graphql.Marshaler {
+	return ec._TimesheetEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTimesheetEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.Timesheet]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNTimesheetEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx context.Context, v any) (*store.TimesheetFilter, error) {
+	res, err := ec.unmarshalInputTimesheetFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTimesheetOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputTimesheetOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTimesheetOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimesheetOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTimesheetStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx context.Context, v any) (store.TimesheetStatus, error) {
+	res, err := scalar.UnmarshalTimesheetStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimesheetStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx context.Context, sel ast.SelectionSet, v store.TimesheetStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalTimesheetStatus(v)
 	if res == graphql.Null {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
@@ -34895,6 +37644,155 @@ func (ec *executionContext) marshalOTimeEntryPayload2ᚖgithubᚗcomᚋbizgraph�
 		return graphql.Null
 	}
 	return ec._TimeEntryPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTimesheet2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheet(ctx context.Context, sel ast.SelectionSet, v *store.Timesheet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Timesheet(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTimesheetFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilterᚄ(ctx context.Context, v any) ([]*store.TimesheetFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.TimesheetFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTimesheetFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetFilter(ctx context.Context, v any) (*store.TimesheetFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimesheetFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTimesheetOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimesheetOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTimesheetPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetPayload(ctx context.Context, sel ast.SelectionSet, v *store.TimesheetPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimesheetPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTimesheetStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatusᚄ(ctx context.Context, v any) ([]store.TimesheetStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.TimesheetStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimesheetStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTimesheetStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TimesheetStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNTimesheetStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTimesheetStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx context.Context, v any) (*store.TimesheetStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalTimesheetStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTimesheetStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatus(ctx context.Context, sel ast.SelectionSet, v *store.TimesheetStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalTimesheetStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTimesheetStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimesheetStatusFilter(ctx context.Context, v any) (*store.TimesheetStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimesheetStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOWriteAuditEntryConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.WriteAuditEntry]) graphql.Marshaler {

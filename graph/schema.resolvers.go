@@ -180,6 +180,36 @@ func (r *mutationResolver) UpdateDepartment(ctx context.Context, input store.Upd
 	return &store.DepartmentPayload{Department: row}, nil
 }
 
+// SubmitTimesheet is the resolver for the submitTimesheet field.
+func (r *mutationResolver) SubmitTimesheet(ctx context.Context, input store.SubmitTimesheetInput) (*store.TimesheetPayload, error) {
+	k, err := r.Writer.SubmitTimesheet(ctx, input)
+	row, err := readBackOne[*store.Timesheet](ctx, r.Store, "Timesheet", "timesheet", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.TimesheetPayload{Timesheet: row}, nil
+}
+
+// ApproveTimesheet is the resolver for the approveTimesheet field.
+func (r *mutationResolver) ApproveTimesheet(ctx context.Context, input store.ApproveTimesheetInput) (*store.TimesheetPayload, error) {
+	k, err := r.Writer.ApproveTimesheet(ctx, input)
+	row, err := readBackOne[*store.Timesheet](ctx, r.Store, "Timesheet", "timesheet", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.TimesheetPayload{Timesheet: row}, nil
+}
+
+// RejectTimesheet is the resolver for the rejectTimesheet field.
+func (r *mutationResolver) RejectTimesheet(ctx context.Context, input store.RejectTimesheetInput) (*store.TimesheetPayload, error) {
+	k, err := r.Writer.RejectTimesheet(ctx, input)
+	row, err := readBackOne[*store.Timesheet](ctx, r.Store, "Timesheet", "timesheet", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.TimesheetPayload{Timesheet: row}, nil
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -262,6 +292,16 @@ func (r *queryResolver) WriteAudit(ctx context.Context, first *int, after *strin
 // Analytics is the resolver for the analytics field.
 func (r *queryResolver) Analytics(ctx context.Context) (*analytics.Reports, error) {
 	return r.Resolver.Analytics, nil
+}
+
+// Timesheet is the resolver for the timesheet field.
+func (r *queryResolver) Timesheet(ctx context.Context, id string) (*store.Timesheet, error) {
+	return store.NodeOf[*store.Timesheet](ctx, r.Store, "Timesheet", id, selection(ctx))
+}
+
+// Timesheets is the resolver for the timesheets field.
+func (r *queryResolver) Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error) {
+	return store.Page[store.Timesheet](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // Mutation returns MutationResolver implementation.

@@ -130,6 +130,7 @@ var (
 	billingModel    = newEnum("BillingModel", store.EnumLabels.BillingModel)
 	employmentType  = newEnum("EmploymentType", store.EnumLabels.EmploymentType)
 	employeeStatus  = newEnum("EmployeeStatus", store.EnumLabels.EmployeeStatus)
+	timesheetStatus = newEnum("TimesheetStatus", store.EnumLabels.TimesheetStatus)
 )
 
 // gqlgen looks these up by name; each is one line over the shared codec.
@@ -162,6 +163,12 @@ func MarshalEmployeeStatus(v store.EmployeeStatus) graphql.Marshaler {
 	return employeeStatus.marshal(v)
 }
 func UnmarshalEmployeeStatus(v any) (store.EmployeeStatus, error) { return employeeStatus.unmarshal(v) }
+func MarshalTimesheetStatus(v store.TimesheetStatus) graphql.Marshaler {
+	return timesheetStatus.marshal(v)
+}
+func UnmarshalTimesheetStatus(v any) (store.TimesheetStatus, error) {
+	return timesheetStatus.unmarshal(v)
+}
 
 // MarshalDateTime writes a point in time as RFC 3339 (gqlgen's Time).
 func MarshalDateTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }

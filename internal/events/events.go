@@ -40,6 +40,13 @@ const (
 	DepartmentUpdated  = "department.updated"
 )
 
+// The timesheet workflow's events: a week submitted, approved, rejected.
+const (
+	TimesheetSubmitted = "timesheet.submitted"
+	TimesheetApproved  = "timesheet.approved"
+	TimesheetRejected  = "timesheet.rejected"
+)
+
 // Event is one change, as consumers receive it.
 type Event struct {
 	Type string

@@ -31,9 +31,13 @@ var reviews = policy.Rules{"reviews": {
 }}
 
 // Every row of today's tables is visible to every role: the store's lists
-// get no condition.
+// get no condition. The workflows' tables declare who sees their rows
+// (Rows) and are scoped as TestScope_DeclaredScopeByCaller shows.
 func TestStoreRules_TodaysTablesScopeNoRow(t *testing.T) {
-	for table := range policy.Firm {
+	for table, rules := range policy.Firm {
+		if rules.Rows != nil {
+			continue
+		}
 		for _, id := range everyone {
 			ctx := auth.With(context.Background(), id)
 			if cond, args := (policy.StoreRules{}).RowScope(ctx, table); cond != "" || args != nil {

@@ -50,11 +50,12 @@ var ErrNotEmpty = errors.New("database is not empty")
 const maxScale = 100
 
 // tableNames are the seeded tables in the order foreign keys require.
-var tableNames = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries"}
+var tableNames = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries",
+	"timesheets"}
 
 // enumTypes must be registered with pgx before COPY can send their values.
 var enumTypes = []string{"employment_type", "employee_status", "customer_segment", "customer_status",
-	"project_status", "project_priority", "billing_model"}
+	"project_status", "project_priority", "billing_model", "timesheet_status"}
 
 // Run fills the empty, migrated database at databaseURL, refusing (with
 // ErrNotEmpty) a database in which any of the seeded tables has rows. Ids are
@@ -284,5 +285,6 @@ func (w *world) tables(seed int64) []table {
 			indexed(w.projects, projectRow(newStream(seed, "projects.rows"), w.projects, w.customers))},
 		{"assignments", assignmentColumns, int64(len(w.assignments)), indexed(w.assignments, assignmentRow(w.assignments))},
 		{"time_entries", timeEntryColumns, entries, timeEntryRows(newStream(seed, "time_entries"), w.assignments, w.projects)},
+		{"timesheets", timesheetColumns, timesheetCount(w.employees), timesheetRows(newStream(seed, "timesheets"), w.employees)},
 	}
 }

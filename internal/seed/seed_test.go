@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 	}}, &dbURL))
 }
 
-var tables = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries"}
+var tables = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries",
+	"timesheets"}
 
 // fingerprints returns every table's row count and an md5 of its rows in id
 // order: equal fingerprints mean byte-identical tables.
@@ -143,6 +144,11 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 		{"some projects without a due date", `SELECT count(*) FROM projects WHERE due_on IS NULL`, func(v float64) bool { return v > 0 }},
 		{"some open-ended assignments", `SELECT count(*) FROM assignments WHERE ends_on IS NULL`, func(v float64) bool { return v > 0 }},
 		{"every enum value of project status used", `SELECT count(DISTINCT status) FROM projects`, func(v float64) bool { return v == 5 }},
+		{"every timesheet status used", `SELECT count(DISTINCT status) FROM timesheets`, func(v float64) bool { return v == 4 }},
+		{"timesheets: about two years of weeks per employee (DOMAIN: 520,000 for 5,000)",
+			`SELECT count(*)::float8 / (SELECT count(*) FROM employees) FROM timesheets`, func(v float64) bool { return v > 80 && v <= 104 }},
+		{"timesheets: past weeks mostly approved",
+			`SELECT avg((status = 'approved')::int) FROM timesheets WHERE week_start < '2026-06-01'`, func(v float64) bool { return v > 0.95 }},
 	} {
 		var v float64
 		if err := conn.QueryRow(context.Background(), c.query).Scan(&v); err != nil {
@@ -189,6 +195,14 @@ func TestRun_DataIsConsistent(t *testing.T) {
 		{"project codes look like ACME-2026-014",
 			`SELECT count(*) FROM projects WHERE code !~ '^[A-Z]{4}-20[0-9]{2}-[0-9]{3,}$'`},
 		{"assignments end after they start", `SELECT count(*) FROM assignments WHERE ends_on < starts_on`},
+		{"a timesheet is a week the employee was employed in",
+			`SELECT count(*) FROM timesheets s JOIN employees e ON e.id = s.employee_id
+			 WHERE s.week_start + 6 < e.hired_on OR s.week_start > e.terminated_on`},
+		{"a decided week is decided by the employee's manager, after it was submitted; an open one has neither",
+			`SELECT count(*) FROM timesheets s JOIN employees e ON e.id = s.employee_id WHERE
+			 (s.status IN ('approved', 'rejected')) <> (s.decided_at IS NOT NULL) OR s.decided_by IS DISTINCT FROM
+			 (CASE WHEN s.decided_at IS NOT NULL THEN e.manager_id END) OR s.decided_at < s.submitted_at
+			 OR (s.status = 'open') <> (s.submitted_at IS NULL) OR (s.status = 'rejected') <> (s.comment IS NOT NULL)`},
 		{"customers exist before their projects",
 			`SELECT count(*) FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.created_at > p.created_at`},
 		{"updated_at is not before created_at", `SELECT

@@ -89,6 +89,9 @@ func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
 	for _, r := range d.toOne {
 		// Reading a to-one relation needs the row's foreign key.
 		tbl.fields.byField[r.field] = tbl.colIndex[tbl.column(r.fkCol)]
+		// Its key is filtered through the relation, not as a number
+		// (a key not named *_id, e.g. decided_by, is no filter field).
+		delete(tbl.filters, fieldNames[tbl.colIndex[r.fkCol]])
 		tbl.rels[r.field] = &relation{name: tbl.typeName + "." + r.field, fkCol: r.fkCol, farType: r.to}
 	}
 	for _, r := range d.toMany {

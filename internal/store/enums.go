@@ -33,6 +33,7 @@ var EnumLabels = struct {
 	BillingModel    []BillingModel
 	EmploymentType  []EmploymentType
 	EmployeeStatus  []EmployeeStatus
+	TimesheetStatus []TimesheetStatus
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -41,4 +42,5 @@ var EnumLabels = struct {
 	BillingModel:    []BillingModel{"fixed_price", "time_and_materials"},
 	EmploymentType:  []EmploymentType{"full_time", "part_time", "contractor"},
 	EmployeeStatus:  []EmployeeStatus{"active", "on_leave", "terminated"},
+	TimesheetStatus: []TimesheetStatus{"open", "submitted", "approved", "rejected"},
 }

@@ -17,7 +17,7 @@ import (
 var adminCtx = auth.With(context.Background(), &auth.Identity{Subject: "test", Roles: []auth.Role{auth.Admin}})
 
 var filterTables = []*table{customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
-	assignmentsTable, timeEntriesTable}
+	assignmentsTable, timeEntriesTable, timesheetsTable}
 
 // TestFilter_SchemaAndStoreAgree checks every XFilter input of the schema
 // against the store's filter fields, both ways: a field the schema offers

@@ -8,6 +8,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+type ApproveTimesheetInput struct {
+	ID string `json:"id"`
+	// What the manager says about the week.
+	Comment graphql.Omittable[*string] `json:"comment,omitempty"`
+}
+
 type AssignEmployeeInput struct {
 	ProjectID         string                      `json:"projectId"`
 	EmployeeID        string                      `json:"employeeId"`
@@ -418,6 +424,12 @@ type ProjectStatusFilter struct {
 	In graphql.Omittable[[]ProjectStatus] `json:"in,omitempty"`
 }
 
+type RejectTimesheetInput struct {
+	ID string `json:"id"`
+	// Why the week is sent back: what the employee should correct.
+	Comment string `json:"comment"`
+}
+
 // Conditions on text. `eq`, `ne` and `in` compare exactly (codes, emails,
 // numbers); `contains` and `startsWith` ignore case.
 type StringFilter struct {
@@ -433,6 +445,13 @@ type StringFilter struct {
 	StartsWith graphql.Omittable[*string] `json:"startsWith,omitempty"`
 	// true: only items without a value; false: only items with one.
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
+}
+
+type SubmitTimesheetInput struct {
+	// The Monday of the week; a week that has begun.
+	WeekStart Date `json:"weekStart"`
+	// Whose week; the caller's own when left out (only admins submit for others).
+	EmployeeID graphql.Omittable[*string] `json:"employeeId,omitempty"`
 }
 
 type TerminateEmployeeInput struct {
@@ -481,6 +500,40 @@ type TimeEntryInput struct {
 // What a write of a time entry answers.
 type TimeEntryPayload struct {
 	TimeEntry *TimeEntry `json:"timeEntry"`
+}
+
+// Which timesheets a list returns. All conditions given must hold; e.g. the
+// weeks waiting for a decision in November:
+// `{ status: { eq: SUBMITTED }, weekStart: { gte: "2026-11-01", lt: "2026-12-01" } }`.
+type TimesheetFilter struct {
+	ID          graphql.Omittable[*IDFilter]              `json:"id,omitempty"`
+	WeekStart   graphql.Omittable[*DateFilter]            `json:"weekStart,omitempty"`
+	Status      graphql.Omittable[*TimesheetStatusFilter] `json:"status,omitempty"`
+	SubmittedAt graphql.Omittable[*DateTimeFilter]        `json:"submittedAt,omitempty"`
+	DecidedAt   graphql.Omittable[*DateTimeFilter]        `json:"decidedAt,omitempty"`
+	Comment     graphql.Omittable[*StringFilter]          `json:"comment,omitempty"`
+	// The employee whose week it is matches this filter.
+	Employee graphql.Omittable[*EmployeeFilter] `json:"employee,omitempty"`
+	// The manager who decided matches this filter (`{ id: { isNull: true } }`: undecided weeks).
+	DecidedBy graphql.Omittable[*EmployeeFilter] `json:"decidedBy,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*TimesheetFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*TimesheetFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*TimesheetFilter] `json:"not,omitempty"`
+}
+
+// What a step of a timesheet answers.
+type TimesheetPayload struct {
+	Timesheet *Timesheet `json:"timesheet"`
+}
+
+// Conditions on a timesheet status.
+type TimesheetStatusFilter struct {
+	Eq graphql.Omittable[*TimesheetStatus]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*TimesheetStatus]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]TimesheetStatus] `json:"in,omitempty"`
 }
 
 type UpdateAssignmentInput struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/page"
 )
 
@@ -28,13 +29,19 @@ func (e *Employee) InReportingLineOf(manager int64) (bool, error) {
 	return v.(map[int64]bool)[e.ID], nil
 }
 
-// reportingLine returns which of keys sit below manager: one recursive
+func reportingLine(ctx context.Context, st *Store, manager int64, keys []int64) (map[int64]bool, error) {
+	return ReportingLine(ctx, st.db, manager, keys)
+}
+
+// ReportingLine returns which of keys sit below manager: one recursive
 // walk up the manager_id chain from all of them together (by primary key,
 // so it costs the depth of the tree, not its size), stopping at the
-// manager; the depth bound guards against a cycle in bad data.
-func reportingLine(ctx context.Context, st *Store, manager int64, keys []int64) (map[int64]bool, error) {
+// manager; the depth bound guards against a cycle in bad data. The writes
+// ask it too (a week is approved by a manager above its employee), in
+// their transaction (db).
+func ReportingLine(ctx context.Context, db *database.DB, manager int64, keys []int64) (map[int64]bool, error) {
 	var below []int64
-	err := st.db.WithContext(ctx).Raw(`
+	err := db.WithContext(ctx).Raw(`
 WITH RECURSIVE up(id, above, depth) AS (
     SELECT e.id, e.manager_id, 1 FROM employees e WHERE e.id = ANY(?::bigint[])
     UNION ALL

@@ -62,7 +62,8 @@ var (
 		toMany: []toMany{
 			{field: "directReports", of: "Employee", fkCol: "manager_id"},
 			{field: "assignments", of: "Assignment", fkCol: "employee_id"},
-			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"}},
+			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
+			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -120,7 +121,7 @@ var tables map[string]*table
 // id use) consult tables.
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
-		assignmentsTable, timeEntriesTable)
+		assignmentsTable, timeEntriesTable, timesheetsTable)
 }
 
 // departmentsWithin is the departments' filter field within: the

@@ -195,6 +195,10 @@ type lookup struct {
 	field, message string
 	query          string
 	args           []any
+	// named: query is a value rather than a condition; the check fails
+	// when it is not NULL, and message names it (%s, as the schema spells
+	// an enum label: a week's status).
+	named bool
 }
 
 var tableOf = map[string]string{"Customer": "customers", "Contact": "contacts", "Project": "projects",
@@ -229,21 +233,32 @@ func verify(ctx context.Context, tx *database.DB, sets ...*set) error {
 	if len(all) > 0 {
 		var q strings.Builder
 		var args []any
-		q.WriteString("SELECT i FROM (VALUES ")
+		q.WriteString("SELECT i, v FROM (VALUES ")
 		for i, l := range all {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "(%d, %s)", i, l.query)
+			if l.named {
+				fmt.Fprintf(&q, "(%d, upper((%s)::text))", i, l.query)
+			} else {
+				fmt.Fprintf(&q, "(%d, CASE WHEN %s THEN '' END)", i, l.query)
+			}
 			args = append(args, l.args...)
 		}
-		q.WriteString(") AS c(i, failed) WHERE failed ORDER BY i")
-		var failed []int
+		q.WriteString(") AS c(i, v) WHERE v IS NOT NULL ORDER BY i")
+		var failed []struct {
+			I int
+			V string
+		}
 		if err := tx.WithContext(ctx).Raw(q.String(), args...).Scan(&failed).Error; err != nil {
 			return fmt.Errorf("check the input: %w", err)
 		}
-		for _, i := range failed {
-			problems.Add(all[i].field, "%s", all[i].message)
+		for _, f := range failed {
+			if l := all[f.I]; l.named {
+				problems.Add(l.field, l.message, f.V)
+			} else {
+				problems.Add(l.field, "%s", l.message)
+			}
 		}
 	}
 	return problems.Err()

@@ -46,15 +46,7 @@ func (w *Writer) LogTime(ctx context.Context, in store.LogTimeInput) ([]int64, e
 	first, last := in.Entries[0].WorkDate.Time, in.Entries[0].WorkDate.Time
 	for i, e := range in.Entries {
 		s := newSet(fmt.Sprintf("input.entries.%d", i))
-		employee := id.EmployeeID
-		if gid, _ := e.EmployeeID.ValueOK(); gid != nil {
-			employee = key(&s.problems, s.path("employeeId"), *gid, "Employee")
-			if employee != 0 {
-				s.exists("employeeId", "Employee", employee)
-			}
-		} else if employee == 0 {
-			s.problem("employeeId", "the caller is not an employee: name whose time this is")
-		}
+		employee := whose(s, id, e.EmployeeID, "time")
 		s.put("employee_id", employee)
 		s.ref("projectId", "project_id", e.ProjectID, "Project")
 		req(s, "workDate", "work_date", e.WorkDate)
@@ -68,6 +60,7 @@ func (w *Writer) LogTime(ctx context.Context, in store.LogTimeInput) ([]int64, e
 		opt(s, "note", "note", note, true, long)
 		if employee != 0 {
 			s.employed("workDate", employee, e.WorkDate.Time)
+			s.weekOpen("workDate", employee, e.WorkDate.Time)
 		}
 		if e.WorkDate.Before(first) {
 			first = e.WorkDate.Time
@@ -132,8 +125,14 @@ func (w *Writer) UpdateTimeEntry(ctx context.Context, in store.UpdateTimeEntryIn
 		if err := w.allow(id, policy.Update, timeEntries, &policy.Facts{Employee: before.int("employee_id")}, s.cols); err != nil {
 			return err
 		}
+		// The entry leaves its week and joins another: both must be open.
+		employee, was := before.int("employee_id"), before.date("work_date")
+		s.weekOpen("workDate", employee, was)
 		if d, _ := in.WorkDate.ValueOK(); d != nil {
-			s.employed("workDate", before.int("employee_id"), d.Time)
+			s.employed("workDate", employee, d.Time)
+			if !store.Monday(d.Time).Equal(store.Monday(was)) {
+				s.weekOpen("workDate", employee, d.Time)
+			}
 		}
 		if err := verify(ctx, tx, s); err != nil {
 			return err
@@ -162,6 +161,12 @@ func (w *Writer) DeleteTimeEntry(ctx context.Context, in store.DeleteInput) (str
 			return err
 		}
 		if err := w.allow(id, policy.Delete, timeEntries, &policy.Facts{Employee: before.int("employee_id")}, nil); err != nil {
+			return err
+		}
+		// The input names the entry, not its date: the problem is at its id.
+		s := newSet("input")
+		s.weekOpen("id", before.int("employee_id"), before.date("work_date"))
+		if err := verify(ctx, tx, s); err != nil {
 			return err
 		}
 		if err := w.remove(ctx, tx, timeEntries, k); err != nil {
