@@ -85,4 +85,8 @@ var Firm = Rules{
 		Keys:   Keys{Employee: "employee_id", Project: "project_id"},
 		Create: own, Update: own, Delete: own,
 	},
+	// Performance reviews (reviews.go).
+	"review_cycles":         {Create: hrWrites, Update: hrWrites},
+	"reviews":               reviews,
+	"review_rating_changes": {Create: hrWrites},
 }

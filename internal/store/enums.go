@@ -33,6 +33,9 @@ var EnumLabels = struct {
 	BillingModel    []BillingModel
 	EmploymentType  []EmploymentType
 	EmployeeStatus  []EmployeeStatus
+	// Performance reviews (reviews.go).
+	ReviewCycleStatus []ReviewCycleStatus
+	ReviewStatus      []ReviewStatus
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -41,4 +44,7 @@ var EnumLabels = struct {
 	BillingModel:    []BillingModel{"fixed_price", "time_and_materials"},
 	EmploymentType:  []EmploymentType{"full_time", "part_time", "contractor"},
 	EmployeeStatus:  []EmployeeStatus{"active", "on_leave", "terminated"},
+	// Performance reviews (reviews.go).
+	ReviewCycleStatus: []ReviewCycleStatus{"draft", "open", "calibration", "closed"},
+	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
 }

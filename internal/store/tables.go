@@ -62,7 +62,8 @@ var (
 		toMany: []toMany{
 			{field: "directReports", of: "Employee", fkCol: "manager_id"},
 			{field: "assignments", of: "Assignment", fkCol: "employee_id"},
-			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"}},
+			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
+			{field: "reviews", of: "Review", fkCol: "employee_id"}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -120,7 +121,8 @@ var tables map[string]*table
 // id use) consult tables.
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
-		assignmentsTable, timeEntriesTable)
+		assignmentsTable, timeEntriesTable,
+		reviewCyclesTable, reviewsTable)
 }
 
 // departmentsWithin is the departments' filter field within: the
