@@ -275,12 +275,12 @@ func TestReviews_EveryRoleEveryStep(t *testing.T) {
 	c := reviewCallers(a)
 	hrs := []string{"hr", "admin"}
 	for _, tc := range []struct {
-		name                 string
-		cycle, review        string
-		query                string
-		input                func(cycle, review string) map[string]any
-		allow                []string
-		event                string
+		name          string
+		cycle, review string
+		query         string
+		input         func(cycle, review string) map[string]any
+		allow         []string
+		event         string
 	}{
 		{"openReviewCycle", "", "", openCycle, func(_, _ string) map[string]any {
 			return map[string]any{"name": "Spring", "periodStart": "2026-01-01", "periodEnd": "2026-06-30"}
