@@ -47,7 +47,7 @@ WITH r AS (
     JOIN employees e ON e.manager_id IS NOT NULL AND e.hired_on <= c.period_end - 60
         AND (e.terminated_on IS NULL OR e.terminated_on > c.period_end)),
 s AS (
-    SELECT r.*, CASE WHEN NOT current THEN 3 ELSE h % 4 END AS step, 1 + (h / 7) % 5 AS rating FROM r)
+    SELECT r.*, CASE WHEN NOT current THEN 3 ELSE h % 3 END AS step, 1 + (h / 7) % 5 AS rating FROM r)
 INSERT INTO reviews (cycle_id, employee_id, reviewer_id, self_assessment, manager_assessment, rating, status, finalized_at)
 SELECT cycle_id, employee_id, manager_id,
        CASE WHEN step >= 1 THEN (ARRAY['Delivered the planned work and helped the team onboard two new colleagues.',
