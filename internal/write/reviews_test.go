@@ -450,3 +450,31 @@ func TestReviews_Visibility(t *testing.T) {
 		}
 	}
 }
+
+// TestReviews_TeamPageCostsOnePerLevel: a manager's team with their
+// reviews, each review's cycle, texts and rating (the reporting line
+// decided for the whole sibling set) costs the same statements for one
+// report as for forty: one per level, not per row.
+func TestReviews_TeamPageCostsOnePerLevel(t *testing.T) {
+	a := newAPI(t)
+	var boss int64
+	a.one(&boss, `SELECT manager_id FROM employees WHERE manager_id IS NOT NULL GROUP BY manager_id ORDER BY count(*) DESC, manager_id LIMIT 1`)
+	me := caller{"manager", boss, []auth.Role{auth.Manager}}
+	const team = `query($m: ID!, $n: Int!) { employee(id: $m) { directReports(first: $n) { nodes { firstName
+		reviews(first: 5, orderBy: [{ field: STATUS, direction: DESC }]) { totalCount nodes { status selfAssessment rating cycle { name } } } } } } }`
+	cost := func(n int) (int64, int) {
+		before := a.pool.Statements()
+		d := a.ok(me, team, map[string]any{"m": gid("Employee", boss), "n": n})
+		b, _ := json.Marshal(d)
+		return a.pool.Statements() - before, strings.Count(string(b), `"status"`)
+	}
+	one, reviewsOne := cost(1)
+	forty, reviewsForty := cost(40)
+	t.Logf("one report: %d statements, %d reviews; forty: %d statements, %d reviews", one, reviewsOne, forty, reviewsForty)
+	if reviewsForty <= reviewsOne || reviewsOne == 0 {
+		t.Fatalf("the team page read %d and %d reviews: the demo data has too few to tell", reviewsOne, reviewsForty)
+	}
+	if one != forty {
+		t.Errorf("one report cost %d statements, forty %d: a level is read per row", one, forty)
+	}
+}
