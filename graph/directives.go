@@ -51,10 +51,7 @@ func (d directives) sensitive(ctx context.Context, obj any, next graphql.Resolve
 		return nil, err
 	}
 	if !allowed {
-		var row policy.Row
-		if r, ok := obj.(inReportingLine); ok {
-			row = reportingRow{r}
-		}
+		row := rowOf(obj)
 		var refused *policy.Refused
 		if err := d.p.Check(id, action, table, row, col); errors.As(err, &refused) {
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "not allowed to read " + fieldName(ctx) + ": " + refused.Needs}
@@ -109,14 +106,24 @@ type inReportingLine interface {
 	InReportingLineOf(manager int64) (bool, error)
 }
 
-// reportingRow answers the one relation today's read rules ask of a row.
-type reportingRow struct{ inReportingLine }
+// concerning is a row that names the employee it concerns, its reviewer
+// and whether it is final (store.Review), for the rules that grant a row's
+// own employee or its reviewer something.
+type concerning interface {
+	Concerns() (employee, reviewer int64, final bool)
+}
 
-func (r reportingRow) Related(rel policy.Relation, employee int64) (bool, error) {
-	if rel != policy.ReportingLine {
-		return false, nil
+// rowOf is obj as the rules see one row: what it can tell of itself. A
+// relation the row cannot answer holds for no one.
+func rowOf(obj any) policy.Row {
+	f := &policy.Facts{}
+	if r, ok := obj.(concerning); ok {
+		f.Employee, f.Reviewer, f.Final = r.Concerns()
 	}
-	return r.InReportingLineOf(employee)
+	if r, ok := obj.(inReportingLine); ok {
+		f.Below = r.InReportingLineOf
+	}
+	return f
 }
 
 // audited is a row whose reads can be recorded: its key and the employee

@@ -251,6 +251,7 @@ type ComplexityRoot struct {
 		Manager             func(childComplexity int) int
 		PersonalEmail       func(childComplexity int) int
 		Phone               func(childComplexity int) int
+		Reviews             func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewFilter) int
 		Salary              func(childComplexity int) int
 		SalaryCurrency      func(childComplexity int) int
 		Status              func(childComplexity int) int
@@ -280,27 +281,33 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveTimesheet  func(childComplexity int, input store.ApproveTimesheetInput) int
-		AssignEmployee    func(childComplexity int, input store.AssignEmployeeInput) int
-		CreateContact     func(childComplexity int, input store.CreateContactInput) int
-		CreateCustomer    func(childComplexity int, input store.CreateCustomerInput) int
-		CreateDepartment  func(childComplexity int, input store.CreateDepartmentInput) int
-		CreateProject     func(childComplexity int, input store.CreateProjectInput) int
-		DeleteContact     func(childComplexity int, input store.DeleteInput) int
-		DeleteTimeEntry   func(childComplexity int, input store.DeleteInput) int
-		EndAssignment     func(childComplexity int, input store.EndAssignmentInput) int
-		HireEmployee      func(childComplexity int, input store.HireEmployeeInput) int
-		LogTime           func(childComplexity int, input store.LogTimeInput) int
-		RejectTimesheet   func(childComplexity int, input store.RejectTimesheetInput) int
-		SubmitTimesheet   func(childComplexity int, input store.SubmitTimesheetInput) int
-		TerminateEmployee func(childComplexity int, input store.TerminateEmployeeInput) int
-		UpdateAssignment  func(childComplexity int, input store.UpdateAssignmentInput) int
-		UpdateContact     func(childComplexity int, input store.UpdateContactInput) int
-		UpdateCustomer    func(childComplexity int, input store.UpdateCustomerInput) int
-		UpdateDepartment  func(childComplexity int, input store.UpdateDepartmentInput) int
-		UpdateEmployee    func(childComplexity int, input store.UpdateEmployeeInput) int
-		UpdateProject     func(childComplexity int, input store.UpdateProjectInput) int
-		UpdateTimeEntry   func(childComplexity int, input store.UpdateTimeEntryInput) int
+		ApproveTimesheet        func(childComplexity int, input store.ApproveTimesheetInput) int
+		AssignEmployee          func(childComplexity int, input store.AssignEmployeeInput) int
+		CalibrateRating         func(childComplexity int, input store.CalibrateRatingInput) int
+		CloseReviewCycle        func(childComplexity int, input store.CloseReviewCycleInput) int
+		CreateContact           func(childComplexity int, input store.CreateContactInput) int
+		CreateCustomer          func(childComplexity int, input store.CreateCustomerInput) int
+		CreateDepartment        func(childComplexity int, input store.CreateDepartmentInput) int
+		CreateProject           func(childComplexity int, input store.CreateProjectInput) int
+		DeleteContact           func(childComplexity int, input store.DeleteInput) int
+		DeleteTimeEntry         func(childComplexity int, input store.DeleteInput) int
+		EndAssignment           func(childComplexity int, input store.EndAssignmentInput) int
+		FinalizeReview          func(childComplexity int, input store.FinalizeReviewInput) int
+		HireEmployee            func(childComplexity int, input store.HireEmployeeInput) int
+		LogTime                 func(childComplexity int, input store.LogTimeInput) int
+		OpenReviewCycle         func(childComplexity int, input store.OpenReviewCycleInput) int
+		RejectTimesheet         func(childComplexity int, input store.RejectTimesheetInput) int
+		SubmitManagerAssessment func(childComplexity int, input store.SubmitManagerAssessmentInput) int
+		SubmitSelfAssessment    func(childComplexity int, input store.SubmitSelfAssessmentInput) int
+		SubmitTimesheet         func(childComplexity int, input store.SubmitTimesheetInput) int
+		TerminateEmployee       func(childComplexity int, input store.TerminateEmployeeInput) int
+		UpdateAssignment        func(childComplexity int, input store.UpdateAssignmentInput) int
+		UpdateContact           func(childComplexity int, input store.UpdateContactInput) int
+		UpdateCustomer          func(childComplexity int, input store.UpdateCustomerInput) int
+		UpdateDepartment        func(childComplexity int, input store.UpdateDepartmentInput) int
+		UpdateEmployee          func(childComplexity int, input store.UpdateEmployeeInput) int
+		UpdateProject           func(childComplexity int, input store.UpdateProjectInput) int
+		UpdateTimeEntry         func(childComplexity int, input store.UpdateTimeEntryInput) int
 	}
 
 	PageInfo struct {
@@ -371,24 +378,79 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Analytics   func(childComplexity int) int
-		Assignments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
-		AuditEvents func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Contacts    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
-		Customer    func(childComplexity int, id string) int
-		Customers   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) int
-		Department  func(childComplexity int, id string) int
-		Departments func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
-		Employee    func(childComplexity int, id string) int
-		Employees   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) int
-		Node        func(childComplexity int, id string) int
-		Nodes       func(childComplexity int, ids []string) int
-		Project     func(childComplexity int, id string) int
-		Projects    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
-		TimeEntries func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
-		Timesheet   func(childComplexity int, id string) int
-		Timesheets  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
-		WriteAudit  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Analytics    func(childComplexity int) int
+		Assignments  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
+		AuditEvents  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Contacts     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
+		Customer     func(childComplexity int, id string) int
+		Customers    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) int
+		Department   func(childComplexity int, id string) int
+		Departments  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
+		Employee     func(childComplexity int, id string) int
+		Employees    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) int
+		Node         func(childComplexity int, id string) int
+		Nodes        func(childComplexity int, ids []string) int
+		Project      func(childComplexity int, id string) int
+		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
+		ReviewCycles func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) int
+		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		Timesheet    func(childComplexity int, id string) int
+		Timesheets   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
+		WriteAudit   func(childComplexity int, first *int, after *string, last *int, before *string) int
+	}
+
+	Review struct {
+		Cycle             func(childComplexity int) int
+		Employee          func(childComplexity int) int
+		FinalizedAt       func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
+		ManagerAssessment func(childComplexity int) int
+		Rating            func(childComplexity int) int
+		Reviewer          func(childComplexity int) int
+		SelfAssessment    func(childComplexity int) int
+		Status            func(childComplexity int) int
+	}
+
+	ReviewConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewCycle struct {
+		CreatedAt   func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Reviews     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewFilter) int
+		Status      func(childComplexity int) int
+	}
+
+	ReviewCycleConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewCycleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReviewCyclePayload struct {
+		Cycle func(childComplexity int) int
+	}
+
+	ReviewEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReviewPayload struct {
+		Review func(childComplexity int) int
 	}
 
 	SegmentMonthRevenue struct {
@@ -509,6 +571,12 @@ type MutationResolver interface {
 	SubmitTimesheet(ctx context.Context, input store.SubmitTimesheetInput) (*store.TimesheetPayload, error)
 	ApproveTimesheet(ctx context.Context, input store.ApproveTimesheetInput) (*store.TimesheetPayload, error)
 	RejectTimesheet(ctx context.Context, input store.RejectTimesheetInput) (*store.TimesheetPayload, error)
+	OpenReviewCycle(ctx context.Context, input store.OpenReviewCycleInput) (*store.ReviewCyclePayload, error)
+	SubmitSelfAssessment(ctx context.Context, input store.SubmitSelfAssessmentInput) (*store.ReviewPayload, error)
+	SubmitManagerAssessment(ctx context.Context, input store.SubmitManagerAssessmentInput) (*store.ReviewPayload, error)
+	CalibrateRating(ctx context.Context, input store.CalibrateRatingInput) (*store.ReviewPayload, error)
+	FinalizeReview(ctx context.Context, input store.FinalizeReviewInput) (*store.ReviewPayload, error)
+	CloseReviewCycle(ctx context.Context, input store.CloseReviewCycleInput) (*store.ReviewCyclePayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -529,6 +597,7 @@ type QueryResolver interface {
 	Analytics(ctx context.Context) (*analytics.Reports, error)
 	Timesheet(ctx context.Context, id string) (*store.Timesheet, error)
 	Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error)
+	ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error)
 }
 
 type executableSchema struct {
@@ -1482,6 +1551,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Employee.Phone(childComplexity), true
 
+	case "Employee.reviews":
+		if e.complexity.Employee.Reviews == nil {
+			break
+		}
+
+		args, err := ec.field_Employee_reviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Employee.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ReviewFilter)), true
+
 	case "Employee.salary":
 		if e.complexity.Employee.Salary == nil {
 			break
@@ -1635,6 +1716,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.AssignEmployee(childComplexity, args["input"].(store.AssignEmployeeInput)), true
 
+	case "Mutation.calibrateRating":
+		if e.complexity.Mutation.CalibrateRating == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_calibrateRating_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CalibrateRating(childComplexity, args["input"].(store.CalibrateRatingInput)), true
+
+	case "Mutation.closeReviewCycle":
+		if e.complexity.Mutation.CloseReviewCycle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeReviewCycle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CloseReviewCycle(childComplexity, args["input"].(store.CloseReviewCycleInput)), true
+
 	case "Mutation.createContact":
 		if e.complexity.Mutation.CreateContact == nil {
 			break
@@ -1719,6 +1824,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.EndAssignment(childComplexity, args["input"].(store.EndAssignmentInput)), true
 
+	case "Mutation.finalizeReview":
+		if e.complexity.Mutation.FinalizeReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_finalizeReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.FinalizeReview(childComplexity, args["input"].(store.FinalizeReviewInput)), true
+
 	case "Mutation.hireEmployee":
 		if e.complexity.Mutation.HireEmployee == nil {
 			break
@@ -1743,6 +1860,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.LogTime(childComplexity, args["input"].(store.LogTimeInput)), true
 
+	case "Mutation.openReviewCycle":
+		if e.complexity.Mutation.OpenReviewCycle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openReviewCycle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.OpenReviewCycle(childComplexity, args["input"].(store.OpenReviewCycleInput)), true
+
 	case "Mutation.rejectTimesheet":
 		if e.complexity.Mutation.RejectTimesheet == nil {
 			break
@@ -1754,6 +1883,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.RejectTimesheet(childComplexity, args["input"].(store.RejectTimesheetInput)), true
+
+	case "Mutation.submitManagerAssessment":
+		if e.complexity.Mutation.SubmitManagerAssessment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitManagerAssessment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.SubmitManagerAssessment(childComplexity, args["input"].(store.SubmitManagerAssessmentInput)), true
+
+	case "Mutation.submitSelfAssessment":
+		if e.complexity.Mutation.SubmitSelfAssessment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitSelfAssessment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.SubmitSelfAssessment(childComplexity, args["input"].(store.SubmitSelfAssessmentInput)), true
 
 	case "Mutation.submitTimesheet":
 		if e.complexity.Mutation.SubmitTimesheet == nil {
@@ -2358,6 +2511,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ProjectFilter), args["search"].(*string)), true
 
+	case "Query.reviewCycles":
+		if e.complexity.Query.ReviewCycles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reviewCycles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.ReviewCycles(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ReviewCycleFilter)), true
+
 	case "Query.timeEntries":
 		if e.complexity.Query.TimeEntries == nil {
 			break
@@ -2405,6 +2570,221 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Query.WriteAudit(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+
+	case "Review.cycle":
+		if e.complexity.Review.Cycle == nil {
+			break
+		}
+
+		return e.complexity.Review.Cycle(childComplexity), true
+
+	case "Review.employee":
+		if e.complexity.Review.Employee == nil {
+			break
+		}
+
+		return e.complexity.Review.Employee(childComplexity), true
+
+	case "Review.finalizedAt":
+		if e.complexity.Review.FinalizedAt == nil {
+			break
+		}
+
+		return e.complexity.Review.FinalizedAt(childComplexity), true
+
+	case "Review.id":
+		if e.complexity.Review.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.Review.GlobalID(childComplexity), true
+
+	case "Review.managerAssessment":
+		if e.complexity.Review.ManagerAssessment == nil {
+			break
+		}
+
+		return e.complexity.Review.ManagerAssessment(childComplexity), true
+
+	case "Review.rating":
+		if e.complexity.Review.Rating == nil {
+			break
+		}
+
+		return e.complexity.Review.Rating(childComplexity), true
+
+	case "Review.reviewer":
+		if e.complexity.Review.Reviewer == nil {
+			break
+		}
+
+		return e.complexity.Review.Reviewer(childComplexity), true
+
+	case "Review.selfAssessment":
+		if e.complexity.Review.SelfAssessment == nil {
+			break
+		}
+
+		return e.complexity.Review.SelfAssessment(childComplexity), true
+
+	case "Review.status":
+		if e.complexity.Review.Status == nil {
+			break
+		}
+
+		return e.complexity.Review.Status(childComplexity), true
+
+	case "ReviewConnection.edges":
+		if e.complexity.ReviewConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.ReviewConnection.Edges(childComplexity), true
+
+	case "ReviewConnection.nodes":
+		if e.complexity.ReviewConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.ReviewConnection.Nodes(childComplexity), true
+
+	case "ReviewConnection.pageInfo":
+		if e.complexity.ReviewConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.ReviewConnection.PageInfo(childComplexity), true
+
+	case "ReviewConnection.totalCount":
+		if e.complexity.ReviewConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.ReviewConnection.TotalCount(childComplexity), true
+
+	case "ReviewCycle.createdAt":
+		if e.complexity.ReviewCycle.CreatedAt == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.CreatedAt(childComplexity), true
+
+	case "ReviewCycle.id":
+		if e.complexity.ReviewCycle.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.GlobalID(childComplexity), true
+
+	case "ReviewCycle.name":
+		if e.complexity.ReviewCycle.Name == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.Name(childComplexity), true
+
+	case "ReviewCycle.periodEnd":
+		if e.complexity.ReviewCycle.PeriodEnd == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.PeriodEnd(childComplexity), true
+
+	case "ReviewCycle.periodStart":
+		if e.complexity.ReviewCycle.PeriodStart == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.PeriodStart(childComplexity), true
+
+	case "ReviewCycle.reviews":
+		if e.complexity.ReviewCycle.Reviews == nil {
+			break
+		}
+
+		args, err := ec.field_ReviewCycle_reviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.ReviewCycle.Reviews(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ReviewFilter)), true
+
+	case "ReviewCycle.status":
+		if e.complexity.ReviewCycle.Status == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycle.Status(childComplexity), true
+
+	case "ReviewCycleConnection.edges":
+		if e.complexity.ReviewCycleConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleConnection.Edges(childComplexity), true
+
+	case "ReviewCycleConnection.nodes":
+		if e.complexity.ReviewCycleConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleConnection.Nodes(childComplexity), true
+
+	case "ReviewCycleConnection.pageInfo":
+		if e.complexity.ReviewCycleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleConnection.PageInfo(childComplexity), true
+
+	case "ReviewCycleConnection.totalCount":
+		if e.complexity.ReviewCycleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleConnection.TotalCount(childComplexity), true
+
+	case "ReviewCycleEdge.cursor":
+		if e.complexity.ReviewCycleEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleEdge.Cursor(childComplexity), true
+
+	case "ReviewCycleEdge.node":
+		if e.complexity.ReviewCycleEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.ReviewCycleEdge.Node(childComplexity), true
+
+	case "ReviewCyclePayload.cycle":
+		if e.complexity.ReviewCyclePayload.Cycle == nil {
+			break
+		}
+
+		return e.complexity.ReviewCyclePayload.Cycle(childComplexity), true
+
+	case "ReviewEdge.cursor":
+		if e.complexity.ReviewEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.ReviewEdge.Cursor(childComplexity), true
+
+	case "ReviewEdge.node":
+		if e.complexity.ReviewEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.ReviewEdge.Node(childComplexity), true
+
+	case "ReviewPayload.review":
+		if e.complexity.ReviewPayload.Review == nil {
+			break
+		}
+
+		return e.complexity.ReviewPayload.Review(childComplexity), true
 
 	case "SegmentMonthRevenue.billableHours":
 		if e.complexity.SegmentMonthRevenue.BillableHours == nil {
@@ -2812,6 +3192,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAssignmentOrder,
 		ec.unmarshalInputBillingModelFilter,
 		ec.unmarshalInputBooleanFilter,
+		ec.unmarshalInputCalibrateRatingInput,
+		ec.unmarshalInputCloseReviewCycleInput,
 		ec.unmarshalInputContactFilter,
 		ec.unmarshalInputContactOrder,
 		ec.unmarshalInputCreateContactInput,
@@ -2833,16 +3215,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputEmployeeStatusFilter,
 		ec.unmarshalInputEmploymentTypeFilter,
 		ec.unmarshalInputEndAssignmentInput,
+		ec.unmarshalInputFinalizeReviewInput,
 		ec.unmarshalInputHireEmployeeInput,
 		ec.unmarshalInputIDFilter,
 		ec.unmarshalInputIntFilter,
 		ec.unmarshalInputLogTimeInput,
+		ec.unmarshalInputOpenReviewCycleInput,
 		ec.unmarshalInputProjectFilter,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectPriorityFilter,
 		ec.unmarshalInputProjectStatusFilter,
 		ec.unmarshalInputRejectTimesheetInput,
+		ec.unmarshalInputReviewCycleFilter,
+		ec.unmarshalInputReviewCycleOrder,
+		ec.unmarshalInputReviewCycleStatusFilter,
+		ec.unmarshalInputReviewFilter,
+		ec.unmarshalInputReviewOrder,
+		ec.unmarshalInputReviewStatusFilter,
 		ec.unmarshalInputStringFilter,
+		ec.unmarshalInputSubmitManagerAssessmentInput,
+		ec.unmarshalInputSubmitSelfAssessmentInput,
 		ec.unmarshalInputSubmitTimesheetInput,
 		ec.unmarshalInputTerminateEmployeeInput,
 		ec.unmarshalInputTimeEntryFilter,
@@ -5052,6 +5444,335 @@ input RejectTimesheetInput {
   "Why the week is sent back: what the employee should correct."
   comment: String!
 }
+
+# ---------------------------------------------------------------------------
+# Performance reviews (issue 16): review cycles and reviews, their lists and
+# their steps (internal/store/reviews.go, internal/write/reviews.go). Kept in
+# one block at the end of the file.
+# ---------------------------------------------------------------------------
+
+"Where a review cycle is: it moves DRAFT → OPEN → CALIBRATION → CLOSED."
+enum ReviewCycleStatus {
+  "Being prepared; no reviews yet."
+  DRAFT
+  "Reviews are written: employees submit their self-assessments, reviewers their assessments and ratings."
+  OPEN
+  "HR calibrates ratings and finalizes reviews; nothing more is submitted."
+  CALIBRATION
+  "Done: the cycle and its reviews can no longer change."
+  CLOSED
+}
+
+"How far a review has come: NOT_STARTED → SELF_SUBMITTED → MANAGER_SUBMITTED → FINALIZED."
+enum ReviewStatus {
+  "Nothing submitted yet."
+  NOT_STARTED
+  "The employee submitted their self-assessment."
+  SELF_SUBMITTED
+  "The reviewer submitted their assessment and rating."
+  MANAGER_SUBMITTED
+  "HR finalized the review; its employee now sees the rating."
+  FINALIZED
+}
+
+"A round of performance reviews over a period: one review per employee active when it opened."
+type ReviewCycle implements Node {
+  "The cycle's global id."
+  id: ID!
+  "E.g. 2026 annual review."
+  name: String!
+  "The first day of the period reviewed."
+  periodStart: Date!
+  "The last day of the period reviewed."
+  periodEnd: Date!
+  "Where the cycle is."
+  status: ReviewCycleStatus!
+  "When the cycle was created."
+  createdAt: DateTime!
+  "The cycle's reviews the caller may see (their own, their reporting line's; hr and admin: all), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  reviews(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ReviewOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ReviewFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ReviewFilter
+  ): ReviewConnection!
+}
+
+"""
+One employee's performance review in one cycle. Seen only by its employee,
+the managers above them, hr and admin; to anyone else it does not exist.
+"""
+type Review implements Node {
+  "The review's global id."
+  id: ID!
+  "The cycle the review belongs to."
+  cycle: ReviewCycle!
+  "The person reviewed."
+  employee: Employee!
+  "The manager who reviews: the employee's manager when the cycle opened."
+  reviewer: Employee!
+  "What the employee says of their period. Sensitive: the employee, their managers, hr, admin."
+  selfAssessment: String @sensitive(column: "reviews.self_assessment")
+  "What the reviewer says. Sensitive: the employee, their managers, hr, admin."
+  managerAssessment: String @sensitive(column: "reviews.manager_assessment")
+  "The rating, 1 (lowest) to 5. Sensitive: the employee's managers, hr, admin; the employee once the review is finalized."
+  rating: Int @sensitive(column: "reviews.rating")
+  "How far the review has come."
+  status: ReviewStatus!
+  "When hr finalized the review."
+  finalizedAt: DateTime
+}
+
+"A page of review cycles."
+type ReviewCycleConnection {
+  "The review cycles on this page, each with its cursor."
+  edges: [ReviewCycleEdge!]!
+  "The review cycles on this page, without cursors."
+  nodes: [ReviewCycle!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many review cycles the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the review cycles on a page, with the cursor that marks its place."
+type ReviewCycleEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: ReviewCycle!
+}
+
+"A page of reviews."
+type ReviewConnection {
+  "The reviews on this page, each with its cursor."
+  edges: [ReviewEdge!]!
+  "The reviews on this page, without cursors."
+  nodes: [Review!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many reviews the caller may see the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the reviews on a page, with the cursor that marks its place."
+type ReviewEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: Review!
+}
+
+"One key of a review cycle list's ordering."
+input ReviewCycleOrder {
+  "The field to order by."
+  field: ReviewCycleOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a review cycle list can be ordered by."
+enum ReviewCycleOrderField {
+  "The cycle's name."
+  NAME
+  "The first day of the period."
+  PERIOD_START
+  "The last day of the period."
+  PERIOD_END
+  "The status, in the order draft, open, calibration, closed."
+  STATUS
+  "When the cycle was created."
+  CREATED_AT
+}
+
+"One key of a review list's ordering."
+input ReviewOrder {
+  "The field to order by."
+  field: ReviewOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a review list can be ordered by."
+enum ReviewOrderField {
+  "The status, in the order not started, self submitted, manager submitted, finalized."
+  STATUS
+  "When the review was finalized; reviews not finalized sort as NULL."
+  FINALIZED_AT
+  "The rating; reviews without one sort as NULL. Only for callers who may read every rating (hr, admin); others get FORBIDDEN."
+  RATING
+}
+
+"Conditions on a review cycle status."
+input ReviewCycleStatusFilter {
+  eq: ReviewCycleStatus
+  ne: ReviewCycleStatus
+  in: [ReviewCycleStatus!]
+}
+
+"Conditions on a review status."
+input ReviewStatusFilter {
+  eq: ReviewStatus
+  ne: ReviewStatus
+  in: [ReviewStatus!]
+}
+
+"Which review cycles a list returns. All conditions given must hold."
+input ReviewCycleFilter {
+  id: IDFilter
+  name: StringFilter
+  periodStart: DateFilter
+  periodEnd: DateFilter
+  status: ReviewCycleStatusFilter
+  createdAt: DateTimeFilter
+  "Every one of these filters holds."
+  and: [ReviewCycleFilter!]
+  "At least one of these filters holds."
+  or: [ReviewCycleFilter!]
+  "This filter does not hold."
+  not: ReviewCycleFilter
+}
+
+"""
+Which reviews a list returns, among those the caller may see. All conditions
+given must hold; e.g. the reviews still waiting for their reviewer:
+` + "`" + `{ status: { eq: SELF_SUBMITTED } }` + "`" + `.
+"""
+input ReviewFilter {
+  id: IDFilter
+  status: ReviewStatusFilter
+  "The rating. Only for callers who may read every rating (hr, admin); others get FORBIDDEN."
+  rating: IntFilter
+  finalizedAt: DateTimeFilter
+  "The review's cycle matches this filter."
+  cycle: ReviewCycleFilter
+  "The person reviewed matches this filter."
+  employee: EmployeeFilter
+  "The reviewer matches this filter."
+  reviewer: EmployeeFilter
+  "Every one of these filters holds."
+  and: [ReviewFilter!]
+  "At least one of these filters holds."
+  or: [ReviewFilter!]
+  "This filter does not hold."
+  not: ReviewFilter
+}
+
+extend type Employee {
+  "The person's reviews the caller may see, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  reviews(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ReviewOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ReviewFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ReviewFilter
+  ): ReviewConnection!
+}
+
+extend type Query {
+  "Review cycles, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise. Every caller sees the cycles; their reviews only as the rules allow."
+  reviewCycles(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ReviewCycleOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ReviewCycleFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ReviewCycleFilter
+  ): ReviewCycleConnection!
+}
+
+extend type Mutation {
+  """
+  Opens a review cycle (hr, admin): creates it OPEN with a review for every
+  active employee, their manager at this moment as reviewer (the head of the
+  firm, who has none, gets no review).
+  """
+  openReviewCycle(input: OpenReviewCycleInput!): ReviewCyclePayload
+  "Submits the caller's own self-assessment (the review's employee), in an OPEN cycle, once."
+  submitSelfAssessment(input: SubmitSelfAssessmentInput!): ReviewPayload
+  "Submits the assessment and rating (the review's reviewer, a manager), in an OPEN cycle, after the self-assessment."
+  submitManagerAssessment(input: SubmitManagerAssessmentInput!): ReviewPayload
+  "Changes a submitted rating during CALIBRATION (hr, admin); every change is recorded with its reason."
+  calibrateRating(input: CalibrateRatingInput!): ReviewPayload
+  "Finalizes a review with a submitted assessment during CALIBRATION (hr, admin); its employee then sees the rating."
+  finalizeReview(input: FinalizeReviewInput!): ReviewPayload
+  """
+  Moves a cycle one step on (hr, admin): OPEN → CALIBRATION, then
+  CALIBRATION → CLOSED once no submitted review waits to be finalized (reviews
+  never submitted stay as they are). A closed cycle can no longer change.
+  """
+  closeReviewCycle(input: CloseReviewCycleInput!): ReviewCyclePayload
+}
+
+input OpenReviewCycleInput {
+  name: String!
+  periodStart: Date!
+  periodEnd: Date!
+}
+
+input SubmitSelfAssessmentInput {
+  "The review's global id."
+  id: ID!
+  text: String!
+}
+
+input SubmitManagerAssessmentInput {
+  "The review's global id."
+  id: ID!
+  text: String!
+  "1 (lowest) to 5."
+  rating: Int!
+}
+
+input CalibrateRatingInput {
+  "The review's global id."
+  id: ID!
+  "1 (lowest) to 5."
+  rating: Int!
+  "Why the rating changes; kept with the change."
+  reason: String!
+}
+
+input FinalizeReviewInput {
+  "The review's global id."
+  id: ID!
+}
+
+input CloseReviewCycleInput {
+  "The cycle's global id."
+  id: ID!
+}
+
+"What a step of a review cycle answers."
+type ReviewCyclePayload {
+  cycle: ReviewCycle!
+}
+
+"What a step of a review answers."
+type ReviewPayload {
+  review: Review!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6431,6 +7152,149 @@ func (ec *executionContext) field_Employee_directReports_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_reviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Employee_reviews_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Employee_reviews_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Employee_reviews_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Employee_reviews_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Employee_reviews_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_reviews_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Employee_reviews_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_reviews_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_reviews_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_reviews_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_reviews_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOReviewOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_reviews_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.ReviewFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.ReviewFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.ReviewFilter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6773,6 +7637,62 @@ func (ec *executionContext) field_Mutation_assignEmployee_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_calibrateRating_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_calibrateRating_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_calibrateRating_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CalibrateRatingInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CalibrateRatingInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCalibrateRatingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCalibrateRatingInput(ctx, tmp)
+	}
+
+	var zeroVal store.CalibrateRatingInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_closeReviewCycle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_closeReviewCycle_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_closeReviewCycle_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CloseReviewCycleInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CloseReviewCycleInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCloseReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCloseReviewCycleInput(ctx, tmp)
+	}
+
+	var zeroVal store.CloseReviewCycleInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_createContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6969,6 +7889,34 @@ func (ec *executionContext) field_Mutation_endAssignment_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_finalizeReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_finalizeReview_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_finalizeReview_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.FinalizeReviewInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.FinalizeReviewInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNFinalizeReviewInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFinalizeReviewInput(ctx, tmp)
+	}
+
+	var zeroVal store.FinalizeReviewInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_hireEmployee_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7025,6 +7973,34 @@ func (ec *executionContext) field_Mutation_logTime_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_openReviewCycle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_openReviewCycle_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_openReviewCycle_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.OpenReviewCycleInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.OpenReviewCycleInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNOpenReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOpenReviewCycleInput(ctx, tmp)
+	}
+
+	var zeroVal store.OpenReviewCycleInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_rejectTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7050,6 +8026,62 @@ func (ec *executionContext) field_Mutation_rejectTimesheet_argsInput(
 	}
 
 	var zeroVal store.RejectTimesheetInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_submitManagerAssessment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_submitManagerAssessment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_submitManagerAssessment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.SubmitManagerAssessmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.SubmitManagerAssessmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNSubmitManagerAssessmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitManagerAssessmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.SubmitManagerAssessmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_submitSelfAssessment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_submitSelfAssessment_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_submitSelfAssessment_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.SubmitSelfAssessmentInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.SubmitSelfAssessmentInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNSubmitSelfAssessmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitSelfAssessmentInput(ctx, tmp)
+	}
+
+	var zeroVal store.SubmitSelfAssessmentInput
 	return zeroVal, nil
 }
 
@@ -8811,6 +9843,149 @@ func (ec *executionContext) field_Query_projects_argsSearch(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Query_reviewCycles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_reviewCycles_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_reviewCycles_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_reviewCycles_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_reviewCycles_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Query_reviewCycles_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_reviewCycles_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Query_reviewCycles_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOReviewCycleOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.ReviewCycleFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.ReviewCycleFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.ReviewCycleFilter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Query_timeEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9219,6 +10394,149 @@ func (ec *executionContext) field_Query_writeAudit_argsBefore(
 	}
 
 	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_ReviewCycle_reviews_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_ReviewCycle_reviews_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_ReviewCycle_reviews_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_ReviewCycle_reviews_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_ReviewCycle_reviews_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_ReviewCycle_reviews_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_ReviewCycle_reviews_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOReviewOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_ReviewCycle_reviews_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.ReviewFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.ReviewFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.ReviewFilter
 	return zeroVal, nil
 }
 
@@ -10138,6 +11456,8 @@ func (ec *executionContext) fieldContext_Assignment_employee(_ context.Context, 
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -12511,6 +13831,8 @@ func (ec *executionContext) fieldContext_Customer_accountManager(_ context.Conte
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15859,6 +17181,8 @@ func (ec *executionContext) fieldContext_Employee_manager(_ context.Context, fie
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -16267,6 +17591,71 @@ func (ec *executionContext) fieldContext_Employee_timesheets(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Employee_reviews(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_reviews(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Reviews(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ReviewFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Review])
+	fc.Result = res
+	return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_reviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_ReviewConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_ReviewConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Employee_reviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmployeeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Employee]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_EmployeeConnection_edges(ctx, field)
 	if err != nil {
@@ -16410,6 +17799,8 @@ func (ec *executionContext) fieldContext_EmployeeConnection_nodes(_ context.Cont
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -16652,6 +18043,8 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -16752,6 +18145,8 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -17935,6 +19330,342 @@ func (ec *executionContext) fieldContext_Mutation_rejectTimesheet(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_openReviewCycle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_openReviewCycle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().OpenReviewCycle(rctx, fc.Args["input"].(store.OpenReviewCycleInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewCyclePayload)
+	fc.Result = res
+	return ec.marshalOReviewCyclePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCyclePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_openReviewCycle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cycle":
+				return ec.fieldContext_ReviewCyclePayload_cycle(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCyclePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openReviewCycle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitSelfAssessment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_submitSelfAssessment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().SubmitSelfAssessment(rctx, fc.Args["input"].(store.SubmitSelfAssessmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewPayload)
+	fc.Result = res
+	return ec.marshalOReviewPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_submitSelfAssessment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "review":
+				return ec.fieldContext_ReviewPayload_review(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitSelfAssessment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitManagerAssessment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_submitManagerAssessment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().SubmitManagerAssessment(rctx, fc.Args["input"].(store.SubmitManagerAssessmentInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewPayload)
+	fc.Result = res
+	return ec.marshalOReviewPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_submitManagerAssessment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "review":
+				return ec.fieldContext_ReviewPayload_review(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitManagerAssessment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_calibrateRating(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_calibrateRating(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CalibrateRating(rctx, fc.Args["input"].(store.CalibrateRatingInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewPayload)
+	fc.Result = res
+	return ec.marshalOReviewPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_calibrateRating(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "review":
+				return ec.fieldContext_ReviewPayload_review(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_calibrateRating_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_finalizeReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_finalizeReview(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().FinalizeReview(rctx, fc.Args["input"].(store.FinalizeReviewInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewPayload)
+	fc.Result = res
+	return ec.marshalOReviewPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_finalizeReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "review":
+				return ec.fieldContext_ReviewPayload_review(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_finalizeReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeReviewCycle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_closeReviewCycle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CloseReviewCycle(rctx, fc.Args["input"].(store.CloseReviewCycleInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewCyclePayload)
+	fc.Result = res
+	return ec.marshalOReviewCyclePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCyclePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_closeReviewCycle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cycle":
+				return ec.fieldContext_ReviewCyclePayload_cycle(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCyclePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeReviewCycle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -18718,6 +20449,8 @@ func (ec *executionContext) fieldContext_Project_manager(_ context.Context, fiel
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -20807,6 +22540,8 @@ func (ec *executionContext) fieldContext_Query_employee(ctx context.Context, fie
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21591,6 +23326,71 @@ func (ec *executionContext) fieldContext_Query_timesheets(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reviewCycles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_reviewCycles(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().ReviewCycles(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ReviewCycleFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.ReviewCycle])
+	fc.Result = res
+	return ec.marshalNReviewCycleConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_reviewCycles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_ReviewCycleConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_ReviewCycleConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_ReviewCycleConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_ReviewCycleConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycleConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reviewCycles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Query___type(ctx, field)
 	if err != nil {
@@ -21717,6 +23517,1697 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 				return ec.fieldContext___Schema_directives(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type __Schema", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_cycle(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_cycle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cycle()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewCycle)
+	fc.Result = res
+	return ec.marshalNReviewCycle2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycle(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_cycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ReviewCycle_id(ctx, field)
+			case "name":
+				return ec.fieldContext_ReviewCycle_name(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_ReviewCycle_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_ReviewCycle_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+			case "reviews":
+				return ec.fieldContext_ReviewCycle_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_employee(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_reviewer(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_reviewer(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Reviewer()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_reviewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_selfAssessment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.SelfAssessment, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "reviews.self_assessment")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_managerAssessment(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_managerAssessment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.ManagerAssessment, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "reviews.manager_assessment")
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *string
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *string
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*string); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*string)
+	fc.Result = res
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_managerAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_rating(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Review_rating(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Rating, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "reviews.rating")
+			if err != nil {
+				var zeroVal *int
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal *int
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal *int
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*int); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *int`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*int)
+	fc.Result = res
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_status(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	if res := scalar.MarshalReviewStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Review_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.ReviewStatus)
+	fc.Result = res
+	return ec.marshalNReviewStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Review_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ReviewStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_finalizedAt(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.FinalizedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_Review_finalizedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.Review])
+	fc.Result = res
+	return ec.marshalNReviewEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_ReviewEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_ReviewEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.Review)
+	fc.Result = res
+	return ec.marshalNReview2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Review_id(ctx, field)
+			case "cycle":
+				return ec.fieldContext_Review_cycle(ctx, field)
+			case "employee":
+				return ec.fieldContext_Review_employee(ctx, field)
+			case "reviewer":
+				return ec.fieldContext_Review_reviewer(ctx, field)
+			case "selfAssessment":
+				return ec.fieldContext_Review_selfAssessment(ctx, field)
+			case "managerAssessment":
+				return ec.fieldContext_Review_managerAssessment(ctx, field)
+			case "rating":
+				return ec.fieldContext_Review_rating(ctx, field)
+			case "status":
+				return ec.fieldContext_Review_status(ctx, field)
+			case "finalizedAt":
+				return ec.fieldContext_Review_finalizedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Review", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycle_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_name(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ReviewCycle_name(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Name, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_periodStart(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.PeriodStart); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ReviewCycle_periodStart(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PeriodStart, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_periodEnd(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.PeriodEnd); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PeriodEnd, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_status(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := scalar.MarshalReviewCycleStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ReviewCycle_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.ReviewCycleStatus)
+	fc.Result = res
+	return ec.marshalNReviewCycleStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ReviewCycleStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CreatedAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_reviews(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycle_reviews(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Reviews(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ReviewFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Review])
+	fc.Result = res
+	return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycle_reviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_ReviewConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_ReviewConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ReviewCycle_reviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.ReviewCycle])
+	fc.Result = res
+	return ec.marshalNReviewCycleEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_ReviewCycleEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycleEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.ReviewCycle)
+	fc.Result = res
+	return ec.marshalNReviewCycle2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ReviewCycle_id(ctx, field)
+			case "name":
+				return ec.fieldContext_ReviewCycle_name(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_ReviewCycle_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_ReviewCycle_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+			case "reviews":
+				return ec.fieldContext_ReviewCycle_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCycleEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewCycle)
+	fc.Result = res
+	return ec.marshalNReviewCycle2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycle(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCycleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ReviewCycle_id(ctx, field)
+			case "name":
+				return ec.fieldContext_ReviewCycle_name(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_ReviewCycle_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_ReviewCycle_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+			case "reviews":
+				return ec.fieldContext_ReviewCycle_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCyclePayload_cycle(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCyclePayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewCyclePayload_cycle(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cycle, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.ReviewCycle)
+	fc.Result = res
+	return ec.marshalNReviewCycle2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycle(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewCyclePayload_cycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCyclePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ReviewCycle_id(ctx, field)
+			case "name":
+				return ec.fieldContext_ReviewCycle_name(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_ReviewCycle_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_ReviewCycle_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+			case "reviews":
+				return ec.fieldContext_ReviewCycle_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Review]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Review)
+	fc.Result = res
+	return ec.marshalNReview2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReview(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Review_id(ctx, field)
+			case "cycle":
+				return ec.fieldContext_Review_cycle(ctx, field)
+			case "employee":
+				return ec.fieldContext_Review_employee(ctx, field)
+			case "reviewer":
+				return ec.fieldContext_Review_reviewer(ctx, field)
+			case "selfAssessment":
+				return ec.fieldContext_Review_selfAssessment(ctx, field)
+			case "managerAssessment":
+				return ec.fieldContext_Review_managerAssessment(ctx, field)
+			case "rating":
+				return ec.fieldContext_Review_rating(ctx, field)
+			case "status":
+				return ec.fieldContext_Review_status(ctx, field)
+			case "finalizedAt":
+				return ec.fieldContext_Review_finalizedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Review", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewPayload_review(ctx context.Context, field graphql.CollectedField, obj *store.ReviewPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ReviewPayload_review(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Review, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Review)
+	fc.Result = res
+	return ec.marshalNReview2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReview(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ReviewPayload_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Review_id(ctx, field)
+			case "cycle":
+				return ec.fieldContext_Review_cycle(ctx, field)
+			case "employee":
+				return ec.fieldContext_Review_employee(ctx, field)
+			case "reviewer":
+				return ec.fieldContext_Review_reviewer(ctx, field)
+			case "selfAssessment":
+				return ec.fieldContext_Review_selfAssessment(ctx, field)
+			case "managerAssessment":
+				return ec.fieldContext_Review_managerAssessment(ctx, field)
+			case "rating":
+				return ec.fieldContext_Review_rating(ctx, field)
+			case "status":
+				return ec.fieldContext_Review_status(ctx, field)
+			case "finalizedAt":
+				return ec.fieldContext_Review_finalizedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Review", field.Name)
 		},
 	}
 	return fc, nil
@@ -22387,6 +25878,8 @@ func (ec *executionContext) fieldContext_TimeEntry_employee(_ context.Context, f
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -23042,6 +26535,8 @@ func (ec *executionContext) fieldContext_Timesheet_employee(_ context.Context, f
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -23250,6 +26745,8 @@ func (ec *executionContext) fieldContext_Timesheet_decidedBy(_ context.Context, 
 				return ec.fieldContext_Employee_updatedAt(ctx, field)
 			case "timesheets":
 				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -26915,6 +30412,74 @@ func (ec *executionContext) unmarshalInputBooleanFilter(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCalibrateRatingInput(ctx context.Context, obj any) (store.CalibrateRatingInput, error) {
+	var it store.CalibrateRatingInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "rating", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCloseReviewCycleInput(ctx context.Context, obj any) (store.CloseReviewCycleInput, error) {
+	var it store.CloseReviewCycleInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj any) (store.ContactFilter, error) {
 	var it store.ContactFilter
 	asMap := map[string]any{}
@@ -28273,6 +31838,33 @@ func (ec *executionContext) unmarshalInputEndAssignmentInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputFinalizeReviewInput(ctx context.Context, obj any) (store.FinalizeReviewInput, error) {
+	var it store.FinalizeReviewInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputHireEmployeeInput(ctx context.Context, obj any) (store.HireEmployeeInput, error) {
 	var it store.HireEmployeeInput
 	asMap := map[string]any{}
@@ -28557,6 +32149,47 @@ func (ec *executionContext) unmarshalInputLogTimeInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Entries = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOpenReviewCycleInput(ctx context.Context, obj any) (store.OpenReviewCycleInput, error) {
+	var it store.OpenReviewCycleInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "periodStart", "periodEnd"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
 		}
 	}
 
@@ -28866,6 +32499,329 @@ func (ec *executionContext) unmarshalInputRejectTimesheetInput(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReviewCycleFilter(ctx context.Context, obj any) (store.ReviewCycleFilter, error) {
+	var it store.ReviewCycleFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "periodStart", "periodEnd", "status", "createdAt", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = graphql.OmittableOf(data)
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOReviewCycleStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReviewCycleFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReviewCycleFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewCycleOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReviewCycleOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewCycleStatusFilter(ctx context.Context, obj any) (store.ReviewCycleStatusFilter, error) {
+	var it store.ReviewCycleStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewFilter(ctx context.Context, obj any) (store.ReviewFilter, error) {
+	var it store.ReviewFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "status", "rating", "finalizedAt", "cycle", "employee", "reviewer", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOReviewStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = graphql.OmittableOf(data)
+		case "finalizedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalizedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinalizedAt = graphql.OmittableOf(data)
+		case "cycle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycle"))
+			data, err := ec.unmarshalOReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cycle = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "reviewer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewer"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reviewer = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReviewFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReviewFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReviewOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewStatusFilter(ctx context.Context, obj any) (store.ReviewStatusFilter, error) {
+	var it store.ReviewStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOReviewStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOReviewStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOReviewStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (store.StringFilter, error) {
 	var it store.StringFilter
 	asMap := map[string]any{}
@@ -28922,6 +32878,81 @@ func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.IsNull = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubmitManagerAssessmentInput(ctx context.Context, obj any) (store.SubmitManagerAssessmentInput, error) {
+	var it store.SubmitManagerAssessmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "text", "rating"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubmitSelfAssessmentInput(ctx context.Context, obj any) (store.SubmitSelfAssessmentInput, error) {
+	var it store.SubmitSelfAssessmentInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
 		}
 	}
 
@@ -29995,6 +34026,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._TimeEntry(ctx, sel, obj)
+	case *store.ReviewCycle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReviewCycle(ctx, sel, obj)
+	case *store.Review:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Review(ctx, sel, obj)
 	case *store.Project:
 		if obj == nil {
 			return graphql.Null
@@ -31575,6 +35616,11 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reviews":
+			out.Values[i] = ec._Employee_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31837,6 +35883,30 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rejectTimesheet":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rejectTimesheet(ctx, field)
+			})
+		case "openReviewCycle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openReviewCycle(ctx, field)
+			})
+		case "submitSelfAssessment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitSelfAssessment(ctx, field)
+			})
+		case "submitManagerAssessment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitManagerAssessment(ctx, field)
+			})
+		case "calibrateRating":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_calibrateRating(ctx, field)
+			})
+		case "finalizeReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_finalizeReview(ctx, field)
+			})
+		case "closeReviewCycle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeReviewCycle(ctx, field)
 			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -32681,6 +36751,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "reviewCycles":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_reviewCycles(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -32689,6 +36781,416 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewImplementors = []string{"Review", "Node"}
+
+func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, obj *store.Review) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Review")
+		case "id":
+			out.Values[i] = ec._Review_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cycle":
+			out.Values[i] = ec._Review_cycle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._Review_employee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewer":
+			out.Values[i] = ec._Review_reviewer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessment":
+			out.Values[i] = ec._Review_selfAssessment(ctx, field, obj)
+		case "managerAssessment":
+			out.Values[i] = ec._Review_managerAssessment(ctx, field, obj)
+		case "rating":
+			out.Values[i] = ec._Review_rating(ctx, field, obj)
+		case "status":
+			out.Values[i] = ec._Review_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finalizedAt":
+			out.Values[i] = ec._Review_finalizedAt(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewConnectionImplementors = []string{"ReviewConnection"}
+
+func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Review]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ReviewConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewCycleImplementors = []string{"ReviewCycle", "Node"}
+
+func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewCycle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycle")
+		case "id":
+			out.Values[i] = ec._ReviewCycle_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ReviewCycle_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._ReviewCycle_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodEnd":
+			out.Values[i] = ec._ReviewCycle_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ReviewCycle_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ReviewCycle_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviews":
+			out.Values[i] = ec._ReviewCycle_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewCycleConnectionImplementors = []string{"ReviewCycleConnection"}
+
+func (ec *executionContext) _ReviewCycleConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.ReviewCycle]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycleConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewCycleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ReviewCycleConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewCycleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewCycleConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewCycleEdgeImplementors = []string{"ReviewCycleEdge"}
+
+func (ec *executionContext) _ReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.ReviewCycle]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycleEdge")
+		case "cursor":
+			out.Values[i] = ec._ReviewCycleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReviewCycleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewCyclePayloadImplementors = []string{"ReviewCyclePayload"}
+
+func (ec *executionContext) _ReviewCyclePayload(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewCyclePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCyclePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCyclePayload")
+		case "cycle":
+			out.Values[i] = ec._ReviewCyclePayload_cycle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewEdgeImplementors = []string{"ReviewEdge"}
+
+func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Review]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewEdge")
+		case "cursor":
+			out.Values[i] = ec._ReviewEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReviewEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var reviewPayloadImplementors = []string{"ReviewPayload"}
+
+func (ec *executionContext) _ReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewPayload")
+		case "review":
+			out.Values[i] = ec._ReviewPayload_review(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34042,6 +38544,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCalibrateRatingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCalibrateRatingInput(ctx context.Context, v any) (store.CalibrateRatingInput, error) {
+	res, err := ec.unmarshalInputCalibrateRatingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCloseReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCloseReviewCycleInput(ctx context.Context, v any) (store.CloseReviewCycleInput, error) {
+	res, err := ec.unmarshalInputCloseReviewCycleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNColumnChange2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐColumnChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ColumnChange) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -34936,6 +39448,11 @@ func (ec *executionContext) unmarshalNEndAssignmentInput2githubᚗcomᚋbizgraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNFinalizeReviewInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFinalizeReviewInput(ctx context.Context, v any) (store.FinalizeReviewInput, error) {
+	res, err := ec.unmarshalInputFinalizeReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNHireEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐHireEmployeeInput(ctx context.Context, v any) (store.HireEmployeeInput, error) {
 	res, err := ec.unmarshalInputHireEmployeeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35044,6 +39561,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraph�
 	wg.Wait()
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNOpenReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOpenReviewCycleInput(ctx context.Context, v any) (store.OpenReviewCycleInput, error) {
+	res, err := ec.unmarshalInputOpenReviewCycleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2string(ctx context.Context, v any) (string, error) {
@@ -35265,6 +39787,318 @@ func (ec *executionContext) unmarshalNRejectTimesheetInput2githubᚗcomᚋbizgra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReview2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Review) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReview2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReview(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReview2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReview(ctx context.Context, sel ast.SelectionSet, v *store.Review) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Review(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.Review]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReviewConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewCycle2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ReviewCycle) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReviewCycle2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycle(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReviewCycle2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *store.ReviewCycle) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReviewCycle(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewCycleConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.ReviewCycle]) graphql.Marshaler {
+	return ec._ReviewCycleConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewCycleConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.ReviewCycle]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReviewCycleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewCycleEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.ReviewCycle]) graphql.Marshaler {
+	return ec._ReviewCycleEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewCycleEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.ReviewCycle]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReviewCycleEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx context.Context, v any) (*store.ReviewCycleFilter, error) {
+	res, err := ec.unmarshalInputReviewCycleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewCycleOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputReviewCycleOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewCycleOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycleOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNReviewCycleStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx context.Context, v any) (store.ReviewCycleStatus, error) {
+	res, err := scalar.UnmarshalReviewCycleStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycleStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx context.Context, sel ast.SelectionSet, v store.ReviewCycleStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalReviewCycleStatus(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNReviewEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.Review]) graphql.Marshaler {
+	return ec._ReviewEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.Review]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReviewEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx context.Context, v any) (*store.ReviewFilter, error) {
+	res, err := ec.unmarshalInputReviewFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputReviewOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNReviewStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx context.Context, v any) (store.ReviewStatus, error) {
+	res, err := scalar.UnmarshalReviewStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx context.Context, sel ast.SelectionSet, v store.ReviewStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalReviewStatus(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNRole2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35394,6 +40228,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSubmitManagerAssessmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitManagerAssessmentInput(ctx context.Context, v any) (store.SubmitManagerAssessmentInput, error) {
+	res, err := ec.unmarshalInputSubmitManagerAssessmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSubmitSelfAssessmentInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitSelfAssessmentInput(ctx context.Context, v any) (store.SubmitSelfAssessmentInput, error) {
+	res, err := ec.unmarshalInputSubmitSelfAssessmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSubmitTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSubmitTimesheetInput(ctx context.Context, v any) (store.SubmitTimesheetInput, error) {
@@ -37476,6 +42320,290 @@ func (ec *executionContext) unmarshalOProjectStatusFilter2ᚖgithubᚗcomᚋbizg
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProjectStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilterᚄ(ctx context.Context, v any) ([]*store.ReviewCycleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.ReviewCycleFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReviewCycleFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleFilter(ctx context.Context, v any) (*store.ReviewCycleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewCycleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewCyclePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCyclePayload(ctx context.Context, sel ast.SelectionSet, v *store.ReviewCyclePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewCyclePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatusᚄ(ctx context.Context, v any) ([]store.ReviewCycleStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.ReviewCycleStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewCycleStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ReviewCycleStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReviewCycleStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewCycleStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx context.Context, v any) (*store.ReviewCycleStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalReviewCycleStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewCycleStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatus(ctx context.Context, sel ast.SelectionSet, v *store.ReviewCycleStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalReviewCycleStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOReviewCycleStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewCycleStatusFilter(ctx context.Context, v any) (*store.ReviewCycleStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewCycleStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilterᚄ(ctx context.Context, v any) ([]*store.ReviewFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.ReviewFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReviewFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewFilter(ctx context.Context, v any) (*store.ReviewFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewPayload(ctx context.Context, sel ast.SelectionSet, v *store.ReviewPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatusᚄ(ctx context.Context, v any) ([]store.ReviewStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.ReviewStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ReviewStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNReviewStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx context.Context, v any) (*store.ReviewStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalReviewStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatus(ctx context.Context, sel ast.SelectionSet, v *store.ReviewStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalReviewStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOReviewStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐReviewStatusFilter(ctx context.Context, v any) (*store.ReviewStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewStatusFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -210,6 +210,42 @@ func (r *mutationResolver) RejectTimesheet(ctx context.Context, input store.Reje
 	return &store.TimesheetPayload{Timesheet: row}, nil
 }
 
+// OpenReviewCycle is the resolver for the openReviewCycle field.
+func (r *mutationResolver) OpenReviewCycle(ctx context.Context, input store.OpenReviewCycleInput) (*store.ReviewCyclePayload, error) {
+	k, err := r.Writer.OpenReviewCycle(ctx, input)
+	return cyclePayload(ctx, r.Store, k, err)
+}
+
+// SubmitSelfAssessment is the resolver for the submitSelfAssessment field.
+func (r *mutationResolver) SubmitSelfAssessment(ctx context.Context, input store.SubmitSelfAssessmentInput) (*store.ReviewPayload, error) {
+	k, err := r.Writer.SubmitSelfAssessment(ctx, input)
+	return reviewPayload(ctx, r.Store, k, err)
+}
+
+// SubmitManagerAssessment is the resolver for the submitManagerAssessment field.
+func (r *mutationResolver) SubmitManagerAssessment(ctx context.Context, input store.SubmitManagerAssessmentInput) (*store.ReviewPayload, error) {
+	k, err := r.Writer.SubmitManagerAssessment(ctx, input)
+	return reviewPayload(ctx, r.Store, k, err)
+}
+
+// CalibrateRating is the resolver for the calibrateRating field.
+func (r *mutationResolver) CalibrateRating(ctx context.Context, input store.CalibrateRatingInput) (*store.ReviewPayload, error) {
+	k, err := r.Writer.CalibrateRating(ctx, input)
+	return reviewPayload(ctx, r.Store, k, err)
+}
+
+// FinalizeReview is the resolver for the finalizeReview field.
+func (r *mutationResolver) FinalizeReview(ctx context.Context, input store.FinalizeReviewInput) (*store.ReviewPayload, error) {
+	k, err := r.Writer.FinalizeReview(ctx, input)
+	return reviewPayload(ctx, r.Store, k, err)
+}
+
+// CloseReviewCycle is the resolver for the closeReviewCycle field.
+func (r *mutationResolver) CloseReviewCycle(ctx context.Context, input store.CloseReviewCycleInput) (*store.ReviewCyclePayload, error) {
+	k, err := r.Writer.CloseReviewCycle(ctx, input)
+	return cyclePayload(ctx, r.Store, k, err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -302,6 +338,11 @@ func (r *queryResolver) Timesheet(ctx context.Context, id string) (*store.Timesh
 // Timesheets is the resolver for the timesheets field.
 func (r *queryResolver) Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error) {
 	return store.Page[store.Timesheet](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+}
+
+// ReviewCycles is the resolver for the reviewCycles field.
+func (r *queryResolver) ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error) {
+	return store.Page[store.ReviewCycle](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // Mutation returns MutationResolver implementation.

@@ -38,6 +38,15 @@ const (
 	EmployeeTerminated = "employee.terminated"
 	DepartmentCreated  = "department.created"
 	DepartmentUpdated  = "department.updated"
+
+	// Performance reviews.
+	ReviewCycleOpened      = "review_cycle.opened"
+	ReviewCycleCalibrating = "review_cycle.calibration_started"
+	ReviewCycleClosed      = "review_cycle.closed"
+	ReviewSelfSubmitted    = "review.self_submitted"
+	ReviewManagerSubmitted = "review.manager_submitted"
+	ReviewCalibrated       = "review.calibrated"
+	ReviewFinalized        = "review.finalized"
 )
 
 // The timesheet workflow's events: a week submitted, approved, rejected.

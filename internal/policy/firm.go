@@ -35,10 +35,10 @@ var (
 	adminSets = Column{Write: admin}
 )
 
-// Firm is the firm's rules, one Table per table. Every row of today's
-// tables is visible to every role (no Rows); the workflows' tables
-// (reviews, payslips, timesheets, onboardings) will declare who sees their
-// rows here, and the store scopes its lists by it.
+// Firm is the firm's rules, one Table per table. Every row of the firm's
+// own tables is visible to every role (no Rows); the workflows' tables
+// declare who sees their rows (reviews: reviews.go), and the store scopes
+// its lists by it.
 var Firm = Rules{
 	"departments": {Create: admin, Update: admin, Delete: admin},
 	"employees": {
@@ -91,4 +91,8 @@ var Firm = Rules{
 	"write_audit": {
 		Columns: map[string]Column{"sensitive_changes": {Read: admin}},
 	},
+	// Performance reviews (reviews.go).
+	"review_cycles":         {Create: hrWrites, Update: hrWrites},
+	"reviews":               reviews,
+	"review_rating_changes": {Create: hrWrites},
 }

@@ -67,6 +67,11 @@ const (
 	// AccountManager: the row's customer has the employee as account
 	// manager.
 	AccountManager
+	// Reviewer: the row (a review) names the employee as its reviewer.
+	Reviewer
+	// SelfFinal: the row concerns the employee and is final (a review
+	// once finalized: its employee reads the rating only then).
+	SelfFinal
 )
 
 // relationText says who holds a relation, for the refusal a caller sees:
@@ -76,6 +81,8 @@ var relationText = map[Relation]struct{ of, being string }{
 	ReportingLine:  {"of someone the employee reports to", "someone the employee reports to"},
 	ProjectManager: {"managing the project", "the project's manager"},
 	AccountManager: {"managing the customer's account", "the customer's account manager"},
+	Reviewer:       {"as the review's reviewer", "the review's reviewer"},
+	SelfFinal:      {"as the employee it concerns, once it is final", "the employee it concerns, once it is final"},
 }
 
 // Row is what a rule asks of the one row it decides for: whether the row
@@ -96,6 +103,10 @@ type Facts struct {
 	// AccountManager is the account manager of the row's customer; 0 for
 	// none.
 	AccountManager int64
+	// Reviewer is the reviewer the row names (a review's); 0 for none.
+	Reviewer int64
+	// Final reports whether the row is final (a finalized review).
+	Final bool
 	// Below reports whether Employee sits below manager in the reporting
 	// line; nil when unknown (then no one's line holds the row). The store
 	// decides it for a page of rows at once (store.Employee).
@@ -116,6 +127,10 @@ func (f *Facts) Related(rel Relation, employee int64) (bool, error) {
 		return f.ProjectManager != 0 && f.ProjectManager == employee, nil
 	case AccountManager:
 		return f.AccountManager != 0 && f.AccountManager == employee, nil
+	case Reviewer:
+		return f.Reviewer != 0 && f.Reviewer == employee, nil
+	case SelfFinal:
+		return f.Final && f.Employee != 0 && f.Employee == employee, nil
 	}
 	return false, nil
 }
@@ -242,6 +257,11 @@ type Keys struct {
 	// Project and Customer name the row's project (ProjectManager) and
 	// customer (AccountManager).
 	Project, Customer string
+	// Reviewer names the row's reviewer (Reviewer).
+	Reviewer string
+	// Final is the SQL condition over the row aliased "t" that holds when
+	// the row is final (SelfFinal), e.g. "t.status = 'finalized'".
+	Final string
 }
 
 // Rules are the rules of every table, by table name.

@@ -8,21 +8,37 @@ import (
 )
 
 // relationSQL is each relation as an SQL condition over the row aliased
-// "t", given the column of t that carries it; its one argument is the
-// caller's employee id.
-var relationSQL = map[Relation]struct {
-	key  func(Keys) string
-	cond string // %s: the key column
-}{
-	Self: {func(k Keys) string { return k.Employee }, "t.%s = ?"},
+// "t", from the table's Keys; "" when the table names no column for it.
+// Its one argument is the caller's employee id.
+var relationSQL = map[Relation]func(k Keys) string{
+	Self: func(k Keys) string { return onKey(k.Employee, "t.%s = ?") },
 	// Everyone below the caller, at any depth; UNION stops at a cycle in
 	// bad data.
-	ReportingLine: {func(k Keys) string { return k.Employee }, `t.%s IN (WITH RECURSIVE below(id) AS (
+	ReportingLine: func(k Keys) string {
+		return onKey(k.Employee, `t.%s IN (WITH RECURSIVE below(id) AS (
     SELECT id FROM employees WHERE manager_id = ?
     UNION SELECT e.id FROM employees e JOIN below b ON e.manager_id = b.id)
-SELECT id FROM below)`},
-	ProjectManager: {func(k Keys) string { return k.Project }, "t.%s IN (SELECT id FROM projects WHERE manager_id = ?)"},
-	AccountManager: {func(k Keys) string { return k.Customer }, "t.%s IN (SELECT id FROM customers WHERE account_manager_id = ?)"},
+SELECT id FROM below)`)
+	},
+	ProjectManager: func(k Keys) string { return onKey(k.Project, "t.%s IN (SELECT id FROM projects WHERE manager_id = ?)") },
+	AccountManager: func(k Keys) string {
+		return onKey(k.Customer, "t.%s IN (SELECT id FROM customers WHERE account_manager_id = ?)")
+	},
+	Reviewer: func(k Keys) string { return onKey(k.Reviewer, "t.%s = ?") },
+	SelfFinal: func(k Keys) string {
+		if k.Final == "" {
+			return ""
+		}
+		return onKey(k.Employee, "(t.%s = ? AND "+k.Final+")")
+	},
+}
+
+// onKey is cond about the column key; "" when there is none.
+func onKey(key, cond string) string {
+	if key == "" {
+		return ""
+	}
+	return fmt.Sprintf(cond, key)
 }
 
 // Scope is the SQL condition over table aliased "t", with its arguments
@@ -42,12 +58,11 @@ func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) 
 			if !id.HasAny(v.roles()...) {
 				continue
 			}
-			rel := relationSQL[v.Relation]
-			key := rel.key(t.Keys)
-			if key == "" {
+			cond := relationSQL[v.Relation](t.Keys)
+			if cond == "" {
 				continue
 			}
-			conds = append(conds, fmt.Sprintf(rel.cond, key))
+			conds = append(conds, cond)
 			args = append(args, id.EmployeeID)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,8 +108,16 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		if err := restoreSchema(ctx, tx, deferred); err != nil {
 			return err
 		}
+		prog.note("reviews")
+		reviewRows, err := seedReviews(ctx, tx, opts.Seed)
+		if err != nil {
+			return err
+		}
+		for t, n := range reviewRows {
+			stats.Rows[t] += n
+		}
 		prog.note("analyze")
-		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(tableNames, ", ")); err != nil {
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(append(slices.Clip(tableNames), reviewTables...), ", ")); err != nil {
 			return fmt.Errorf("analyze seeded tables: %w", err)
 		}
 		return nil

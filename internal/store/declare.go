@@ -30,6 +30,9 @@ type decl struct {
 	// fields maps GraphQL fields not named for their column to it; also
 	// names a further column a field needs (an audited row's employee).
 	fields, also map[string]string
+	// always are columns read whatever a query selects: what the rules
+	// decide a row's fields from (a review's employee and status).
+	always []string
 }
 
 // toOne declares a to-one relation: field reads the row of type to whose
@@ -82,6 +85,9 @@ func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
 	}
 	for f, c := range d.fields {
 		tbl.fields.byField[f] = tbl.colIndex[tbl.column(c)]
+	}
+	for _, c := range d.always {
+		tbl.fields.always |= 1 << tbl.colIndex[tbl.column(c)]
 	}
 	for f, c := range d.also {
 		tbl.fields.also[f] = tbl.colIndex[tbl.column(c)]

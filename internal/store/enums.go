@@ -33,6 +33,9 @@ var EnumLabels = struct {
 	BillingModel    []BillingModel
 	EmploymentType  []EmploymentType
 	EmployeeStatus  []EmployeeStatus
+	// Performance reviews (reviews.go).
+	ReviewCycleStatus []ReviewCycleStatus
+	ReviewStatus      []ReviewStatus
 	TimesheetStatus []TimesheetStatus
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
@@ -41,6 +44,9 @@ var EnumLabels = struct {
 	ProjectPriority: []ProjectPriority{"low", "medium", "high", "critical"},
 	BillingModel:    []BillingModel{"fixed_price", "time_and_materials"},
 	EmploymentType:  []EmploymentType{"full_time", "part_time", "contractor"},
+	// Performance reviews (reviews.go).
+	ReviewCycleStatus: []ReviewCycleStatus{"draft", "open", "calibration", "closed"},
+	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
 	EmployeeStatus:  []EmployeeStatus{"active", "on_leave", "terminated"},
 	TimesheetStatus: []TimesheetStatus{"open", "submitted", "approved", "rejected"},
 }

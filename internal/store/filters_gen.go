@@ -66,6 +66,20 @@ type BooleanFilter struct {
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
 }
 
+type CalibrateRatingInput struct {
+	// The review's global id.
+	ID string `json:"id"`
+	// 1 (lowest) to 5.
+	Rating int `json:"rating"`
+	// Why the rating changes; kept with the change.
+	Reason string `json:"reason"`
+}
+
+type CloseReviewCycleInput struct {
+	// The cycle's global id.
+	ID string `json:"id"`
+}
+
 // Which contacts a list returns. All conditions given must hold.
 type ContactFilter struct {
 	ID        graphql.Omittable[*IDFilter]       `json:"id,omitempty"`
@@ -322,6 +336,11 @@ type EndAssignmentInput struct {
 	EndsOn graphql.Omittable[*Date] `json:"endsOn,omitempty"`
 }
 
+type FinalizeReviewInput struct {
+	// The review's global id.
+	ID string `json:"id"`
+}
+
 type HireEmployeeInput struct {
 	EmployeeNumber      string                      `json:"employeeNumber"`
 	FirstName           string                      `json:"firstName"`
@@ -372,6 +391,12 @@ type IntFilter struct {
 
 type LogTimeInput struct {
 	Entries []*TimeEntryInput `json:"entries"`
+}
+
+type OpenReviewCycleInput struct {
+	Name        string `json:"name"`
+	PeriodStart Date   `json:"periodStart"`
+	PeriodEnd   Date   `json:"periodEnd"`
 }
 
 // Which projects a list returns. All conditions given must hold; e.g. the
@@ -430,6 +455,69 @@ type RejectTimesheetInput struct {
 	Comment string `json:"comment"`
 }
 
+// Which review cycles a list returns. All conditions given must hold.
+type ReviewCycleFilter struct {
+	ID          graphql.Omittable[*IDFilter]                `json:"id,omitempty"`
+	Name        graphql.Omittable[*StringFilter]            `json:"name,omitempty"`
+	PeriodStart graphql.Omittable[*DateFilter]              `json:"periodStart,omitempty"`
+	PeriodEnd   graphql.Omittable[*DateFilter]              `json:"periodEnd,omitempty"`
+	Status      graphql.Omittable[*ReviewCycleStatusFilter] `json:"status,omitempty"`
+	CreatedAt   graphql.Omittable[*DateTimeFilter]          `json:"createdAt,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*ReviewCycleFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*ReviewCycleFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*ReviewCycleFilter] `json:"not,omitempty"`
+}
+
+// What a step of a review cycle answers.
+type ReviewCyclePayload struct {
+	Cycle *ReviewCycle `json:"cycle"`
+}
+
+// Conditions on a review cycle status.
+type ReviewCycleStatusFilter struct {
+	Eq graphql.Omittable[*ReviewCycleStatus]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*ReviewCycleStatus]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]ReviewCycleStatus] `json:"in,omitempty"`
+}
+
+// Which reviews a list returns, among those the caller may see. All conditions
+// given must hold; e.g. the reviews still waiting for their reviewer:
+// `{ status: { eq: SELF_SUBMITTED } }`.
+type ReviewFilter struct {
+	ID     graphql.Omittable[*IDFilter]           `json:"id,omitempty"`
+	Status graphql.Omittable[*ReviewStatusFilter] `json:"status,omitempty"`
+	// The rating. Only for callers who may read every rating (hr, admin); others get FORBIDDEN.
+	Rating      graphql.Omittable[*IntFilter]      `json:"rating,omitempty"`
+	FinalizedAt graphql.Omittable[*DateTimeFilter] `json:"finalizedAt,omitempty"`
+	// The review's cycle matches this filter.
+	Cycle graphql.Omittable[*ReviewCycleFilter] `json:"cycle,omitempty"`
+	// The person reviewed matches this filter.
+	Employee graphql.Omittable[*EmployeeFilter] `json:"employee,omitempty"`
+	// The reviewer matches this filter.
+	Reviewer graphql.Omittable[*EmployeeFilter] `json:"reviewer,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*ReviewFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*ReviewFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*ReviewFilter] `json:"not,omitempty"`
+}
+
+// What a step of a review answers.
+type ReviewPayload struct {
+	Review *Review `json:"review"`
+}
+
+// Conditions on a review status.
+type ReviewStatusFilter struct {
+	Eq graphql.Omittable[*ReviewStatus]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*ReviewStatus]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]ReviewStatus] `json:"in,omitempty"`
+}
+
 // Conditions on text. `eq`, `ne` and `in` compare exactly (codes, emails,
 // numbers); `contains` and `startsWith` ignore case.
 type StringFilter struct {
@@ -445,6 +533,20 @@ type StringFilter struct {
 	StartsWith graphql.Omittable[*string] `json:"startsWith,omitempty"`
 	// true: only items without a value; false: only items with one.
 	IsNull graphql.Omittable[*bool] `json:"isNull,omitempty"`
+}
+
+type SubmitManagerAssessmentInput struct {
+	// The review's global id.
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	// 1 (lowest) to 5.
+	Rating int `json:"rating"`
+}
+
+type SubmitSelfAssessmentInput struct {
+	// The review's global id.
+	ID   string `json:"id"`
+	Text string `json:"text"`
 }
 
 type SubmitTimesheetInput struct {

@@ -55,6 +55,7 @@ type fieldColumns struct {
 	byField map[string]int  // field -> column index
 	keyOnly map[string]bool // fields that need only the row's key
 	also    map[string]int  // field -> a further column it needs (an audited row's employee)
+	always  uint64          // columns every statement reads, whatever is selected (what the rules ask of every row)
 }
 
 func lowerFirst(s string) string {
@@ -71,7 +72,7 @@ func (tbl *table) mask(sel *Selection, required ...string) uint64 {
 	if sel == nil {
 		return all
 	}
-	m := uint64(1) // the key: sets, cursors and ids need it
+	m := uint64(1) | tbl.fields.always // the key: sets, cursors and ids need it
 	for _, c := range required {
 		m |= 1 << tbl.colIndex[c]
 	}

@@ -63,7 +63,8 @@ var (
 			{field: "directReports", of: "Employee", fkCol: "manager_id"},
 			{field: "assignments", of: "Assignment", fkCol: "employee_id"},
 			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
-			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"}},
+			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"},
+			{field: "reviews", of: "Review", fkCol: "employee_id"}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -121,7 +122,8 @@ var tables map[string]*table
 // id use) consult tables.
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
-		assignmentsTable, timeEntriesTable, timesheetsTable)
+		assignmentsTable, timeEntriesTable, timesheetsTable,
+		reviewCyclesTable, reviewsTable)
 }
 
 // departmentsWithin is the departments' filter field within: the

@@ -26,7 +26,8 @@ type change struct {
 var unaudited = map[string]bool{"updated_at": true, "created_at": true, "version": true}
 
 // record writes what changed into the audit, one row per row changed, and
-// the event of each change, in the transaction of the write: who, which
+// the event of each change (none when event is ""), in the transaction of
+// the write: who, which
 // entity, which columns, old and new values. Sensitive columns' values go
 // to the audit's sensitive_changes only (admins read them) and never into
 // an event.
@@ -81,6 +82,9 @@ func (w *Writer) record(ctx context.Context, tx *database.DB, id *auth.Identity,
 		nullableText(reqID), requestid.Claimed(ctx), sp.table, string(b)).Error
 	if err != nil {
 		return fmt.Errorf("record the write in the audit: %w", err)
+	}
+	if event == "" {
+		return nil
 	}
 	return events.Append(ctx, tx, evs...)
 }
