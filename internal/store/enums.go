@@ -36,7 +36,7 @@ var EnumLabels = struct {
 	// Performance reviews (reviews.go).
 	ReviewCycleStatus []ReviewCycleStatus
 	ReviewStatus      []ReviewStatus
-	TimesheetStatus []TimesheetStatus
+	TimesheetStatus   []TimesheetStatus
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -47,6 +47,6 @@ var EnumLabels = struct {
 	// Performance reviews (reviews.go).
 	ReviewCycleStatus: []ReviewCycleStatus{"draft", "open", "calibration", "closed"},
 	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
-	EmployeeStatus:  []EmployeeStatus{"active", "on_leave", "terminated"},
-	TimesheetStatus: []TimesheetStatus{"open", "submitted", "approved", "rejected"},
+	EmployeeStatus:    []EmployeeStatus{"active", "on_leave", "terminated"},
+	TimesheetStatus:   []TimesheetStatus{"open", "submitted", "approved", "rejected"},
 }
