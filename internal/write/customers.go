@@ -18,10 +18,6 @@ var (
 
 // CreateCustomer adds a customer and answers its key.
 func (w *Writer) CreateCustomer(ctx context.Context, in store.CreateCustomerInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	req(s, "name", "name", in.Name, name)
 	opt(s, "legalName", "legal_name", in.LegalName, true, name)
@@ -32,30 +28,11 @@ func (w *Writer) CreateCustomer(ctx context.Context, in store.CreateCustomerInpu
 	s.optRef("accountManagerId", "account_manager_id", in.AccountManagerID, "Employee")
 	opt(s, "website", "website", in.Website, true, short)
 	opt(s, "annualContractValue", "annual_contract_value", in.AnnualContractValue, true, money)
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := w.allow(id, policy.Create, customers, &policy.Facts{}, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, customers, s)
-		if err != nil {
-			return err
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, customers, events.CustomerCreated, change{after: rows[0]})
-	})
-	return k, err
+	return w.create(ctx, creation{sp: customers, s: s, event: events.CustomerCreated})
 }
 
 // UpdateCustomer changes the customer the input names.
 func (w *Writer) UpdateCustomer(ctx context.Context, in store.UpdateCustomerInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(in.ID, "Customer")
 	if err != nil {
 		return 0, err
@@ -70,26 +47,10 @@ func (w *Writer) UpdateCustomer(ctx context.Context, in store.UpdateCustomerInpu
 	s.optRef("accountManagerId", "account_manager_id", in.AccountManagerID, "Employee")
 	opt(s, "website", "website", in.Website, true, short)
 	opt(s, "annualContractValue", "annual_contract_value", in.AnnualContractValue, true, money)
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, customers, k)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, customers, &policy.Facts{AccountManager: before.int("account_manager_id")}, s.cols); err != nil {
-			return err
-		}
-		if err := checkVersion(customers, before, in.Version); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, customers, k, s)
-		if err != nil {
-			return err
-		}
-		return w.record(ctx, tx, id, customers, events.CustomerUpdated, change{before, after})
-	})
+	return w.alter(ctx, alteration{sp: customers, key: k, version: &in.Version, s: s, event: events.CustomerUpdated,
+		facts: by(func(before row) *policy.Facts {
+			return &policy.Facts{AccountManager: before.int("account_manager_id")}
+		})})
 }
 
 // contactCustomer is the facts of a contact of the customer with key: its
@@ -108,10 +69,6 @@ func contactFacts(ctx context.Context, tx *database.DB, customer int64) (*policy
 
 // CreateContact adds a contact to a customer.
 func (w *Writer) CreateContact(ctx context.Context, in store.CreateContactInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	s.ref("customerId", "customer_id", in.CustomerID, "Customer")
 	req(s, "name", "name", in.Name, name)
@@ -119,36 +76,14 @@ func (w *Writer) CreateContact(ctx context.Context, in store.CreateContactInput)
 	opt(s, "phone", "phone", in.Phone, true, short)
 	opt(s, "role", "role", in.Role, true, short)
 	opt(s, "isPrimary", "is_primary", in.IsPrimary, false)
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		customer, _ := s.has("customer_id")
-		c, _ := customer.(int64)
-		facts, err := contactFacts(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Create, contacts, facts, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, contacts, s)
-		if err != nil {
-			return err
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, contacts, events.ContactCreated, change{after: rows[0]})
-	})
-	return k, err
+	customer, _ := s.has("customer_id")
+	c, _ := customer.(int64)
+	return w.create(ctx, creation{sp: contacts, s: s, event: events.ContactCreated,
+		facts: func(ctx context.Context, tx *database.DB) (*policy.Facts, error) { return contactFacts(ctx, tx, c) }})
 }
 
 // UpdateContact changes a contact; it stays with its customer.
 func (w *Writer) UpdateContact(ctx context.Context, in store.UpdateContactInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(in.ID, "Contact")
 	if err != nil {
 		return 0, err
@@ -159,27 +94,10 @@ func (w *Writer) UpdateContact(ctx context.Context, in store.UpdateContactInput)
 	opt(s, "phone", "phone", in.Phone, true, short)
 	opt(s, "role", "role", in.Role, true, short)
 	opt(s, "isPrimary", "is_primary", in.IsPrimary, false)
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, contacts, k)
-		if err != nil {
-			return err
-		}
-		facts, err := contactFacts(ctx, tx, before.int("customer_id"))
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, contacts, facts, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, contacts, k, s)
-		if err != nil {
-			return err
-		}
-		return w.record(ctx, tx, id, contacts, events.ContactUpdated, change{before, after})
-	})
+	return w.alter(ctx, alteration{sp: contacts, key: k, s: s, event: events.ContactUpdated,
+		facts: func(ctx context.Context, tx *database.DB, before row) (*policy.Facts, error) {
+			return contactFacts(ctx, tx, before.int("customer_id"))
+		}})
 }
 
 // DeleteContact deletes a contact and answers its global id.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -17,6 +16,9 @@ var (
 		refs: map[string]string{"parent_id": "Department"}}
 )
 
+// departmentCodes is where a clash of department codes is reported.
+var departmentCodes = map[string]string{"departments_code_key": "input.code"}
+
 var capacity = decimal(5, 2, "0", false, "168")
 
 // employeeUniques are the constraints that keep employees apart, by the
@@ -25,10 +27,6 @@ var employeeUniques = map[string]string{"employees_employee_number_key": "input.
 
 // HireEmployee adds an employee, sensitive columns included.
 func (w *Writer) HireEmployee(ctx context.Context, in store.HireEmployeeInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	req(s, "employeeNumber", "employee_number", in.EmployeeNumber, code)
 	s.unique("employeeNumber", "employees", "employee_number", in.EmployeeNumber, 0)
@@ -48,22 +46,7 @@ func (w *Writer) HireEmployee(ctx context.Context, in store.HireEmployeeInput) (
 	if b, _ := in.BirthDate.ValueOK(); b != nil && !b.Before(in.HiredOn.Time) {
 		s.problem("birthDate", "is not before the hire date %s", in.HiredOn.Format(time.DateOnly))
 	}
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := w.allow(id, policy.Create, employees, &policy.Facts{}, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, employees, s)
-		if err != nil {
-			return uniqueViolation(err, employeeUniques)
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, employees, events.EmployeeHired, change{after: rows[0]})
-	})
-	return k, err
+	return w.create(ctx, creation{sp: employees, s: s, event: events.EmployeeHired, uniques: employeeUniques})
 }
 
 // personal sets an employee's sensitive columns the input names.
@@ -140,69 +123,23 @@ func (w *Writer) TerminateEmployee(ctx context.Context, in store.TerminateEmploy
 // changeEmployee is the one path of the updates of an employee; validate
 // checks the input against the row as it is.
 func (w *Writer) changeEmployee(ctx context.Context, k int64, version int, s *set, event string, validate func(before row)) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, employees, k)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, employees, &policy.Facts{Employee: k}, s.cols); err != nil {
-			return err
-		}
-		if err := checkVersion(employees, before, version); err != nil {
-			return err
-		}
-		validate(before)
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, employees, k, s)
-		if err != nil {
-			return uniqueViolation(err, employeeUniques)
-		}
-		return w.record(ctx, tx, id, employees, event, change{before, after})
-	})
+	return w.alter(ctx, alteration{sp: employees, key: k, version: &version, s: s, event: event, uniques: employeeUniques,
+		facts: by(func(row) *policy.Facts { return &policy.Facts{Employee: k} }), check: validate})
 }
 
 // CreateDepartment adds a department to the tree.
 func (w *Writer) CreateDepartment(ctx context.Context, in store.CreateDepartmentInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	req(s, "code", "code", in.Code, code)
 	s.unique("code", "departments", "code", in.Code, 0)
 	req(s, "name", "name", in.Name, name)
 	s.optRef("parentId", "parent_id", in.ParentID, "Department")
 	opt(s, "costCenter", "cost_center", in.CostCenter, true, short)
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := w.allow(id, policy.Create, departments, &policy.Facts{}, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, departments, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"departments_code_key": "input.code"})
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, departments, events.DepartmentCreated, change{after: rows[0]})
-	})
-	return k, err
+	return w.create(ctx, creation{sp: departments, s: s, event: events.DepartmentCreated, uniques: departmentCodes})
 }
 
 // UpdateDepartment changes a department; the tree stays a tree.
 func (w *Writer) UpdateDepartment(ctx context.Context, in store.UpdateDepartmentInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(in.ID, "Department")
 	if err != nil {
 		return 0, err
@@ -219,21 +156,5 @@ func (w *Writer) UpdateDepartment(ctx context.Context, in store.UpdateDepartment
 			`? IN (WITH RECURSIVE up(id) AS (SELECT ?::bigint UNION SELECT d.parent_id FROM departments d JOIN up ON d.id = up.id WHERE d.parent_id IS NOT NULL) SELECT id FROM up)`, k, p)
 	}
 	opt(s, "costCenter", "cost_center", in.CostCenter, true, short)
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, departments, k)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, departments, &policy.Facts{}, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, departments, k, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"departments_code_key": "input.code"})
-		}
-		return w.record(ctx, tx, id, departments, events.DepartmentUpdated, change{before, after})
-	})
+	return w.alter(ctx, alteration{sp: departments, key: k, s: s, event: events.DepartmentUpdated, uniques: departmentCodes})
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"time"
 
-	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
+
+// projectCodes is where a clash of project codes is reported.
+var projectCodes = map[string]string{"projects_code_key": "input.code"}
 
 var projects = &spec{table: "projects", typ: "Project", noun: "project", versioned: true, stamped: true,
 	refs: map[string]string{"customer_id": "Customer", "manager_id": "Employee"}}
@@ -30,10 +32,6 @@ func projectDates(s *set, start time.Time, due *time.Time, field string) {
 
 // CreateProject adds a project.
 func (w *Writer) CreateProject(ctx context.Context, in store.CreateProjectInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	req(s, "code", "code", in.Code, code)
 	s.unique("code", "projects", "code", in.Code, 0)
@@ -54,30 +52,11 @@ func (w *Writer) CreateProject(ctx context.Context, in store.CreateProjectInput)
 	if due, _ := in.DueOn.ValueOK(); due != nil {
 		projectDates(s, in.StartOn.Time, &due.Time, "dueOn")
 	}
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := w.allow(id, policy.Create, projects, &policy.Facts{}, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, projects, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"projects_code_key": "input.code"})
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, projects, events.ProjectCreated, change{after: rows[0]})
-	})
-	return k, err
+	return w.create(ctx, creation{sp: projects, s: s, event: events.ProjectCreated, uniques: projectCodes})
 }
 
 // UpdateProject changes a project; its status moves only as moves allow.
 func (w *Writer) UpdateProject(ctx context.Context, in store.UpdateProjectInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(in.ID, "Project")
 	if err != nil {
 		return 0, err
@@ -101,51 +80,38 @@ func (w *Writer) UpdateProject(ctx context.Context, in store.UpdateProjectInput)
 	opt(s, "billingModel", "billing_model", in.BillingModel, false)
 	opt(s, "startOn", "start_on", in.StartOn, false)
 	opt(s, "dueOn", "due_on", in.DueOn, true)
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, projects, k)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, projects, &policy.Facts{ProjectManager: before.int("manager_id")}, s.cols); err != nil {
-			return err
-		}
-		if err := checkVersion(projects, before, in.Version); err != nil {
-			return err
-		}
-		if st, _ := in.Status.ValueOK(); st != nil {
-			from := store.ProjectStatus(before.str("status"))
-			switch to := *st; {
-			case to == from:
-			case !allowed(moves[from], to):
-				s.problem("status", "the project is %s, which moves only to %s", upper(string(from)), uppers(moves[from]))
-			case to == "completed":
-				s.put("completed_at", time.Now().UTC())
+	return w.alter(ctx, alteration{sp: projects, key: k, version: &in.Version, s: s, event: events.ProjectUpdated,
+		uniques: projectCodes,
+		facts: by(func(before row) *policy.Facts {
+			return &policy.Facts{ProjectManager: before.int("manager_id")}
+		}),
+		check: func(before row) {
+			if st, _ := in.Status.ValueOK(); st != nil {
+				from := store.ProjectStatus(before.str("status"))
+				switch to := *st; {
+				case to == from:
+				case !allowed(moves[from], to):
+					s.problem("status", "the project is %s, which moves only to %s", upper(string(from)), uppers(moves[from]))
+				case to == "completed":
+					s.put("completed_at", time.Now().UTC())
+				}
 			}
-		}
-		start, due := before.date("start_on"), before.date("due_on")
-		if v, ok := in.StartOn.ValueOK(); ok && v != nil {
-			start = v.Time
-		}
-		if v, ok := in.DueOn.ValueOK(); ok {
-			due = time.Time{}
-			if v != nil {
-				due = v.Time
+			start, due := before.date("start_on"), before.date("due_on")
+			if v, ok := in.StartOn.ValueOK(); ok && v != nil {
+				start = v.Time
 			}
-		}
-		if !due.IsZero() {
-			field := "dueOn"
-			if _, ok := in.DueOn.ValueOK(); !ok {
-				field = "startOn"
+			if v, ok := in.DueOn.ValueOK(); ok {
+				due = time.Time{}
+				if v != nil {
+					due = v.Time
+				}
 			}
-			projectDates(s, start, &due, field)
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, projects, k, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"projects_code_key": "input.code"})
-		}
-		return w.record(ctx, tx, id, projects, events.ProjectUpdated, change{before, after})
-	})
+			if !due.IsZero() {
+				field := "dueOn"
+				if _, ok := in.DueOn.ValueOK(); !ok {
+					field = "startOn"
+				}
+				projectDates(s, start, &due, field)
+			}
+		}})
 }

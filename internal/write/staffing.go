@@ -10,6 +10,10 @@ import (
 	"github.com/bizgraph/bizgraph/internal/store"
 )
 
+// assignmentStarts is where a second assignment of a pair starting the
+// same day is reported.
+var assignmentStarts = map[string]string{"assignments_project_id_employee_id_starts_on_key": "input.startsOn"}
+
 var assignments = &spec{table: "assignments", typ: "Assignment", noun: "assignment",
 	refs: map[string]string{"project_id": "Project", "employee_id": "Employee"}}
 
@@ -46,10 +50,6 @@ func assignmentDates(s *set, start, end time.Time, field string) {
 
 // AssignEmployee staffs a project.
 func (w *Writer) AssignEmployee(ctx context.Context, in store.AssignEmployeeInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	s := newSet("input")
 	s.ref("projectId", "project_id", in.ProjectID, "Project")
 	s.ref("employeeId", "employee_id", in.EmployeeID, "Employee")
@@ -72,27 +72,15 @@ func (w *Writer) AssignEmployee(ctx context.Context, in store.AssignEmployeeInpu
 		s.fails("startsOn", "the employee already has an assignment to the project starting that day",
 			`EXISTS (SELECT 1 FROM assignments WHERE project_id = ? AND employee_id = ? AND starts_on = ?)`, p, e, in.StartsOn)
 	}
-	var k int64
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		facts, err := projectFacts(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		facts.Employee = e
-		if err := w.allow(id, policy.Create, assignments, facts, s.cols); err != nil {
-			return err
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		rows, err := w.insert(ctx, tx, assignments, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"assignments_project_id_employee_id_starts_on_key": "input.startsOn"})
-		}
-		k = rows[0].int("id")
-		return w.record(ctx, tx, id, assignments, events.AssignmentCreated, change{after: rows[0]})
-	})
-	return k, err
+	return w.create(ctx, creation{sp: assignments, s: s, event: events.AssignmentCreated, uniques: assignmentStarts,
+		facts: func(ctx context.Context, tx *database.DB) (*policy.Facts, error) {
+			facts, err := projectFacts(ctx, tx, p)
+			if err != nil {
+				return nil, err
+			}
+			facts.Employee = e
+			return facts, nil
+		}})
 }
 
 // UpdateAssignment changes an assignment; its project and employee stay.
@@ -120,47 +108,32 @@ func (w *Writer) EndAssignment(ctx context.Context, in store.EndAssignmentInput)
 
 // changeAssignment is the one path of the updates of an assignment.
 func (w *Writer) changeAssignment(ctx context.Context, gid string, s *set, startsOn, endsOn omittable[store.Date], event string) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(gid, "Assignment")
 	if err != nil {
 		return 0, err
 	}
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, assignments, k)
-		if err != nil {
-			return err
-		}
-		facts, err := projectFacts(ctx, tx, before.int("project_id"))
-		if err != nil {
-			return err
-		}
-		facts.Employee = before.int("employee_id")
-		if err := w.allow(id, policy.Update, assignments, facts, s.cols); err != nil {
-			return err
-		}
-		start, end := before.date("starts_on"), before.date("ends_on")
-		if v, _ := startsOn.ValueOK(); v != nil {
-			start = v.Time
-			s.employed("startsOn", facts.Employee, start)
-		}
-		field := "startsOn"
-		if v, ok := endsOn.ValueOK(); ok {
-			field, end = "endsOn", time.Time{}
-			if v != nil {
-				end = v.Time
+	return w.alter(ctx, alteration{sp: assignments, key: k, s: s, event: event, uniques: assignmentStarts,
+		facts: func(ctx context.Context, tx *database.DB, before row) (*policy.Facts, error) {
+			facts, err := projectFacts(ctx, tx, before.int("project_id"))
+			if err != nil {
+				return nil, err
 			}
-		}
-		assignmentDates(s, start, end, field)
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, assignments, k, s)
-		if err != nil {
-			return uniqueViolation(err, map[string]string{"assignments_project_id_employee_id_starts_on_key": "input.startsOn"})
-		}
-		return w.record(ctx, tx, id, assignments, event, change{before, after})
-	})
+			facts.Employee = before.int("employee_id")
+			return facts, nil
+		},
+		check: func(before row) {
+			start, end := before.date("starts_on"), before.date("ends_on")
+			if v, _ := startsOn.ValueOK(); v != nil {
+				start = v.Time
+				s.employed("startsOn", before.int("employee_id"), start)
+			}
+			field := "startsOn"
+			if v, ok := endsOn.ValueOK(); ok {
+				field, end = "endsOn", time.Time{}
+				if v != nil {
+					end = v.Time
+				}
+			}
+			assignmentDates(s, start, end, field)
+		}})
 }

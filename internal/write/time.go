@@ -100,10 +100,6 @@ func (w *Writer) LogTime(ctx context.Context, in store.LogTimeInput) ([]int64, e
 
 // UpdateTimeEntry corrects a time entry; whose time it is stays.
 func (w *Writer) UpdateTimeEntry(ctx context.Context, in store.UpdateTimeEntryInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
 	k, err := target(in.ID, "TimeEntry")
 	if err != nil {
 		return 0, err
@@ -117,32 +113,19 @@ func (w *Writer) UpdateTimeEntry(ctx context.Context, in store.UpdateTimeEntryIn
 	opt(s, "hours", "hours", in.Hours, false, hours)
 	opt(s, "billable", "billable", in.Billable, false)
 	opt(s, "note", "note", in.Note, true, long)
-	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		before, err := w.lock(ctx, tx, timeEntries, k)
-		if err != nil {
-			return err
-		}
-		if err := w.allow(id, policy.Update, timeEntries, &policy.Facts{Employee: before.int("employee_id")}, s.cols); err != nil {
-			return err
-		}
-		// The entry leaves its week and joins another: both must be open.
-		employee, was := before.int("employee_id"), before.date("work_date")
-		s.weekOpen("workDate", employee, was)
-		if d, _ := in.WorkDate.ValueOK(); d != nil {
-			s.employed("workDate", employee, d.Time)
-			if !store.Monday(d.Time).Equal(store.Monday(was)) {
-				s.weekOpen("workDate", employee, d.Time)
+	return w.alter(ctx, alteration{sp: timeEntries, key: k, s: s, event: events.TimeEntryUpdated,
+		facts: by(func(before row) *policy.Facts { return &policy.Facts{Employee: before.int("employee_id")} }),
+		check: func(before row) {
+			// The entry leaves its week and joins another: both must be open.
+			employee, was := before.int("employee_id"), before.date("work_date")
+			s.weekOpen("workDate", employee, was)
+			if d, _ := in.WorkDate.ValueOK(); d != nil {
+				s.employed("workDate", employee, d.Time)
+				if !store.Monday(d.Time).Equal(store.Monday(was)) {
+					s.weekOpen("workDate", employee, d.Time)
+				}
 			}
-		}
-		if err := verify(ctx, tx, s); err != nil {
-			return err
-		}
-		after, err := w.update(ctx, tx, timeEntries, k, s)
-		if err != nil {
-			return err
-		}
-		return w.record(ctx, tx, id, timeEntries, events.TimeEntryUpdated, change{before, after})
-	})
+		}})
 }
 
 // DeleteTimeEntry deletes a time entry and answers its global id.

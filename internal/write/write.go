@@ -15,6 +15,9 @@
 //     (old and new values, sensitive ones apart) and an event per change
 //     (internal/events), in the same transaction.
 //
+// The order is written once, in paths.go (create, alter); a write says only
+// what is particular to it.
+//
 // A refused or failed write returns an error and the transaction rolls
 // back: nothing is half-written. The package knows nothing of GraphQL's
 // executor: it takes the inputs gqlgen decodes and returns the keys of the
