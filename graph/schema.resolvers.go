@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -253,6 +254,15 @@ func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error)
 		return nil, err
 	}
 	return nodes[0], nil
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*store.Employee, error) {
+	id := auth.From(ctx)
+	if id == nil || id.EmployeeID == 0 {
+		return nil, nil
+	}
+	return store.NodeOf[*store.Employee](ctx, r.Store, "Employee", store.GlobalID("Employee", id.EmployeeID), selection(ctx))
 }
 
 // Nodes is the resolver for the nodes field.
