@@ -250,7 +250,7 @@ func (r *mutationResolver) CloseReviewCycle(ctx context.Context, input store.Clo
 func (r *mutationResolver) RecordFeedback(ctx context.Context, input store.RecordFeedbackInput) (*store.FeedbackPayload, error) {
 	k, err := r.Writer.RecordFeedback(ctx, input)
 	row, err := readBackOne[*store.ProjectFeedback](ctx, r.Store, "ProjectFeedback", "feedback", k, err)
-	if err != nil {
+	if row == nil {
 		return nil, err
 	}
 	return &store.FeedbackPayload{Feedback: row}, nil
