@@ -27,12 +27,12 @@ func feedbackCount(scale float64) int64 { return max(1, int64(math.Round(50_000*
 func seedFeedback(ctx context.Context, tx pgx.Tx, seed int64, scale float64) (map[string]int64, error) {
 	// h(n) is a number 0..2^31-1 drawn from the seed, the answer and n.
 	tag, err := tx.Exec(ctx, `
-WITH p AS (
+WITH p AS MATERIALIZED (
     SELECT id, customer_id, start_on,
            least(coalesce(completed_at::date, $3::date), $3::date) AS until,
            row_number() OVER (ORDER BY id) AS rn
     FROM projects WHERE start_on <= $3::date),
-c AS (
+c AS MATERIALIZED (
     SELECT id, customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY id) AS rn,
            count(*) OVER (PARTITION BY customer_id) AS n
     FROM contacts),
@@ -42,7 +42,7 @@ g AS (
     FROM generate_series(1, $2::bigint) g)
 INSERT INTO project_feedback (project_id, contact_id, score, comment, received_at, source, external_id)
 SELECT p.id,
-       CASE WHEN g.h2 % 5 <> 0 THEN (SELECT c.id FROM c WHERE c.customer_id = p.customer_id AND c.rn = 1 + g.h2 % c.n) END,
+       c.id,
        (ARRAY[0, 2, 3, 4, 5, 5, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 9, 8, 10])[1 + (g.h / 7) % 25],
        CASE WHEN g.h % 3 = 0 THEN (ARRAY['Great team, delivered what was promised.',
             'Communication could be better; the result is fine.',
@@ -53,6 +53,8 @@ SELECT p.id,
        CASE WHEN g.h % 5 = 4 THEN 'crm' ELSE 'surveys' END,
        CASE WHEN g.h % 5 = 4 THEN 'crm-' ELSE 'sv-' END || g.g
 FROM g JOIN p ON p.rn = 1 + g.h % (SELECT count(*) FROM p)
+-- One in five anonymous; else one of the customer's contacts.
+LEFT JOIN c ON g.h2 % 5 <> 0 AND c.customer_id = p.customer_id AND c.rn = 1 + g.h2 % c.n
 ORDER BY g.g`, seed, feedbackCount(scale), asOf.date())
 	if err != nil {
 		return nil, fmt.Errorf("seed feedback: %w", err)
