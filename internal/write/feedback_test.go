@@ -1,6 +1,7 @@
 package write_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -276,5 +277,80 @@ func TestFeedback_NPSEqualsSQLAndCostsOneStatementPerLevel(t *testing.T) {
 	t.Logf("projects with feedback and NPS: %d statements for 1 project, %d for 40", one, forty)
 	if one != forty {
 		t.Errorf("1 project costs %d statements, 40 cost %d: want the same", one, forty)
+	}
+}
+
+// TestFeedback_AnIntegrationAPIKeyRecordsTheSameAnswerOnceUnderRace: the
+// way external systems call, an API key with the integration role; the
+// same answer sent by several requests at once is written once, and each
+// request answers it.
+func TestFeedback_AnIntegrationAPIKeyRecordsTheSameAnswerOnceUnderRace(t *testing.T) {
+	a := newAPI(t)
+	c := feedbackCallers(a)
+	name := "survey-tool-" + t.Name()
+	key, err := auth.NewAPIKeys(a.pool).Create(t.Context(), name, auth.Integration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t.Context is done by the time cleanups run.
+	t.Cleanup(func() { _, _ = a.db.Exec(context.Background(), `DELETE FROM api_keys WHERE name = $1`, name) })
+	in := map[string]any{"projectId": gid("Project", c.project), "score": 10, "source": "surveys", "externalId": "race-1"}
+	const n = 6
+	ids := make(chan string, n)
+	for range n {
+		go func() {
+			r := a.do(c.integra, recordFeedback, map[string]any{"in": in}, "Authorization", "Bearer "+key)
+			var data map[string]any
+			if r.Status != 200 || len(r.Errors) > 0 || json.Unmarshal(r.Data, &data) != nil {
+				ids <- fmt.Sprintf("failed: %d %s", r.Status, r.Body)
+				return
+			}
+			ids <- answer(data)["id"].(string)
+		}()
+	}
+	var got []string
+	for range n {
+		got = append(got, <-ids)
+	}
+	for _, id := range got[1:] {
+		if id != got[0] {
+			t.Errorf("concurrent requests answered %q", got)
+			break
+		}
+	}
+	if rows := a.int(`SELECT count(*) FROM project_feedback WHERE source = 'surveys' AND external_id = 'race-1'`); rows != 1 {
+		t.Errorf("%d rows for one answer sent %d times at once", rows, n)
+	}
+	if ev := a.int(`SELECT count(*) FROM events WHERE type = 'feedback.received'`); ev != 1 {
+		t.Errorf("%d feedback.received events for one answer", ev)
+	}
+	var actor string
+	a.one(&actor, `SELECT actor FROM events WHERE type = 'feedback.received'`)
+	if actor != "apikey:"+name {
+		t.Errorf("the event's actor is %q, want the API key's", actor)
+	}
+}
+
+// TestFeedback_ProjectFeedbackFiltersAndOrders: a project's answers
+// filtered by score and ordered by score, as the list's contract says.
+func TestFeedback_ProjectFeedbackFiltersAndOrders(t *testing.T) {
+	a := newAPI(t)
+	c := feedbackCallers(a)
+	p := a.int(`SELECT project_id FROM project_feedback GROUP BY project_id ORDER BY count(*) DESC, project_id LIMIT 1`)
+	const q = `query($id: ID!) { node(id: $id) { ... on Project {
+		detractors: feedback(filter: { score: { lte: 6 } }) { totalCount }
+		byScore: feedback(first: 100, orderBy: [{ field: SCORE, direction: DESC }]) { nodes { score } } } } }`
+	data := a.ok(c.viewer, q, map[string]any{"id": gid("Project", p)})
+	node := data["node"].(map[string]any)
+	if got, want := node["detractors"].(map[string]any)["totalCount"], float64(a.int(
+		`SELECT count(*) FROM project_feedback WHERE project_id = $1 AND score <= 6`, p)); got != want {
+		t.Errorf("detractors: %v, want %v", got, want)
+	}
+	var scores []float64
+	for _, n := range node["byScore"].(map[string]any)["nodes"].([]any) {
+		scores = append(scores, n.(map[string]any)["score"].(float64))
+	}
+	if len(scores) < 2 || !slices.IsSortedFunc(scores, func(x, y float64) int { return int(y - x) }) {
+		t.Errorf("scores by SCORE DESC: %v", scores)
 	}
 }
