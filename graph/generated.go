@@ -4923,8 +4923,8 @@ type AuditEventEdge {
 # ---------------------------------------------------------------------------
 
 extend type Query {
-  "Aggregate figures for reporting and analytics tools: see ` + "`" + `Analytics` + "`" + `."
-  analytics: Analytics!
+  "Aggregate figures for reporting and analytics tools: see ` + "`" + `Analytics` + "`" + `. Not for integration keys, which read nothing but feedback."
+  analytics: Analytics! @hasRole(roles: [VIEWER, MANAGER, HR, ANALYTICS, ADMIN])
 }
 
 """
@@ -24628,8 +24628,35 @@ func (ec *executionContext) _Query_analytics(ctx context.Context, field graphql.
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Analytics(rctx)
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return ec.resolvers.Query().Analytics(rctx)
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"VIEWER", "MANAGER", "HR", "ANALYTICS", "ADMIN"})
+			if err != nil {
+				var zeroVal *analytics.Reports
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *analytics.Reports
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, nil, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*analytics.Reports); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/analytics.Reports`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)

@@ -189,6 +189,10 @@ func TestFeedback_IntegrationReadsNothingElse(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("integration reads\n got %s\nwant %s", got, want)
 	}
+	// Nor the aggregates.
+	if r := a.do(c.integra, `{ analytics { __typename } }`, nil); r.Code() != "FORBIDDEN" {
+		t.Errorf("integration reads analytics: %d %s", r.Status, r.Body)
+	}
 	// The same read by a viewer sees the project and the contact.
 	seen, _ := json.Marshal(a.ok(c.viewer, q, nil))
 	if string(seen) == want {
