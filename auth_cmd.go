@@ -171,7 +171,7 @@ func authCommands(cfg *config, newFlags func(string) *flag.FlagSet, opts []ff.Op
 
 	createFS := newFlags("apikey create")
 	name := createFS.String("name", "", "what the key is for, unique (e.g. reporting-tool)")
-	role := createFS.String("role", "analytics", "the key's role: viewer, manager, hr, analytics, admin")
+	role := createFS.String("role", "analytics", "the key's role: viewer, manager, hr, analytics, admin, integration")
 	revokeFS := newFlags("apikey revoke")
 	revokeName := revokeFS.String("name", "", "the name of the key to revoke")
 	apikey := &ffcli.Command{

@@ -280,6 +280,10 @@ type ComplexityRoot struct {
 		Employee func(childComplexity int) int
 	}
 
+	FeedbackPayload struct {
+		Feedback func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ApproveTimesheet        func(childComplexity int, input store.ApproveTimesheetInput) int
 		AssignEmployee          func(childComplexity int, input store.AssignEmployeeInput) int
@@ -296,6 +300,7 @@ type ComplexityRoot struct {
 		HireEmployee            func(childComplexity int, input store.HireEmployeeInput) int
 		LogTime                 func(childComplexity int, input store.LogTimeInput) int
 		OpenReviewCycle         func(childComplexity int, input store.OpenReviewCycleInput) int
+		RecordFeedback          func(childComplexity int, input store.RecordFeedbackInput) int
 		RejectTimesheet         func(childComplexity int, input store.RejectTimesheetInput) int
 		SubmitManagerAssessment func(childComplexity int, input store.SubmitManagerAssessmentInput) int
 		SubmitSelfAssessment    func(childComplexity int, input store.SubmitSelfAssessmentInput) int
@@ -318,26 +323,29 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		BillingModel func(childComplexity int) int
-		Budget       func(childComplexity int) int
-		Code         func(childComplexity int) int
-		CompletedAt  func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Currency     func(childComplexity int) int
-		Customer     func(childComplexity int) int
-		Description  func(childComplexity int) int
-		DueOn        func(childComplexity int) int
-		GlobalID     func(childComplexity int) int
-		Hours        func(childComplexity int) int
-		Manager      func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Priority     func(childComplexity int) int
-		StartOn      func(childComplexity int) int
-		Status       func(childComplexity int) int
-		Team         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
-		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
-		UpdatedAt    func(childComplexity int) int
-		Version      func(childComplexity int) int
+		BillingModel    func(childComplexity int) int
+		Budget          func(childComplexity int) int
+		Code            func(childComplexity int) int
+		CompletedAt     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Currency        func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Description     func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		Feedback        func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFeedbackFilter) int
+		FeedbackAnswers func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		Hours           func(childComplexity int) int
+		Manager         func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Nps             func(childComplexity int) int
+		Priority        func(childComplexity int) int
+		StartOn         func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Team            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
+		TimeEntries     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		UpdatedAt       func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	ProjectBudgetBurn struct {
@@ -362,6 +370,29 @@ type ComplexityRoot struct {
 	}
 
 	ProjectEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProjectFeedback struct {
+		Comment    func(childComplexity int) int
+		Contact    func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
+		Project    func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Score      func(childComplexity int) int
+		Source     func(childComplexity int) int
+	}
+
+	ProjectFeedbackConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProjectFeedbackEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -578,6 +609,7 @@ type MutationResolver interface {
 	CalibrateRating(ctx context.Context, input store.CalibrateRatingInput) (*store.ReviewPayload, error)
 	FinalizeReview(ctx context.Context, input store.FinalizeReviewInput) (*store.ReviewPayload, error)
 	CloseReviewCycle(ctx context.Context, input store.CloseReviewCycleInput) (*store.ReviewCyclePayload, error)
+	RecordFeedback(ctx context.Context, input store.RecordFeedbackInput) (*store.FeedbackPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -1694,6 +1726,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.EmployeePayload.Employee(childComplexity), true
 
+	case "FeedbackPayload.feedback":
+		if e.complexity.FeedbackPayload.Feedback == nil {
+			break
+		}
+
+		return e.complexity.FeedbackPayload.Feedback(childComplexity), true
+
 	case "Mutation.approveTimesheet":
 		if e.complexity.Mutation.ApproveTimesheet == nil {
 			break
@@ -1873,6 +1912,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.OpenReviewCycle(childComplexity, args["input"].(store.OpenReviewCycleInput)), true
+
+	case "Mutation.recordFeedback":
+		if e.complexity.Mutation.RecordFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.RecordFeedback(childComplexity, args["input"].(store.RecordFeedbackInput)), true
 
 	case "Mutation.rejectTimesheet":
 		if e.complexity.Mutation.RejectTimesheet == nil {
@@ -2109,6 +2160,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Project.DueOn(childComplexity), true
 
+	case "Project.feedback":
+		if e.complexity.Project.Feedback == nil {
+			break
+		}
+
+		args, err := ec.field_Project_feedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Project.Feedback(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.ProjectFeedbackFilter)), true
+
+	case "Project.feedbackAnswers":
+		if e.complexity.Project.FeedbackAnswers == nil {
+			break
+		}
+
+		return e.complexity.Project.FeedbackAnswers(childComplexity), true
+
 	case "Project.id":
 		if e.complexity.Project.GlobalID == nil {
 			break
@@ -2136,6 +2206,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Project.Name(childComplexity), true
+
+	case "Project.nps":
+		if e.complexity.Project.Nps == nil {
+			break
+		}
+
+		return e.complexity.Project.Nps(childComplexity), true
 
 	case "Project.priority":
 		if e.complexity.Project.Priority == nil {
@@ -2314,6 +2391,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.ProjectEdge.Node(childComplexity), true
+
+	case "ProjectFeedback.comment":
+		if e.complexity.ProjectFeedback.Comment == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.Comment(childComplexity), true
+
+	case "ProjectFeedback.contact":
+		if e.complexity.ProjectFeedback.Contact == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.Contact(childComplexity), true
+
+	case "ProjectFeedback.externalId":
+		if e.complexity.ProjectFeedback.ExternalID == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.ExternalID(childComplexity), true
+
+	case "ProjectFeedback.id":
+		if e.complexity.ProjectFeedback.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.GlobalID(childComplexity), true
+
+	case "ProjectFeedback.project":
+		if e.complexity.ProjectFeedback.Project == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.Project(childComplexity), true
+
+	case "ProjectFeedback.receivedAt":
+		if e.complexity.ProjectFeedback.ReceivedAt == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.ReceivedAt(childComplexity), true
+
+	case "ProjectFeedback.score":
+		if e.complexity.ProjectFeedback.Score == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.Score(childComplexity), true
+
+	case "ProjectFeedback.source":
+		if e.complexity.ProjectFeedback.Source == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedback.Source(childComplexity), true
+
+	case "ProjectFeedbackConnection.edges":
+		if e.complexity.ProjectFeedbackConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackConnection.Edges(childComplexity), true
+
+	case "ProjectFeedbackConnection.nodes":
+		if e.complexity.ProjectFeedbackConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackConnection.Nodes(childComplexity), true
+
+	case "ProjectFeedbackConnection.pageInfo":
+		if e.complexity.ProjectFeedbackConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackConnection.PageInfo(childComplexity), true
+
+	case "ProjectFeedbackConnection.totalCount":
+		if e.complexity.ProjectFeedbackConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackConnection.TotalCount(childComplexity), true
+
+	case "ProjectFeedbackEdge.cursor":
+		if e.complexity.ProjectFeedbackEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackEdge.Cursor(childComplexity), true
+
+	case "ProjectFeedbackEdge.node":
+		if e.complexity.ProjectFeedbackEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.ProjectFeedbackEdge.Node(childComplexity), true
 
 	case "ProjectHours.billable":
 		if e.complexity.ProjectHours.Billable == nil {
@@ -3230,10 +3405,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputIntFilter,
 		ec.unmarshalInputLogTimeInput,
 		ec.unmarshalInputOpenReviewCycleInput,
+		ec.unmarshalInputProjectFeedbackFilter,
+		ec.unmarshalInputProjectFeedbackOrder,
 		ec.unmarshalInputProjectFilter,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectPriorityFilter,
 		ec.unmarshalInputProjectStatusFilter,
+		ec.unmarshalInputRecordFeedbackInput,
 		ec.unmarshalInputRejectTimesheetInput,
 		ec.unmarshalInputReviewCycleFilter,
 		ec.unmarshalInputReviewCycleOrder,
@@ -4656,6 +4834,8 @@ enum Role {
   ANALYTICS
   "Reads everything, including the audit log."
   ADMIN
+  "An external system's API key: records customer feedback (recordFeedback) and reads nothing but the feedback it records."
+  INTEGRATION
 }
 
 "One read of a sensitive field: who read which field of which record, when."
@@ -4759,8 +4939,8 @@ type AuditEventEdge {
 # ---------------------------------------------------------------------------
 
 extend type Query {
-  "Aggregate figures for reporting and analytics tools: see ` + "`" + `Analytics` + "`" + `."
-  analytics: Analytics!
+  "Aggregate figures for reporting and analytics tools: see ` + "`" + `Analytics` + "`" + `. Not for integration keys, which read nothing but feedback."
+  analytics: Analytics! @hasRole(roles: [VIEWER, MANAGER, HR, ANALYTICS, ADMIN])
 }
 
 """
@@ -5788,6 +5968,151 @@ type ReviewCyclePayload {
 "What a step of a review answers."
 type ReviewPayload {
   review: Review!
+}
+
+# ---------------------------------------------------------------------------
+# Customer feedback (issue 16): answers about projects from external systems
+# and the projects' NPS (internal/store/feedback.go, internal/write/feedback.go).
+# No row scope: whoever sees a project sees its feedback. Kept in one block at
+# the end of the file.
+# ---------------------------------------------------------------------------
+
+"""
+A customer's answer about a project, from an external system (a survey tool):
+a score from 0 to 10 and maybe a comment. Seen by whoever sees the project.
+"""
+type ProjectFeedback implements Node {
+  "The answer's global id."
+  id: ID!
+  "The project the answer is about."
+  project: Project!
+  "Who answered: a contact of the project's customer; null when the source did not say."
+  contact: Contact
+  "How likely the customer is to recommend the firm, 0 (not at all) to 10 (extremely)."
+  score: Int!
+  "What the customer wrote, if anything."
+  comment: String
+  "When the answer was given (as the source says; when it was recorded otherwise)."
+  receivedAt: DateTime!
+  "The system the answer came from, e.g. surveys."
+  source: String!
+  "The answer's id in its source; recording the same (source, externalId) again answers the same feedback."
+  externalId: String
+}
+
+"A page of feedback."
+type ProjectFeedbackConnection {
+  "The answers on this page, each with its cursor."
+  edges: [ProjectFeedbackEdge!]!
+  "The answers on this page, without cursors."
+  nodes: [ProjectFeedback!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many answers the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One answer on a page, with the cursor that marks its place."
+type ProjectFeedbackEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: ProjectFeedback!
+}
+
+"One key of a feedback list's ordering."
+input ProjectFeedbackOrder {
+  "The field to order by."
+  field: ProjectFeedbackOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a feedback list can be ordered by."
+enum ProjectFeedbackOrderField {
+  "The score, 0 to 10."
+  SCORE
+  "When the answer was given."
+  RECEIVED_AT
+  "The system it came from."
+  SOURCE
+}
+
+"""
+Which answers a list returns. All conditions given must hold; e.g. the
+detractors of the last quarter:
+` + "`" + `{ score: { lte: 6 }, receivedAt: { gte: "2026-07-01T00:00:00Z" } }` + "`" + `.
+"""
+input ProjectFeedbackFilter {
+  id: IDFilter
+  score: IntFilter
+  comment: StringFilter
+  receivedAt: DateTimeFilter
+  source: StringFilter
+  externalId: StringFilter
+  "The contact who answered matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: anonymous answers)."
+  contact: ContactFilter
+  "The project matches this filter."
+  project: ProjectFilter
+  "Every one of these filters holds."
+  and: [ProjectFeedbackFilter!]
+  "At least one of these filters holds."
+  or: [ProjectFeedbackFilter!]
+  "This filter does not hold."
+  not: ProjectFeedbackFilter
+}
+
+extend type Project {
+  "The customer's answers about the project, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  feedback(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [ProjectFeedbackOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `ProjectFeedbackFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: ProjectFeedbackFilter
+  ): ProjectFeedbackConnection!
+  "The net promoter score over all the project's answers: the percentage of scores 9–10 minus the percentage of 0–6, from -100 to 100, to two decimals; null without answers."
+  nps: Float
+  "How many answers ` + "`" + `nps` + "`" + ` is over."
+  feedbackAnswers: Int!
+}
+
+extend type Mutation {
+  """
+  Records a customer's answer about a project (integration API keys and
+  admin). Idempotent by (source, externalId): recording the same pair again
+  answers the feedback first recorded and writes nothing.
+  """
+  recordFeedback(input: RecordFeedbackInput!): FeedbackPayload
+}
+
+input RecordFeedbackInput {
+  "The project the answer is about."
+  projectId: ID!
+  "Who answered: a contact of the project's customer."
+  contactId: ID
+  "0 to 10."
+  score: Int!
+  "What the customer wrote (at most 4000 characters)."
+  comment: String
+  "When the answer was given; now when left out."
+  receivedAt: DateTime
+  "The system the answer comes from, e.g. surveys (at most 100 characters)."
+  source: String!
+  "The answer's id in its source: makes recording it again harmless."
+  externalId: String
+}
+
+"What recordFeedback answers."
+type FeedbackPayload {
+  feedback: ProjectFeedback!
 }
 `, BuiltIn: false},
 }
@@ -8017,6 +8342,34 @@ func (ec *executionContext) field_Mutation_openReviewCycle_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_recordFeedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_recordFeedback_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_recordFeedback_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.RecordFeedbackInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.RecordFeedbackInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNRecordFeedbackInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRecordFeedbackInput(ctx, tmp)
+	}
+
+	var zeroVal store.RecordFeedbackInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_rejectTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8350,6 +8703,149 @@ func (ec *executionContext) field_Mutation_updateTimeEntry_argsInput(
 	}
 
 	var zeroVal store.UpdateTimeEntryInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Project_feedback_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Project_feedback_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Project_feedback_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Project_feedback_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Project_feedback_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Project_feedback_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Project_feedback_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOProjectFeedbackOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Project_feedback_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.ProjectFeedbackFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.ProjectFeedbackFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOProjectFeedbackFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.ProjectFeedbackFilter
 	return zeroVal, nil
 }
 
@@ -11372,6 +11868,12 @@ func (ec *executionContext) fieldContext_Assignment_project(_ context.Context, f
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 		},
@@ -18170,6 +18672,68 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _FeedbackPayload_feedback(ctx context.Context, field graphql.CollectedField, obj *store.FeedbackPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_FeedbackPayload_feedback(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Feedback, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.ProjectFeedback)
+	fc.Result = res
+	return ec.marshalNProjectFeedback2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedback(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_FeedbackPayload_feedback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedbackPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ProjectFeedback_id(ctx, field)
+			case "project":
+				return ec.fieldContext_ProjectFeedback_project(ctx, field)
+			case "contact":
+				return ec.fieldContext_ProjectFeedback_contact(ctx, field)
+			case "score":
+				return ec.fieldContext_ProjectFeedback_score(ctx, field)
+			case "comment":
+				return ec.fieldContext_ProjectFeedback_comment(ctx, field)
+			case "receivedAt":
+				return ec.fieldContext_ProjectFeedback_receivedAt(ctx, field)
+			case "source":
+				return ec.fieldContext_ProjectFeedback_source(ctx, field)
+			case "externalId":
+				return ec.fieldContext_ProjectFeedback_externalId(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectFeedback", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Mutation_createCustomer(ctx, field)
 	if err != nil {
@@ -19682,6 +20246,62 @@ func (ec *executionContext) fieldContext_Mutation_closeReviewCycle(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordFeedback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_recordFeedback(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().RecordFeedback(rctx, fc.Args["input"].(store.RecordFeedbackInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.FeedbackPayload)
+	fc.Result = res
+	return ec.marshalOFeedbackPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFeedbackPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_recordFeedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "feedback":
+				return ec.fieldContext_FeedbackPayload_feedback(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type FeedbackPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordFeedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -20799,6 +21419,156 @@ func (ec *executionContext) fieldContext_Project_updatedAt(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_feedback(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Project_feedback(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Feedback(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.ProjectFeedbackFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.ProjectFeedback])
+	fc.Result = res
+	return ec.marshalNProjectFeedbackConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Project_feedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_ProjectFeedbackConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_ProjectFeedbackConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_ProjectFeedbackConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_ProjectFeedbackConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectFeedbackConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_feedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_nps(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Project_nps(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nps()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*float64)
+	fc.Result = res
+	return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Project_nps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_feedbackAnswers(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Project_feedbackAnswers(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.FeedbackAnswers()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Project_feedbackAnswers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProjectBudgetBurn_projectId(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_projectId(ctx, field)
 	if err != nil {
@@ -21490,6 +22260,12 @@ func (ec *executionContext) fieldContext_ProjectConnection_nodes(_ context.Conte
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 		},
@@ -21718,8 +22494,700 @@ func (ec *executionContext) fieldContext_ProjectEdge_node(_ context.Context, fie
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_id(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedback_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_project(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedback_project(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Project()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Project)
+	fc.Result = res
+	return ec.marshalNProject2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Project_id(ctx, field)
+			case "code":
+				return ec.fieldContext_Project_code(ctx, field)
+			case "name":
+				return ec.fieldContext_Project_name(ctx, field)
+			case "description":
+				return ec.fieldContext_Project_description(ctx, field)
+			case "status":
+				return ec.fieldContext_Project_status(ctx, field)
+			case "priority":
+				return ec.fieldContext_Project_priority(ctx, field)
+			case "budget":
+				return ec.fieldContext_Project_budget(ctx, field)
+			case "currency":
+				return ec.fieldContext_Project_currency(ctx, field)
+			case "billingModel":
+				return ec.fieldContext_Project_billingModel(ctx, field)
+			case "startOn":
+				return ec.fieldContext_Project_startOn(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_Project_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Project_completedAt(ctx, field)
+			case "customer":
+				return ec.fieldContext_Project_customer(ctx, field)
+			case "manager":
+				return ec.fieldContext_Project_manager(ctx, field)
+			case "team":
+				return ec.fieldContext_Project_team(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Project_timeEntries(ctx, field)
+			case "hours":
+				return ec.fieldContext_Project_hours(ctx, field)
+			case "version":
+				return ec.fieldContext_Project_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Project_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_contact(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedback_contact(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Contact()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Contact)
+	fc.Result = res
+	return ec.marshalOContact2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContact(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Contact_id(ctx, field)
+			case "name":
+				return ec.fieldContext_Contact_name(ctx, field)
+			case "email":
+				return ec.fieldContext_Contact_email(ctx, field)
+			case "phone":
+				return ec.fieldContext_Contact_phone(ctx, field)
+			case "role":
+				return ec.fieldContext_Contact_role(ctx, field)
+			case "isPrimary":
+				return ec.fieldContext_Contact_isPrimary(ctx, field)
+			case "customer":
+				return ec.fieldContext_Contact_customer(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Contact_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_score(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Score); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ProjectFeedback_score(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Score, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_comment(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Comment) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_receivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.ReceivedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ProjectFeedback_receivedAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ReceivedAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_source(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Source); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_ProjectFeedback_source(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Source, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedback_externalId(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExternalID) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedback_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedback",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.ProjectFeedback])
+	fc.Result = res
+	return ec.marshalNProjectFeedbackEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_ProjectFeedbackEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_ProjectFeedbackEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectFeedbackEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.ProjectFeedback)
+	fc.Result = res
+	return ec.marshalNProjectFeedback2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ProjectFeedback_id(ctx, field)
+			case "project":
+				return ec.fieldContext_ProjectFeedback_project(ctx, field)
+			case "contact":
+				return ec.fieldContext_ProjectFeedback_contact(ctx, field)
+			case "score":
+				return ec.fieldContext_ProjectFeedback_score(ctx, field)
+			case "comment":
+				return ec.fieldContext_ProjectFeedback_comment(ctx, field)
+			case "receivedAt":
+				return ec.fieldContext_ProjectFeedback_receivedAt(ctx, field)
+			case "source":
+				return ec.fieldContext_ProjectFeedback_source(ctx, field)
+			case "externalId":
+				return ec.fieldContext_ProjectFeedback_externalId(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectFeedback", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectFeedbackEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_ProjectFeedbackEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.ProjectFeedback)
+	fc.Result = res
+	return ec.marshalNProjectFeedback2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedback(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_ProjectFeedbackEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectFeedbackEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_ProjectFeedback_id(ctx, field)
+			case "project":
+				return ec.fieldContext_ProjectFeedback_project(ctx, field)
+			case "contact":
+				return ec.fieldContext_ProjectFeedback_contact(ctx, field)
+			case "score":
+				return ec.fieldContext_ProjectFeedback_score(ctx, field)
+			case "comment":
+				return ec.fieldContext_ProjectFeedback_comment(ctx, field)
+			case "receivedAt":
+				return ec.fieldContext_ProjectFeedback_receivedAt(ctx, field)
+			case "source":
+				return ec.fieldContext_ProjectFeedback_source(ctx, field)
+			case "externalId":
+				return ec.fieldContext_ProjectFeedback_externalId(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type ProjectFeedback", field.Name)
 		},
 	}
 	return fc, nil
@@ -22044,6 +23512,12 @@ func (ec *executionContext) fieldContext_ProjectPayload_project(_ context.Contex
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 		},
@@ -22482,6 +23956,12 @@ func (ec *executionContext) fieldContext_Query_project(ctx context.Context, fiel
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 		},
@@ -23263,8 +24743,35 @@ func (ec *executionContext) _Query_analytics(ctx context.Context, field graphql.
 		}
 	}()
 	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return ec.resolvers.Query().Analytics(rctx)
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return ec.resolvers.Query().Analytics(rctx)
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"VIEWER", "MANAGER", "HR", "ANALYTICS", "ADMIN"})
+			if err != nil {
+				var zeroVal *analytics.Reports
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal *analytics.Reports
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, nil, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(*analytics.Reports); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be *github.com/bizgraph/bizgraph/internal/analytics.Reports`, tmp)
 	})
 	if err != nil {
 		ec.Error(ctx, err)
@@ -26081,6 +27588,12 @@ func (ec *executionContext) fieldContext_TimeEntry_project(_ context.Context, fi
 				return ec.fieldContext_Project_createdAt(ctx, field)
 			case "updatedAt":
 				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 		},
@@ -32311,6 +33824,137 @@ func (ec *executionContext) unmarshalInputOpenReviewCycleInput(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputProjectFeedbackFilter(ctx context.Context, obj any) (store.ProjectFeedbackFilter, error) {
+	var it store.ProjectFeedbackFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "score", "comment", "receivedAt", "source", "externalId", "contact", "project", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = graphql.OmittableOf(data)
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = graphql.OmittableOf(data)
+		case "receivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedAt = graphql.OmittableOf(data)
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = graphql.OmittableOf(data)
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = graphql.OmittableOf(data)
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = graphql.OmittableOf(data)
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOProjectFeedbackFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOProjectFeedbackFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOProjectFeedbackFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProjectFeedbackOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNProjectFeedbackOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj any) (store.ProjectFilter, error) {
 	var it store.ProjectFilter
 	asMap := map[string]any{}
@@ -32574,6 +34218,75 @@ func (ec *executionContext) unmarshalInputProjectStatusFilter(ctx context.Contex
 				return it, err
 			}
 			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRecordFeedbackInput(ctx context.Context, obj any) (store.RecordFeedbackInput, error) {
+	var it store.RecordFeedbackInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "contactId", "score", "comment", "receivedAt", "source", "externalId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = graphql.OmittableOf(data)
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = graphql.OmittableOf(data)
+		case "receivedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedAt = graphql.OmittableOf(data)
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = graphql.OmittableOf(data)
 		}
 	}
 
@@ -34151,6 +35864,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Review(ctx, sel, obj)
+	case *store.ProjectFeedback:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProjectFeedback(ctx, sel, obj)
 	case *store.Project:
 		if obj == nil {
 			return graphql.Null
@@ -35896,6 +37614,45 @@ func (ec *executionContext) _EmployeePayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var feedbackPayloadImplementors = []string{"FeedbackPayload"}
+
+func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *store.FeedbackPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackPayload")
+		case "feedback":
+			out.Values[i] = ec._FeedbackPayload_feedback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -36022,6 +37779,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "closeReviewCycle":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_closeReviewCycle(ctx, field)
+			})
+		case "recordFeedback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordFeedback(ctx, field)
 			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36187,6 +37948,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Project_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "feedback":
+			out.Values[i] = ec._Project_feedback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nps":
+			out.Values[i] = ec._Project_nps(ctx, field, obj)
+		case "feedbackAnswers":
+			out.Values[i] = ec._Project_feedbackAnswers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36362,6 +38135,169 @@ func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._ProjectEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var projectFeedbackImplementors = []string{"ProjectFeedback", "Node"}
+
+func (ec *executionContext) _ProjectFeedback(ctx context.Context, sel ast.SelectionSet, obj *store.ProjectFeedback) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectFeedback")
+		case "id":
+			out.Values[i] = ec._ProjectFeedback_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._ProjectFeedback_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contact":
+			out.Values[i] = ec._ProjectFeedback_contact(ctx, field, obj)
+		case "score":
+			out.Values[i] = ec._ProjectFeedback_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._ProjectFeedback_comment(ctx, field, obj)
+		case "receivedAt":
+			out.Values[i] = ec._ProjectFeedback_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ProjectFeedback_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._ProjectFeedback_externalId(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var projectFeedbackConnectionImplementors = []string{"ProjectFeedbackConnection"}
+
+func (ec *executionContext) _ProjectFeedbackConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.ProjectFeedback]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectFeedbackConnection")
+		case "edges":
+			out.Values[i] = ec._ProjectFeedbackConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ProjectFeedbackConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProjectFeedbackConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProjectFeedbackConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var projectFeedbackEdgeImplementors = []string{"ProjectFeedbackEdge"}
+
+func (ec *executionContext) _ProjectFeedbackEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.ProjectFeedback]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectFeedbackEdge")
+		case "cursor":
+			out.Values[i] = ec._ProjectFeedbackEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProjectFeedbackEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39848,6 +41784,144 @@ func (ec *executionContext) marshalNProjectEdge2ᚕgithubᚗcomᚋbizgraphᚋbiz
 	return ret
 }
 
+func (ec *executionContext) marshalNProjectFeedback2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ProjectFeedback) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectFeedback2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedback(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectFeedback2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedback(ctx context.Context, sel ast.SelectionSet, v *store.ProjectFeedback) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProjectFeedback(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectFeedbackConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.ProjectFeedback]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProjectFeedbackConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectFeedbackEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.ProjectFeedback]) graphql.Marshaler {
+	return ec._ProjectFeedbackEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProjectFeedbackEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.ProjectFeedback]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNProjectFeedbackEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNProjectFeedbackFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilter(ctx context.Context, v any) (*store.ProjectFeedbackFilter, error) {
+	res, err := ec.unmarshalInputProjectFeedbackFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProjectFeedbackOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputProjectFeedbackOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNProjectFeedbackOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProjectFeedbackOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNProjectFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilter(ctx context.Context, v any) (*store.ProjectFilter, error) {
 	res, err := ec.unmarshalInputProjectFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -39914,6 +41988,11 @@ func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizg
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRecordFeedbackInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRecordFeedbackInput(ctx context.Context, v any) (store.RecordFeedbackInput, error) {
+	res, err := ec.unmarshalInputRecordFeedbackInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRejectTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRejectTimesheetInput(ctx context.Context, v any) (store.RejectTimesheetInput, error) {
@@ -41281,6 +43360,13 @@ func (ec *executionContext) unmarshalOBooleanFilter2ᚖgithubᚗcomᚋbizgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContact(ctx context.Context, sel ast.SelectionSet, v *store.Contact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Contact(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactFilterᚄ(ctx context.Context, v any) ([]*store.ContactFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -42039,6 +44125,30 @@ func (ec *executionContext) unmarshalOEmploymentTypeFilter2ᚖgithubᚗcomᚋbiz
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOFeedbackPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFeedbackPayload(ctx context.Context, sel ast.SelectionSet, v *store.FeedbackPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FeedbackPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -42222,6 +44332,50 @@ func (ec *executionContext) marshalOProjectBudgetBurn2ᚕᚖgithubᚗcomᚋbizgr
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOProjectFeedbackFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilterᚄ(ctx context.Context, v any) ([]*store.ProjectFeedbackFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.ProjectFeedbackFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectFeedbackFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOProjectFeedbackFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFeedbackFilter(ctx context.Context, v any) (*store.ProjectFeedbackFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProjectFeedbackFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProjectFeedbackOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProjectFeedbackOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOProjectFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectFilterᚄ(ctx context.Context, v any) ([]*store.ProjectFilter, error) {

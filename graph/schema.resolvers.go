@@ -247,6 +247,16 @@ func (r *mutationResolver) CloseReviewCycle(ctx context.Context, input store.Clo
 	return cyclePayload(ctx, r.Store, k, err)
 }
 
+// RecordFeedback is the resolver for the recordFeedback field.
+func (r *mutationResolver) RecordFeedback(ctx context.Context, input store.RecordFeedbackInput) (*store.FeedbackPayload, error) {
+	k, err := r.Writer.RecordFeedback(ctx, input)
+	row, err := readBackOne[*store.ProjectFeedback](ctx, r.Store, "ProjectFeedback", "feedback", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.FeedbackPayload{Feedback: row}, nil
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})

@@ -43,7 +43,7 @@ func (e *Unauthenticated) Error() string { return e.Message }
 func errUnauthenticated(msg string) error { return &Unauthenticated{Message: msg} }
 
 // ErrNoRole is a valid credential that grants no role this API knows.
-var ErrNoRole = errors.New("the credential grants none of the roles viewer, manager, hr, analytics, admin")
+var ErrNoRole = errors.New("the credential grants none of the roles viewer, manager, hr, analytics, admin, integration")
 
 // Authenticate returns the identity of r's credential. The credential is
 // `Authorization: Bearer <JWT or API key>`; API keys start with KeyPrefix.

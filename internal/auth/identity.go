@@ -27,10 +27,14 @@ const (
 	Analytics Role = "analytics"
 	// Admin reads everything, including the audit log.
 	Admin Role = "admin"
+	// Integration is an external system's API key: it records what the
+	// system sends (customer feedback) and reads nothing else
+	// (policy.Scope hides every other table from it).
+	Integration Role = "integration"
 )
 
 // Roles are all roles, in the order the playground and the docs list them.
-var Roles = []Role{Viewer, Manager, HR, Analytics, Admin}
+var Roles = []Role{Viewer, Manager, HR, Analytics, Admin, Integration}
 
 // ParseRole returns the role named s, spelled exactly as a token's roles
 // claim (viewer) or the schema's Role enum (VIEWER) spells it. Nothing else

@@ -56,6 +56,10 @@ const (
 	TimesheetRejected  = "timesheet.rejected"
 )
 
+// Customer feedback's event: an answer recorded (not when a re-sent one is
+// recognised).
+const FeedbackReceived = "feedback.received"
+
 // Event is one change, as consumers receive it.
 type Event struct {
 	Type string

@@ -49,6 +49,11 @@ func onKey(key, cond string) string {
 // rules hides rows rather than shows them.
 func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) {
 	t := r[table]
+	if integrationOnly(id) && (t.Rows == nil || !id.HasAny(t.Rows.Roles...)) {
+		// An external system's key reads nothing but the tables whose rows
+		// name it (DOMAIN.md, "Who writes what": "reads nothing else").
+		return "FALSE", nil
+	}
 	if t.Rows == nil || id.HasAny(t.Rows.Roles...) {
 		return "", nil
 	}
@@ -73,4 +78,18 @@ func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) 
 		return conds[0], args
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// integrationOnly reports whether the caller's only role is integration: a
+// caller holding another role too reads what that role allows.
+func integrationOnly(id *auth.Identity) bool {
+	if id == nil || len(id.Roles) == 0 {
+		return false
+	}
+	for _, r := range id.Roles {
+		if r != auth.Integration {
+			return false
+		}
+	}
+	return true
 }

@@ -116,8 +116,17 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		for t, n := range reviewRows {
 			stats.Rows[t] += n
 		}
+		prog.note("feedback")
+		feedbackRows, err := seedFeedback(ctx, tx, opts.Seed, opts.Scale)
+		if err != nil {
+			return err
+		}
+		for t, n := range feedbackRows {
+			stats.Rows[t] += n
+		}
 		prog.note("analyze")
-		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(append(slices.Clip(tableNames), reviewTables...), ", ")); err != nil {
+		analyzed := append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...)
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
 			return fmt.Errorf("analyze seeded tables: %w", err)
 		}
 		return nil

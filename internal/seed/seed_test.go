@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 var tables = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries",
-	"timesheets"}
+	"timesheets", "project_feedback"}
 
 // fingerprints returns every table's row count and an md5 of its rows in id
 // order: equal fingerprints mean byte-identical tables.
@@ -114,7 +114,7 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 	// DOMAIN.md's scale-1 volumes times testScale, rounded.
 	for table, base := range map[string]float64{
 		"employees": 5_000, "customers": 20_000, "contacts": 60_000, "projects": 100_000,
-		"assignments": 400_000, "time_entries": 5_000_000,
+		"assignments": 400_000, "time_entries": 5_000_000, "project_feedback": 50_000,
 	} {
 		var n int64
 		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
@@ -203,6 +203,11 @@ func TestRun_DataIsConsistent(t *testing.T) {
 			 (s.status IN ('approved', 'rejected')) <> (s.decided_at IS NOT NULL) OR s.decided_by IS DISTINCT FROM
 			 (CASE WHEN s.decided_at IS NOT NULL THEN e.manager_id END) OR s.decided_at < s.submitted_at
 			 OR (s.status = 'open') <> (s.submitted_at IS NULL) OR (s.status = 'rejected') <> (s.comment IS NOT NULL)`},
+		{"feedback is from a contact of the project's customer, while the project ran",
+			`SELECT count(*) FROM project_feedback f JOIN projects p ON p.id = f.project_id
+			 LEFT JOIN contacts c ON c.id = f.contact_id
+			 WHERE (f.contact_id IS NOT NULL AND c.customer_id IS DISTINCT FROM p.customer_id)
+			    OR f.received_at::date < p.start_on OR f.received_at::date > coalesce(p.completed_at::date, '2026-06-30')`},
 		{"customers exist before their projects",
 			`SELECT count(*) FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.created_at > p.created_at`},
 		{"updated_at is not before created_at", `SELECT

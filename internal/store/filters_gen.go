@@ -336,6 +336,11 @@ type EndAssignmentInput struct {
 	EndsOn graphql.Omittable[*Date] `json:"endsOn,omitempty"`
 }
 
+// What recordFeedback answers.
+type FeedbackPayload struct {
+	Feedback *ProjectFeedback `json:"feedback"`
+}
+
 type FinalizeReviewInput struct {
 	// The review's global id.
 	ID string `json:"id"`
@@ -399,6 +404,28 @@ type OpenReviewCycleInput struct {
 	PeriodEnd   Date   `json:"periodEnd"`
 }
 
+// Which answers a list returns. All conditions given must hold; e.g. the
+// detractors of the last quarter:
+// `{ score: { lte: 6 }, receivedAt: { gte: "2026-07-01T00:00:00Z" } }`.
+type ProjectFeedbackFilter struct {
+	ID         graphql.Omittable[*IDFilter]       `json:"id,omitempty"`
+	Score      graphql.Omittable[*IntFilter]      `json:"score,omitempty"`
+	Comment    graphql.Omittable[*StringFilter]   `json:"comment,omitempty"`
+	ReceivedAt graphql.Omittable[*DateTimeFilter] `json:"receivedAt,omitempty"`
+	Source     graphql.Omittable[*StringFilter]   `json:"source,omitempty"`
+	ExternalID graphql.Omittable[*StringFilter]   `json:"externalId,omitempty"`
+	// The contact who answered matches this filter (`{ id: { isNull: true } }`: anonymous answers).
+	Contact graphql.Omittable[*ContactFilter] `json:"contact,omitempty"`
+	// The project matches this filter.
+	Project graphql.Omittable[*ProjectFilter] `json:"project,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*ProjectFeedbackFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*ProjectFeedbackFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*ProjectFeedbackFilter] `json:"not,omitempty"`
+}
+
 // Which projects a list returns. All conditions given must hold; e.g. the
 // projects of enterprise customers due this year:
 // `{ customer: { segment: { eq: ENTERPRISE } }, dueOn: { gte: "2026-01-01", lte: "2026-12-31" } }`.
@@ -447,6 +474,23 @@ type ProjectStatusFilter struct {
 	Eq graphql.Omittable[*ProjectStatus]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*ProjectStatus]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]ProjectStatus] `json:"in,omitempty"`
+}
+
+type RecordFeedbackInput struct {
+	// The project the answer is about.
+	ProjectID string `json:"projectId"`
+	// Who answered: a contact of the project's customer.
+	ContactID graphql.Omittable[*string] `json:"contactId,omitempty"`
+	// 0 to 10.
+	Score int `json:"score"`
+	// What the customer wrote (at most 4000 characters).
+	Comment graphql.Omittable[*string] `json:"comment,omitempty"`
+	// When the answer was given; now when left out.
+	ReceivedAt graphql.Omittable[*time.Time] `json:"receivedAt,omitempty"`
+	// The system the answer comes from, e.g. surveys (at most 100 characters).
+	Source string `json:"source"`
+	// The answer's id in its source: makes recording it again harmless.
+	ExternalID graphql.Omittable[*string] `json:"externalId,omitempty"`
 }
 
 type RejectTimesheetInput struct {

@@ -41,8 +41,10 @@ var (
 			{field: "manager", fkCol: "manager_id", to: "Employee"}},
 		toMany: []toMany{
 			{field: "team", of: "Assignment", fkCol: "project_id"},
-			{field: "timeEntries", of: "TimeEntry", fkCol: "project_id"}},
-		keyOnly: []string{"hours"}, // totals read by the project's key (projectHours)
+			{field: "timeEntries", of: "TimeEntry", fkCol: "project_id"},
+			{field: "feedback", of: "ProjectFeedback", fkCol: "project_id"}},
+		// totals read by the project's key (projectHours, projectNPS)
+		keyOnly: []string{"hours", "nps", "feedbackAnswers"},
 	})
 
 	employeesTable = declare[Employee](decl{
@@ -123,7 +125,7 @@ var tables map[string]*table
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
 		assignmentsTable, timeEntriesTable, timesheetsTable,
-		reviewCyclesTable, reviewsTable)
+		reviewCyclesTable, reviewsTable, projectFeedbackTable)
 }
 
 // departmentsWithin is the departments' filter field within: the

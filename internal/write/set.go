@@ -203,7 +203,7 @@ type lookup struct {
 
 var tableOf = map[string]string{"Customer": "customers", "Contact": "contacts", "Project": "projects",
 	"Employee": "employees", "Department": "departments", "Assignment": "assignments", "TimeEntry": "time_entries",
-	"ReviewCycle": "review_cycles", "Review": "reviews"}
+	"ReviewCycle": "review_cycles", "Review": "reviews", "ProjectFeedback": "project_feedback"}
 
 // exists checks that the row of typ with key exists.
 func (s *set) exists(field, typ string, key int64) {
