@@ -131,6 +131,30 @@ query Salaries {
   }
 }
 `},
+	{Query: `# Your own work, as the person
+# whose role you act as (the buttons
+# above): your weeks of time and where
+# each is in its approval, and your
+# reviews (the rating shows once the
+# review is final).
+query MyWork {
+  me {
+    firstName
+    lastName
+    timesheets(first: 4, orderBy: [{ field: WEEK_START, direction: DESC }]) {
+      nodes {
+        weekStart
+        status
+        decidedBy { firstName lastName }
+        timeEntries { workDate hours project { code } }
+      }
+    }
+    reviews(first: 2) {
+      nodes { cycle { name status } status rating }
+    }
+  }
+}
+`},
 	{Query: `# Writes. Log time as the person
 # whose role you act as (the buttons
 # above): it is checked against the
