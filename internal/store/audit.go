@@ -105,10 +105,6 @@ func (w *WriteAuditEntry) Employee() *string {
 	return &id
 }
 
-// typeOfTable is the GraphQL type of a table's rows.
-var typeOfTable = map[string]string{"customers": "Customer", "contacts": "Contact", "projects": "Project",
-	"employees": "Employee", "departments": "Department", "assignments": "Assignment", "time_entries": "TimeEntry"}
-
 // AuditKey is what a read of the entry's sensitive values is recorded
 // under: the entry, and the employee whose values they are (for a write of
 // an employee).
@@ -120,7 +116,7 @@ func (w *WriteAuditEntry) AuditKey() (record, employee int64) {
 }
 
 // Record is the global id of the row written.
-func (w *WriteAuditEntry) Record() string { return GlobalID(typeOfTable[w.Table], w.Key) }
+func (w *WriteAuditEntry) Record() string { return GlobalID(TypeOfTable(w.Table), w.Key) }
 
 // Changes are the changed columns, by name.
 func (w *WriteAuditEntry) Changes() ([]*ColumnChange, error) { return columnChanges(&w.ChangeSet) }

@@ -126,7 +126,24 @@ func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
 		assignmentsTable, timeEntriesTable, timesheetsTable,
 		reviewCyclesTable, reviewsTable, projectFeedbackTable)
+	for typ, tbl := range tables {
+		typeOfTable[tbl.name] = typ
+	}
 }
+
+// typeOfTable is the node type of each declared table's rows.
+var typeOfTable = map[string]string{}
+
+// TableOf is the table of node type typ's rows; "" when typ is none.
+func TableOf(typ string) string {
+	if tbl := tables[typ]; tbl != nil {
+		return tbl.name
+	}
+	return ""
+}
+
+// TypeOfTable is the node type of table's rows; "" when it holds none.
+func TypeOfTable(table string) string { return typeOfTable[table] }
 
 // departmentsWithin is the departments' filter field within: the
 // department given and every department below it.

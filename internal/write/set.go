@@ -201,14 +201,10 @@ type lookup struct {
 	named bool
 }
 
-var tableOf = map[string]string{"Customer": "customers", "Contact": "contacts", "Project": "projects",
-	"Employee": "employees", "Department": "departments", "Assignment": "assignments", "TimeEntry": "time_entries",
-	"ReviewCycle": "review_cycles", "Review": "reviews", "ProjectFeedback": "project_feedback"}
-
 // exists checks that the row of typ with key exists.
 func (s *set) exists(field, typ string, key int64) {
 	s.lookups = append(s.lookups, lookup{field: s.path(field), message: fmt.Sprintf("no %s has the id %s", typ, store.GlobalID(typ, key)),
-		query: `NOT EXISTS (SELECT 1 FROM ` + tableOf[typ] + ` WHERE id = ?)`, args: []any{key}})
+		query: `NOT EXISTS (SELECT 1 FROM ` + store.TableOf(typ) + ` WHERE id = ?)`, args: []any{key}})
 }
 
 // unique checks that no row of table but except has col = v.
