@@ -42,6 +42,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
+	"github.com/bizgraph/bizgraph/internal/replica"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/shutdown"
@@ -52,6 +53,8 @@ import (
 // of the same name in upper snake case (--database-url, DATABASE_URL).
 type config struct {
 	DatabaseURL   string
+	ReplicaURLs   string
+	ReplicaMaxLag time.Duration
 	Addr          string
 	MetricsAddr   string
 	DataDir       string
@@ -90,6 +93,8 @@ type config struct {
 
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL of the firm's database; empty: the embedded one under --data-dir")
+	fs.StringVar(&c.ReplicaURLs, "database-replica-urls", "", "comma-separated PostgreSQL URLs of read replicas (streaming standbys) of --database-url; queries read from them")
+	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", 5*time.Second, "a read replica further behind the primary than this serves no reads until it catches up")
 	fs.StringVar(&c.Addr, "addr", "", "address to serve HTTP on; empty: :8080, or 127.0.0.1:8080 in demo mode (the embedded database), whose API is open")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on (GET /metrics), apart from the API, e.g. 127.0.0.1:9090; empty: not served")
 	fs.StringVar(&c.DataDir, "data-dir", ".bizgraph", "directory of the embedded PostgreSQL's data (used without --database-url)")
@@ -311,12 +316,18 @@ func serve(ctx context.Context, cfg *config) error {
 	// The pool connects on demand: a database that is down at start (or
 	// later) makes requests fail with UNAVAILABLE and /readyz answer 503
 	// until it is back, while the process stays up and /healthz answers.
-	db, err := database.New(t.url, database.Options{MaxOpenConns: cfg.DBMaxConns,
-		StatementTimeout: cfg.RequestTimeout, AcquireTimeout: cfg.DBAcquireTimeout, Tracer: tracer})
+	dbOpts := database.Options{MaxOpenConns: cfg.DBMaxConns,
+		StatementTimeout: cfg.RequestTimeout, AcquireTimeout: cfg.DBAcquireTimeout, Tracer: tracer}
+	db, err := database.New(t.url, dbOpts)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// Replicas' pools are opened like the primary's.
+	replicas, err := openReplicas(cfg, db, dbOpts, log)
+	if err != nil {
+		return err
+	}
 	demo := t.embedded != nil
 	sec, err := setupSecurity(ctx, cfg, t, db, log)
 	if err != nil {
@@ -331,7 +342,7 @@ func serve(ctx context.Context, cfg *config) error {
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
 			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, IdempotencyKeyTTL: cfg.IdempotencyTTL, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
-			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles}),
+			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles, Replicas: replicas}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	// What stopping does, in order. Parts holding pending writes add
@@ -360,6 +371,11 @@ func serve(ctx context.Context, cfg *config) error {
 		stopping.Add(shutdown.Flush, "tracing: export pending spans", tp.Shutdown)
 	}
 	stopping.Add(shutdown.Release, "database pool", func(context.Context) error { return db.Close() })
+	if replicas != nil {
+		stopChecks := replicas.Start(ctx)
+		stopping.Add(shutdown.Drain, "read replicas: stop checking", func(context.Context) error { stopChecks(); return nil })
+		stopping.Add(shutdown.Release, "read replicas' pools", func(context.Context) error { return replicas.Close() })
+	}
 
 	if cfg.EventsRetention > 0 {
 		pruning, stopPruning := context.WithCancel(ctx)
@@ -390,6 +406,23 @@ func serve(ctx context.Context, cfg *config) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// openReplicas opens the pools of DATABASE_REPLICA_URLS, as the primary's
+// (dbOpts); nil without any. They read only the firm's database, so the
+// embedded one (demo mode) has none.
+func openReplicas(cfg *config, primary *database.DB, dbOpts database.Options, log *slog.Logger) (*replica.Set, error) {
+	urls := splitList(cfg.ReplicaURLs)
+	if len(urls) == 0 {
+		return nil, nil
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("--database-replica-urls needs --database-url: the embedded database has no replicas")
+	}
+	if cfg.ReplicaMaxLag <= 0 {
+		return nil, fmt.Errorf("--replica-max-lag must be above 0, got %s", cfg.ReplicaMaxLag)
+	}
+	return replica.Open(primary, urls, dbOpts, replica.Options{MaxLag: cfg.ReplicaMaxLag, Log: log})
 }
 
 // autoBool is a boolean setting whose default depends on the mode: "auto"

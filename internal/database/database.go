@@ -148,6 +148,17 @@ func New(url string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// FallBackTo makes db a read replica of primary: a query db cannot deliver
+// because its server is unreachable (refused, lost or shut down
+// connections; see Fault) is told to failed and sent to primary instead,
+// so it is answered, from the primary. Only queries fall back: db serves
+// reads, and its writes, which a replica refuses anyway, stay its own.
+// Call it before db is used.
+func (db *DB) FallBackTo(primary *DB, failed func(error)) {
+	db.pool.conns.fallback = primary.pool.conns
+	db.pool.conns.failed = failed
+}
+
 // Close releases every connection of the pool.
 func (db *DB) Close() error { return db.pool.sqlDB.Close() }
 

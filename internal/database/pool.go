@@ -35,6 +35,11 @@ var ErrPoolExhausted = errors.New("every database connection is busy")
 type pool struct {
 	db             *sql.DB
 	acquireTimeout time.Duration
+	// fallback, when set (a read replica's pool: FallBackTo), takes a
+	// statement this pool could not deliver because its server is
+	// unreachable; failed hears of each such failure first.
+	fallback *pool
+	failed   func(error)
 }
 
 // errConnectTimeout is a new connection the server did not accept within
@@ -64,11 +69,26 @@ func release(c *sql.Conn) { go func() { _ = c.Close() }() }
 func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	c, err := p.conn(ctx)
 	if err != nil {
-		return nil, err
+		return p.fallBack(ctx, err, query, args)
 	}
 	rows, err := c.QueryContext(ctx, query, args...)
 	release(c)
-	return rows, err
+	if err != nil {
+		return p.fallBack(ctx, err, query, args)
+	}
+	return rows, nil
+}
+
+// fallBack sends a read whose server could not be reached to the fallback
+// pool, when there is one: a read replica that stopped costs its readers
+// nothing but the failed attempt. Anything else (a busy pool, a timeout, a
+// bad statement) is the statement's own answer.
+func (p *pool) fallBack(ctx context.Context, err error, query string, args []any) (*sql.Rows, error) {
+	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) {
+		return nil, err
+	}
+	p.failed(err)
+	return p.fallback.QueryContext(ctx, query, args...)
 }
 
 // QueryRowContext waits for a connection up to the request's deadline: a

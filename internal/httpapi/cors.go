@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/rs/cors"
+
+	"github.com/bizgraph/bizgraph/internal/replica"
 )
 
 // withCORS lets pages of the given origins call next from a browser: it
@@ -23,12 +25,14 @@ func withCORS(next http.Handler, origins []string) http.Handler {
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
 		// What GraphQL clients send: the body's type, a credential, a
 		// request id to trace by, the headers CSRF prevention accepts, and a
-		// mutation's Idempotency-Key.
+		// mutation's Idempotency-Key, and the write position a page sends
+		// back to read its own writes.
 		AllowedHeaders: []string{"Accept", "Authorization", "Content-Type", "X-Request-Id",
-			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Idempotency-Key"},
+			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Idempotency-Key", replica.Header},
 		// Beyond the CORS-safelisted ones, a page may read the request id
-		// (to quote to support) and when to retry an overloaded server.
-		ExposedHeaders: []string{"X-Request-Id", "Retry-After"},
+		// (to quote to support), when to retry an overloaded server, and
+		// the position of its write.
+		ExposedHeaders: []string{"X-Request-Id", "Retry-After", replica.Header},
 		// Browsers keep a preflight's answer this many seconds (Chromium
 		// caps it at 7200).
 		MaxAge: 600,

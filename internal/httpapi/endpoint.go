@@ -11,6 +11,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/mutation"
+	"github.com/bizgraph/bizgraph/internal/replica"
 	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
@@ -55,6 +56,18 @@ func (e *graphQLEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx = mutation.WithIdempotencyKey(ctx, key)
 	}
+	// Read your writes: the position the client's reads must have reached
+	// (sent back from an earlier answer), and the answer's position after
+	// a write, set before the transport writes the body.
+	since, ok := writePosition(r)
+	if !ok {
+		writeRefusal(w, r, e.exec, mediaJSON, refuse(apperr.BadRequest,
+			"the %s header must be a position an answer of this API sent (like 0/16B3748), sent once", replica.Header))
+		return
+	}
+	ctx = replica.WithSession(ctx, replica.NewSession(since, func(p replica.Position) {
+		w.Header().Set(replica.Header, p.String())
+	}))
 	t.Do(w, r.WithContext(graphql.StartOperationTrace(ctx)), e.exec)
 }
 
@@ -73,6 +86,20 @@ func idempotencyKey(r *http.Request) (string, bool) {
 		key = key[1 : len(key)-1]
 	}
 	return key, true
+}
+
+// writePosition is the request's Bizgraph-Write-Position, 0 without one;
+// false when it is not one.
+func writePosition(r *http.Request) (replica.Position, bool) {
+	v := r.Header.Values(replica.Header)
+	switch len(v) {
+	case 0:
+		return 0, true
+	case 1:
+		p, err := replica.ParsePosition(strings.TrimSpace(v[0]))
+		return p, err == nil
+	}
+	return 0, false
 }
 
 func (e *graphQLEndpoint) transport(r *http.Request) graphql.Transport {

@@ -13,8 +13,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,6 +27,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
+	"github.com/bizgraph/bizgraph/internal/replica"
 	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
@@ -104,10 +107,14 @@ type Config struct {
 	// Playground's role buttons (demo mode only): a development token per
 	// role, so a newcomer can watch what each role sees.
 	PlaygroundRoles []playground.RoleToken
+	// Pools, when set, reports the primary and its read replicas, which
+	// /readyz lists; nil: no replicas.
+	Pools func() []replica.PoolStatus
 }
 
 type api struct {
 	db             Pinger
+	pools          func() []replica.PoolStatus
 	log            *slog.Logger
 	metrics        *metrics.Metrics
 	tracer         trace.Tracer
@@ -137,7 +144,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Executor == nil || cfg.DB == nil {
 		panic("httpapi: Config.Executor and Config.DB are required")
 	}
-	h := &api{db: cfg.DB, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout}
+	h := &api{db: cfg.DB, pools: cfg.Pools, log: cfg.Log, metrics: cfg.Metrics, tracer: cfg.Tracer, requestTimeout: cfg.RequestTimeout}
 	plain := graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes, persisted: cfg.Persisted,
 		maxResponseBytes: cfg.MaxResponseBytes, writeTimeout: cfg.WriteTimeout,
 		maxTokens: cfg.MaxTokens, maxBatch: cfg.MaxBatch, csrfPrevention: !cfg.DisableCSRFPrevention}
@@ -168,7 +175,11 @@ const DefaultMaxResponseBytes = 4 << 20
 // endpoint is where the GraphQL API is served.
 const endpoint = "/graphql"
 
-// ready reports whether the database answers.
+// ready reports whether the database answers, and with read replicas
+// where reads go: the primary decides readiness (reads fall back to it),
+// each replica says whether it is in use, its lag and how far it has
+// replayed, or why it is out. Replicas are named, not located: the API's
+// port is no place for the operators' hosts (the log maps names to hosts).
 func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -179,7 +190,21 @@ func (h *api) ready(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("database unreachable\n"))
 		return
 	}
-	_, _ = w.Write([]byte("ready\n"))
+	var b strings.Builder
+	b.WriteString("ready\n")
+	if h.pools != nil {
+		for _, p := range h.pools() {
+			switch {
+			case p.Primary:
+				fmt.Fprintf(&b, "%s: in use (writes; reads no replica takes), %d reads\n", p.Name, p.Reads)
+			case p.InUse:
+				fmt.Fprintf(&b, "%s: in use, lag %s, replayed %s, %d reads\n", p.Name, p.Lag.Round(time.Millisecond), p.Replay, p.Reads)
+			default:
+				fmt.Fprintf(&b, "%s: out, %s, %d reads\n", p.Name, p.Reason, p.Reads)
+			}
+		}
+	}
+	_, _ = w.Write([]byte(b.String()))
 }
 
 // saneRequestID reports whether a client's X-Request-Id can be kept: 1 to

@@ -87,8 +87,12 @@ func (m *Metrics) Handler() http.Handler {
 // WatchDB exports db's pool statistics (go_sql_* with db_name="bizgraph":
 // open, in use and idle connections, waits for a connection and their
 // total duration) when they are scraped.
-func (m *Metrics) WatchDB(db *sql.DB) {
-	err := m.reg.Register(collectors.NewDBStatsCollector(db, "bizgraph"))
+func (m *Metrics) WatchDB(db *sql.DB) { m.WatchDBNamed(db, "bizgraph") }
+
+// WatchDBNamed is WatchDB for another pool (a read replica's), under
+// db_name=name.
+func (m *Metrics) WatchDBNamed(db *sql.DB, name string) {
+	err := m.reg.Register(collectors.NewDBStatsCollector(db, name))
 	if are := (prometheus.AlreadyRegisteredError{}); err != nil && !errors.As(err, &are) {
 		panic(err) // a collector with clashing descriptors: a bug
 	}
@@ -120,4 +124,64 @@ func (m *Metrics) CountError(code string) {
 // ObserveBatch records one batched relation load over parents rows.
 func (m *Metrics) ObserveBatch(relation string, parents int) {
 	m.batches.WithLabelValues(relation).Observe(float64(parents))
+}
+
+// Pool is what the metrics say of a database pool: the primary or a read
+// replica.
+type Pool struct {
+	Name    string
+	Replica bool
+	// InUse: reads may go there now.
+	InUse bool
+	// Lag is how far behind the primary a replica is, in seconds; NaN when
+	// unknown, 0 for the primary.
+	Lag float64
+	// Replayed is how far a replica has replayed the primary's log (an
+	// LSN, in bytes); 0 for the primary.
+	Replayed float64
+	// Reads counts the query operations that read there.
+	Reads int64
+}
+
+// WatchPools exports, at each scrape, the pools pools reports:
+// bizgraph_db_pool_in_use, bizgraph_db_pool_reads_total,
+// bizgraph_replica_lag_seconds and bizgraph_replica_replayed_bytes, each
+// by pool.
+func (m *Metrics) WatchPools(pools func() []Pool) {
+	m.reg.MustRegister(poolCollector(pools))
+}
+
+var (
+	poolInUse = prometheus.NewDesc("bizgraph_db_pool_in_use",
+		"1 when reads may go to the pool now (the primary takes writes always), 0 when it is out.", []string{"pool"}, nil)
+	poolReads = prometheus.NewDesc("bizgraph_db_pool_reads_total",
+		"Query operations that read from the pool.", []string{"pool"}, nil)
+	replicaLag = prometheus.NewDesc("bizgraph_replica_lag_seconds",
+		"How far behind the primary a read replica was at its last check; NaN when unknown.", []string{"pool"}, nil)
+	replicaReplayed = prometheus.NewDesc("bizgraph_replica_replayed_bytes",
+		"How far a read replica had replayed the primary's write-ahead log at its last check (its LSN).", []string{"pool"}, nil)
+)
+
+type poolCollector func() []Pool
+
+func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- poolInUse
+	ch <- poolReads
+	ch <- replicaLag
+	ch <- replicaReplayed
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c() {
+		inUse := 0.0
+		if p.InUse {
+			inUse = 1
+		}
+		ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, inUse, p.Name)
+		ch <- prometheus.MustNewConstMetric(poolReads, prometheus.CounterValue, float64(p.Reads), p.Name)
+		if p.Replica {
+			ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, p.Lag, p.Name)
+			ch <- prometheus.MustNewConstMetric(replicaReplayed, prometheus.GaugeValue, p.Replayed, p.Name)
+		}
+	}
 }

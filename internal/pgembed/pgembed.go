@@ -66,6 +66,11 @@ type Config struct {
 	// name=value), which take precedence over postgresql.conf: settings
 	// that only a start can change, such as shared_preload_libraries.
 	Settings map[string]string
+	// ReplicaOf, a primary's URL, makes a new cluster a streaming replica
+	// of that primary instead of an empty one: pg_basebackup -R copies it
+	// and configures the replication (the primary must accept replication
+	// connections from this machine, as a server of this package does).
+	ReplicaOf string
 }
 
 // Server is a running PostgreSQL owned by this process. It accepts
@@ -130,7 +135,11 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(s.dataDir, "PG_VERSION")); errors.Is(err, fs.ErrNotExist) {
-		if err := s.initdb(ctx); err != nil {
+		create := s.initdb
+		if s.cfg.ReplicaOf != "" {
+			create = s.baseBackup
+		}
+		if err := create(ctx); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -186,6 +195,26 @@ func (s *Server) initdb(ctx context.Context) error {
 	return nil
 }
 
+// baseBackup makes the cluster a copy of the primary at cfg.ReplicaOf that
+// streams its changes from then on (standby.signal and primary_conninfo,
+// written by -R).
+func (s *Server) baseBackup(ctx context.Context) error {
+	fmt.Fprintf(s.log, "pgembed: copying a replica into %s\n", s.dataDir)
+	args := []string{"-D", s.dataDir, "-R", "-X", "stream", "-c", "fast", "-d", s.cfg.ReplicaOf}
+	if s.cfg.Ephemeral {
+		args = append(args, "--no-sync")
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, "pg_basebackup"), args...)
+	cmd.Dir = s.dataDir
+	cmd.SysProcAttr = procAttr(s.acct)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pg_basebackup into %s: %w\n%s", s.dataDir, err, out.Bytes())
+	}
+	return nil
+}
+
 // openLog starts this run's server log, keeping the previous run's beside
 // it: after a crash, that is the one worth reading.
 func (s *Server) openLog() error {
@@ -197,6 +226,14 @@ func (s *Server) openLog() error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("open server log: %w", err)
+	}
+	if s.acct != nil {
+		// Like everything in the data directory, the server's account's:
+		// a base backup (a replica made from this server) reads it.
+		if err := f.Chown(int(s.acct.uid), int(s.acct.gid)); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("give server log to user %s: %w", s.acct.name, err)
+		}
 	}
 	s.logFile = f
 	return nil

@@ -10,6 +10,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
 	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/replica"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/tracing"
 	"github.com/bizgraph/bizgraph/internal/write"
@@ -80,6 +82,10 @@ type Config struct {
 	// Metrics receives the figures and serves them at /metrics; nil means
 	// a registry of the handler's own.
 	Metrics *metrics.Metrics
+	// Replicas, when set, are DB's read replicas: query operations read
+	// from them (internal/replica), and mutations answer with their write
+	// position. Nil: everything reads from DB.
+	Replicas *replica.Set
 
 	// What the HTTP layer is given as it is; each means what the
 	// httpapi.Config field of the same name says.
@@ -114,6 +120,12 @@ func New(cfg Config) http.Handler {
 		cfg.Store = store.New(cfg.DB, cfg.PageLimits, rules)
 	}
 	cfg.Metrics.WatchDB(cfg.DB.SQL())
+	if cfg.Replicas != nil {
+		for name, db := range cfg.Replicas.Pools() {
+			cfg.Metrics.WatchDBNamed(db.SQL(), "bizgraph-"+name)
+		}
+		cfg.Metrics.WatchPools(func() []metrics.Pool { return poolMetrics(cfg.Replicas.Status()) })
+	}
 	cfg.Store.ObserveBatches(cfg.Metrics.ObserveBatch)
 	lim := cfg.Limits.WithDefaults()
 	if cfg.PersistedQueries.Caller == nil {
@@ -132,7 +144,28 @@ func New(cfg Config) http.Handler {
 		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes,
 		Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
-		PlaygroundRoles: cfg.PlaygroundRoles})
+		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas)})
+}
+
+// pools is what /readyz says of the replicas; nil without them.
+func pools(s *replica.Set) func() []replica.PoolStatus {
+	if s == nil {
+		return nil
+	}
+	return s.Status
+}
+
+func poolMetrics(st []replica.PoolStatus) []metrics.Pool {
+	out := make([]metrics.Pool, len(st))
+	for i, p := range st {
+		lag := p.Lag.Seconds()
+		if !p.LagKnown {
+			lag = math.NaN()
+		}
+		out[i] = metrics.Pool{Name: p.Name, Replica: !p.Primary, InUse: p.InUse, Lag: lag,
+			Replayed: float64(p.Replay), Reads: p.Reads}
+	}
+	return out
 }
 
 // documentCacheBytes bounds the text of the documents whose parsed form is
@@ -158,6 +191,12 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 		return l.Executing, l.Waiting, l.Subscriptions
 	})
 	exec.Use(gate)
+	if cfg.Replicas != nil {
+		// A query reads from the replica chosen for its request; a
+		// mutation's position is read once its transaction (next) has
+		// committed.
+		exec.Use(cfg.Replicas)
+	}
 	// A mutation runs in one transaction, taken once it holds its slot
 	// (inside the gate), with its idempotency key.
 	exec.Use(mutation.New(cfg.DB, cfg.IdempotencyKeyTTL))
