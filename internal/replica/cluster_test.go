@@ -17,6 +17,8 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/policy"
@@ -214,6 +216,7 @@ func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
 // the replica, checked with opts, and the policy pol (nil: without audit).
 type api struct {
 	srv      *httptest.Server
+	metrics  *metrics.Metrics
 	set      *replica.Set
 	primary  *database.DB
 	replicas map[string]*database.DB
@@ -236,8 +239,9 @@ func newAPI(t *testing.T, c *cluster, opts replica.Options, pol *policy.Policy) 
 		t.Fatal(err)
 	}
 	stop := set.Start(ctx)
-	srv := httptest.NewServer(service.New(service.Config{DB: primary, Replicas: set, Log: log,
-		PageLimits: page.Limits{Default: 20, Max: 100}, Policy: pol,
+	m := metrics.New()
+	srv := httptest.NewServer(service.New(service.Config{DB: primary, Replicas: set, Log: log, Metrics: m,
+		PageLimits: page.Limits{Default: 20, Max: 100}, Policy: pol, Limits: limits.Config{Batch: 2},
 		Auth: httpapitest.Authenticator(t, primary, httpapitest.Admin)}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -245,7 +249,7 @@ func newAPI(t *testing.T, c *cluster, opts replica.Options, pol *policy.Policy) 
 		_ = set.Close()
 		_ = primary.Close()
 	})
-	return &api{srv: srv, set: set, primary: primary, replicas: set.Pools()}
+	return &api{srv: srv, metrics: m, set: set, primary: primary, replicas: set.Pools()}
 }
 
 // post sends a GraphQL request with the given extra headers.
@@ -261,3 +265,11 @@ func (a *api) post(t *testing.T, query string, header map[string]string) httpapi
 
 // status is the replica's line of the Set's status.
 func (a *api) status() replica.PoolStatus { return a.set.Status()[1] }
+
+// scrape is the API's metrics in Prometheus' text format.
+func (a *api) scrape(t *testing.T) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	a.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}

@@ -127,6 +127,22 @@ func TestReadYourWrites(t *testing.T) {
 		t.Fatalf("a read without the position found the new customer (%d): the replica is not delayed, the test proves nothing", n)
 	}
 
+	// In one request (a batch), a query after a mutation reads what it
+	// wrote: the request's position rose with the write.
+	batch := fmt.Sprintf(`[{"query": %q}, {"query": %q}]`,
+		fmt.Sprintf(`mutation { createCustomer(input: {name: %q, country: "DE", segment: SMB}) { customer { id } } }`, name+" batch"),
+		countCustomers(name+" batch"))
+	b := httpapitest.Do(t, "POST", a.srv.URL+"/graphql", map[string]string{"Content-Type": "application/json"}, batch)
+	var answers []struct {
+		Data struct{ Customers struct{ TotalCount int } }
+	}
+	if err := json.Unmarshal(b.Body, &answers); err != nil || len(answers) != 2 {
+		t.Fatalf("batch: %d %s (%v)", b.Status, b.Body, err)
+	}
+	if n := answers[1].Data.Customers.TotalCount; n != 1 || b.Header.Get(replica.Header) == "" {
+		t.Fatalf("the batch's query after its mutation found %d customers (want 1), position %q", n, b.Header.Get(replica.Header))
+	}
+
 	// A later write's position is later.
 	w2 := a.post(t, fmt.Sprintf(`mutation { createCustomer(input: {name: %q, country: "DE", segment: SMB}) { customer { id } } }`, name+" 2"),
 		map[string]string{replica.Header: pos})
@@ -172,6 +188,12 @@ func TestLaggingReplicaIsSkipped(t *testing.T) {
 	if !strings.Contains(ready, "replica1: out, too far behind") {
 		t.Fatalf("/readyz says:\n%s", ready)
 	}
+	for _, line := range []string{`bizgraph_db_pool_in_use{pool="replica1"} 0`, `bizgraph_db_pool_in_use{pool="primary"} 1`,
+		`bizgraph_replica_lag_seconds{pool="replica1"} `, `go_sql_open_connections{db_name="bizgraph-replica1"}`} {
+		if m := a.scrape(t); !strings.Contains(m, line) {
+			t.Fatalf("the metrics have no %s", line)
+		}
+	}
 	r := a.post(t, countCustomers(name), nil)
 	if n := totalCount(t, r); n != 1 {
 		t.Fatalf("a read while the replica lags found %d customers named %q, want 1 (from the primary)", n, name)
@@ -180,6 +202,9 @@ func TestLaggingReplicaIsSkipped(t *testing.T) {
 	waitFor(t, "the replica to be in use again", func() bool { return a.status().InUse })
 	if ready := httpGet(t, a.srv.URL+"/readyz"); !strings.Contains(ready, "replica1: in use, lag") {
 		t.Fatalf("/readyz once caught up says:\n%s", ready)
+	}
+	if m := a.scrape(t); !strings.Contains(m, `bizgraph_db_pool_in_use{pool="replica1"} 1`) {
+		t.Fatalf("the metrics do not say the replica is in use again")
 	}
 }
 
