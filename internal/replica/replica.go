@@ -385,12 +385,14 @@ func (r *Replica) down(reason string, err error) {
 	wait := backoff(r.set.opts.MinBackoff, r.set.opts.MaxBackoff, failures)
 	r.st = state{reason: reason, failures: failures, retryAt: time.Now().Add(wait), replay: was.replay}
 	r.mu.Unlock()
+	attrs := []any{"replica", r.name, "reason", reason, "failures", failures, "retry_in", wait}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
 	if was.up || failures == 1 {
-		r.set.opts.Log.Warn("read replica out of use: reads go elsewhere", "replica", r.name, "reason", reason,
-			"err", err, "retry_in", wait)
+		r.set.opts.Log.Warn("read replica out of use: reads go elsewhere", attrs...)
 	} else {
-		r.set.opts.Log.Debug("read replica still out", "replica", r.name, "reason", reason, "err", err,
-			"failures", failures, "retry_in", wait)
+		r.set.opts.Log.Debug("read replica still out", attrs...)
 	}
 	select {
 	case r.wake <- struct{}{}:
