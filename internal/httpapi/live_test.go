@@ -16,6 +16,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -375,4 +376,37 @@ func number(t *testing.T, s string) int64 {
 		t.Fatalf("event id %q: %v", s, err)
 	}
 	return n
+}
+
+// On shutdown every websocket is told the server is going away (1001),
+// so its client reconnects elsewhere.
+func TestGraphQLWS_ShutdownClosesWithGoingAway(t *testing.T) {
+	srv, _, feed := httpapitest.NewLiveServer(t, service.Config{})
+	c := subscribeWS(t, srv.URL, httpapitest.Token(t, 0, auth.Viewer), `subscription { events { id } }`, nil)
+	waitSubscribers(t, feed, 1)
+	if err := feed.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.line(t); got["closed"] != float64(1001) {
+		t.Fatalf("%v, want closed with 1001", got)
+	}
+}
+
+// A subscription needs a stream: as one plain answer it is refused, and
+// the limits apply to it over SSE as to a query (refused before it
+// starts, with the limit's code).
+func TestSubscriptions_RefusedAsAPlainAnswerLimitedAsQueries(t *testing.T) {
+	srv, _, _ := httpapitest.NewLiveServer(t, service.Config{Limits: limits.Config{Depth: 2}})
+	token := httpapitest.Token(t, 0, auth.Admin)
+	r := httpapitest.Do(t, http.MethodPost, srv.URL+"/graphql", map[string]string{"Content-Type": "application/json",
+		"Authorization": "Bearer " + token}, `{"query":"subscription { events { id } }"}`)
+	if r.Status != 400 || r.Code() != "BAD_REQUEST" {
+		t.Fatalf("a subscription as a plain answer: %d %s", r.Status, r.Body)
+	}
+	r = httpapitest.Do(t, http.MethodPost, srv.URL+"/graphql", map[string]string{"Content-Type": "application/json",
+		"Accept": "text/event-stream", "Authorization": "Bearer " + token},
+		`{"query":"subscription { timeEntryLogged { employee { department { name } } } }"}`)
+	if r.Code() != "QUERY_TOO_DEEP" {
+		t.Fatalf("a subscription past the depth limit: %d %s", r.Status, r.Body)
+	}
 }

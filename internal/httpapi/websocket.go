@@ -48,6 +48,10 @@ type graphQLWS struct {
 
 const subprotocol = "graphql-transport-ws"
 
+// writeBuffers are shared by the connections: an idle subscription holds
+// no write buffer of its own (4 KiB each otherwise).
+var writeBuffers = &sync.Pool{}
+
 // The protocol's close codes.
 const (
 	closeBadRequest       = 4400
@@ -67,7 +71,8 @@ func (graphQLWS) Supports(r *http.Request) bool { return websocketUpgrade(r) }
 func (graphQLWS) authenticatesItself() {}
 
 func (t graphQLWS) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	up := websocket.Upgrader{Subprotocols: []string{subprotocol}, CheckOrigin: t.sameOrAllowedOrigin}
+	up := websocket.Upgrader{Subprotocols: []string{subprotocol}, CheckOrigin: t.sameOrAllowedOrigin,
+		ReadBufferSize: 1024, WriteBufferPool: writeBuffers}
 	conn, err := up.Upgrade(w, r, nil) // a refused upgrade is answered by the upgrader
 	if err != nil {
 		return
