@@ -45,7 +45,12 @@ func follow[T any](ctx context.Context, r *Resolver, opts live.Options,
 				}
 				return
 			}
+			release, err := r.Live.Turn(ctx)
+			if err != nil {
+				return
+			}
 			v, ok, err := resolve(ctx, e)
+			release()
 			if err != nil {
 				stream.End(err)
 				return

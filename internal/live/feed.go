@@ -76,6 +76,11 @@ type Config struct {
 	// message of a resume from too far back; zero means kept.
 	Retention time.Duration
 	Log       *slog.Logger
+	// Resolving bounds the messages being resolved at once (Turn); zero
+	// means 4. An event with a thousand subscribers is a thousand reads:
+	// let loose on the pool at once, they would wait past its acquire
+	// timeout and fail (measured: 1,000 subscribers over 4 connections).
+	Resolving int
 }
 
 // Feed is the server's one listener and its subscriptions.
@@ -91,6 +96,7 @@ type Feed struct {
 	// (websockets with 1001) when it is.
 	stopping chan struct{}
 	hole     *hole
+	turns    chan struct{}
 }
 
 // hole is a run of missing ids below a visible event. An id is taken
@@ -115,7 +121,10 @@ func New(cfg Config) *Feed {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Feed{cfg: cfg, subs: map[*Subscription]struct{}{}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	if cfg.Resolving <= 0 {
+		cfg.Resolving = 4
+	}
+	return &Feed{turns: make(chan struct{}, cfg.Resolving), cfg: cfg, subs: map[*Subscription]struct{}{}, ready: make(chan struct{}), stopping: make(chan struct{})}
 }
 
 // Run listens until ctx ends, reconnecting with backoff when the
@@ -480,6 +489,18 @@ func (f *Feed) Shutdown(context.Context) error {
 		f.end(s, ErrShutdown)
 	}
 	return nil
+}
+
+// Turn waits for a turn to resolve a message (Config.Resolving at once),
+// first come first served; release gives it back. An error when ctx ends
+// first.
+func (f *Feed) Turn(ctx context.Context) (release func(), err error) {
+	select {
+	case f.turns <- struct{}{}:
+		return func() { <-f.turns }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Stopping is closed once Shutdown has begun.
