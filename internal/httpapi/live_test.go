@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -408,5 +409,25 @@ func TestSubscriptions_RefusedAsAPlainAnswerLimitedAsQueries(t *testing.T) {
 		`{"query":"subscription { timeEntryLogged { employee { department { name } } } }"}`)
 	if r.Code() != "QUERY_TOO_DEEP" {
 		t.Fatalf("a subscription past the depth limit: %d %s", r.Status, r.Body)
+	}
+}
+
+// An event stream lives no longer than its token: at exp it ends with
+// UNAUTHENTICATED and without complete, so the client comes back with a
+// fresh token (and Last-Event-ID).
+func TestSSE_EndsAtTheTokensExpiry(t *testing.T) {
+	srv, _, _ := httpapitest.NewLiveServer(t, service.Config{})
+	tok, err := auth.Mint(httpapitest.JWT, auth.MintOptions{Subject: "x", Roles: []auth.Role{auth.Admin}, TTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := openSSE(t, context.Background(), srv.URL, tok, `subscription { events { id } }`, "")
+	got := readSSE(t, br, 1)[0]
+	errs, _ := got.data["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("the stream's last message %+v, want UNAUTHENTICATED", got)
+	}
+	if rest, _ := io.ReadAll(br); strings.Contains(string(rest), "complete") {
+		t.Fatalf("the stream completed after its token expired: %q", rest)
 	}
 }

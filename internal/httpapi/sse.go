@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 )
@@ -56,6 +57,14 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	stream := live.NewStream(after)
 	ctx := live.WithStream(persisted.WithDocumentID(r.Context(), op.documentID), stream)
+	// A stream lives no longer than its credential: at a token's exp it
+	// ends with UNAUTHENTICATED and no complete, and the client comes back
+	// with a fresh token and Last-Event-ID.
+	if id := auth.From(ctx); id != nil && !id.Expires.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, id.Expires)
+		defer cancel()
+	}
 	rc, errs := exec.CreateOperationContext(ctx, op.RawParams)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -100,10 +109,14 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			return
 		}
 	}
-	if err := stream.Err(); err != nil {
-		out.message("", exec.DispatchError(rctx, gqlerror.List{{Err: err}}))
+	expired := errors.Is(ctx.Err(), context.DeadlineExceeded) // the client's leaving is Canceled
+	if err := stream.Err(); err != nil || expired {
+		if expired {
+			err = apperr.New(apperr.Unauthenticated, "the credential has expired; reconnect with a fresh one and Last-Event-ID")
+		}
+		out.message("", exec.DispatchError(context.WithoutCancel(rctx), gqlerror.List{{Err: err}}))
 		var ae *apperr.Error
-		if errors.Is(err, live.ErrShutdown) || errors.As(err, &ae) && apperr.Retryable(ae.Code) {
+		if expired || errors.Is(err, live.ErrShutdown) || errors.As(err, &ae) && apperr.Retryable(ae.Code) {
 			return // no complete: the client reconnects and resumes
 		}
 	}
