@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bizgraph/bizgraph/graph"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/limits"
 	"github.com/bizgraph/bizgraph/internal/live"
+	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -429,5 +432,45 @@ func TestSSE_EndsAtTheTokensExpiry(t *testing.T) {
 	}
 	if rest, _ := io.ReadAll(br); strings.Contains(string(rest), "complete") {
 		t.Fatalf("the stream completed after its token expired: %q", rest)
+	}
+}
+
+// An event stream over GET runs a registered document by its documentId
+// (what a browser's EventSource can send), never a text.
+func TestSSE_GetRunsARegisteredDocument(t *testing.T) {
+	srv, db, feed := httpapitest.NewLiveServer(t, service.Config{})
+	ops := []persisted.Operation{{ID: "live-project-events", Body: `subscription LiveProjectEvents { events(types: ["project.updated"]) { id type entityId } }`}}
+	if _, err := persisted.NewStore(db).Import(context.Background(), graph.NewExecutableSchema(graph.Config{}).Schema(), ops); err != nil {
+		t.Fatal(err)
+	}
+	token := httpapitest.Token(t, 0, auth.Admin)
+	get := func(query string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/graphql?"+query, nil)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	if res := get("query=" + url.QueryEscape(`subscription { events { id } }`)); res.StatusCode != 400 {
+		t.Fatalf("a text over GET: %d, want 400", res.StatusCode)
+	}
+	res := get("documentId=live-project-events")
+	if res.StatusCode != 200 {
+		t.Fatalf("GET with documentId: %d", res.StatusCode)
+	}
+	waitSubscribers(t, feed, 1)
+	project := scalar[int64](t, db, `SELECT min(id) FROM projects`)
+	gid := store.GlobalID("Project", project)
+	mutate(t, srv.URL, token, `mutation($in: UpdateProjectInput!) { updateProject(input: $in) { project { id } } }`,
+		map[string]any{"in": map[string]any{"id": gid, "description": "over GET",
+			"version": scalar[int](t, db, `SELECT version FROM projects WHERE id = ?`, project)}})
+	got := readSSE(t, bufio.NewReader(res.Body), 1)[0]
+	ev := got.data["data"].(map[string]any)["events"].(map[string]any)
+	if got.id == "" || ev["id"] != got.id || ev["entityId"] != gid {
+		t.Fatalf("message %+v", got)
 	}
 }
