@@ -37,6 +37,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -85,6 +86,7 @@ type config struct {
 	WriteTimeout     time.Duration
 	IdempotencyTTL   time.Duration
 	EventsRetention  time.Duration
+	MaxSubscriptions int
 	MaxResponseBytes int
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
@@ -122,6 +124,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.CSRFPrevention, "csrf-prevention", true, "refuse GET requests without a Content-Type or Apollo-Require-Preflight header, which any web page could send")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "deadline of a request, and PostgreSQL's statement_timeout of its statements")
 	fs.DurationVar(&c.EventsRetention, "events-retention", 7*24*time.Hour, "how long events are kept (how far back live updates and webhooks may resume); 0 keeps them")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", 1000, "most subscriptions open at once (websockets and event streams); more are refused with OVERLOADED")
 	fs.DurationVar(&c.IdempotencyTTL, "idempotency-key-ttl", 24*time.Hour, "how long the answer of a mutation sent with an Idempotency-Key is kept for its retries")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 10*time.Second, "time past --request-timeout a client has to read its answer; then its connection is closed")
 	fs.IntVar(&c.MaxResponseBytes, "max-response-bytes", httpapi.DefaultMaxResponseBytes, "largest answer's data in bytes; larger is refused with RESPONSE_TOO_LARGE")
@@ -334,6 +337,12 @@ func serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	m := metrics.New()
+	// One listening connection for the whole server feeds every
+	// subscription (internal/live).
+	feed := live.New(live.Config{URL: t.url, DB: db, Retention: cfg.EventsRetention, Log: log})
+	listening, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	go feed.Run(listening)
 	srv := &http.Server{
 		Handler: service.New(service.Config{DB: db, PageLimits: page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax},
 			Log: log, Introspection: cfg.Introspection,
@@ -342,13 +351,20 @@ func serve(ctx context.Context, cfg *config) error {
 			Limits: cfg.Limits, FieldSuggestions: cfg.FieldSuggestions.or(demo),
 			CORSOrigins: splitList(cfg.CORSOrigins), DisableCSRFPrevention: !cfg.CSRFPrevention,
 			RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, IdempotencyKeyTTL: cfg.IdempotencyTTL, MaxResponseBytes: cfg.MaxResponseBytes, Metrics: m, Tracer: tracer,
-			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles, Replicas: replicas}),
+			Auth: sec.auth, Policy: sec.policy, PlaygroundRoles: sec.roles, Replicas: replicas,
+			Live: feed, MaxSubscriptions: cfg.MaxSubscriptions}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	// What stopping does, in order. Parts holding pending writes add
 	// their flush here in the Flush phase.
 	var stopping shutdown.Sequence
+	// Subscribers are told to go away first (websockets closed with 1001,
+	// event streams ended without complete), so they reconnect elsewhere
+	// and resume; an event committed meanwhile is read from the table
+	// there. The HTTP server does not wait for hijacked websockets.
+	stopping.Add(shutdown.Drain, "live: close subscriptions", feed.Shutdown)
 	stopping.Add(shutdown.Drain, "http: finish in-flight requests", srv.Shutdown)
+	stopping.Add(shutdown.Drain, "live: stop listening", func(context.Context) error { stopListening(); return nil })
 	if cfg.MetricsAddr != "" {
 		// The metrics show every caller's operations and errors: they are
 		// served to the operators' scraper on an address of their own,

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/bizgraph/bizgraph/graph/scalar"
 	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -44,6 +46,7 @@ type Config struct {
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -280,6 +283,15 @@ type ComplexityRoot struct {
 		Employee func(childComplexity int) int
 	}
 
+	Event struct {
+		Actor      func(childComplexity int) int
+		Cursor     func(childComplexity int) int
+		EntityID   func(childComplexity int) int
+		EntityType func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	FeedbackPayload struct {
 		Feedback func(childComplexity int) int
 	}
@@ -494,6 +506,13 @@ type ComplexityRoot struct {
 		UnratedHours  func(childComplexity int) int
 	}
 
+	Subscription struct {
+		EmployeeUpdated func(childComplexity int, id string) int
+		Events          func(childComplexity int, types []string) int
+		ProjectUpdated  func(childComplexity int, id string) int
+		TimeEntryLogged func(childComplexity int, projectID *string, employeeID *string) int
+	}
+
 	TimeEntriesPayload struct {
 		TimeEntries func(childComplexity int) int
 	}
@@ -632,6 +651,12 @@ type QueryResolver interface {
 	Timesheet(ctx context.Context, id string) (*store.Timesheet, error)
 	Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error)
 	ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error)
+}
+type SubscriptionResolver interface {
+	ProjectUpdated(ctx context.Context, id string) (<-chan *store.Project, error)
+	TimeEntryLogged(ctx context.Context, projectID *string, employeeID *string) (<-chan *store.TimeEntry, error)
+	EmployeeUpdated(ctx context.Context, id string) (<-chan *store.Employee, error)
+	Events(ctx context.Context, types []string) (<-chan *live.Event, error)
 }
 
 type executableSchema struct {
@@ -1725,6 +1750,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.EmployeePayload.Employee(childComplexity), true
+
+	case "Event.actor":
+		if e.complexity.Event.Actor == nil {
+			break
+		}
+
+		return e.complexity.Event.Actor(childComplexity), true
+
+	case "Event.id":
+		if e.complexity.Event.Cursor == nil {
+			break
+		}
+
+		return e.complexity.Event.Cursor(childComplexity), true
+
+	case "Event.entityId":
+		if e.complexity.Event.EntityID == nil {
+			break
+		}
+
+		return e.complexity.Event.EntityID(childComplexity), true
+
+	case "Event.entityType":
+		if e.complexity.Event.EntityType == nil {
+			break
+		}
+
+		return e.complexity.Event.EntityType(childComplexity), true
+
+	case "Event.occurredAt":
+		if e.complexity.Event.OccurredAt == nil {
+			break
+		}
+
+		return e.complexity.Event.OccurredAt(childComplexity), true
+
+	case "Event.type":
+		if e.complexity.Event.Type == nil {
+			break
+		}
+
+		return e.complexity.Event.Type(childComplexity), true
 
 	case "FeedbackPayload.feedback":
 		if e.complexity.FeedbackPayload.Feedback == nil {
@@ -3012,6 +3079,54 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.SegmentMonthRevenue.UnratedHours(childComplexity), true
 
+	case "Subscription.employeeUpdated":
+		if e.complexity.Subscription.EmployeeUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_employeeUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Subscription.EmployeeUpdated(childComplexity, args["id"].(string)), true
+
+	case "Subscription.events":
+		if e.complexity.Subscription.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Subscription.Events(childComplexity, args["types"].([]string)), true
+
+	case "Subscription.projectUpdated":
+		if e.complexity.Subscription.ProjectUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projectUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Subscription.ProjectUpdated(childComplexity, args["id"].(string)), true
+
+	case "Subscription.timeEntryLogged":
+		if e.complexity.Subscription.TimeEntryLogged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_timeEntryLogged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Subscription.TimeEntryLogged(childComplexity, args["projectId"].(*string), args["employeeId"].(*string)), true
+
 	case "TimeEntriesPayload.timeEntries":
 		if e.complexity.TimeEntriesPayload.TimeEntries == nil {
 			break
@@ -3480,6 +3595,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -6113,6 +6245,60 @@ input RecordFeedbackInput {
 "What recordFeedback answers."
 type FeedbackPayload {
   feedback: ProjectFeedback!
+}
+
+"""
+Live updates, fed by the events of committed writes. Served over
+websockets (the graphql-transport-ws protocol, credentials in
+` + "`" + `connection_init` + "`" + `'s payload: ` + "`" + `{"Authorization": "Bearer …"}` + "`" + `) and over
+server-sent events (GraphQL over SSE, distinct connections: POST, or GET
+with a registered ` + "`" + `documentId` + "`" + `; each message's ` + "`" + `id` + "`" + ` is its event's, and a
+client that reconnects with ` + "`" + `Last-Event-ID` + "`" + ` receives what it missed,
+within EVENTS_RETENTION). Every message is resolved with the subscriber's
+rights, as a query would be at that moment: a field the subscriber may not
+read is ` + "`" + `FORBIDDEN` + "`" + ` in every message, and an entity they may not see never
+reaches them. Each message's ` + "`" + `extensions.eventId` + "`" + ` is the event that caused
+it.
+"""
+type Subscription {
+  """
+  The project after every committed change of it, of its team
+  (assignments) or of its time entries. Ends (NOT_FOUND) when the project
+  is no longer visible to the subscriber.
+  """
+  projectUpdated("A project's global id." id: ID!): Project!
+  "Each time entry logged, on a project and/or by an employee when given."
+  timeEntryLogged("Only entries on this project." projectId: ID, "Only entries of this employee." employeeId: ID): TimeEntry!
+  """
+  The employee after every committed change (hired, updated, terminated).
+  Sensitive fields follow the rules of a query in every message. Ends
+  (NOT_FOUND) when the employee is no longer visible to the subscriber.
+  """
+  employeeUpdated("An employee's global id." id: ID!): Employee!
+  """
+  The raw events (DOMAIN.md's names, such as ` + "`" + `project.updated` + "`" + `), of the
+  types given (all when absent), of the entities the subscriber may see.
+  """
+  events("Only events of these types." types: [String!]): Event!
+}
+
+"""
+A committed change: what happened to which entity, when and by whom. Its
+fields carry no sensitive value; read the entity for its current state.
+"""
+type Event {
+  "The event's id, growing with each event: what SSE's Last-Event-ID resumes after."
+  id: ID!
+  "What happened: ` + "`" + `<entity>.<what>` + "`" + `, such as ` + "`" + `time_entry.logged` + "`" + `."
+  type: String!
+  "The GraphQL type of the changed entity."
+  entityType: String!
+  "The changed entity's global id."
+  entityId: ID!
+  "When it was committed."
+  occurredAt: DateTime!
+  "Who made the change: the credential's subject."
+  actor: String!
 }
 `, BuiltIn: false},
 }
@@ -11049,6 +11235,141 @@ func (ec *executionContext) field_ReviewCycle_reviews_argsFilter(
 	}
 
 	var zeroVal *store.ReviewFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Subscription_employeeUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Subscription_employeeUpdated_argsID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Subscription_employeeUpdated_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	if tmp, ok := rawArgs["id"]; ok {
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Subscription_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Subscription_events_argsTypes(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Subscription_events_argsTypes(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]string, error) {
+	if _, ok := rawArgs["types"]; !ok {
+		var zeroVal []string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+	if tmp, ok := rawArgs["types"]; ok {
+		return ec.unmarshalOString2ᚕstringᚄ(ctx, tmp)
+	}
+
+	var zeroVal []string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Subscription_projectUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Subscription_projectUpdated_argsID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Subscription_projectUpdated_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	if tmp, ok := rawArgs["id"]; ok {
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Subscription_timeEntryLogged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Subscription_timeEntryLogged_argsProjectID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
+	arg1, err := ec.field_Subscription_timeEntryLogged_argsEmployeeID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["employeeId"] = arg1
+	return args, nil
+}
+func (ec *executionContext) field_Subscription_timeEntryLogged_argsProjectID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["projectId"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+	if tmp, ok := rawArgs["projectId"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Subscription_timeEntryLogged_argsEmployeeID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["employeeId"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+	if tmp, ok := rawArgs["employeeId"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -18667,6 +18988,285 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Event_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_type(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Type); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Event_type(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Type, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_entityType(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.EntityType); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Event_entityType(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.EntityType, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_entityType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_entityId(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.EntityID); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Event_entityId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.EntityID, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_occurredAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.OccurredAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Event_occurredAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.OccurredAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_actor(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Actor); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Event_actor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Actor, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Event_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
 		},
 	}
 	return fc, nil
@@ -27139,6 +27739,420 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_revenue(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type Decimal does not have child fields")
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_projectUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	fc, err := ec.fieldContext_Subscription_projectUpdated(ctx, field)
+	if err != nil {
+		return nil
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = nil
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Subscription().ProjectUpdated(rctx, fc.Args["id"].(string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return nil
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return nil
+	}
+	return func(ctx context.Context) graphql.Marshaler {
+		select {
+		case res, ok := <-resTmp.(<-chan *store.Project):
+			if !ok {
+				return nil
+			}
+			return graphql.WriterFunc(func(w io.Writer) {
+				w.Write([]byte{'{'})
+				graphql.MarshalString(field.Alias).MarshalGQL(w)
+				w.Write([]byte{':'})
+				ec.marshalNProject2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx, field.Selections, res).MarshalGQL(w)
+				w.Write([]byte{'}'})
+			})
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (ec *executionContext) fieldContext_Subscription_projectUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Project_id(ctx, field)
+			case "code":
+				return ec.fieldContext_Project_code(ctx, field)
+			case "name":
+				return ec.fieldContext_Project_name(ctx, field)
+			case "description":
+				return ec.fieldContext_Project_description(ctx, field)
+			case "status":
+				return ec.fieldContext_Project_status(ctx, field)
+			case "priority":
+				return ec.fieldContext_Project_priority(ctx, field)
+			case "budget":
+				return ec.fieldContext_Project_budget(ctx, field)
+			case "currency":
+				return ec.fieldContext_Project_currency(ctx, field)
+			case "billingModel":
+				return ec.fieldContext_Project_billingModel(ctx, field)
+			case "startOn":
+				return ec.fieldContext_Project_startOn(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_Project_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Project_completedAt(ctx, field)
+			case "customer":
+				return ec.fieldContext_Project_customer(ctx, field)
+			case "manager":
+				return ec.fieldContext_Project_manager(ctx, field)
+			case "team":
+				return ec.fieldContext_Project_team(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Project_timeEntries(ctx, field)
+			case "hours":
+				return ec.fieldContext_Project_hours(ctx, field)
+			case "version":
+				return ec.fieldContext_Project_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Project_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Project_updatedAt(ctx, field)
+			case "feedback":
+				return ec.fieldContext_Project_feedback(ctx, field)
+			case "nps":
+				return ec.fieldContext_Project_nps(ctx, field)
+			case "feedbackAnswers":
+				return ec.fieldContext_Project_feedbackAnswers(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_projectUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_timeEntryLogged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	fc, err := ec.fieldContext_Subscription_timeEntryLogged(ctx, field)
+	if err != nil {
+		return nil
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = nil
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Subscription().TimeEntryLogged(rctx, fc.Args["projectId"].(*string), fc.Args["employeeId"].(*string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return nil
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return nil
+	}
+	return func(ctx context.Context) graphql.Marshaler {
+		select {
+		case res, ok := <-resTmp.(<-chan *store.TimeEntry):
+			if !ok {
+				return nil
+			}
+			return graphql.WriterFunc(func(w io.Writer) {
+				w.Write([]byte{'{'})
+				graphql.MarshalString(field.Alias).MarshalGQL(w)
+				w.Write([]byte{':'})
+				ec.marshalNTimeEntry2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntry(ctx, field.Selections, res).MarshalGQL(w)
+				w.Write([]byte{'}'})
+			})
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (ec *executionContext) fieldContext_Subscription_timeEntryLogged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_TimeEntry_id(ctx, field)
+			case "workDate":
+				return ec.fieldContext_TimeEntry_workDate(ctx, field)
+			case "hours":
+				return ec.fieldContext_TimeEntry_hours(ctx, field)
+			case "billable":
+				return ec.fieldContext_TimeEntry_billable(ctx, field)
+			case "note":
+				return ec.fieldContext_TimeEntry_note(ctx, field)
+			case "employee":
+				return ec.fieldContext_TimeEntry_employee(ctx, field)
+			case "project":
+				return ec.fieldContext_TimeEntry_project(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_timeEntryLogged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_employeeUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	fc, err := ec.fieldContext_Subscription_employeeUpdated(ctx, field)
+	if err != nil {
+		return nil
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = nil
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Subscription().EmployeeUpdated(rctx, fc.Args["id"].(string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return nil
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return nil
+	}
+	return func(ctx context.Context) graphql.Marshaler {
+		select {
+		case res, ok := <-resTmp.(<-chan *store.Employee):
+			if !ok {
+				return nil
+			}
+			return graphql.WriterFunc(func(w io.Writer) {
+				w.Write([]byte{'{'})
+				graphql.MarshalString(field.Alias).MarshalGQL(w)
+				w.Write([]byte{':'})
+				ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res).MarshalGQL(w)
+				w.Write([]byte{'}'})
+			})
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (ec *executionContext) fieldContext_Subscription_employeeUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_employeeUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_events(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	fc, err := ec.fieldContext_Subscription_events(ctx, field)
+	if err != nil {
+		return nil
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = nil
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Subscription().Events(rctx, fc.Args["types"].([]string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return nil
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return nil
+	}
+	return func(ctx context.Context) graphql.Marshaler {
+		select {
+		case res, ok := <-resTmp.(<-chan *live.Event):
+			if !ok {
+				return nil
+			}
+			return graphql.WriterFunc(func(w io.Writer) {
+				w.Write([]byte{'{'})
+				graphql.MarshalString(field.Alias).MarshalGQL(w)
+				w.Write([]byte{':'})
+				ec.marshalNEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋliveᚐEvent(ctx, field.Selections, res).MarshalGQL(w)
+				w.Write([]byte{'}'})
+			})
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (ec *executionContext) fieldContext_Subscription_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Event_id(ctx, field)
+			case "type":
+				return ec.fieldContext_Event_type(ctx, field)
+			case "entityType":
+				return ec.fieldContext_Event_entityType(ctx, field)
+			case "entityId":
+				return ec.fieldContext_Event_entityId(ctx, field)
+			case "occurredAt":
+				return ec.fieldContext_Event_occurredAt(ctx, field)
+			case "actor":
+				return ec.fieldContext_Event_actor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -37614,6 +38628,70 @@ func (ec *executionContext) _EmployeePayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var eventImplementors = []string{"Event"}
+
+func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Event")
+		case "id":
+			out.Values[i] = ec._Event_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Event_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entityType":
+			out.Values[i] = ec._Event_entityType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entityId":
+			out.Values[i] = ec._Event_entityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._Event_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._Event_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
 
 func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *store.FeedbackPayload) graphql.Marshaler {
@@ -39343,6 +40421,32 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		ec.Errorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "projectUpdated":
+		return ec._Subscription_projectUpdated(ctx, fields[0])
+	case "timeEntryLogged":
+		return ec._Subscription_timeEntryLogged(ctx, fields[0])
+	case "employeeUpdated":
+		return ec._Subscription_employeeUpdated(ctx, fields[0])
+	case "events":
+		return ec._Subscription_events(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var timeEntriesPayloadImplementors = []string{"TimeEntriesPayload"}
@@ -41339,6 +42443,10 @@ func (ec *executionContext) marshalNDepartmentOrderField2string(ctx context.Cont
 	return res
 }
 
+func (ec *executionContext) marshalNEmployee2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx context.Context, sel ast.SelectionSet, v store.Employee) graphql.Marshaler {
+	return ec._Employee(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNEmployee2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Employee) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -41518,6 +42626,20 @@ func (ec *executionContext) unmarshalNEndAssignmentInput2githubᚗcomᚋbizgraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEvent2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋliveᚐEvent(ctx context.Context, sel ast.SelectionSet, v live.Event) graphql.Marshaler {
+	return ec._Event(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋliveᚐEvent(ctx context.Context, sel ast.SelectionSet, v *live.Event) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFinalizeReviewInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFinalizeReviewInput(ctx context.Context, v any) (store.FinalizeReviewInput, error) {
 	res, err := ec.unmarshalInputFinalizeReviewInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41656,6 +42778,10 @@ func (ec *executionContext) marshalNOrderDirection2string(ctx context.Context, s
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v page.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProject2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v store.Project) graphql.Marshaler {
+	return ec._Project(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Project) graphql.Marshaler {
@@ -42461,6 +43587,10 @@ func (ec *executionContext) unmarshalNSubmitTimesheetInput2githubᚗcomᚋbizgra
 func (ec *executionContext) unmarshalNTerminateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTerminateEmployeeInput(ctx context.Context, v any) (store.TerminateEmployeeInput, error) {
 	res, err := ec.unmarshalInputTerminateEmployeeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeEntry2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntry(ctx context.Context, sel ast.SelectionSet, v store.TimeEntry) graphql.Marshaler {
+	return ec._TimeEntry(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNTimeEntry2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.TimeEntry) graphql.Marshaler {

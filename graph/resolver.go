@@ -6,6 +6,7 @@ package graph
 
 import (
 	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/write"
 )
@@ -17,4 +18,6 @@ type Resolver struct {
 	// Writer makes the mutations' changes; the payloads are read back
 	// through Store.
 	Writer *write.Writer
+	// Live feeds the subscriptions; nil: this server serves none.
+	Live *live.Feed
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -365,11 +366,37 @@ func (r *queryResolver) ReviewCycles(ctx context.Context, first *int, after *str
 	return store.Page[store.ReviewCycle](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
+// ProjectUpdated is the resolver for the projectUpdated field.
+func (r *subscriptionResolver) ProjectUpdated(ctx context.Context, id string) (<-chan *store.Project, error) {
+	return followEntity[*store.Project](ctx, r.Resolver, "Project", id, func(e *live.Event) bool {
+		return e.EntityID == id || (e.EntityType == "Assignment" || e.EntityType == "TimeEntry") && e.Ref("project") == id
+	})
+}
+
+// TimeEntryLogged is the resolver for the timeEntryLogged field.
+func (r *subscriptionResolver) TimeEntryLogged(ctx context.Context, projectID *string, employeeID *string) (<-chan *store.TimeEntry, error) {
+	return timeEntriesLogged(ctx, r.Resolver, projectID, employeeID)
+}
+
+// EmployeeUpdated is the resolver for the employeeUpdated field.
+func (r *subscriptionResolver) EmployeeUpdated(ctx context.Context, id string) (<-chan *store.Employee, error) {
+	return followEntity[*store.Employee](ctx, r.Resolver, "Employee", id, func(e *live.Event) bool { return e.EntityID == id })
+}
+
+// Events is the resolver for the events field.
+func (r *subscriptionResolver) Events(ctx context.Context, types []string) (<-chan *live.Event, error) {
+	return rawEvents(ctx, r.Resolver, types)
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type mutationResolver struct{ *Resolver }
 type queryResolver struct{ *Resolver }
+type subscriptionResolver struct{ *Resolver }

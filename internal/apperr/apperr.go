@@ -145,6 +145,19 @@ const (
 	IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
 )
 
+// Codes of subscriptions (internal/live): why a stream of events ended
+// or could not resume.
+const (
+	// SlowConsumer: the subscriber did not read its events as fast as they
+	// came; its buffer filled and the subscription was ended. Subscribe
+	// again (over SSE, resume with Last-Event-ID).
+	SlowConsumer = "SLOW_CONSUMER"
+	// ResumeExpired: the event to resume after is older than the events
+	// kept (EVENTS_RETENTION), or too much happened since; subscribe
+	// afresh and read the current state (410).
+	ResumeExpired = "RESUME_EXPIRED"
+)
+
 // answer is what a code means over HTTP.
 type answer struct {
 	// status is the HTTP status of a request the code turns away as a
@@ -194,6 +207,8 @@ var codes = map[string]answer{
 	PersistedQueryQuotaExceeded: {status: http.StatusTooManyRequests, retry: true},
 	IdempotencyKeyInUse:         {status: http.StatusConflict, always: true, retry: true},
 	IdempotencyKeyReused:        {status: http.StatusUnprocessableEntity, always: true},
+	SlowConsumer:                {status: http.StatusServiceUnavailable, retry: true},
+	ResumeExpired:               {status: http.StatusGone},
 }
 
 // Codes are every code the API answers with, sorted.

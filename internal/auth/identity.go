@@ -8,6 +8,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Role is a set of permissions a caller holds (DOMAIN.md, "Who reads what").
@@ -61,6 +62,11 @@ type Identity struct {
 	// Anonymous is set for a request without credentials, which only the
 	// demo mode lets through.
 	Anonymous bool
+	// Expires is when the credential stops being valid (a token's exp);
+	// zero for one that does not expire by itself (an API key, until
+	// revoked). A connection that outlives a request (a websocket) is
+	// closed then.
+	Expires time.Time
 }
 
 // Has reports whether the identity holds role r.

@@ -181,6 +181,9 @@ func (v *jwtVerifier) verify(token string) (*Identity, error) {
 		return nil, err
 	}
 	id := &Identity{}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		id.Expires = exp.Time
+	}
 	id.Subject, _ = claims[v.cfg.SubjectClaim].(string)
 	if id.Subject == "" {
 		return nil, fmt.Errorf("the token has no %q claim", v.cfg.SubjectClaim)

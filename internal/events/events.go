@@ -60,6 +60,10 @@ const (
 // recognised).
 const FeedbackReceived = "feedback.received"
 
+// Channel is the PostgreSQL notification channel a committed event is
+// announced on: a wake-up for the listeners, never the event itself.
+const Channel = "bizgraph_events"
+
 // Event is one change, as consumers receive it.
 type Event struct {
 	Type string
@@ -90,10 +94,17 @@ func Append(ctx context.Context, db *database.DB, evs ...Event) error {
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
-	err = db.WithContext(ctx).Exec(`INSERT INTO events (type, entity_type, entity_id, actor, actor_employee_id, request_id, data)
+	// The same statement wakes the live feeds (internal/live) of every
+	// replica: PostgreSQL delivers a NOTIFY only when its transaction
+	// commits, and nothing for one that rolls back. The notification
+	// carries nothing: the listeners read the table, their truth.
+	err = db.WithContext(ctx).Exec(`WITH appended AS (
+		INSERT INTO events (type, entity_type, entity_id, actor, actor_employee_id, request_id, data)
 		SELECT type, entity_type, entity_id, actor, actor_employee_id, request_id, data
 		FROM jsonb_to_recordset(?::jsonb) AS e(type text, entity_type text, entity_id text, actor text,
-			actor_employee_id bigint, request_id text, data jsonb)`, string(rows)).Error
+			actor_employee_id bigint, request_id text, data jsonb)
+		RETURNING id)
+		SELECT pg_notify(?, '') FROM (SELECT count(*) FROM appended) AS n`, string(rows), Channel).Error
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}

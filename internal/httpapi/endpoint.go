@@ -42,7 +42,7 @@ func (e *graphQLEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel = context.WithTimeout(ctx, e.requestTimeout)
 		defer cancel()
 	}
-	if r.Method != http.MethodOptions { // a preflight executes nothing
+	if _, itself := t.(interface{ authenticatesItself() }); r.Method != http.MethodOptions && !itself { // a preflight executes nothing
 		var ok bool
 		if ctx, ok = e.authenticate(ctx, w, r); !ok {
 			return

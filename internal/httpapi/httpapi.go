@@ -24,6 +24,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/persisted"
 	"github.com/bizgraph/bizgraph/internal/playground"
@@ -110,6 +111,16 @@ type Config struct {
 	// Pools, when set, reports the primary and its read replicas, which
 	// /readyz lists; nil: no replicas.
 	Pools func() []replica.PoolStatus
+	// Live, when set, serves subscriptions: over websockets
+	// (graphql-transport-ws) and server-sent events, before Transports.
+	// Its shutdown closes the websockets with 1001 (going away).
+	Live *live.Feed
+	// StreamPing is how often a websocket is pinged and an event stream
+	// sent a keep-alive comment; zero means 15 seconds.
+	StreamPing time.Duration
+	// StreamInitTimeout is how long a websocket may wait before its
+	// connection_init; zero means 5 seconds.
+	StreamInitTimeout time.Duration
 }
 
 type api struct {
@@ -148,8 +159,25 @@ func New(cfg Config) http.Handler {
 	plain := graphQLOverHTTP{maxBodyBytes: cfg.MaxBodyBytes, persisted: cfg.Persisted,
 		maxResponseBytes: cfg.MaxResponseBytes, writeTimeout: cfg.WriteTimeout,
 		maxTokens: cfg.MaxTokens, maxBatch: cfg.MaxBatch, csrfPrevention: !cfg.DisableCSRFPrevention}
+	transports := []graphql.Transport{plain}
+	if cfg.Live != nil {
+		if cfg.StreamPing <= 0 {
+			cfg.StreamPing = 15 * time.Second
+		}
+		if cfg.StreamInitTimeout <= 0 {
+			cfg.StreamInitTimeout = 5 * time.Second
+		}
+		maxMessage := cfg.MaxBodyBytes
+		if maxMessage <= 0 {
+			maxMessage = defaultMaxBodyBytes
+		}
+		transports = append(transports,
+			graphQLWS{auth: cfg.Auth, feed: cfg.Live, origins: cfg.CORSOrigins, initTimeout: cfg.StreamInitTimeout,
+				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain},
+			eventStream{plain: plain, keepAlive: cfg.StreamPing})
+	}
 	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
-		transports: append([]graphql.Transport{plain}, cfg.Transports...)}
+		transports: append(transports, cfg.Transports...)}
 
 	mux := http.NewServeMux()
 	// Every method: the transport refuses the ones GraphQL over HTTP does

@@ -260,6 +260,11 @@ func execute(ctx context.Context, r *http.Request, exec graphql.GraphExecutor, o
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
 		return nil, nil, mutationOverGET(rc.Operation.Operation)
 	}
+	if rc.Operation.Operation == ast.Subscription {
+		// A subscription answers many times: it needs a stream.
+		return nil, nil, refuse(apperr.BadRequest, "a subscription is served over a websocket (graphql-transport-ws) or as "+
+			"server-sent events (Accept: %s), not as one answer", mediaEventStream)
+	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
 	if resp == nil {

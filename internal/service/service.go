@@ -27,6 +27,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/httpapi"
 	"github.com/bizgraph/bizgraph/internal/limits"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/metrics"
 	"github.com/bizgraph/bizgraph/internal/mutation"
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -99,6 +100,13 @@ type Config struct {
 	WriteTimeout          time.Duration
 	MaxResponseBytes      int
 	Transports            []graphql.Transport
+
+	// Live feeds subscriptions (graphql-ws and SSE); nil: none are served.
+	// The caller runs it and shuts it down before the HTTP server.
+	Live *live.Feed
+	// MaxSubscriptions bounds the subscriptions open at once
+	// (admission); zero means 1,000.
+	MaxSubscriptions int
 }
 
 // New returns the API's HTTP handler, composed from cfg.
@@ -144,7 +152,7 @@ func New(cfg Config) http.Handler {
 		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes,
 		Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
-		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas)})
+		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas), Live: cfg.Live})
 }
 
 // pools is what /readyz says of the replicas; nil without them.
@@ -180,12 +188,12 @@ const documentCacheBytes = 32 << 20
 func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *executor.Executor {
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB),
-			Writer: write.New(cfg.DB, cfg.Policy.Rules)},
+			Writer: write.New(cfg.DB, cfg.Policy.Rules), Live: cfg.Live},
 		Directives: graph.Directives(cfg.Policy)}))
 	// Operations wait for their turn only once parsed, validated and
 	// within the limits, and only while they execute.
 	gate := admission.New(admission.Config{MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout,
-		Admitted: cfg.Admitted})
+		MaxSubscriptions: cfg.MaxSubscriptions, Admitted: cfg.Admitted})
 	cfg.Metrics.WatchAdmission(func() (int, int, int) {
 		l := gate.Load()
 		return l.Executing, l.Waiting, l.Subscriptions

@@ -149,3 +149,24 @@ func ByKeys[T Node](ctx context.Context, st *Store, typ string, keys []int64, se
 	}
 	return out, nil
 }
+
+// Visible reports whether the caller in ctx may see the entity gid names,
+// as node(id) finds it (one statement): what decides whether an event
+// about it reaches a subscriber. An entity no longer there (deleted) is
+// seen where its table has no row scope for the caller, and hidden where
+// it has one: whether they saw it before is not known, so it fails closed.
+func (st *Store) Visible(ctx context.Context, gid string) (bool, error) {
+	typ, _, err := ParseID(gid)
+	if err != nil {
+		return false, err
+	}
+	found, err := st.nodes(ctx, []string{gid}, &Selection{Fields: []string{"id"}})
+	if err != nil {
+		return false, fmt.Errorf("whether %s is visible: %w", gid, err)
+	}
+	if found[0] != nil {
+		return true, nil
+	}
+	cond, _ := st.rules.RowScope(ctx, TableOf(typ))
+	return cond == "", nil
+}

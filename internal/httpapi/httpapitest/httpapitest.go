@@ -20,6 +20,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/service"
@@ -109,7 +110,41 @@ func NewServer(t testing.TB, cfg service.Config) (*httptest.Server, *database.DB
 // cfg's Store and Log kept when set.
 func NewServerWith(t testing.TB, cfg service.Config, opts database.Options) (*httptest.Server, *database.DB) {
 	t.Helper()
-	db, err := database.Open(context.Background(), dbURL, opts)
+	return serve(t, dbURL, cfg, opts)
+}
+
+// NewLiveServer serves the API with subscriptions over a copy of the
+// package's database of the test's own (the test writes, and what it
+// writes goes with the copy), fed by a live feed that stops with the
+// test. Unless cfg.Auth says otherwise, it authenticates as in
+// production (Token and API keys; nothing without a credential). It
+// returns the server, its pool and the feed.
+func NewLiveServer(t testing.TB, cfg service.Config) (*httptest.Server, *database.DB, *live.Feed) {
+	t.Helper()
+	url := testdb.Fresh(t)
+	db, err := database.Open(context.Background(), url, database.Options{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatalf("open the test database: %v", err)
+	}
+	feed := live.New(live.Config{URL: url, DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { feed.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; _ = db.Close() })
+	cfg.Live = feed
+	if cfg.Auth == nil {
+		cfg.Auth = Authenticator(t, db, nil) // as in production: a credential or nothing
+	}
+	srv, pool := serve(t, url, cfg, database.Options{MaxOpenConns: 4})
+	// First of all (cleanups run last first): subscribers are told to go,
+	// so the server's Close does not wait for their streams.
+	t.Cleanup(func() { _ = feed.Shutdown(ctx) })
+	return srv, pool, feed
+}
+
+func serve(t testing.TB, url string, cfg service.Config, opts database.Options) (*httptest.Server, *database.DB) {
+	t.Helper()
+	db, err := database.Open(context.Background(), url, opts)
 	if err != nil {
 		t.Fatalf("open the test database: %v", err)
 	}
