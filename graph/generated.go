@@ -6293,7 +6293,7 @@ extend type Analytics {
   npsBySegment(
     "First day of the first quarter (1 January, 1 April, 1 July or 1 October)."
     from: Date!
-    "Last day of the last quarter; at most 40 quarters after ` + "`" + `from` + "`" + `."
+    "Last day of the last quarter; a range covers at most 40 quarters."
     to: Date!
     "Only this segment's customers."
     segment: CustomerSegment
