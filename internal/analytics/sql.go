@@ -156,24 +156,16 @@ FROM running r JOIN departments d ON d.id = r.department_id
 WHERE r.month IS NOT NULL AND (r.headcount > 0 OR r.hires > 0 OR r.leavers > 0)
 ORDER BY r.month, d.code`
 
-// npsBySegmentSQL groups the answers received in the range by the segment
-// of their project's customer and the quarter of received_at in UTC (the
-// range's days are UTC days too), with store.NPS, Project.nps's formula.
+// npsBySegmentSQL reads the rollup of the answers per quarter (of
+// received_at in UTC) and segment of their project's customer
+// (feedback_quarters, migrations/00020: 4 rows a quarter), with store.NPS,
+// Project.nps's formula.
 var npsBySegmentSQL = `
-SELECT c.segment,
-       date_trunc('quarter', f.received_at AT TIME ZONE 'UTC')::date AS quarter,
-       count(*) AS responses,
-       count(*) FILTER (WHERE f.score >= 9) AS promoters,
-       count(*) FILTER (WHERE f.score BETWEEN 7 AND 8) AS passives,
-       count(*) FILTER (WHERE f.score <= 6) AS detractors,
-       ` + store.NPS("f") + ` AS nps
-FROM project_feedback f
-JOIN projects p ON p.id = f.project_id
-JOIN customers c ON c.id = p.customer_id
-WHERE f.received_at >= CAST(@from AS date)::timestamp AT TIME ZONE 'UTC'
-  AND f.received_at < (CAST(@to AS date) + 1)::timestamp AT TIME ZONE 'UTC'
-  AND (CAST(@segment AS customer_segment) IS NULL OR c.segment = CAST(@segment AS customer_segment))
-GROUP BY 1, 2
+SELECT segment, quarter, responses, promoters, passives, detractors,
+       ` + store.NPS("promoters", "detractors", "responses") + ` AS nps
+FROM feedback_quarters
+WHERE quarter BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+  AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
 ORDER BY quarter, segment`
 
 // reviewCompletionSQL counts a cycle's reviews per department of their

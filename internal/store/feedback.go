@@ -96,19 +96,20 @@ func (p *Project) nps() (*npsOf, error) {
 	return v.(map[int64]*npsOf)[p.ID], nil
 }
 
-// NPS is the net promoter score of the answers of project_feedback aliased
-// alias that a statement groups: the percentage of scores 9–10 minus the
-// percentage of 0–6 (DOMAIN.md), computed in numeric and rounded half away
-// from zero to two decimals, so that the answer is the same whatever the
-// float arithmetic. Project.nps and analytics' npsBySegment both use it, so
-// a segment of one project has that project's NPS.
-func NPS(alias string) string {
-	return fmt.Sprintf(`round(100.0 * (count(*) FILTER (WHERE %[1]s.score >= 9) - count(*) FILTER (WHERE %[1]s.score <= 6))
-       / count(*), 2)::float8`, alias)
+// NPS is the net promoter score from SQL expressions counting the
+// promoters (scores 9–10), the detractors (0–6) and all the responses:
+// the percentage of promoters minus that of detractors (DOMAIN.md),
+// computed in numeric and rounded half away from zero to two decimals, so
+// that the answer is the same whatever the float arithmetic. Project.nps
+// and analytics' npsBySegment both use it, so a segment of one project has
+// that project's NPS.
+func NPS(promoters, detractors, responses string) string {
+	return fmt.Sprintf(`round(100.0 * ((%s) - (%s)) / (%s), 2)::float8`, promoters, detractors, responses)
 }
 
 var projectNPSSQL = `
-SELECT f.project_id, count(*) AS answers, ` + NPS("f") + ` AS score
+SELECT f.project_id, count(*) AS answers,
+       ` + NPS("count(*) FILTER (WHERE f.score >= 9)", "count(*) FILTER (WHERE f.score <= 6)", "count(*)") + ` AS score
 FROM project_feedback f
 WHERE f.project_id = ANY(?::bigint[])
 GROUP BY f.project_id`
