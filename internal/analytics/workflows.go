@@ -63,7 +63,8 @@ func (r *Reports) NpsBySegment(ctx context.Context, from, to store.Date, segment
 func (r *Reports) ReviewCompletion(ctx context.Context, cycle string, department *string) ([]*DepartmentReviewCompletion, error) {
 	scope, scopeArgs, err := r.scopes.CountScope(auth.From(ctx), "reviews")
 	if refused := (*policy.Refused)(nil); errors.As(err, &refused) {
-		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "reviewCompletion counts reviews: " + refused.Needs}
+		return nil, &apperr.Error{Code: apperr.Forbidden,
+			Message: "reviewCompletion counts the reviews the caller may see, and this caller may see none: seeing reviews needs " + refused.Needs}
 	} else if err != nil {
 		return nil, err
 	}
