@@ -104,30 +104,14 @@ func demoJWT(jc auth.JWTConfig) auth.JWTConfig {
 	return jc
 }
 
-// demoTokens mints a token per role for the demo playground. Each person's
-// role acts as an employee of the demo data, so a visitor can try the
-// writes as each one (log their own time, move a project they manage): the
-// manager is a real manager in the middle of the tree who also manages
-// projects, so their reporting line and their projects show; the other
-// roles are employees of their own. The analytics role is a tool's.
+// demoTokens mints a token per role for the demo playground, each person's
+// role acting as an employee of the demo data (playground.FindCast), so a
+// visitor can try the writes and the workflows as each one.
 func demoTokens(ctx context.Context, jc auth.JWTConfig, db *database.DB) ([]playground.RoleToken, error) {
-	var cast struct{ Manager, Viewer, HR, Admin int64 }
-	err := db.WithContext(ctx).Raw(`WITH manager AS (
-			SELECT m.id FROM employees m
-			WHERE m.manager_id IS NOT NULL AND EXISTS (SELECT 1 FROM employees e WHERE e.manager_id = m.id)
-				AND EXISTS (SELECT 1 FROM projects p WHERE p.manager_id = m.id AND p.status = 'active')
-			ORDER BY m.id LIMIT 1),
-		others AS (
-			SELECT e.id, row_number() OVER (ORDER BY e.id) AS n FROM employees e
-			WHERE e.status = 'active' AND e.id NOT IN (SELECT id FROM manager)
-				AND NOT EXISTS (SELECT 1 FROM employees r WHERE r.manager_id = e.id)
-			ORDER BY e.id LIMIT 3)
-		SELECT (SELECT id FROM manager) AS manager, (SELECT id FROM others WHERE n = 1) AS viewer,
-			(SELECT id FROM others WHERE n = 2) AS hr, (SELECT id FROM others WHERE n = 3) AS admin`).Scan(&cast).Error
+	employee, err := playground.FindCast(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("find employees for the demo tokens: %w", err)
+		return nil, err
 	}
-	employee := map[auth.Role]int64{auth.Manager: cast.Manager, auth.Viewer: cast.Viewer, auth.HR: cast.HR, auth.Admin: cast.Admin}
 	var out []playground.RoleToken
 	for _, r := range auth.Roles {
 		o := auth.MintOptions{Subject: "demo-" + string(r), Roles: []auth.Role{r}, TTL: 24 * time.Hour, EmployeeID: employee[r]}

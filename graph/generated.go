@@ -59,7 +59,9 @@ type ComplexityRoot struct {
 		BudgetBurn            func(childComplexity int, from *store.Date, to *store.Date, department *string, segment *store.CustomerSegment, billable *bool, status *store.ProjectStatus, first int) int
 		HeadcountByDepartment func(childComplexity int, from store.Date, to store.Date, department *string) int
 		HoursByDepartment     func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
+		NpsBySegment          func(childComplexity int, from store.Date, to store.Date, segment *store.CustomerSegment) int
 		RevenueBySegment      func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
+		ReviewCompletion      func(childComplexity int, cycle string, department *string) int
 	}
 
 	Assignment struct {
@@ -234,6 +236,18 @@ type ComplexityRoot struct {
 
 	DepartmentPayload struct {
 		Department func(childComplexity int) int
+	}
+
+	DepartmentReviewCompletion struct {
+		Completion       func(childComplexity int) int
+		DepartmentCode   func(childComplexity int) int
+		DepartmentID     func(childComplexity int) int
+		DepartmentName   func(childComplexity int) int
+		Finalized        func(childComplexity int) int
+		ManagerSubmitted func(childComplexity int) int
+		NotStarted       func(childComplexity int) int
+		Reviews          func(childComplexity int) int
+		SelfSubmitted    func(childComplexity int) int
 	}
 
 	Employee struct {
@@ -506,6 +520,16 @@ type ComplexityRoot struct {
 		UnratedHours  func(childComplexity int) int
 	}
 
+	SegmentQuarterNps struct {
+		Detractors func(childComplexity int) int
+		Nps        func(childComplexity int) int
+		Passives   func(childComplexity int) int
+		Promoters  func(childComplexity int) int
+		Quarter    func(childComplexity int) int
+		Responses  func(childComplexity int) int
+		Segment    func(childComplexity int) int
+	}
+
 	Subscription struct {
 		EmployeeUpdated func(childComplexity int, id string) int
 		Events          func(childComplexity int, types []string) int
@@ -714,6 +738,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Analytics.HoursByDepartment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment)), true
 
+	case "Analytics.npsBySegment":
+		if e.complexity.Analytics.NpsBySegment == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_npsBySegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.NpsBySegment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["segment"].(*store.CustomerSegment)), true
+
 	case "Analytics.revenueBySegment":
 		if e.complexity.Analytics.RevenueBySegment == nil {
 			break
@@ -725,6 +761,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Analytics.RevenueBySegment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment)), true
+
+	case "Analytics.reviewCompletion":
+		if e.complexity.Analytics.ReviewCompletion == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_reviewCompletion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.ReviewCompletion(childComplexity, args["cycle"].(string), args["department"].(*string)), true
 
 	case "Assignment.allocationPercent":
 		if e.complexity.Assignment.AllocationPercent == nil {
@@ -1480,6 +1528,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.DepartmentPayload.Department(childComplexity), true
+
+	case "DepartmentReviewCompletion.completion":
+		if e.complexity.DepartmentReviewCompletion.Completion == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.Completion(childComplexity), true
+
+	case "DepartmentReviewCompletion.departmentCode":
+		if e.complexity.DepartmentReviewCompletion.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.DepartmentCode(childComplexity), true
+
+	case "DepartmentReviewCompletion.departmentId":
+		if e.complexity.DepartmentReviewCompletion.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.DepartmentID(childComplexity), true
+
+	case "DepartmentReviewCompletion.departmentName":
+		if e.complexity.DepartmentReviewCompletion.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.DepartmentName(childComplexity), true
+
+	case "DepartmentReviewCompletion.finalized":
+		if e.complexity.DepartmentReviewCompletion.Finalized == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.Finalized(childComplexity), true
+
+	case "DepartmentReviewCompletion.managerSubmitted":
+		if e.complexity.DepartmentReviewCompletion.ManagerSubmitted == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.ManagerSubmitted(childComplexity), true
+
+	case "DepartmentReviewCompletion.notStarted":
+		if e.complexity.DepartmentReviewCompletion.NotStarted == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.NotStarted(childComplexity), true
+
+	case "DepartmentReviewCompletion.reviews":
+		if e.complexity.DepartmentReviewCompletion.Reviews == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.Reviews(childComplexity), true
+
+	case "DepartmentReviewCompletion.selfSubmitted":
+		if e.complexity.DepartmentReviewCompletion.SelfSubmitted == nil {
+			break
+		}
+
+		return e.complexity.DepartmentReviewCompletion.SelfSubmitted(childComplexity), true
 
 	case "Employee.assignments":
 		if e.complexity.Employee.Assignments == nil {
@@ -3078,6 +3189,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.SegmentMonthRevenue.UnratedHours(childComplexity), true
+
+	case "SegmentQuarterNps.detractors":
+		if e.complexity.SegmentQuarterNps.Detractors == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Detractors(childComplexity), true
+
+	case "SegmentQuarterNps.nps":
+		if e.complexity.SegmentQuarterNps.Nps == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Nps(childComplexity), true
+
+	case "SegmentQuarterNps.passives":
+		if e.complexity.SegmentQuarterNps.Passives == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Passives(childComplexity), true
+
+	case "SegmentQuarterNps.promoters":
+		if e.complexity.SegmentQuarterNps.Promoters == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Promoters(childComplexity), true
+
+	case "SegmentQuarterNps.quarter":
+		if e.complexity.SegmentQuarterNps.Quarter == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Quarter(childComplexity), true
+
+	case "SegmentQuarterNps.responses":
+		if e.complexity.SegmentQuarterNps.Responses == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Responses(childComplexity), true
+
+	case "SegmentQuarterNps.segment":
+		if e.complexity.SegmentQuarterNps.Segment == nil {
+			break
+		}
+
+		return e.complexity.SegmentQuarterNps.Segment(childComplexity), true
 
 	case "Subscription.employeeUpdated":
 		if e.complexity.Subscription.EmployeeUpdated == nil {
@@ -6300,6 +6460,90 @@ type Event {
   "Who made the change: the credential's subject."
   actor: String!
 }
+
+# ---------------------------------------------------------------------------
+# Workflow analytics (issue 16): NPS per customer segment and quarter, review
+# completion per department (internal/analytics/workflows.go). Kept in one
+# block at the end of the file.
+# ---------------------------------------------------------------------------
+
+extend type Analytics {
+  """
+  Net promoter score per customer segment and calendar quarter: one row per
+  segment (the segment of the answering project's customer, as it is now)
+  and quarter with answers received in it; ordered by quarter, then segment
+  (SMB, mid-market, enterprise). Quarters are of ` + "`" + `ProjectFeedback.receivedAt` + "`" + `
+  in UTC. Computed as ` + "`" + `Project.nps` + "`" + ` is, so a segment of one project has
+  that project's NPS.
+  """
+  npsBySegment(
+    "First day of the first quarter (1 January, 1 April, 1 July or 1 October)."
+    from: Date!
+    "Last day of the last quarter; a range covers at most 40 quarters."
+    to: Date!
+    "Only this segment's customers."
+    segment: CustomerSegment
+  ): [SegmentQuarterNps!]!
+
+  """
+  Where a review cycle's reviews stand, per department of the reviewed
+  employee (their department now) with reviews in the cycle; ordered by
+  department code. Counts only the reviews the caller may see: hr and admin
+  every one, a manager those of their reporting line (and their own), a
+  person their own. A caller who may see no review at all (the analytics
+  role) gets FORBIDDEN.
+  """
+  reviewCompletion(
+    "The review cycle (` + "`" + `ReviewCycle.id` + "`" + `)."
+    cycle: ID!
+    "Only this department and the departments below it; all when absent."
+    department: ID
+  ): [DepartmentReviewCompletion!]!
+}
+
+"The net promoter score of one customer segment's answers in one calendar quarter."
+type SegmentQuarterNps {
+  "The customers' segment."
+  segment: CustomerSegment!
+  "The first day of the quarter."
+  quarter: Date!
+  "Answers received in the quarter."
+  responses: Int!
+  "Of ` + "`" + `responses` + "`" + `, scores 9 and 10."
+  promoters: Int!
+  "Of ` + "`" + `responses` + "`" + `, scores 7 and 8."
+  passives: Int!
+  "Of ` + "`" + `responses` + "`" + `, scores 0 to 6."
+  detractors: Int!
+  """
+  100 × (` + "`" + `promoters` + "`" + ` − ` + "`" + `detractors` + "`" + `) ÷ ` + "`" + `responses` + "`" + `, from -100 to 100,
+  computed exactly and rounded half away from zero to two decimals (as
+  ` + "`" + `Project.nps` + "`" + `); recompute it from the counts to add quarters up.
+  """
+  nps: Float!
+}
+
+"Where one department's reviews of a cycle stand."
+type DepartmentReviewCompletion {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "Reviews of the department's people in the cycle that the caller may see."
+  reviews: Int!
+  "Of ` + "`" + `reviews` + "`" + `, those not started."
+  notStarted: Int!
+  "Of ` + "`" + `reviews` + "`" + `, those with the self-assessment submitted."
+  selfSubmitted: Int!
+  "Of ` + "`" + `reviews` + "`" + `, those with the manager assessment submitted."
+  managerSubmitted: Int!
+  "Of ` + "`" + `reviews` + "`" + `, those finalized."
+  finalized: Int!
+  "` + "`" + `finalized` + "`" + ` ÷ ` + "`" + `reviews` + "`" + `, rounded to 4 decimals (0.75 = 75%)."
+  completion: Decimal!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6724,6 +6968,80 @@ func (ec *executionContext) field_Analytics_hoursByDepartment_argsSegment(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Analytics_npsBySegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_npsBySegment_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_npsBySegment_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_npsBySegment_argsSegment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg2
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_npsBySegment_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_npsBySegment_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_npsBySegment_argsSegment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.CustomerSegment, error) {
+	if _, ok := rawArgs["segment"]; !ok {
+		var zeroVal *store.CustomerSegment
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+	if tmp, ok := rawArgs["segment"]; ok {
+		return ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, tmp)
+	}
+
+	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Analytics_revenueBySegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6818,6 +7136,57 @@ func (ec *executionContext) field_Analytics_revenueBySegment_argsSegment(
 	}
 
 	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_reviewCompletion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_reviewCompletion_argsCycle(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["cycle"] = arg0
+	arg1, err := ec.field_Analytics_reviewCompletion_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg1
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_reviewCompletion_argsCycle(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["cycle"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("cycle"))
+	if tmp, ok := rawArgs["cycle"]; ok {
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_reviewCompletion_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -11829,6 +12198,152 @@ func (ec *executionContext) fieldContext_Analytics_headcountByDepartment(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Analytics_headcountByDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Analytics_npsBySegment(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_npsBySegment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.NpsBySegment(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["segment"].(*store.CustomerSegment))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.SegmentQuarterNps)
+	fc.Result = res
+	return ec.marshalNSegmentQuarterNps2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentQuarterNpsᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_npsBySegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "segment":
+				return ec.fieldContext_SegmentQuarterNps_segment(ctx, field)
+			case "quarter":
+				return ec.fieldContext_SegmentQuarterNps_quarter(ctx, field)
+			case "responses":
+				return ec.fieldContext_SegmentQuarterNps_responses(ctx, field)
+			case "promoters":
+				return ec.fieldContext_SegmentQuarterNps_promoters(ctx, field)
+			case "passives":
+				return ec.fieldContext_SegmentQuarterNps_passives(ctx, field)
+			case "detractors":
+				return ec.fieldContext_SegmentQuarterNps_detractors(ctx, field)
+			case "nps":
+				return ec.fieldContext_SegmentQuarterNps_nps(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SegmentQuarterNps", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_npsBySegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Analytics_reviewCompletion(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_reviewCompletion(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ReviewCompletion(ctx, fc.Args["cycle"].(string), fc.Args["department"].(*string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentReviewCompletion)
+	fc.Result = res
+	return ec.marshalNDepartmentReviewCompletion2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentReviewCompletionᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_reviewCompletion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentReviewCompletion_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentReviewCompletion_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentReviewCompletion_departmentName(ctx, field)
+			case "reviews":
+				return ec.fieldContext_DepartmentReviewCompletion_reviews(ctx, field)
+			case "notStarted":
+				return ec.fieldContext_DepartmentReviewCompletion_notStarted(ctx, field)
+			case "selfSubmitted":
+				return ec.fieldContext_DepartmentReviewCompletion_selfSubmitted(ctx, field)
+			case "managerSubmitted":
+				return ec.fieldContext_DepartmentReviewCompletion_managerSubmitted(ctx, field)
+			case "finalized":
+				return ec.fieldContext_DepartmentReviewCompletion_finalized(ctx, field)
+			case "completion":
+				return ec.fieldContext_DepartmentReviewCompletion_completion(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentReviewCompletion", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_reviewCompletion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16952,6 +17467,426 @@ func (ec *executionContext) fieldContext_DepartmentPayload_department(_ context.
 				return ec.fieldContext_Department_updatedAt(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_reviews(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Reviews); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_reviews(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Reviews, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_reviews(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_notStarted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.NotStarted); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_notStarted(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.NotStarted, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_notStarted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_selfSubmitted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.SelfSubmitted); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_selfSubmitted(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.SelfSubmitted, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_selfSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_managerSubmitted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.ManagerSubmitted); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_managerSubmitted(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ManagerSubmitted, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_managerSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_finalized(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Finalized); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_finalized(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Finalized, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_finalized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentReviewCompletion_completion(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Completion); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentReviewCompletion_completion(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Completion, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentReviewCompletion_completion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentReviewCompletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
 		},
 	}
 	return fc, nil
@@ -25404,6 +26339,10 @@ func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, fiel
 				return ec.fieldContext_Analytics_revenueBySegment(ctx, field)
 			case "headcountByDepartment":
 				return ec.fieldContext_Analytics_headcountByDepartment(ctx, field)
+			case "npsBySegment":
+				return ec.fieldContext_Analytics_npsBySegment(ctx, field)
+			case "reviewCompletion":
+				return ec.fieldContext_Analytics_reviewCompletion(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
 		},
@@ -27738,6 +28677,332 @@ func (ec *executionContext) fieldContext_SegmentMonthRevenue_revenue(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_segment(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_segment(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Segment, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.CustomerSegment)
+	fc.Result = res
+	return ec.marshalNCustomerSegment2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type CustomerSegment does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_quarter(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.Quarter); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_quarter(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Quarter, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_quarter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_responses(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Responses); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_responses(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Responses, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_promoters(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Promoters); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_promoters(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Promoters, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_promoters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_passives(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Passives); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_passives(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Passives, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_passives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_detractors(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Detractors); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SegmentQuarterNps_detractors(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Detractors, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_detractors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentQuarterNps_nps(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SegmentQuarterNps_nps(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nps, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(float64)
+	fc.Result = res
+	return ec.marshalNFloat2float64(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SegmentQuarterNps_nps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentQuarterNps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
 		},
 	}
 	return fc, nil
@@ -37071,6 +38336,78 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "npsBySegment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_npsBySegment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reviewCompletion":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_reviewCompletion(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38321,6 +39658,85 @@ func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("DepartmentPayload")
 		case "department":
 			out.Values[i] = ec._DepartmentPayload_department(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var departmentReviewCompletionImplementors = []string{"DepartmentReviewCompletion"}
+
+func (ec *executionContext) _DepartmentReviewCompletion(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentReviewCompletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentReviewCompletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentReviewCompletion")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentReviewCompletion_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentReviewCompletion_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentReviewCompletion_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviews":
+			out.Values[i] = ec._DepartmentReviewCompletion_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notStarted":
+			out.Values[i] = ec._DepartmentReviewCompletion_notStarted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfSubmitted":
+			out.Values[i] = ec._DepartmentReviewCompletion_selfSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "managerSubmitted":
+			out.Values[i] = ec._DepartmentReviewCompletion_managerSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finalized":
+			out.Values[i] = ec._DepartmentReviewCompletion_finalized(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completion":
+			out.Values[i] = ec._DepartmentReviewCompletion_completion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40423,6 +41839,75 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 	return out
 }
 
+var segmentQuarterNpsImplementors = []string{"SegmentQuarterNps"}
+
+func (ec *executionContext) _SegmentQuarterNps(ctx context.Context, sel ast.SelectionSet, obj *analytics.SegmentQuarterNps) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentQuarterNpsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentQuarterNps")
+		case "segment":
+			out.Values[i] = ec._SegmentQuarterNps_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quarter":
+			out.Values[i] = ec._SegmentQuarterNps_quarter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._SegmentQuarterNps_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "promoters":
+			out.Values[i] = ec._SegmentQuarterNps_promoters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passives":
+			out.Values[i] = ec._SegmentQuarterNps_passives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detractors":
+			out.Values[i] = ec._SegmentQuarterNps_detractors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nps":
+			out.Values[i] = ec._SegmentQuarterNps_nps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -42443,6 +43928,60 @@ func (ec *executionContext) marshalNDepartmentOrderField2string(ctx context.Cont
 	return res
 }
 
+func (ec *executionContext) marshalNDepartmentReviewCompletion2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentReviewCompletionᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentReviewCompletion) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentReviewCompletion2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentReviewCompletion(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDepartmentReviewCompletion2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentReviewCompletion(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentReviewCompletion) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentReviewCompletion(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEmployee2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx context.Context, sel ast.SelectionSet, v store.Employee) graphql.Marshaler {
 	return ec._Employee(ctx, sel, &v)
 }
@@ -42643,6 +44182,22 @@ func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋbizgraphᚋbizgraph�
 func (ec *executionContext) unmarshalNFinalizeReviewInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐFinalizeReviewInput(ctx context.Context, v any) (store.FinalizeReviewInput, error) {
 	res, err := ec.unmarshalInputFinalizeReviewInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNHireEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐHireEmployeeInput(ctx context.Context, v any) (store.HireEmployeeInput, error) {
@@ -43521,6 +45076,60 @@ func (ec *executionContext) marshalNSegmentMonthRevenue2ᚖgithubᚗcomᚋbizgra
 		return graphql.Null
 	}
 	return ec._SegmentMonthRevenue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentQuarterNps2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentQuarterNpsᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SegmentQuarterNps) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNSegmentQuarterNps2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentQuarterNps(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentQuarterNps2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐSegmentQuarterNps(ctx context.Context, sel ast.SelectionSet, v *analytics.SegmentQuarterNps) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SegmentQuarterNps(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

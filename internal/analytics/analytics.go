@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -31,11 +32,19 @@ import (
 // Reports answers the analytics queries; the GraphQL type Analytics is
 // bound to it and each query is a method.
 type Reports struct {
-	db *database.DB
+	db     *database.DB
+	scopes Scopes
 }
 
-// New returns the reports over db.
-func New(db *database.DB) *Reports { return &Reports{db: db} }
+// Scopes is what the reports ask of the rules (policy.Rules): the rows of
+// a table scoped by row that the caller counts, or a refusal.
+type Scopes interface {
+	CountScope(id *auth.Identity, table string) (cond string, args []any, err error)
+}
+
+// New returns the reports over db; scopes decide which rows of the
+// workflows' tables a caller's figures count.
+func New(db *database.DB, scopes Scopes) *Reports { return &Reports{db: db, scopes: scopes} }
 
 // Limits on what one query may ask for, so an hourly job cannot ask for an
 // answer of unbounded size.

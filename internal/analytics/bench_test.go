@@ -97,6 +97,9 @@ func operationBody(b *testing.B, db *database.DB, path string) []byte {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if spec.Variables == nil { // an operation whose variables are all derived
+		spec.Variables = map[string]any{}
+	}
 	for name, d := range spec.Derive {
 		var key int64
 		if err := db.Raw(d.SQL).Scan(&key).Error; err != nil || key == 0 {

@@ -1,5 +1,7 @@
 package analytics
 
+import "github.com/bizgraph/bizgraph/internal/store"
+
 // The reports' statements, one each. Named parameters (GORM ends a name at
 // a space or a parenthesis, hence CAST(@x AS t) and not @x::t): @from and @to (the
 // first day of the first month, the last day of the last; NULL where a
@@ -153,3 +155,35 @@ SELECT d.id AS department_id, d.code AS department_code, d.name AS department_na
 FROM running r JOIN departments d ON d.id = r.department_id
 WHERE r.month IS NOT NULL AND (r.headcount > 0 OR r.hires > 0 OR r.leavers > 0)
 ORDER BY r.month, d.code`
+
+// npsBySegmentSQL reads the rollup of the answers per quarter (of
+// received_at in UTC) and segment of their project's customer
+// (feedback_quarters, migrations/00020: 4 rows a quarter), with store.NPS,
+// Project.nps's formula.
+var npsBySegmentSQL = `
+SELECT segment, quarter, responses, promoters, passives, detractors,
+       ` + store.NPS("promoters", "detractors", "responses") + ` AS nps
+FROM feedback_quarters
+WHERE quarter BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+  AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
+ORDER BY quarter, segment`
+
+// reviewCompletionSQL counts a cycle's reviews per department of their
+// employee and status. Positional parameters, since the row scope
+// (policy.Rules.Scope, over the reviews aliased t, written in by %s) has
+// its own: the subtree's root (NULL: every department), the cycle, then
+// the scope's.
+const reviewCompletionSQL = `WITH subtree(id) AS (SELECT s FROM department_subtree(CAST(? AS bigint)) s)
+SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name,
+       count(*) AS reviews,
+       count(*) FILTER (WHERE t.status = 'not_started') AS not_started,
+       count(*) FILTER (WHERE t.status = 'self_submitted') AS self_submitted,
+       count(*) FILTER (WHERE t.status = 'manager_submitted') AS manager_submitted,
+       count(*) FILTER (WHERE t.status = 'finalized') AS finalized,
+       round(count(*) FILTER (WHERE t.status = 'finalized')::numeric / count(*), 4) AS completion
+FROM reviews t
+JOIN employees e ON e.id = t.employee_id
+JOIN departments d ON d.id = e.department_id
+WHERE t.cycle_id = ? AND e.department_id IN (SELECT id FROM subtree) AND %s
+GROUP BY d.id
+ORDER BY d.code`

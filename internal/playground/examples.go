@@ -1,11 +1,17 @@
 package playground
 
+import "github.com/bizgraph/bizgraph/internal/auth"
+
 // Tab is one of the playground's opening tabs: an operation a newcomer can
 // run at once, with the variables it takes. The JSON names are GraphiQL's
 // (its defaultTabs prop).
 type Tab struct {
 	Query     string `json:"query"`
 	Variables string `json:"variables,omitempty"`
+	// As names the role button each operation of a workflow's tab is
+	// meant for (its comment says so to the visitor); the examples' test
+	// runs each as the demo's employee of that role (FindCast).
+	As map[string]auth.Role `json:"-"`
 }
 
 // Examples are the opening tabs, in order. They show the pages the
@@ -177,4 +183,109 @@ mutation LogMyTime($entries: [TimeEntryInput!]!) {
   }
 }
 `, Variables: `{ "entries": [{ "projectId": "UHJvamVjdDox", "workDate": "2026-11-30", "hours": "1.5", "billable": true }] }`},
+	{Query: `# Timesheet approval, as a manager
+# (the "manager" button above): the
+# weeks your reporting line submitted,
+# latest first. Run WaitingWeeks, put
+# a week's id in "week" below (it
+# holds the demo's first), then run
+# ApproveWeek. rejectTimesheet sends a
+# week back with a comment instead.
+query WaitingWeeks {
+  timesheets(first: 3,
+             filter: { status: { eq: SUBMITTED } },
+             orderBy: [{ field: WEEK_START, direction: DESC }]) {
+    totalCount
+    nodes {
+      id
+      weekStart
+      submittedAt
+      employee { firstName lastName }
+      timeEntries { workDate hours project { code } }
+    }
+  }
+}
+
+mutation ApproveWeek($week: ID!) {
+  approveTimesheet(input: { id: $week, comment: "Thanks!" }) {
+    timesheet {
+      id
+      status
+      decidedAt
+      decidedBy { firstName lastName }
+    }
+  }
+}
+`, Variables: `{ "week": "VGltZXNoZWV0OjQzMzM" }`,
+		As: map[string]auth.Role{"WaitingWeeks": auth.Manager, "ApproveWeek": auth.Manager}},
+	{Query: `# A review's two steps in the open
+# cycle. As the person ("viewer"):
+# MyOpenReview, then SelfAssessment.
+# As their reviewer ("manager"):
+# ToAssess lists your people's reviews
+# waiting for you, then ManagerStep
+# submits your assessment and rating
+# (1 to 5). The variables below hold
+# the demo's review ids; hr then
+# calibrates and finalizes.
+query MyOpenReview {
+  me {
+    reviews(first: 1, filter: { cycle: { status: { eq: OPEN } } }) {
+      nodes { id status cycle { name periodEnd } }
+    }
+  }
+}
+
+mutation SelfAssessment($mine: ID!) {
+  submitSelfAssessment(input: { id: $mine,
+    text: "Shipped the billing migration; next I want to own estimates." }) {
+    review { id status selfAssessment }
+  }
+}
+
+query ToAssess {
+  me {
+    directReports(first: 20) {
+      nodes {
+        firstName
+        lastName
+        reviews(first: 1, filter: {
+          status: { eq: SELF_SUBMITTED }
+          cycle: { status: { eq: OPEN } }
+        }) {
+          nodes { id selfAssessment }
+        }
+      }
+    }
+  }
+}
+
+mutation ManagerStep($review: ID!, $rating: Int!) {
+  submitManagerAssessment(input: { id: $review, rating: $rating,
+    text: "Dependable and thorough; speak up earlier when plans slip." }) {
+    review { id status rating managerAssessment }
+  }
+}
+`, Variables: `{ "mine": "UmV2aWV3OjI4NA", "review": "UmV2aWV3OjI5NA", "rating": 4 }`,
+		As: map[string]auth.Role{"MyOpenReview": auth.Viewer, "SelfAssessment": auth.Viewer, "ToAssess": auth.Manager, "ManagerStep": auth.Manager}},
+	{Query: `# Customer feedback, as a survey tool
+# sends it: an external system's API
+# key (role integration) records an
+# answer, once per (source,
+# externalId): sent again, the first
+# is answered. Act as "integration"
+# above, or paste a key from
+# "bizgraph apikey create --role
+# integration" into Headers as
+# {"Authorization": "Bearer bzk_…"}.
+# Such a key reads nothing but
+# feedback; others see the project's
+# nps move.
+mutation RecordFeedback($input: RecordFeedbackInput!) {
+  recordFeedback(input: $input) {
+    feedback { id score comment source externalId receivedAt }
+  }
+}
+`, Variables: `{ "input": { "projectId": "UHJvamVjdDox", "score": 9, "comment": "Great team, on time.", "source": "surveys", "externalId": "demo-1" } }`,
+		As: map[string]auth.Role{"RecordFeedback": auth.Integration}},
 }

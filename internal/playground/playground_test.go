@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
@@ -33,60 +37,105 @@ func newAPI(t *testing.T) (*httptest.Server, *database.DB) {
 }
 
 // TestExamples_RunWithoutErrors runs every opening tab against the API: a
-// newcomer's first click must show data, not an error.
+// newcomer's first click must show data, not an error. A tab of several
+// operations (a workflow's steps) runs each in order, as the role button
+// it names (Tab.As), acting as that button's employee of the demo
+// (FindCast): its queries must list the ids its variables hold, and its
+// steps must then succeed with them.
 func TestExamples_RunWithoutErrors(t *testing.T) {
-	srv, _ := newAPI(t)
-	// The writes are tried as a person of the firm, as the demo's role
-	// buttons act (an employee who was at the firm on the day it logs).
+	srv, db := newAPI(t)
+	cast, err := playground.FindCast(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Writes and questions about one's own work that name no button are
+	// asked as a person of the firm (an employee who was at the firm on
+	// the day the time tab logs).
 	var employee int64
 	if err := httpapitest.Conn(t).QueryRow(t.Context(),
 		`SELECT min(id) FROM employees WHERE hired_on < '2026-11-30' AND status = 'active'`).Scan(&employee); err != nil {
 		t.Fatal(err)
 	}
 	person := httpapitest.Token(t, employee, auth.Viewer)
+	resetWrites(t)
+	for _, ex := range playground.Examples {
+		doc, err := parser.ParseQuery(&ast.Source{Input: ex.Query})
+		if err != nil {
+			t.Fatalf("%.60s: %v", ex.Query, err)
+		}
+		var vars map[string]any
+		if ex.Variables != "" {
+			if err := json.Unmarshal([]byte(ex.Variables), &vars); err != nil {
+				t.Fatalf("variables %s: %v", ex.Variables, err)
+			}
+		}
+		var listed []byte // what the tab's queries answered, for its steps' ids
+		for _, op := range doc.Operations {
+			write := op.Operation == ast.Mutation
+			t.Run(op.Name, func(t *testing.T) {
+				header := map[string]string{"Content-Type": "application/json"}
+				if role, ok := ex.As[op.Name]; ok {
+					header["Authorization"] = "Bearer " + httpapitest.Token(t, cast[role], role)
+				} else if write || strings.Contains(ex.Query, "me {") {
+					header["Authorization"] = "Bearer " + person
+				}
+				if write && len(doc.Operations) > 1 {
+					for _, v := range op.VariableDefinitions {
+						if id, ok := vars[v.Variable].(string); ok && !bytes.Contains(listed, []byte(`"`+id+`"`)) {
+							t.Fatalf("$%s is %q, which the tab's queries do not list: %s", v.Variable, id, listed)
+						}
+					}
+				}
+				body, _ := json.Marshal(map[string]any{"query": ex.Query, "variables": vars, "operationName": op.Name})
+				r := httpapitest.Do(t, "POST", srv.URL+"/graphql", header, string(body))
+				var data map[string]json.RawMessage
+				if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 {
+					t.Fatalf("want data only, got %s (%v)", r.Body, err)
+				}
+				listed = append(listed, r.Data...)
+				for field, v := range data {
+					if write && !bytes.Equal(v, []byte("null")) {
+						continue
+					}
+					if !bytes.Contains(v, []byte(`"nodes":[{`)) && !bytes.Contains(v, []byte(`"edges":[{`)) {
+						t.Errorf("%s came back empty: %s", field, v)
+					}
+				}
+			})
+		}
+	}
+}
+
+// resetWrites puts back what the examples' steps write: the time logged,
+// the weeks decided, the reviews assessed, the feedback recorded, and
+// their trail.
+func resetWrites(t *testing.T) {
 	conn := httpapitest.Conn(t)
-	var last int64
-	if err := conn.QueryRow(t.Context(), `SELECT max(id) FROM time_entries`).Scan(&last); err != nil {
+	var lastEntry, lastFeedback int64
+	if err := conn.QueryRow(t.Context(), `SELECT (SELECT max(id) FROM time_entries), (SELECT coalesce(max(id), 0) FROM project_feedback)`).
+		Scan(&lastEntry, &lastFeedback); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // what the write tabs logged goes, with its trail
-		if _, err := conn.Exec(context.Background(), `DELETE FROM time_entries WHERE id > $1`, last); err != nil {
-			t.Error(err)
-		}
-		if _, err := conn.Exec(context.Background(), `TRUNCATE write_audit, events`); err != nil {
-			t.Error(err)
+	if _, err := conn.Exec(t.Context(), `CREATE TEMP TABLE timesheets_before AS SELECT * FROM timesheets WHERE status = 'submitted';
+		CREATE TEMP TABLE reviews_before AS SELECT r.* FROM reviews r JOIN review_cycles c ON c.id = r.cycle_id WHERE c.status = 'open'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		for _, q := range []string{
+			`DELETE FROM time_entries WHERE id > ` + fmt.Sprint(lastEntry),
+			`DELETE FROM project_feedback WHERE id > ` + fmt.Sprint(lastFeedback),
+			`UPDATE timesheets t SET status = b.status, decided_by = b.decided_by, decided_at = b.decided_at, comment = b.comment
+			 FROM timesheets_before b WHERE t.id = b.id AND t.status <> b.status`,
+			`UPDATE reviews r SET self_assessment = b.self_assessment, manager_assessment = b.manager_assessment,
+			 rating = b.rating, status = b.status FROM reviews_before b WHERE r.id = b.id AND r.status <> b.status`,
+			`TRUNCATE write_audit, events`,
+		} {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
 		}
 	})
-	for _, ex := range playground.Examples {
-		m := regexp.MustCompile(`(query|mutation) (\w+)`).FindStringSubmatch(ex.Query)
-		// Writes, and the questions about one's own work, are asked as a
-		// person of the firm.
-		write, name := m[1] == "mutation", m[2]
-		personal := write || strings.Contains(ex.Query, "me {")
-		t.Run(name, func(t *testing.T) {
-			var vars map[string]any
-			if ex.Variables != "" {
-				if err := json.Unmarshal([]byte(ex.Variables), &vars); err != nil {
-					t.Fatalf("variables %s: %v", ex.Variables, err)
-				}
-			}
-			body, _ := json.Marshal(map[string]any{"query": ex.Query, "variables": vars})
-			header := map[string]string{"Content-Type": "application/json"}
-			if personal {
-				header["Authorization"] = "Bearer " + person
-			}
-			r := httpapitest.Do(t, "POST", srv.URL+"/graphql", header, string(body))
-			var data map[string]json.RawMessage
-			if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 {
-				t.Fatalf("want data only, got %s (%v)", r.Body, err)
-			}
-			for field, v := range data {
-				if !bytes.Contains(v, []byte(`"nodes":[{`)) && !bytes.Contains(v, []byte(`"edges":[{`)) && !(write && bytes.Contains(v, []byte(`":[{`))) {
-					t.Errorf("%s came back empty: %s", field, v)
-				}
-			}
-		})
-	}
 }
 
 // TestHandler_Page checks the page: it configures GraphiQL with the
@@ -174,5 +223,41 @@ func TestHandler_Assets(t *testing.T) {
 		if r := httpapitest.Do(t, "GET", srv.URL+path, nil, ""); r.Status != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404: only the current build's hashed names exist", path, r.Status)
 		}
+	}
+}
+
+// The demo's role buttons act as people with work to do in the workflows'
+// tabs: the manager as one whose line has weeks waiting and who has a
+// self-assessment to answer in the open cycle (at demo scale no manager
+// with reports runs a project, so requiring that left the manager button
+// acting as no one), the viewer as one with a review in it; the tools'
+// roles as no one.
+func TestFindCast_ActsAsPeopleWithWorkWaiting(t *testing.T) {
+	_, db := newAPI(t)
+	cast, err := playground.FindCast(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waiting, toAssess, viewerReviews int
+	err = httpapitest.Conn(t).QueryRow(t.Context(), `SELECT
+		(SELECT count(*) FROM timesheets s JOIN employees e ON e.id = s.employee_id WHERE e.manager_id = $1 AND s.status = 'submitted'),
+		(SELECT count(*) FROM reviews r JOIN review_cycles c ON c.id = r.cycle_id
+		 WHERE c.status = 'open' AND r.reviewer_id = $1 AND r.status = 'self_submitted'),
+		(SELECT count(*) FROM reviews r JOIN review_cycles c ON c.id = r.cycle_id WHERE c.status = 'open' AND r.employee_id = $2)`,
+		cast[auth.Manager], cast[auth.Viewer]).Scan(&waiting, &toAssess, &viewerReviews)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waiting == 0 || toAssess == 0 || viewerReviews != 1 {
+		t.Errorf("manager %d: %d weeks waiting, %d reviews to assess; viewer %d: %d open reviews; want some, some, one",
+			cast[auth.Manager], waiting, toAssess, cast[auth.Viewer], viewerReviews)
+	}
+	for _, r := range []auth.Role{auth.Viewer, auth.HR, auth.Admin} {
+		if cast[r] == 0 || cast[r] == cast[auth.Manager] {
+			t.Errorf("%s acts as employee %d, want a person of their own", r, cast[r])
+		}
+	}
+	if cast[auth.Analytics] != 0 || cast[auth.Integration] != 0 {
+		t.Errorf("the tools' roles act as employees %d and %d, want none", cast[auth.Analytics], cast[auth.Integration])
 	}
 }

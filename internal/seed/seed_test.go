@@ -149,6 +149,23 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 			`SELECT count(*)::float8 / (SELECT count(*) FROM employees) FROM timesheets`, func(v float64) bool { return v > 80 && v <= 104 }},
 		{"timesheets: past weeks mostly approved",
 			`SELECT avg((status = 'approved')::int) FROM timesheets WHERE week_start < '2026-06-01'`, func(v float64) bool { return v > 0.95 }},
+		// The demo's states (issue 16): the workflows' tabs and role
+		// buttons need work in progress to act on.
+		{"one review cycle in progress, the others closed",
+			`SELECT count(*) FILTER (WHERE status = 'open') * 100 + count(*) FILTER (WHERE status <> 'closed') FROM review_cycles`,
+			func(v float64) bool { return v == 101 }},
+		{"the cycle in progress has reviews not started, self-assessed and assessed, none final",
+			`SELECT count(DISTINCT r.status) * 10 + count(*) FILTER (WHERE r.status = 'finalized')
+			 FROM reviews r JOIN review_cycles c ON c.id = r.cycle_id WHERE c.status = 'open'`,
+			func(v float64) bool { return v == 30 }},
+		{"submitted weeks wait for a decision in several managers' lines (direct reports')",
+			`SELECT count(DISTINCT e.manager_id) FROM timesheets s JOIN employees e ON e.id = s.employee_id
+			 WHERE s.status = 'submitted' AND e.manager_id IS NOT NULL`,
+			func(v float64) bool { return v >= 5 }},
+		{"self-assessments wait for several reviewers",
+			`SELECT count(DISTINCT r.reviewer_id) FROM reviews r JOIN review_cycles c ON c.id = r.cycle_id
+			 WHERE c.status = 'open' AND r.status = 'self_submitted'`,
+			func(v float64) bool { return v >= 3 }},
 	} {
 		var v float64
 		if err := conn.QueryRow(context.Background(), c.query).Scan(&v); err != nil {

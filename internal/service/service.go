@@ -187,7 +187,7 @@ const documentCacheBytes = 32 << 20
 // extensions in the order an operation meets them.
 func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *executor.Executor {
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{
-		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB),
+		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB, cfg.Policy.Rules),
 			Writer: write.New(cfg.DB, cfg.Policy.Rules), Live: cfg.Live},
 		Directives: graph.Directives(cfg.Policy)}))
 	// Operations wait for their turn only once parsed, validated and

@@ -96,17 +96,29 @@ func (p *Project) nps() (*npsOf, error) {
 	return v.(map[int64]*npsOf)[p.ID], nil
 }
 
-// projectNPS computes the NPS of every project in keys: one scan of each
-// project's answers on (project_id, id) INCLUDE (score). Rounded to two
-// decimals, so that the answer is the same whatever the float arithmetic.
-func projectNPS(ctx context.Context, st *Store, keys []int64) (map[int64]*npsOf, error) {
-	var rows []*npsOf
-	err := st.db.WithContext(ctx).Raw(`
+// NPS is the net promoter score from SQL expressions counting the
+// promoters (scores 9–10), the detractors (0–6) and all the responses:
+// the percentage of promoters minus that of detractors (DOMAIN.md),
+// computed in numeric and rounded half away from zero to two decimals, so
+// that the answer is the same whatever the float arithmetic. Project.nps
+// and analytics' npsBySegment both use it, so a segment of one project has
+// that project's NPS.
+func NPS(promoters, detractors, responses string) string {
+	return fmt.Sprintf(`round(100.0 * ((%s) - (%s)) / (%s), 2)::float8`, promoters, detractors, responses)
+}
+
+var projectNPSSQL = `
 SELECT f.project_id, count(*) AS answers,
-       round(100.0 * (count(*) FILTER (WHERE f.score >= 9) - count(*) FILTER (WHERE f.score <= 6)) / count(*), 2)::float8 AS score
+       ` + NPS("count(*) FILTER (WHERE f.score >= 9)", "count(*) FILTER (WHERE f.score <= 6)", "count(*)") + ` AS score
 FROM project_feedback f
 WHERE f.project_id = ANY(?::bigint[])
-GROUP BY f.project_id`, ids(keys)).Scan(&rows).Error
+GROUP BY f.project_id`
+
+// projectNPS computes the NPS of every project in keys: one scan of each
+// project's answers on (project_id, id) INCLUDE (score).
+func projectNPS(ctx context.Context, st *Store, keys []int64) (map[int64]*npsOf, error) {
+	var rows []*npsOf
+	err := st.db.WithContext(ctx).Raw(projectNPSSQL, ids(keys)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("compute the NPS of projects: %w", err)
 	}

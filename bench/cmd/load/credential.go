@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
@@ -32,12 +33,12 @@ var credential = func() struct {
 	_, _ = rand.Read(b[:])
 	jc := auth.JWTConfig{Secret: hex.EncodeToString(b[:])}
 	headers := map[string]string{}
-	for role, r := range map[string]auth.Role{roleManager: auth.Manager, roleAdmin: auth.Admin} {
-		tok, err := auth.Mint(jc, auth.MintOptions{Subject: "bench-" + role, Roles: []auth.Role{r}, TTL: 24 * time.Hour})
+	for role := range roles {
+		h, err := mint(jc, role, 0)
 		if err != nil {
-			panic("bench: mint the benchmark's token: " + err.Error())
+			panic(err.Error())
 		}
-		headers[role] = "Bearer " + tok
+		headers[role] = h
 	}
 	return struct {
 		jwt     auth.JWTConfig
@@ -46,8 +47,25 @@ var credential = func() struct {
 	}{jc, "JWT_SECRET=" + jc.Secret, headers}
 }()
 
+var roles = map[string]auth.Role{roleManager: auth.Manager, roleAdmin: auth.Admin}
+
+// mint is the Authorization header of a token of role signed with jc,
+// acting as employee (0: no one; a page scoped to a manager's line needs
+// one, spec.Employee).
+func mint(jc auth.JWTConfig, role string, employee int64) (string, error) {
+	tok, err := auth.Mint(jc, auth.MintOptions{Subject: "bench-" + role, Roles: []auth.Role{roles[role]}, TTL: 24 * time.Hour,
+		EmployeeID: employee})
+	if err != nil {
+		return "", fmt.Errorf("mint the benchmark's %s token: %w", role, err)
+	}
+	return "Bearer " + tok, nil
+}
+
 // authorization is the Authorization header of op's requests.
 func (op *operation) authorization() string {
+	if op.header != "" {
+		return op.header
+	}
 	if h, ok := credential.headers[op.Role]; ok {
 		return h
 	}

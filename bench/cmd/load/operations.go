@@ -37,6 +37,11 @@ type operation struct {
 	LostUpdate        *lostUpdate `json:"lost_update,omitempty"`
 	Role              string      `json:"role"` // whose token the requests carry
 
+	// employeeSQL finds the employee the token acts as (spec.Employee);
+	// header is then that token's Authorization header, made by prepare.
+	employeeSQL string
+	header      string
+
 	text      string
 	register  []byte // persisted: the request that registers the text with its hash, sent once before any answer is taken
 	derive    map[string]derivation
@@ -69,6 +74,10 @@ type spec struct {
 	LostUpdate *lostUpdate `json:"lost_update"`
 	// Role is the credential's role: manager (the default) or admin.
 	Role string `json:"role"`
+	// Employee is SQL returning the employee id the credential acts as,
+	// for pages whose rows are scoped to the caller (a manager's line);
+	// empty: no employee, as for every operation that reads no such rows.
+	Employee string `json:"employee"`
 }
 
 // derivation computes a variable from the database, for values that depend
@@ -179,7 +188,7 @@ func loadOperation(dir, base string) (*operation, error) {
 		Name: orderPrefix.ReplaceAllString(base, ""), About: s.About, Document: doc,
 		Variables: s.Variables, Statements: s.Statements, Ceiling: s.Ceiling, Check: s.Check, Send: s.Send,
 		CeilingStatements: s.CeilingStatements, Rotate: s.Rotate, LostUpdate: s.LostUpdate, Role: s.Role,
-		text: string(text), derive: s.Derive,
+		text: string(text), derive: s.Derive, employeeSQL: s.Employee,
 	}
 	return op, nil
 }
@@ -200,6 +209,17 @@ func (op *operation) prepare(ctx context.Context, conn *pgx.Conn) error {
 		} else {
 			op.Variables[name] = store.GlobalID(d.Type, key)
 		}
+	}
+	if op.employeeSQL != "" {
+		var employee int64
+		if err := conn.QueryRow(ctx, op.employeeSQL).Scan(&employee); err != nil {
+			return fmt.Errorf("operation %s: employee: %w", op.Name, err)
+		}
+		header, err := mint(credential.jwt, op.Role, employee)
+		if err != nil {
+			return fmt.Errorf("operation %s: %w", op.Name, err)
+		}
+		op.header = header
 	}
 	if op.Rotate != nil {
 		f, err := newFeeder(ctx, conn, op.Rotate)
