@@ -124,8 +124,16 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		for t, n := range feedbackRows {
 			stats.Rows[t] += n
 		}
+		prog.note("payroll")
+		payrollRows, err := seedPayroll(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for t, n := range payrollRows {
+			stats.Rows[t] += n
+		}
 		prog.note("analyze")
-		analyzed := append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...)
+		analyzed := append(append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...), payrollTables...)
 		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
 			return fmt.Errorf("analyze seeded tables: %w", err)
 		}
