@@ -103,6 +103,9 @@ func TestRun_OtherSeedGivesOtherData(t *testing.T) {
 	}
 	want, got := fingerprints(t, dbURL), fingerprints(t, url)
 	for _, table := range tables {
+		if table == "payroll_runs" {
+			continue // a run per month whatever the seed: only what it pays differs
+		}
 		if got[table] == want[table] {
 			t.Errorf("%s is the same for seeds %d and %d", table, testSeed, testSeed+1)
 		}
@@ -150,7 +153,7 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 		{"payroll: 24 monthly runs, July 2024 to June 2026",
 			`SELECT count(*) FROM payroll_runs WHERE period_start BETWEEN '2024-07-01' AND '2026-06-01'`, func(v float64) bool { return v == 24 }},
 		{"payroll: the older runs paid, the one before last approved, the last a draft",
-			`SELECT string_agg(status::text, ' ' ORDER BY period_start DESC) = 'draft approved ' || repeat('paid ', 21) || 'paid' FROM payroll_runs`,
+			`SELECT (string_agg(status::text, ' ' ORDER BY period_start DESC) = 'draft approved ' || repeat('paid ', 21) || 'paid')::int FROM payroll_runs`,
 			func(v float64) bool { return v == 1 }},
 		{"payroll: a payslip per person employed in the month, about one per employee and month (DOMAIN: 120,000 for 5,000)",
 			`SELECT count(*)::float8 / (24 * (SELECT count(*) FROM employees)) FROM payslips`, func(v float64) bool { return v > 0.6 && v <= 1 }},
