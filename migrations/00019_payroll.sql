@@ -142,10 +142,11 @@ CREATE TRIGGER payslips_immutable BEFORE INSERT OR UPDATE OR DELETE ON payslips
     FOR EACH ROW EXECUTE FUNCTION payroll_run_guard();
 
 -- +goose Down
+-- payroll_compute returns payslips rows: it goes before the table.
+DROP FUNCTION payroll_compute(bigint);
 DROP TABLE payslips;
 DROP TABLE payroll_runs;
 DROP FUNCTION payroll_run_guard();
-DROP FUNCTION payroll_compute(bigint);
 DROP FUNCTION round_half_even(numeric, int);
 DROP TYPE pay_basis;
 DROP TYPE payroll_run_status;

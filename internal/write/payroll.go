@@ -63,7 +63,7 @@ func (w *Writer) CreatePayrollRun(ctx context.Context, in store.CreatePayrollRun
 		if err := w.allow(id, policy.Create, payrollRuns, &policy.Facts{}, s.cols); err != nil {
 			return err
 		}
-		if err := w.allow(id, policy.Create, payslips, &policy.Facts{}, payslipWrites); err != nil {
+		if err := w.allowPayslips(id, policy.Create); err != nil {
 			return err
 		}
 		if err := verify(ctx, tx, s); err != nil {
@@ -85,66 +85,91 @@ func (w *Writer) CreatePayrollRun(ctx context.Context, in store.CreatePayrollRun
 // RecomputePayrollRun replaces a draft run's payslips by those the data
 // gives now.
 func (w *Writer) RecomputePayrollRun(ctx context.Context, in store.RecomputePayrollRunInput) (int64, error) {
-	return w.runStep(ctx, in.ID, events.PayrollRunRecomputed, nil, "draft", "only a DRAFT run is recomputed",
-		func(ctx context.Context, tx *database.DB, id *auth.Identity, k int64) error {
+	return w.runStep(ctx, runStep{gid: in.ID, event: events.PayrollRunRecomputed, status: "draft", rule: "only a DRAFT run is recomputed",
+		authorize: func(id *auth.Identity, _ row) error { return w.allowPayslips(id, policy.Delete, policy.Create) },
+		also: func(ctx context.Context, tx *database.DB, id *auth.Identity, k int64) error {
 			old, err := w.returning(ctx, tx, "remove the run's payslips",
 				`DELETE FROM payslips WHERE run_id = ? RETURNING to_jsonb(payslips.*)`, []any{k})
 			if err != nil {
 				return err
 			}
 			return w.computePayslips(ctx, tx, id, k, old)
-		})
+		}})
 }
 
 // ApprovePayrollRun approves a draft run; from then on it and its
 // payslips no longer change.
 func (w *Writer) ApprovePayrollRun(ctx context.Context, in store.ApprovePayrollRunInput) (int64, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return 0, err
-	}
-	s := newSet("input")
-	s.put("status", store.PayrollRunStatus("approved"))
-	s.put("approved_by", id.Subject)
-	s.put("approved_at", time.Now().UTC())
-	return w.runStep(ctx, in.ID, events.PayrollRunApproved, s, "draft", "only a DRAFT run is approved", nil)
+	return w.runStep(ctx, runStep{gid: in.ID, event: events.PayrollRunApproved, status: "draft", rule: "only a DRAFT run is approved",
+		set: func(id *auth.Identity, s *set) {
+			s.put("status", store.PayrollRunStatus("approved"))
+			s.put("approved_by", id.Subject)
+			s.put("approved_at", time.Now().UTC())
+		},
+		authorize: func(id *auth.Identity, before row) error {
+			err := w.rules.CheckApprover(id, before.str("created_by"))
+			var refused *policy.Refused
+			if errors.As(err, &refused) {
+				return &apperr.Error{Code: apperr.Forbidden, Message: refused.Error()}
+			}
+			if err != nil {
+				return fmt.Errorf("decide the approval of a payroll run: %w", err)
+			}
+			return nil
+		}})
 }
 
 // MarkPayrollRunPaid marks an approved run paid.
 func (w *Writer) MarkPayrollRunPaid(ctx context.Context, in store.MarkPayrollRunPaidInput) (int64, error) {
-	s := newSet("input")
-	s.put("status", store.PayrollRunStatus("paid"))
-	s.put("paid_at", time.Now().UTC())
-	return w.runStep(ctx, in.ID, events.PayrollRunPaid, s, "approved", "only an APPROVED run is marked paid", nil)
+	return w.runStep(ctx, runStep{gid: in.ID, event: events.PayrollRunPaid, status: "approved", rule: "only an APPROVED run is marked paid",
+		set: func(_ *auth.Identity, s *set) {
+			s.put("status", store.PayrollRunStatus("paid"))
+			s.put("paid_at", time.Now().UTC())
+		},
+		authorize: func(id *auth.Identity, _ row) error {
+			return w.allow(id, policy.Update, payrollRuns, &policy.Facts{}, []string{"status", "paid_at"})
+		}})
 }
 
-// runStep is the one path of the steps of a run: lock it, ask the rules
-// (approval: policy.CheckApprover; recomputing: the payslips' writes),
-// check the run is in status, then write s (nil: the run's row is not
-// changed), do also, and record the run's event.
-func (w *Writer) runStep(ctx context.Context, gid, event string, s *set, status, rule string,
-	also func(ctx context.Context, tx *database.DB, id *auth.Identity, k int64) error) (int64, error) {
+// runStep is what one step of a run says of itself.
+type runStep struct {
+	gid, event string
+	// status is where the run must be, rule what the refusal says of it.
+	status, rule string
+	// set puts the columns the step sets on the run (nil: none).
+	set func(id *auth.Identity, s *set)
+	// authorize asks the rules whether id may take the step on the run.
+	authorize func(id *auth.Identity, before row) error
+	// also runs after the run's row is written (nil: nothing).
+	also func(ctx context.Context, tx *database.DB, id *auth.Identity, k int64) error
+}
+
+// runStep is the one path of the steps of a run: lock it, ask the rules,
+// check the run is where the step needs it, then write the run's columns,
+// do what else the step does, and record the run's event.
+func (w *Writer) runStep(ctx context.Context, st runStep) (int64, error) {
 	id, err := caller(ctx)
 	if err != nil {
 		return 0, err
 	}
-	k, err := target(gid, "PayrollRun")
+	k, err := target(st.gid, "PayrollRun")
 	if err != nil {
 		return 0, err
 	}
-	if s == nil {
-		s = newSet("input")
+	s := newSet("input")
+	if st.set != nil {
+		st.set(id, s)
 	}
 	return k, w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
 		before, err := w.lock(ctx, tx, payrollRuns, k)
 		if err != nil {
 			return err
 		}
-		if err := w.authorizeStep(id, event, before, s); err != nil {
+		if err := st.authorize(id, before); err != nil {
 			return err
 		}
-		if now := before.str("status"); now != status {
-			s.problem("id", "the run of %s is %s: %s", before.str("period_start")[:7], upper(now), rule)
+		if now := before.str("status"); now != st.status {
+			s.problem("id", "the run of %s is %s: %s", before.str("period_start")[:7], upper(now), st.rule)
 		}
 		if err := verify(ctx, tx, s); err != nil {
 			return err
@@ -155,35 +180,28 @@ func (w *Writer) runStep(ctx context.Context, gid, event string, s *set, status,
 				return err
 			}
 		}
-		if also != nil {
-			if err := also(ctx, tx, id, k); err != nil {
+		if st.also != nil {
+			if err := st.also(ctx, tx, id, k); err != nil {
 				return err
 			}
 		}
-		return w.record(ctx, tx, id, payrollRuns, event, change{before, after})
+		return w.record(ctx, tx, id, payrollRuns, st.event, change{before, after})
 	})
 }
 
-// authorizeStep asks the rules whether id may take the step on the run.
-func (w *Writer) authorizeStep(id *auth.Identity, event string, before row, s *set) error {
-	switch event {
-	case events.PayrollRunApproved:
-		err := w.rules.CheckApprover(id, before.str("created_by"))
-		var refused *policy.Refused
-		if errors.As(err, &refused) {
-			return &apperr.Error{Code: apperr.Forbidden, Message: refused.Error()}
+// allowPayslips asks the rules whether id may take actions on payslips
+// (computing them creates them; recomputing deletes them first).
+func (w *Writer) allowPayslips(id *auth.Identity, actions ...policy.Action) error {
+	for _, a := range actions {
+		var cols []string
+		if a == policy.Create {
+			cols = payslipWrites
 		}
-		if err != nil {
-			return fmt.Errorf("decide the approval of a payroll run: %w", err)
-		}
-		return nil
-	case events.PayrollRunRecomputed:
-		if err := w.allow(id, policy.Delete, payslips, &policy.Facts{}, nil); err != nil {
+		if err := w.allow(id, a, payslips, &policy.Facts{}, cols); err != nil {
 			return err
 		}
-		return w.allow(id, policy.Create, payslips, &policy.Facts{}, payslipWrites)
 	}
-	return w.allow(id, policy.Update, payrollRuns, &policy.Facts{}, s.cols)
+	return nil
 }
 
 // computePayslips writes run's payslips in one statement (payroll_compute)
