@@ -584,14 +584,7 @@ func TestPayroll_Visibility(t *testing.T) {
 
 	// Every read of a gross is in the audit log, with the payslip and the
 	// employee paid; a filter by it as a compare.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := log.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var got string
-	a.one(&got, `SELECT string_agg(DISTINCT concat_ws(' ', subject, field, use, (record_id = $1)::text, (employee_id = $2)::text), ', ')
-		FROM audit_events WHERE field LIKE 'Payslip.%' OR field LIKE 'payslips.%'`, slip, c.employee.employee)
+	got := a.auditUses(log, "Payslip", "payslips", []int64{slip}, c.employee.employee)
 	for _, want := range []string{"test-viewer Payslip.gross read true true", "test-hr Payslip.gross read true true",
 		"test-admin Payslip.gross read true true", "test-hr payslips.gross compare", "test-admin payslips.gross compare"} {
 		if !strings.Contains(got, want) {
