@@ -124,6 +124,14 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		for t, n := range feedbackRows {
 			stats.Rows[t] += n
 		}
+		prog.note("analyze")
+		analyzed := append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...)
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
+			return fmt.Errorf("analyze seeded tables: %w", err)
+		}
+		// Payroll reads the employees and their approved time: it is
+		// computed once the planner has those tables' statistics (as the
+		// API computes it), then analyzed itself.
 		prog.note("payroll")
 		payrollRows, err := seedPayroll(ctx, tx)
 		if err != nil {
@@ -132,10 +140,8 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		for t, n := range payrollRows {
 			stats.Rows[t] += n
 		}
-		prog.note("analyze")
-		analyzed := append(append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...), payrollTables...)
-		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
-			return fmt.Errorf("analyze seeded tables: %w", err)
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(payrollTables, ", ")); err != nil {
+			return fmt.Errorf("analyze the payroll tables: %w", err)
 		}
 		return nil
 	})
