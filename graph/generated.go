@@ -60,6 +60,7 @@ type ComplexityRoot struct {
 		HeadcountByDepartment func(childComplexity int, from store.Date, to store.Date, department *string) int
 		HoursByDepartment     func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
 		NpsBySegment          func(childComplexity int, from store.Date, to store.Date, segment *store.CustomerSegment) int
+		PayrollCost           func(childComplexity int, from store.Date, to store.Date, department *string) int
 		RevenueBySegment      func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
 		ReviewCompletion      func(childComplexity int, cycle string, department *string) int
 	}
@@ -234,6 +235,17 @@ type ComplexityRoot struct {
 		Utilization    func(childComplexity int) int
 	}
 
+	DepartmentMonthPayroll struct {
+		Currency       func(childComplexity int) int
+		DepartmentCode func(childComplexity int) int
+		DepartmentID   func(childComplexity int) int
+		DepartmentName func(childComplexity int) int
+		Gross          func(childComplexity int) int
+		Month          func(childComplexity int) int
+		Payslips       func(childComplexity int) int
+		RunStatus      func(childComplexity int) int
+	}
+
 	DepartmentPayload struct {
 		Department func(childComplexity int) int
 	}
@@ -266,6 +278,7 @@ type ComplexityRoot struct {
 		LastName            func(childComplexity int) int
 		Location            func(childComplexity int) int
 		Manager             func(childComplexity int) int
+		Payslips            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayslipFilter) int
 		PersonalEmail       func(childComplexity int) int
 		Phone               func(childComplexity int) int
 		Reviews             func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewFilter) int
@@ -311,6 +324,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ApprovePayrollRun       func(childComplexity int, input store.ApprovePayrollRunInput) int
 		ApproveTimesheet        func(childComplexity int, input store.ApproveTimesheetInput) int
 		AssignEmployee          func(childComplexity int, input store.AssignEmployeeInput) int
 		CalibrateRating         func(childComplexity int, input store.CalibrateRatingInput) int
@@ -318,6 +332,7 @@ type ComplexityRoot struct {
 		CreateContact           func(childComplexity int, input store.CreateContactInput) int
 		CreateCustomer          func(childComplexity int, input store.CreateCustomerInput) int
 		CreateDepartment        func(childComplexity int, input store.CreateDepartmentInput) int
+		CreatePayrollRun        func(childComplexity int, input store.CreatePayrollRunInput) int
 		CreateProject           func(childComplexity int, input store.CreateProjectInput) int
 		DeleteContact           func(childComplexity int, input store.DeleteInput) int
 		DeleteTimeEntry         func(childComplexity int, input store.DeleteInput) int
@@ -325,7 +340,9 @@ type ComplexityRoot struct {
 		FinalizeReview          func(childComplexity int, input store.FinalizeReviewInput) int
 		HireEmployee            func(childComplexity int, input store.HireEmployeeInput) int
 		LogTime                 func(childComplexity int, input store.LogTimeInput) int
+		MarkPayrollRunPaid      func(childComplexity int, input store.MarkPayrollRunPaidInput) int
 		OpenReviewCycle         func(childComplexity int, input store.OpenReviewCycleInput) int
+		RecomputePayrollRun     func(childComplexity int, input store.RecomputePayrollRunInput) int
 		RecordFeedback          func(childComplexity int, input store.RecordFeedbackInput) int
 		RejectTimesheet         func(childComplexity int, input store.RejectTimesheetInput) int
 		SubmitManagerAssessment func(childComplexity int, input store.SubmitManagerAssessmentInput) int
@@ -346,6 +363,57 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PayrollRun struct {
+		ApprovedAt  func(childComplexity int) int
+		ApprovedBy  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		CreatedBy   func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		PaidAt      func(childComplexity int) int
+		Payslips    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayslipFilter) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	PayrollRunConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PayrollRunEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PayrollRunPayload struct {
+		Run func(childComplexity int) int
+	}
+
+	Payslip struct {
+		Basis    func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Employee func(childComplexity int) int
+		GlobalID func(childComplexity int) int
+		Gross    func(childComplexity int) int
+		Hours    func(childComplexity int) int
+		Run      func(childComplexity int) int
+	}
+
+	PayslipConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PayslipEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Project struct {
@@ -448,6 +516,7 @@ type ComplexityRoot struct {
 		Me           func(childComplexity int) int
 		Node         func(childComplexity int, id string) int
 		Nodes        func(childComplexity int, ids []string) int
+		PayrollRuns  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) int
 		Project      func(childComplexity int, id string) int
 		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
 		ReviewCycles func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) int
@@ -653,6 +722,10 @@ type MutationResolver interface {
 	FinalizeReview(ctx context.Context, input store.FinalizeReviewInput) (*store.ReviewPayload, error)
 	CloseReviewCycle(ctx context.Context, input store.CloseReviewCycleInput) (*store.ReviewCyclePayload, error)
 	RecordFeedback(ctx context.Context, input store.RecordFeedbackInput) (*store.FeedbackPayload, error)
+	CreatePayrollRun(ctx context.Context, input store.CreatePayrollRunInput) (*store.PayrollRunPayload, error)
+	RecomputePayrollRun(ctx context.Context, input store.RecomputePayrollRunInput) (*store.PayrollRunPayload, error)
+	ApprovePayrollRun(ctx context.Context, input store.ApprovePayrollRunInput) (*store.PayrollRunPayload, error)
+	MarkPayrollRunPaid(ctx context.Context, input store.MarkPayrollRunPaidInput) (*store.PayrollRunPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -675,6 +748,7 @@ type QueryResolver interface {
 	Timesheet(ctx context.Context, id string) (*store.Timesheet, error)
 	Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error)
 	ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error)
+	PayrollRuns(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) (*page.Connection[*store.PayrollRun], error)
 }
 type SubscriptionResolver interface {
 	ProjectUpdated(ctx context.Context, id string) (<-chan *store.Project, error)
@@ -749,6 +823,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Analytics.NpsBySegment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["segment"].(*store.CustomerSegment)), true
+
+	case "Analytics.payrollCost":
+		if e.complexity.Analytics.PayrollCost == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_payrollCost_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.PayrollCost(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string)), true
 
 	case "Analytics.revenueBySegment":
 		if e.complexity.Analytics.RevenueBySegment == nil {
@@ -1522,6 +1608,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.DepartmentMonthHours.Utilization(childComplexity), true
 
+	case "DepartmentMonthPayroll.currency":
+		if e.complexity.DepartmentMonthPayroll.Currency == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.Currency(childComplexity), true
+
+	case "DepartmentMonthPayroll.departmentCode":
+		if e.complexity.DepartmentMonthPayroll.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.DepartmentCode(childComplexity), true
+
+	case "DepartmentMonthPayroll.departmentId":
+		if e.complexity.DepartmentMonthPayroll.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.DepartmentID(childComplexity), true
+
+	case "DepartmentMonthPayroll.departmentName":
+		if e.complexity.DepartmentMonthPayroll.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.DepartmentName(childComplexity), true
+
+	case "DepartmentMonthPayroll.gross":
+		if e.complexity.DepartmentMonthPayroll.Gross == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.Gross(childComplexity), true
+
+	case "DepartmentMonthPayroll.month":
+		if e.complexity.DepartmentMonthPayroll.Month == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.Month(childComplexity), true
+
+	case "DepartmentMonthPayroll.payslips":
+		if e.complexity.DepartmentMonthPayroll.Payslips == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.Payslips(childComplexity), true
+
+	case "DepartmentMonthPayroll.runStatus":
+		if e.complexity.DepartmentMonthPayroll.RunStatus == nil {
+			break
+		}
+
+		return e.complexity.DepartmentMonthPayroll.RunStatus(childComplexity), true
+
 	case "DepartmentPayload.department":
 		if e.complexity.DepartmentPayload.Department == nil {
 			break
@@ -1706,6 +1848,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Employee.Manager(childComplexity), true
+
+	case "Employee.payslips":
+		if e.complexity.Employee.Payslips == nil {
+			break
+		}
+
+		args, err := ec.field_Employee_payslips_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Employee.Payslips(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.PayslipFilter)), true
 
 	case "Employee.personalEmail":
 		if e.complexity.Employee.PersonalEmail == nil {
@@ -1911,6 +2065,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.FeedbackPayload.Feedback(childComplexity), true
 
+	case "Mutation.approvePayrollRun":
+		if e.complexity.Mutation.ApprovePayrollRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approvePayrollRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.ApprovePayrollRun(childComplexity, args["input"].(store.ApprovePayrollRunInput)), true
+
 	case "Mutation.approveTimesheet":
 		if e.complexity.Mutation.ApproveTimesheet == nil {
 			break
@@ -1994,6 +2160,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.CreateDepartment(childComplexity, args["input"].(store.CreateDepartmentInput)), true
+
+	case "Mutation.createPayrollRun":
+		if e.complexity.Mutation.CreatePayrollRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPayrollRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreatePayrollRun(childComplexity, args["input"].(store.CreatePayrollRunInput)), true
 
 	case "Mutation.createProject":
 		if e.complexity.Mutation.CreateProject == nil {
@@ -2079,6 +2257,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.LogTime(childComplexity, args["input"].(store.LogTimeInput)), true
 
+	case "Mutation.markPayrollRunPaid":
+		if e.complexity.Mutation.MarkPayrollRunPaid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markPayrollRunPaid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.MarkPayrollRunPaid(childComplexity, args["input"].(store.MarkPayrollRunPaidInput)), true
+
 	case "Mutation.openReviewCycle":
 		if e.complexity.Mutation.OpenReviewCycle == nil {
 			break
@@ -2090,6 +2280,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.OpenReviewCycle(childComplexity, args["input"].(store.OpenReviewCycleInput)), true
+
+	case "Mutation.recomputePayrollRun":
+		if e.complexity.Mutation.RecomputePayrollRun == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recomputePayrollRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.RecomputePayrollRun(childComplexity, args["input"].(store.RecomputePayrollRunInput)), true
 
 	case "Mutation.recordFeedback":
 		if e.complexity.Mutation.RecordFeedback == nil {
@@ -2274,6 +2476,221 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.PageInfo.StartCursor(childComplexity), true
+
+	case "PayrollRun.approvedAt":
+		if e.complexity.PayrollRun.ApprovedAt == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.ApprovedAt(childComplexity), true
+
+	case "PayrollRun.approvedBy":
+		if e.complexity.PayrollRun.ApprovedBy == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.ApprovedBy(childComplexity), true
+
+	case "PayrollRun.createdAt":
+		if e.complexity.PayrollRun.CreatedAt == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.CreatedAt(childComplexity), true
+
+	case "PayrollRun.createdBy":
+		if e.complexity.PayrollRun.CreatedBy == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.CreatedBy(childComplexity), true
+
+	case "PayrollRun.id":
+		if e.complexity.PayrollRun.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.GlobalID(childComplexity), true
+
+	case "PayrollRun.paidAt":
+		if e.complexity.PayrollRun.PaidAt == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.PaidAt(childComplexity), true
+
+	case "PayrollRun.payslips":
+		if e.complexity.PayrollRun.Payslips == nil {
+			break
+		}
+
+		args, err := ec.field_PayrollRun_payslips_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.PayrollRun.Payslips(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.PayslipFilter)), true
+
+	case "PayrollRun.periodEnd":
+		if e.complexity.PayrollRun.PeriodEnd == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.PeriodEnd(childComplexity), true
+
+	case "PayrollRun.periodStart":
+		if e.complexity.PayrollRun.PeriodStart == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.PeriodStart(childComplexity), true
+
+	case "PayrollRun.status":
+		if e.complexity.PayrollRun.Status == nil {
+			break
+		}
+
+		return e.complexity.PayrollRun.Status(childComplexity), true
+
+	case "PayrollRunConnection.edges":
+		if e.complexity.PayrollRunConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunConnection.Edges(childComplexity), true
+
+	case "PayrollRunConnection.nodes":
+		if e.complexity.PayrollRunConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunConnection.Nodes(childComplexity), true
+
+	case "PayrollRunConnection.pageInfo":
+		if e.complexity.PayrollRunConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunConnection.PageInfo(childComplexity), true
+
+	case "PayrollRunConnection.totalCount":
+		if e.complexity.PayrollRunConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunConnection.TotalCount(childComplexity), true
+
+	case "PayrollRunEdge.cursor":
+		if e.complexity.PayrollRunEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunEdge.Cursor(childComplexity), true
+
+	case "PayrollRunEdge.node":
+		if e.complexity.PayrollRunEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunEdge.Node(childComplexity), true
+
+	case "PayrollRunPayload.run":
+		if e.complexity.PayrollRunPayload.Run == nil {
+			break
+		}
+
+		return e.complexity.PayrollRunPayload.Run(childComplexity), true
+
+	case "Payslip.basis":
+		if e.complexity.Payslip.Basis == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Basis(childComplexity), true
+
+	case "Payslip.currency":
+		if e.complexity.Payslip.Currency == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Currency(childComplexity), true
+
+	case "Payslip.employee":
+		if e.complexity.Payslip.Employee == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Employee(childComplexity), true
+
+	case "Payslip.id":
+		if e.complexity.Payslip.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.Payslip.GlobalID(childComplexity), true
+
+	case "Payslip.gross":
+		if e.complexity.Payslip.Gross == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Gross(childComplexity), true
+
+	case "Payslip.hours":
+		if e.complexity.Payslip.Hours == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Hours(childComplexity), true
+
+	case "Payslip.run":
+		if e.complexity.Payslip.Run == nil {
+			break
+		}
+
+		return e.complexity.Payslip.Run(childComplexity), true
+
+	case "PayslipConnection.edges":
+		if e.complexity.PayslipConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.PayslipConnection.Edges(childComplexity), true
+
+	case "PayslipConnection.nodes":
+		if e.complexity.PayslipConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.PayslipConnection.Nodes(childComplexity), true
+
+	case "PayslipConnection.pageInfo":
+		if e.complexity.PayslipConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.PayslipConnection.PageInfo(childComplexity), true
+
+	case "PayslipConnection.totalCount":
+		if e.complexity.PayslipConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.PayslipConnection.TotalCount(childComplexity), true
+
+	case "PayslipEdge.cursor":
+		if e.complexity.PayslipEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.PayslipEdge.Cursor(childComplexity), true
+
+	case "PayslipEdge.node":
+		if e.complexity.PayslipEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.PayslipEdge.Node(childComplexity), true
 
 	case "Project.billingModel":
 		if e.complexity.Project.BillingModel == nil {
@@ -2848,6 +3265,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Query.Nodes(childComplexity, args["ids"].([]string)), true
+
+	case "Query.payrollRuns":
+		if e.complexity.Query.PayrollRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_payrollRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.PayrollRuns(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.PayrollRunFilter)), true
 
 	case "Query.project":
 		if e.complexity.Query.Project == nil {
@@ -3645,6 +4074,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := executionContext{opCtx, e, 0, 0, make(chan graphql.DeferredResult)}
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputApprovePayrollRunInput,
 		ec.unmarshalInputApproveTimesheetInput,
 		ec.unmarshalInputAssignEmployeeInput,
 		ec.unmarshalInputAssignmentFilter,
@@ -3658,6 +4088,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateContactInput,
 		ec.unmarshalInputCreateCustomerInput,
 		ec.unmarshalInputCreateDepartmentInput,
+		ec.unmarshalInputCreatePayrollRunInput,
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCustomerFilter,
 		ec.unmarshalInputCustomerOrder,
@@ -3679,13 +4110,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputIDFilter,
 		ec.unmarshalInputIntFilter,
 		ec.unmarshalInputLogTimeInput,
+		ec.unmarshalInputMarkPayrollRunPaidInput,
 		ec.unmarshalInputOpenReviewCycleInput,
+		ec.unmarshalInputPayBasisFilter,
+		ec.unmarshalInputPayrollRunFilter,
+		ec.unmarshalInputPayrollRunOrder,
+		ec.unmarshalInputPayrollRunStatusFilter,
+		ec.unmarshalInputPayslipFilter,
+		ec.unmarshalInputPayslipOrder,
 		ec.unmarshalInputProjectFeedbackFilter,
 		ec.unmarshalInputProjectFeedbackOrder,
 		ec.unmarshalInputProjectFilter,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectPriorityFilter,
 		ec.unmarshalInputProjectStatusFilter,
+		ec.unmarshalInputRecomputePayrollRunInput,
 		ec.unmarshalInputRecordFeedbackInput,
 		ec.unmarshalInputRejectTimesheetInput,
 		ec.unmarshalInputReviewCycleFilter,
@@ -6544,6 +6983,349 @@ type DepartmentReviewCompletion {
   "` + "`" + `finalized` + "`" + ` ÷ ` + "`" + `reviews` + "`" + `, rounded to 4 decimals (0.75 = 75%)."
   completion: Decimal!
 }
+
+# ---------------------------------------------------------------------------
+# Payroll (issue 16): monthly runs and their payslips, their lists and their
+# steps (internal/store/payroll.go, internal/write/payroll.go, the pay rule in
+# migrations/00019_payroll.sql). Kept in one block at the end of the file.
+# ---------------------------------------------------------------------------
+
+"Where a payroll run is: DRAFT → APPROVED → PAID."
+enum PayrollRunStatus {
+  "Computed, and recomputed as often as needed (hr, admin)."
+  DRAFT
+  "Approved by an hr or admin caller other than its creator: the run and its payslips can no longer change, only be marked paid."
+  APPROVED
+  "Paid out: nothing changes any more."
+  PAID
+}
+
+"What a payslip pays for."
+enum PayBasis {
+  "A salary (full- and part-time): salary ÷ 12 × days employed in the month ÷ days in the month."
+  SALARY
+  "Hours (contractors): approved hours of the month × salary ÷ 2080."
+  HOURLY
+}
+
+"""
+One month's payroll. Every employee of the firm sees the runs (the month,
+where it is, who ran it); the payslips only as the rules allow.
+"""
+type PayrollRun implements Node {
+  "The run's global id."
+  id: ID!
+  "The first day of the month paid."
+  periodStart: Date!
+  "The last day of the month paid."
+  periodEnd: Date!
+  "Where the run is."
+  status: PayrollRunStatus!
+  "Who created the run (a credential's subject)."
+  createdBy: String!
+  "When the run was created."
+  createdAt: DateTime!
+  "Who approved the run; null while a draft."
+  approvedBy: String
+  "When the run was approved."
+  approvedAt: DateTime
+  "When the run was marked paid."
+  paidAt: DateTime
+  "The run's payslips the caller may see (their own; hr and admin: all), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  payslips(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [PayslipOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `PayslipFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: PayslipFilter
+  ): PayslipConnection!
+}
+
+"""
+What one payroll run pays one person, gross (no tax). Seen only by its
+employee, hr and admin; to anyone else, their managers included, it does not
+exist. Amounts are exact, rounded half-even to the cent.
+"""
+type Payslip implements Node {
+  "The payslip's global id."
+  id: ID!
+  "The run it belongs to."
+  run: PayrollRun!
+  "The person paid."
+  employee: Employee!
+  "What it pays for."
+  basis: PayBasis!
+  "HOURLY: the approved hours of the month paid; SALARY: 0 (the gross is no function of hours)."
+  hours: Decimal!
+  "The amount paid, in ` + "`" + `currency` + "`" + `. Sensitive: the employee, hr, admin; every read is audited."
+  gross: Decimal @sensitive(column: "payslips.gross")
+  "ISO 4217 code of ` + "`" + `gross` + "`" + `: the person's salary currency."
+  currency: String!
+}
+
+"A page of payroll runs."
+type PayrollRunConnection {
+  "The runs on this page, each with its cursor."
+  edges: [PayrollRunEdge!]!
+  "The runs on this page, without cursors."
+  nodes: [PayrollRun!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many runs the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the payroll runs on a page, with the cursor that marks its place."
+type PayrollRunEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: PayrollRun!
+}
+
+"A page of payslips."
+type PayslipConnection {
+  "The payslips on this page, each with its cursor."
+  edges: [PayslipEdge!]!
+  "The payslips on this page, without cursors."
+  nodes: [Payslip!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many payslips the caller may see the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the payslips on a page, with the cursor that marks its place."
+type PayslipEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: Payslip!
+}
+
+"One key of a payroll run list's ordering."
+input PayrollRunOrder {
+  "The field to order by."
+  field: PayrollRunOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a payroll run list can be ordered by."
+enum PayrollRunOrderField {
+  "The month paid."
+  PERIOD_START
+  "The status, in the order draft, approved, paid."
+  STATUS
+  "When the run was created."
+  CREATED_AT
+  "When the run was approved; drafts sort as NULL."
+  APPROVED_AT
+  "When the run was paid; runs not paid sort as NULL."
+  PAID_AT
+}
+
+"One key of a payslip list's ordering."
+input PayslipOrder {
+  "The field to order by."
+  field: PayslipOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a payslip list can be ordered by."
+enum PayslipOrderField {
+  "The basis, salary before hourly."
+  BASIS
+  "The hours paid."
+  HOURS
+  "The gross amount. Only for callers who may read every payslip's gross (hr, admin); others get FORBIDDEN."
+  GROSS
+  "The currency code."
+  CURRENCY
+}
+
+"Conditions on a payroll run status."
+input PayrollRunStatusFilter {
+  eq: PayrollRunStatus
+  ne: PayrollRunStatus
+  in: [PayrollRunStatus!]
+}
+
+"Conditions on a pay basis."
+input PayBasisFilter {
+  eq: PayBasis
+  ne: PayBasis
+  in: [PayBasis!]
+}
+
+"Which payroll runs a list returns. All conditions given must hold."
+input PayrollRunFilter {
+  id: IDFilter
+  periodStart: DateFilter
+  periodEnd: DateFilter
+  status: PayrollRunStatusFilter
+  createdBy: StringFilter
+  createdAt: DateTimeFilter
+  approvedBy: StringFilter
+  approvedAt: DateTimeFilter
+  paidAt: DateTimeFilter
+  "Every one of these filters holds."
+  and: [PayrollRunFilter!]
+  "At least one of these filters holds."
+  or: [PayrollRunFilter!]
+  "This filter does not hold."
+  not: PayrollRunFilter
+}
+
+"""
+Which payslips a list returns, among those the caller may see. All
+conditions given must hold; e.g. the contractors' payslips:
+` + "`" + `{ basis: { eq: HOURLY } }` + "`" + `.
+"""
+input PayslipFilter {
+  id: IDFilter
+  basis: PayBasisFilter
+  hours: DecimalFilter
+  "The gross amount. Only for callers who may read every payslip's gross (hr, admin); others get FORBIDDEN."
+  gross: DecimalFilter
+  currency: StringFilter
+  "The payslip's run matches this filter."
+  run: PayrollRunFilter
+  "The person paid matches this filter."
+  employee: EmployeeFilter
+  "Every one of these filters holds."
+  and: [PayslipFilter!]
+  "At least one of these filters holds."
+  or: [PayslipFilter!]
+  "This filter does not hold."
+  not: PayslipFilter
+}
+
+extend type Employee {
+  "The person's payslips the caller may see (their own; hr and admin: anyone's), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  payslips(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [PayslipOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `PayslipFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: PayslipFilter
+  ): PayslipConnection!
+}
+
+extend type Query {
+  "Payroll runs, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise. Every employee sees the runs; their payslips only as the rules allow."
+  payrollRuns(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [PayrollRunOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `PayrollRunFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: PayrollRunFilter
+  ): PayrollRunConnection!
+}
+
+extend type Mutation {
+  """
+  Creates the DRAFT run of a month (hr, admin) and computes its payslips:
+  one per person employed on a day of the month who has a salary. One run
+  per month.
+  """
+  createPayrollRun(input: CreatePayrollRunInput!): PayrollRunPayload
+  "Computes a DRAFT run's payslips again from the data as it is now (hr, admin): weeks approved since, hires, leavers, salary changes."
+  recomputePayrollRun(input: RecomputePayrollRunInput!): PayrollRunPayload
+  """
+  Approves a DRAFT run (hr, admin, but never its creator): from then on the
+  run and its payslips can no longer change, in the database too.
+  """
+  approvePayrollRun(input: ApprovePayrollRunInput!): PayrollRunPayload
+  "Marks an APPROVED run paid (hr, admin)."
+  markPayrollRunPaid(input: MarkPayrollRunPaidInput!): PayrollRunPayload
+}
+
+input CreatePayrollRunInput {
+  "The month paid, as YYYY-MM, e.g. 2026-11."
+  month: String!
+}
+
+input RecomputePayrollRunInput {
+  "The run's global id."
+  id: ID!
+}
+
+input ApprovePayrollRunInput {
+  "The run's global id."
+  id: ID!
+}
+
+input MarkPayrollRunPaidInput {
+  "The run's global id."
+  id: ID!
+}
+
+"What a step of a payroll run answers."
+type PayrollRunPayload {
+  run: PayrollRun!
+}
+
+extend type Analytics {
+  """
+  Payroll cost per department, month and currency: the gross of the
+  payslips of each month's run (whatever its status: see ` + "`" + `runStatus` + "`" + `),
+  summed for the people of each department of the subtree (their department
+  of today). Amounts of different currencies are never added. Ordered by
+  month, department code, currency. hr and admin only; every answer is
+  recorded in the audit log as a sum of gross pay.
+  """
+  payrollCost(
+    "First day of the first month."
+    from: Date!
+    "Last day of the last month."
+    to: Date!
+    "Only this department and the departments below it; all when absent."
+    department: ID
+  ): [DepartmentMonthPayroll!] @hasRole(roles: [HR, ADMIN])
+}
+
+"What one department's people were paid in one month, in one currency."
+type DepartmentMonthPayroll {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "The first day of the month."
+  month: Date!
+  "Where the month's run is: a DRAFT's figures may still change."
+  runStatus: PayrollRunStatus!
+  "The currency of ` + "`" + `gross` + "`" + ` (ISO 4217)."
+  currency: String!
+  "How many payslips ` + "`" + `gross` + "`" + ` adds up."
+  payslips: Int!
+  "The payslips' gross, summed. Sensitive: a sum of gross pay."
+  gross: Decimal @sensitive(column: "payslips.gross", aggregate: true)
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7039,6 +7821,80 @@ func (ec *executionContext) field_Analytics_npsBySegment_argsSegment(
 	}
 
 	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_payrollCost_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_payrollCost_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_payrollCost_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_payrollCost_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_payrollCost_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_payrollCost_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_payrollCost_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -8048,6 +8904,149 @@ func (ec *executionContext) field_Employee_directReports_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_payslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Employee_payslips_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Employee_payslips_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Employee_payslips_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Employee_payslips_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Employee_payslips_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_payslips_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Employee_payslips_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_payslips_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_payslips_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_payslips_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_payslips_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOPayslipOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_payslips_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.PayslipFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.PayslipFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.PayslipFilter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_reviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8477,6 +9476,34 @@ func (ec *executionContext) field_Employee_timesheets_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_approvePayrollRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_approvePayrollRun_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_approvePayrollRun_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.ApprovePayrollRunInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.ApprovePayrollRunInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNApprovePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐApprovePayrollRunInput(ctx, tmp)
+	}
+
+	var zeroVal store.ApprovePayrollRunInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_approveTimesheet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8670,6 +9697,34 @@ func (ec *executionContext) field_Mutation_createDepartment_argsInput(
 	}
 
 	var zeroVal store.CreateDepartmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createPayrollRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createPayrollRun_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createPayrollRun_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreatePayrollRunInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreatePayrollRunInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreatePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreatePayrollRunInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreatePayrollRunInput
 	return zeroVal, nil
 }
 
@@ -8869,6 +9924,34 @@ func (ec *executionContext) field_Mutation_logTime_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_markPayrollRunPaid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_markPayrollRunPaid_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_markPayrollRunPaid_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.MarkPayrollRunPaidInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.MarkPayrollRunPaidInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNMarkPayrollRunPaidInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐMarkPayrollRunPaidInput(ctx, tmp)
+	}
+
+	var zeroVal store.MarkPayrollRunPaidInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_openReviewCycle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8894,6 +9977,34 @@ func (ec *executionContext) field_Mutation_openReviewCycle_argsInput(
 	}
 
 	var zeroVal store.OpenReviewCycleInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_recomputePayrollRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_recomputePayrollRun_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_recomputePayrollRun_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.RecomputePayrollRunInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.RecomputePayrollRunInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNRecomputePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRecomputePayrollRunInput(ctx, tmp)
+	}
+
+	var zeroVal store.RecomputePayrollRunInput
 	return zeroVal, nil
 }
 
@@ -9258,6 +10369,149 @@ func (ec *executionContext) field_Mutation_updateTimeEntry_argsInput(
 	}
 
 	var zeroVal store.UpdateTimeEntryInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_PayrollRun_payslips_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_PayrollRun_payslips_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_PayrollRun_payslips_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_PayrollRun_payslips_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_PayrollRun_payslips_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_PayrollRun_payslips_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_PayrollRun_payslips_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOPayslipOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_PayrollRun_payslips_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.PayslipFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.PayslipFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.PayslipFilter
 	return zeroVal, nil
 }
 
@@ -10713,6 +11967,149 @@ func (ec *executionContext) field_Query_nodes_argsIds(
 	}
 
 	var zeroVal []string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_payrollRuns_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_payrollRuns_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_payrollRuns_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_payrollRuns_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Query_payrollRuns_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_payrollRuns_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Query_payrollRuns_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOPayrollRunOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_payrollRuns_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.PayrollRunFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.PayrollRunFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.PayrollRunFilter
 	return zeroVal, nil
 }
 
@@ -12350,6 +13747,103 @@ func (ec *executionContext) fieldContext_Analytics_reviewCompletion(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Analytics_payrollCost(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_payrollCost(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.PayrollCost(ctx, fc.Args["from"].(store.Date), fc.Args["to"].(store.Date), fc.Args["department"].(*string))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"HR", "ADMIN"})
+			if err != nil {
+				var zeroVal []*analytics.DepartmentMonthPayroll
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*analytics.DepartmentMonthPayroll
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*analytics.DepartmentMonthPayroll); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/analytics.DepartmentMonthPayroll`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentMonthPayroll)
+	fc.Result = res
+	return ec.marshalODepartmentMonthPayroll2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthPayrollᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_payrollCost(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentMonthPayroll_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentMonthPayroll_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentMonthPayroll_departmentName(ctx, field)
+			case "month":
+				return ec.fieldContext_DepartmentMonthPayroll_month(ctx, field)
+			case "runStatus":
+				return ec.fieldContext_DepartmentMonthPayroll_runStatus(ctx, field)
+			case "currency":
+				return ec.fieldContext_DepartmentMonthPayroll_currency(ctx, field)
+			case "payslips":
+				return ec.fieldContext_DepartmentMonthPayroll_payslips(ctx, field)
+			case "gross":
+				return ec.fieldContext_DepartmentMonthPayroll_gross(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentMonthPayroll", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_payrollCost_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
 	if err != nil {
@@ -12812,6 +14306,8 @@ func (ec *executionContext) fieldContext_Assignment_employee(_ context.Context, 
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -15187,6 +16683,8 @@ func (ec *executionContext) fieldContext_Customer_accountManager(_ context.Conte
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -17408,6 +18906,405 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DepartmentMonthPayroll_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_month(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Month, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_runStatus(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := scalar.MarshalPayrollRunStatus(obj.RunStatus); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_runStatus(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.RunStatus, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.PayrollRunStatus)
+	fc.Result = res
+	return ec.marshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_runStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type PayrollRunStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_currency(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Currency, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_payslips(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Payslips); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_payslips(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Payslips, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_payslips(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentMonthPayroll_gross(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentMonthPayroll_gross(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Gross, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "payslips.gross")
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, true)
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentMonthPayroll_gross(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentMonthPayroll",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DepartmentPayload_department(ctx context.Context, field graphql.CollectedField, obj *store.DepartmentPayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentPayload_department(ctx, field)
 	if err != nil {
@@ -18957,6 +20854,8 @@ func (ec *executionContext) fieldContext_Employee_manager(_ context.Context, fie
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -19430,6 +21329,71 @@ func (ec *executionContext) fieldContext_Employee_reviews(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Employee_payslips(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_payslips(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Payslips(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.PayslipFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Payslip])
+	fc.Result = res
+	return ec.marshalNPayslipConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_payslips(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_PayslipConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_PayslipConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_PayslipConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_PayslipConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayslipConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Employee_payslips_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmployeeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Employee]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_EmployeeConnection_edges(ctx, field)
 	if err != nil {
@@ -19575,6 +21539,8 @@ func (ec *executionContext) fieldContext_EmployeeConnection_nodes(_ context.Cont
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -19819,6 +21785,8 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -19921,6 +21889,8 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21837,6 +23807,230 @@ func (ec *executionContext) fieldContext_Mutation_recordFeedback(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPayrollRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createPayrollRun(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreatePayrollRun(rctx, fc.Args["input"].(store.CreatePayrollRunInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRunPayload)
+	fc.Result = res
+	return ec.marshalOPayrollRunPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createPayrollRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "run":
+				return ec.fieldContext_PayrollRunPayload_run(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPayrollRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recomputePayrollRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_recomputePayrollRun(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().RecomputePayrollRun(rctx, fc.Args["input"].(store.RecomputePayrollRunInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRunPayload)
+	fc.Result = res
+	return ec.marshalOPayrollRunPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_recomputePayrollRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "run":
+				return ec.fieldContext_PayrollRunPayload_run(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recomputePayrollRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approvePayrollRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_approvePayrollRun(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().ApprovePayrollRun(rctx, fc.Args["input"].(store.ApprovePayrollRunInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRunPayload)
+	fc.Result = res
+	return ec.marshalOPayrollRunPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_approvePayrollRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "run":
+				return ec.fieldContext_PayrollRunPayload_run(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approvePayrollRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markPayrollRunPaid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_markPayrollRunPaid(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().MarkPayrollRunPaid(rctx, fc.Args["input"].(store.MarkPayrollRunPaidInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRunPayload)
+	fc.Result = res
+	return ec.marshalOPayrollRunPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_markPayrollRunPaid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "run":
+				return ec.fieldContext_PayrollRunPayload_run(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markPayrollRunPaid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -22008,6 +24202,1531 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_id(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRun_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_periodStart(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.PeriodStart); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_PayrollRun_periodStart(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PeriodStart, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_periodEnd(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.PeriodEnd); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_PayrollRun_periodEnd(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PeriodEnd, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_status(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := scalar.MarshalPayrollRunStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_PayrollRun_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.PayrollRunStatus)
+	fc.Result = res
+	return ec.marshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type PayrollRunStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_createdBy(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.CreatedBy); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_PayrollRun_createdBy(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CreatedBy, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_PayrollRun_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CreatedAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_approvedBy(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ApprovedBy) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_approvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_approvedAt(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ApprovedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_paidAt(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.PaidAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRun_payslips(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRun_payslips(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Payslips(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.PayslipFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Payslip])
+	fc.Result = res
+	return ec.marshalNPayslipConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRun_payslips(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_PayslipConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_PayslipConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_PayslipConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_PayslipConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayslipConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PayrollRun_payslips_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.PayrollRun])
+	fc.Result = res
+	return ec.marshalNPayrollRunEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_PayrollRunEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_PayrollRunEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.PayrollRun)
+	fc.Result = res
+	return ec.marshalNPayrollRun2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_PayrollRun_id(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_PayrollRun_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_PayrollRun_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_PayrollRun_status(ctx, field)
+			case "createdBy":
+				return ec.fieldContext_PayrollRun_createdBy(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_PayrollRun_createdAt(ctx, field)
+			case "approvedBy":
+				return ec.fieldContext_PayrollRun_approvedBy(ctx, field)
+			case "approvedAt":
+				return ec.fieldContext_PayrollRun_approvedAt(ctx, field)
+			case "paidAt":
+				return ec.fieldContext_PayrollRun_paidAt(ctx, field)
+			case "payslips":
+				return ec.fieldContext_PayrollRun_payslips(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRun", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.PayrollRun]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRun)
+	fc.Result = res
+	return ec.marshalNPayrollRun2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRun(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_PayrollRun_id(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_PayrollRun_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_PayrollRun_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_PayrollRun_status(ctx, field)
+			case "createdBy":
+				return ec.fieldContext_PayrollRun_createdBy(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_PayrollRun_createdAt(ctx, field)
+			case "approvedBy":
+				return ec.fieldContext_PayrollRun_approvedBy(ctx, field)
+			case "approvedAt":
+				return ec.fieldContext_PayrollRun_approvedAt(ctx, field)
+			case "paidAt":
+				return ec.fieldContext_PayrollRun_paidAt(ctx, field)
+			case "payslips":
+				return ec.fieldContext_PayrollRun_payslips(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRun", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayrollRunPayload_run(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRunPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayrollRunPayload_run(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Run, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRun)
+	fc.Result = res
+	return ec.marshalNPayrollRun2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRun(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayrollRunPayload_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayrollRunPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_PayrollRun_id(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_PayrollRun_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_PayrollRun_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_PayrollRun_status(ctx, field)
+			case "createdBy":
+				return ec.fieldContext_PayrollRun_createdBy(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_PayrollRun_createdAt(ctx, field)
+			case "approvedBy":
+				return ec.fieldContext_PayrollRun_approvedBy(ctx, field)
+			case "approvedAt":
+				return ec.fieldContext_PayrollRun_approvedAt(ctx, field)
+			case "paidAt":
+				return ec.fieldContext_PayrollRun_paidAt(ctx, field)
+			case "payslips":
+				return ec.fieldContext_PayrollRun_payslips(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRun", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_id(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Payslip_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_run(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Payslip_run(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Run()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.PayrollRun)
+	fc.Result = res
+	return ec.marshalNPayrollRun2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRun(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_PayrollRun_id(ctx, field)
+			case "periodStart":
+				return ec.fieldContext_PayrollRun_periodStart(ctx, field)
+			case "periodEnd":
+				return ec.fieldContext_PayrollRun_periodEnd(ctx, field)
+			case "status":
+				return ec.fieldContext_PayrollRun_status(ctx, field)
+			case "createdBy":
+				return ec.fieldContext_PayrollRun_createdBy(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_PayrollRun_createdAt(ctx, field)
+			case "approvedBy":
+				return ec.fieldContext_PayrollRun_approvedBy(ctx, field)
+			case "approvedAt":
+				return ec.fieldContext_PayrollRun_approvedAt(ctx, field)
+			case "paidAt":
+				return ec.fieldContext_PayrollRun_paidAt(ctx, field)
+			case "payslips":
+				return ec.fieldContext_PayrollRun_payslips(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRun", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_employee(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Payslip_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_basis(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	if res := scalar.MarshalPayBasis(obj.Basis); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Payslip_basis(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Basis, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.PayBasis)
+	fc.Result = res
+	return ec.marshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type PayBasis does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_hours(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Payslip_hours(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Hours, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalNDecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_gross(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Payslip_gross(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.Gross, nil
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			column, err := ec.unmarshalNString2string(ctx, "payslips.gross")
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			aggregate, err := ec.unmarshalNBoolean2bool(ctx, false)
+			if err != nil {
+				var zeroVal store.Decimal
+				return zeroVal, err
+			}
+			if ec.directives.Sensitive == nil {
+				var zeroVal store.Decimal
+				return zeroVal, errors.New("directive sensitive is not implemented")
+			}
+			return ec.directives.Sensitive(ctx, obj, directive0, column, aggregate)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.(store.Decimal); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be github.com/bizgraph/bizgraph/internal/store.Decimal`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(store.Decimal)
+	fc.Result = res
+	return ec.marshalODecimal2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_gross(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payslip_currency(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Payslip_currency(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Currency, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Payslip_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payslip",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.Payslip])
+	fc.Result = res
+	return ec.marshalNPayslipEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_PayslipEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_PayslipEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayslipEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.Payslip)
+	fc.Result = res
+	return ec.marshalNPayslip2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Payslip_id(ctx, field)
+			case "run":
+				return ec.fieldContext_Payslip_run(ctx, field)
+			case "employee":
+				return ec.fieldContext_Payslip_employee(ctx, field)
+			case "basis":
+				return ec.fieldContext_Payslip_basis(ctx, field)
+			case "hours":
+				return ec.fieldContext_Payslip_hours(ctx, field)
+			case "gross":
+				return ec.fieldContext_Payslip_gross(ctx, field)
+			case "currency":
+				return ec.fieldContext_Payslip_currency(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Payslip", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PayslipEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Payslip]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_PayslipEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Payslip)
+	fc.Result = res
+	return ec.marshalNPayslip2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslip(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_PayslipEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayslipEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Payslip_id(ctx, field)
+			case "run":
+				return ec.fieldContext_Payslip_run(ctx, field)
+			case "employee":
+				return ec.fieldContext_Payslip_employee(ctx, field)
+			case "basis":
+				return ec.fieldContext_Payslip_basis(ctx, field)
+			case "hours":
+				return ec.fieldContext_Payslip_hours(ctx, field)
+			case "gross":
+				return ec.fieldContext_Payslip_gross(ctx, field)
+			case "currency":
+				return ec.fieldContext_Payslip_currency(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Payslip", field.Name)
 		},
 	}
 	return fc, nil
@@ -22622,6 +26341,8 @@ func (ec *executionContext) fieldContext_Project_manager(_ context.Context, fiel
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -25204,6 +28925,8 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -25672,6 +29395,8 @@ func (ec *executionContext) fieldContext_Query_employee(ctx context.Context, fie
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -26343,6 +30068,8 @@ func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, fiel
 				return ec.fieldContext_Analytics_npsBySegment(ctx, field)
 			case "reviewCompletion":
 				return ec.fieldContext_Analytics_reviewCompletion(ctx, field)
+			case "payrollCost":
+				return ec.fieldContext_Analytics_payrollCost(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
 		},
@@ -26546,6 +30273,71 @@ func (ec *executionContext) fieldContext_Query_reviewCycles(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_reviewCycles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_payrollRuns(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_payrollRuns(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().PayrollRuns(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.PayrollRunFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.PayrollRun])
+	fc.Result = res
+	return ec.marshalNPayrollRunConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_payrollRuns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_PayrollRunConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_PayrollRunConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_PayrollRunConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_PayrollRunConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PayrollRunConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payrollRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26882,6 +30674,8 @@ func (ec *executionContext) fieldContext_Review_employee(_ context.Context, fiel
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -26984,6 +30778,8 @@ func (ec *executionContext) fieldContext_Review_reviewer(_ context.Context, fiel
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -29321,6 +33117,8 @@ func (ec *executionContext) fieldContext_Subscription_employeeUpdated(ctx contex
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -29781,6 +33579,8 @@ func (ec *executionContext) fieldContext_TimeEntry_employee(_ context.Context, f
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -30444,6 +34244,8 @@ func (ec *executionContext) fieldContext_Timesheet_employee(_ context.Context, f
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -30654,6 +34456,8 @@ func (ec *executionContext) fieldContext_Timesheet_decidedBy(_ context.Context, 
 				return ec.fieldContext_Employee_timesheets(ctx, field)
 			case "reviews":
 				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -34003,6 +37807,33 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputApprovePayrollRunInput(ctx context.Context, obj any) (store.ApprovePayrollRunInput, error) {
+	var it store.ApprovePayrollRunInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputApproveTimesheetInput(ctx context.Context, obj any) (store.ApproveTimesheetInput, error) {
 	var it store.ApproveTimesheetInput
 	asMap := map[string]any{}
@@ -34705,6 +38536,33 @@ func (ec *executionContext) unmarshalInputCreateDepartmentInput(ctx context.Cont
 				return it, err
 			}
 			it.CostCenter = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreatePayrollRunInput(ctx context.Context, obj any) (store.CreatePayrollRunInput, error) {
+	var it store.CreatePayrollRunInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"month"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "month":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("month"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Month = data
 		}
 	}
 
@@ -36062,6 +39920,33 @@ func (ec *executionContext) unmarshalInputLogTimeInput(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMarkPayrollRunPaidInput(ctx context.Context, obj any) (store.MarkPayrollRunPaidInput, error) {
+	var it store.MarkPayrollRunPaidInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOpenReviewCycleInput(ctx context.Context, obj any) (store.OpenReviewCycleInput, error) {
 	var it store.OpenReviewCycleInput
 	asMap := map[string]any{}
@@ -36097,6 +39982,350 @@ func (ec *executionContext) unmarshalInputOpenReviewCycleInput(ctx context.Conte
 				return it, err
 			}
 			it.PeriodEnd = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayBasisFilter(ctx context.Context, obj any) (store.PayBasisFilter, error) {
+	var it store.PayBasisFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOPayBasis2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOPayBasis2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOPayBasis2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayrollRunFilter(ctx context.Context, obj any) (store.PayrollRunFilter, error) {
+	var it store.PayrollRunFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "periodStart", "periodEnd", "status", "createdBy", "createdAt", "approvedBy", "approvedAt", "paidAt", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = graphql.OmittableOf(data)
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOPayrollRunStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "createdBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBy"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBy = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "approvedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvedBy"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovedBy = graphql.OmittableOf(data)
+		case "approvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovedAt = graphql.OmittableOf(data)
+		case "paidAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidAt = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPayrollRunFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPayrollRunFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayrollRunOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPayrollRunOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayrollRunStatusFilter(ctx context.Context, obj any) (store.PayrollRunStatusFilter, error) {
+	var it store.PayrollRunStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOPayrollRunStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOPayrollRunStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOPayrollRunStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayslipFilter(ctx context.Context, obj any) (store.PayslipFilter, error) {
+	var it store.PayslipFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "basis", "hours", "gross", "currency", "run", "employee", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "basis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basis"))
+			data, err := ec.unmarshalOPayBasisFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Basis = graphql.OmittableOf(data)
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = graphql.OmittableOf(data)
+		case "gross":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gross"))
+			data, err := ec.unmarshalODecimalFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimalFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gross = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "run":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("run"))
+			data, err := ec.unmarshalOPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Run = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPayslipFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPayslipFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPayslipOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPayslipOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
 		}
 	}
 
@@ -36497,6 +40726,33 @@ func (ec *executionContext) unmarshalInputProjectStatusFilter(ctx context.Contex
 				return it, err
 			}
 			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRecomputePayrollRunInput(ctx context.Context, obj any) (store.RecomputePayrollRunInput, error) {
+	var it store.RecomputePayrollRunInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
 		}
 	}
 
@@ -38153,6 +42409,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Project(ctx, sel, obj)
+	case *store.Payslip:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Payslip(ctx, sel, obj)
+	case *store.PayrollRun:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PayrollRun(ctx, sel, obj)
 	case *store.Employee:
 		if obj == nil {
 			return graphql.Null
@@ -38385,6 +42651,39 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "payrollCost":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_payrollCost(ctx, field, obj)
 				return res
 			}
 
@@ -39645,6 +43944,77 @@ func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.S
 	return out
 }
 
+var departmentMonthPayrollImplementors = []string{"DepartmentMonthPayroll"}
+
+func (ec *executionContext) _DepartmentMonthPayroll(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthPayroll) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthPayrollImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentMonthPayroll")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentMonthPayroll_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentMonthPayroll_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentMonthPayroll_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._DepartmentMonthPayroll_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runStatus":
+			out.Values[i] = ec._DepartmentMonthPayroll_runStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._DepartmentMonthPayroll_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payslips":
+			out.Values[i] = ec._DepartmentMonthPayroll_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gross":
+			out.Values[i] = ec._DepartmentMonthPayroll_gross(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var departmentPayloadImplementors = []string{"DepartmentPayload"}
 
 func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.DepartmentPayload) graphql.Marshaler {
@@ -39881,6 +44251,11 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "reviews":
 			out.Values[i] = ec._Employee_reviews(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payslips":
+			out.Values[i] = ec._Employee_payslips(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40278,6 +44653,22 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordFeedback(ctx, field)
 			})
+		case "createPayrollRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPayrollRun(ctx, field)
+			})
+		case "recomputePayrollRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recomputePayrollRun(ctx, field)
+			})
+		case "approvePayrollRun":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approvePayrollRun(ctx, field)
+			})
+		case "markPayrollRunPaid":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markPayrollRunPaid(ctx, field)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40326,6 +44717,382 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payrollRunImplementors = []string{"PayrollRun", "Node"}
+
+func (ec *executionContext) _PayrollRun(ctx context.Context, sel ast.SelectionSet, obj *store.PayrollRun) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayrollRun")
+		case "id":
+			out.Values[i] = ec._PayrollRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._PayrollRun_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodEnd":
+			out.Values[i] = ec._PayrollRun_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PayrollRun_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._PayrollRun_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PayrollRun_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvedBy":
+			out.Values[i] = ec._PayrollRun_approvedBy(ctx, field, obj)
+		case "approvedAt":
+			out.Values[i] = ec._PayrollRun_approvedAt(ctx, field, obj)
+		case "paidAt":
+			out.Values[i] = ec._PayrollRun_paidAt(ctx, field, obj)
+		case "payslips":
+			out.Values[i] = ec._PayrollRun_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payrollRunConnectionImplementors = []string{"PayrollRunConnection"}
+
+func (ec *executionContext) _PayrollRunConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.PayrollRun]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayrollRunConnection")
+		case "edges":
+			out.Values[i] = ec._PayrollRunConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PayrollRunConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PayrollRunConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PayrollRunConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payrollRunEdgeImplementors = []string{"PayrollRunEdge"}
+
+func (ec *executionContext) _PayrollRunEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.PayrollRun]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayrollRunEdge")
+		case "cursor":
+			out.Values[i] = ec._PayrollRunEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PayrollRunEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payrollRunPayloadImplementors = []string{"PayrollRunPayload"}
+
+func (ec *executionContext) _PayrollRunPayload(ctx context.Context, sel ast.SelectionSet, obj *store.PayrollRunPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayrollRunPayload")
+		case "run":
+			out.Values[i] = ec._PayrollRunPayload_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payslipImplementors = []string{"Payslip", "Node"}
+
+func (ec *executionContext) _Payslip(ctx context.Context, sel ast.SelectionSet, obj *store.Payslip) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payslipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payslip")
+		case "id":
+			out.Values[i] = ec._Payslip_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "run":
+			out.Values[i] = ec._Payslip_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._Payslip_employee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._Payslip_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._Payslip_hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gross":
+			out.Values[i] = ec._Payslip_gross(ctx, field, obj)
+		case "currency":
+			out.Values[i] = ec._Payslip_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payslipConnectionImplementors = []string{"PayslipConnection"}
+
+func (ec *executionContext) _PayslipConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Payslip]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payslipConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayslipConnection")
+		case "edges":
+			out.Values[i] = ec._PayslipConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PayslipConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PayslipConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PayslipConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var payslipEdgeImplementors = []string{"PayslipEdge"}
+
+func (ec *executionContext) _PayslipEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Payslip]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payslipEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayslipEdge")
+		case "cursor":
+			out.Values[i] = ec._PayslipEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PayslipEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41325,6 +46092,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_reviewCycles(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "payrollRuns":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_payrollRuns(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -42917,6 +47706,11 @@ func (ec *executionContext) marshalNAnalytics2ᚖgithubᚗcomᚋbizgraphᚋbizgr
 	return ec._Analytics(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNApprovePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐApprovePayrollRunInput(ctx context.Context, v any) (store.ApprovePayrollRunInput, error) {
+	res, err := ec.unmarshalInputApprovePayrollRunInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNApproveTimesheetInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐApproveTimesheetInput(ctx context.Context, v any) (store.ApproveTimesheetInput, error) {
 	res, err := ec.unmarshalInputApproveTimesheetInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43424,6 +48218,11 @@ func (ec *executionContext) unmarshalNCreateDepartmentInput2githubᚗcomᚋbizgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreatePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreatePayrollRunInput(ctx context.Context, v any) (store.CreatePayrollRunInput, error) {
+	res, err := ec.unmarshalInputCreatePayrollRunInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateProjectInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateProjectInput(ctx context.Context, v any) (store.CreateProjectInput, error) {
 	res, err := ec.unmarshalInputCreateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43907,6 +48706,16 @@ func (ec *executionContext) marshalNDepartmentMonthHours2ᚖgithubᚗcomᚋbizgr
 	return ec._DepartmentMonthHours(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDepartmentMonthPayroll2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthPayroll(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentMonthPayroll) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentMonthPayroll(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -44272,6 +49081,11 @@ func (ec *executionContext) unmarshalNLogTimeInput2githubᚗcomᚋbizgraphᚋbiz
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMarkPayrollRunPaidInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐMarkPayrollRunPaidInput(ctx context.Context, v any) (store.MarkPayrollRunPaidInput, error) {
+	res, err := ec.unmarshalInputMarkPayrollRunPaidInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐNode(ctx context.Context, sel ast.SelectionSet, v []store.Node) graphql.Marshaler {
 	ret := make(graphql.Array, len(v))
 	var wg sync.WaitGroup
@@ -44333,6 +49147,318 @@ func (ec *executionContext) marshalNOrderDirection2string(ctx context.Context, s
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v page.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx context.Context, v any) (store.PayBasis, error) {
+	res, err := scalar.UnmarshalPayBasis(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx context.Context, sel ast.SelectionSet, v store.PayBasis) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalPayBasis(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNPayrollRun2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.PayrollRun) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayrollRun2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRun(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPayrollRun2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRun(ctx context.Context, sel ast.SelectionSet, v *store.PayrollRun) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PayrollRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPayrollRunConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.PayrollRun]) graphql.Marshaler {
+	return ec._PayrollRunConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPayrollRunConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.PayrollRun]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PayrollRunConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPayrollRunEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.PayrollRun]) graphql.Marshaler {
+	return ec._PayrollRunEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPayrollRunEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.PayrollRun]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayrollRunEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx context.Context, v any) (*store.PayrollRunFilter, error) {
+	res, err := ec.unmarshalInputPayrollRunFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPayrollRunOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputPayrollRunOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPayrollRunOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPayrollRunOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx context.Context, v any) (store.PayrollRunStatus, error) {
+	res, err := scalar.UnmarshalPayrollRunStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx context.Context, sel ast.SelectionSet, v store.PayrollRunStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalPayrollRunStatus(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNPayslip2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Payslip) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayslip2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslip(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPayslip2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslip(ctx context.Context, sel ast.SelectionSet, v *store.Payslip) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Payslip(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPayslipConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.Payslip]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PayslipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPayslipEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.Payslip]) graphql.Marshaler {
+	return ec._PayslipEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPayslipEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.Payslip]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayslipEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx context.Context, v any) (*store.PayslipFilter, error) {
+	res, err := ec.unmarshalInputPayslipFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPayslipOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputPayslipOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPayslipOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPayslipOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNProject2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v store.Project) graphql.Marshaler {
@@ -44669,6 +49795,11 @@ func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋbizgraphᚋbizg
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRecomputePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRecomputePayrollRunInput(ctx context.Context, v any) (store.RecomputePayrollRunInput, error) {
+	res, err := ec.unmarshalInputRecomputePayrollRunInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRecordFeedbackInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐRecordFeedbackInput(ctx context.Context, v any) (store.RecordFeedbackInput, error) {
@@ -46599,6 +51730,53 @@ func (ec *executionContext) unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgrap
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalODepartmentMonthPayroll2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthPayrollᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentMonthPayroll) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentMonthPayroll2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentMonthPayroll(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -47017,6 +52195,283 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋbizgraphᚋbizgraphᚋin
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPayBasis2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisᚄ(ctx context.Context, v any) ([]store.PayBasis, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.PayBasis, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPayBasis2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisᚄ(ctx context.Context, sel ast.SelectionSet, v []store.PayBasis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPayBasis2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx context.Context, v any) (*store.PayBasis, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalPayBasis(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayBasis2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx context.Context, sel ast.SelectionSet, v *store.PayBasis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalPayBasis(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOPayBasisFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisFilter(ctx context.Context, v any) (*store.PayBasisFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPayBasisFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPayrollRunFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilterᚄ(ctx context.Context, v any) ([]*store.PayrollRunFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.PayrollRunFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPayrollRunFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunFilter(ctx context.Context, v any) (*store.PayrollRunFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPayrollRunFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPayrollRunOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayrollRunOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPayrollRunPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunPayload(ctx context.Context, sel ast.SelectionSet, v *store.PayrollRunPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PayrollRunPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPayrollRunStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatusᚄ(ctx context.Context, v any) ([]store.PayrollRunStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.PayrollRunStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPayrollRunStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.PayrollRunStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNPayrollRunStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPayrollRunStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx context.Context, v any) (*store.PayrollRunStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalPayrollRunStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayrollRunStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatus(ctx context.Context, sel ast.SelectionSet, v *store.PayrollRunStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalPayrollRunStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOPayrollRunStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayrollRunStatusFilter(ctx context.Context, v any) (*store.PayrollRunStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPayrollRunStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPayslipFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilterᚄ(ctx context.Context, v any) ([]*store.PayslipFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.PayslipFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPayslipFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayslipFilter(ctx context.Context, v any) (*store.PayslipFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPayslipFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPayslipOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPayslipOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐProject(ctx context.Context, sel ast.SelectionSet, v *store.Project) graphql.Marshaler {

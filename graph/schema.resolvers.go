@@ -258,6 +258,30 @@ func (r *mutationResolver) RecordFeedback(ctx context.Context, input store.Recor
 	return &store.FeedbackPayload{Feedback: row}, nil
 }
 
+// CreatePayrollRun is the resolver for the createPayrollRun field.
+func (r *mutationResolver) CreatePayrollRun(ctx context.Context, input store.CreatePayrollRunInput) (*store.PayrollRunPayload, error) {
+	k, err := r.Writer.CreatePayrollRun(ctx, input)
+	return runPayload(ctx, r.Store, k, err)
+}
+
+// RecomputePayrollRun is the resolver for the recomputePayrollRun field.
+func (r *mutationResolver) RecomputePayrollRun(ctx context.Context, input store.RecomputePayrollRunInput) (*store.PayrollRunPayload, error) {
+	k, err := r.Writer.RecomputePayrollRun(ctx, input)
+	return runPayload(ctx, r.Store, k, err)
+}
+
+// ApprovePayrollRun is the resolver for the approvePayrollRun field.
+func (r *mutationResolver) ApprovePayrollRun(ctx context.Context, input store.ApprovePayrollRunInput) (*store.PayrollRunPayload, error) {
+	k, err := r.Writer.ApprovePayrollRun(ctx, input)
+	return runPayload(ctx, r.Store, k, err)
+}
+
+// MarkPayrollRunPaid is the resolver for the markPayrollRunPaid field.
+func (r *mutationResolver) MarkPayrollRunPaid(ctx context.Context, input store.MarkPayrollRunPaidInput) (*store.PayrollRunPayload, error) {
+	k, err := r.Writer.MarkPayrollRunPaid(ctx, input)
+	return runPayload(ctx, r.Store, k, err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -364,6 +388,11 @@ func (r *queryResolver) Timesheets(ctx context.Context, first *int, after *strin
 // ReviewCycles is the resolver for the reviewCycles field.
 func (r *queryResolver) ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error) {
 	return store.Page[store.ReviewCycle](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+}
+
+// PayrollRuns is the resolver for the payrollRuns field.
+func (r *queryResolver) PayrollRuns(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) (*page.Connection[*store.PayrollRun], error) {
+	return store.Page[store.PayrollRun](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // ProjectUpdated is the resolver for the projectUpdated field.

@@ -56,6 +56,16 @@ const (
 	TimesheetRejected  = "timesheet.rejected"
 )
 
+// Payroll's events: a month's run created (its payslips computed),
+// recomputed, approved, paid. They carry the run, never a payslip's gross
+// nor a total.
+const (
+	PayrollRunCreated    = "payroll_run.created"
+	PayrollRunRecomputed = "payroll_run.recomputed"
+	PayrollRunApproved   = "payroll_run.approved"
+	PayrollRunPaid       = "payroll_run.paid"
+)
+
 // Customer feedback's event: an answer recorded (not when a re-sent one is
 // recognised).
 const FeedbackReceived = "feedback.received"

@@ -161,6 +161,36 @@ query MyWork {
   }
 }
 `},
+	{Query: `# Payroll: a run per month, DRAFT
+# → APPROVED (by hr or admin, never
+# its creator) → PAID; then nothing
+# changes. A payslip is seen by its
+# employee, hr and admin only, and
+# each gross read is audited. As hr,
+# try approvePayrollRun(input: { id })
+# on the draft, the latest month.
+query Payroll {
+  payrollRuns(last: 3, orderBy: [{ field: PERIOD_START, direction: ASC }]) {
+    nodes {
+      id
+      periodStart
+      status
+      createdBy
+      approvedBy
+      payslips(first: 3, orderBy: [{ field: GROSS, direction: DESC }]) {
+        totalCount
+        nodes {
+          employee { firstName lastName }
+          basis
+          hours
+          gross
+          currency
+        }
+      }
+    }
+  }
+}
+`},
 	{Query: `# Writes. Log time as the person
 # whose role you act as (the buttons
 # above): it is checked against the

@@ -49,7 +49,7 @@ func TestSchema_EverySensitiveFieldHasARule(t *testing.T) {
 		t.Error("type AuditEvent is not @hasRole(roles: [ADMIN])")
 	}
 	for _, col := range []string{"employees.salary", "employees.salary_currency", "employees.personal_email",
-		"employees.phone", "employees.birth_date", "employees.home_address", "assignments.bill_rate"} {
+		"employees.phone", "employees.birth_date", "employees.home_address", "assignments.bill_rate", "payslips.gross"} {
 		if !guarded[col] {
 			t.Errorf("no field of the schema is @sensitive(column: %q)", col)
 		}

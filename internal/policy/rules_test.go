@@ -193,7 +193,8 @@ func TestFirm_SensitiveColumns(t *testing.T) {
 		"employees.phone": true, "employees.birth_date": true, "employees.home_address": true, "assignments.bill_rate": true,
 		// The audit of writes keeps the old and new values of the above.
 		"write_audit.sensitive_changes": true,
-		"reviews.self_assessment":       true, "reviews.manager_assessment": true, "reviews.rating": true}
+		"reviews.self_assessment":       true, "reviews.manager_assessment": true, "reviews.rating": true,
+		"payslips.gross": true}
 	if len(got) != len(want) {
 		t.Errorf("sensitive columns %v, want %v", got, want)
 	}

@@ -129,6 +129,20 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
 			return fmt.Errorf("analyze seeded tables: %w", err)
 		}
+		// Payroll reads the employees and their approved time: it is
+		// computed once the planner has those tables' statistics (as the
+		// API computes it), then analyzed itself.
+		prog.note("payroll")
+		payrollRows, err := seedPayroll(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for t, n := range payrollRows {
+			stats.Rows[t] += n
+		}
+		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(payrollTables, ", ")); err != nil {
+			return fmt.Errorf("analyze the payroll tables: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 var tables = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries",
-	"timesheets", "project_feedback"}
+	"timesheets", "project_feedback", "payroll_runs", "payslips"}
 
 // fingerprints returns every table's row count and an md5 of its rows in id
 // order: equal fingerprints mean byte-identical tables.
@@ -103,6 +103,9 @@ func TestRun_OtherSeedGivesOtherData(t *testing.T) {
 	}
 	want, got := fingerprints(t, dbURL), fingerprints(t, url)
 	for _, table := range tables {
+		if table == "payroll_runs" {
+			continue // a run per month whatever the seed: only what it pays differs
+		}
 		if got[table] == want[table] {
 			t.Errorf("%s is the same for seeds %d and %d", table, testSeed, testSeed+1)
 		}
@@ -147,6 +150,15 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 		{"every timesheet status used", `SELECT count(DISTINCT status) FROM timesheets`, func(v float64) bool { return v == 4 }},
 		{"timesheets: about two years of weeks per employee (DOMAIN: 520,000 for 5,000)",
 			`SELECT count(*)::float8 / (SELECT count(*) FROM employees) FROM timesheets`, func(v float64) bool { return v > 80 && v <= 104 }},
+		{"payroll: 24 monthly runs, July 2024 to June 2026",
+			`SELECT count(*) FROM payroll_runs WHERE period_start BETWEEN '2024-07-01' AND '2026-06-01'`, func(v float64) bool { return v == 24 }},
+		{"payroll: the older runs paid, the one before last approved, the last a draft",
+			`SELECT (string_agg(status::text, ' ' ORDER BY period_start DESC) = 'draft approved ' || repeat('paid ', 21) || 'paid')::int FROM payroll_runs`,
+			func(v float64) bool { return v == 1 }},
+		{"payroll: a payslip per person employed in the month, about one per employee and month (DOMAIN: 120,000 for 5,000)",
+			`SELECT count(*)::float8 / (24 * (SELECT count(*) FROM employees)) FROM payslips`, func(v float64) bool { return v > 0.6 && v <= 1 }},
+		{"payroll: contractors paid by the hour, for some hours",
+			`SELECT count(*) FROM payslips WHERE basis = 'hourly' AND hours > 0`, func(v float64) bool { return v > 0 }},
 		{"timesheets: past weeks mostly approved",
 			`SELECT avg((status = 'approved')::int) FROM timesheets WHERE week_start < '2026-06-01'`, func(v float64) bool { return v > 0.95 }},
 		// The demo's states (issue 16): the workflows' tabs and role
@@ -225,6 +237,12 @@ func TestRun_DataIsConsistent(t *testing.T) {
 			 LEFT JOIN contacts c ON c.id = f.contact_id
 			 WHERE (f.contact_id IS NOT NULL AND c.customer_id IS DISTINCT FROM p.customer_id)
 			    OR f.received_at::date < p.start_on OR f.received_at::date > coalesce(p.completed_at::date, '2026-06-30')`},
+		{"a payslip pays someone employed in its month, in their salary's currency, by their employment type",
+			`SELECT count(*) FROM payslips p JOIN payroll_runs r ON r.id = p.run_id JOIN employees e ON e.id = p.employee_id
+			 WHERE e.hired_on > r.period_end OR e.terminated_on < r.period_start OR p.currency <> e.salary_currency
+			    OR (p.basis = 'hourly') <> (e.employment_type = 'contractor') OR (p.basis = 'salary' AND p.hours <> 0)`},
+		{"runs are approved by another subject than their creator, after they were created",
+			`SELECT count(*) FROM payroll_runs WHERE approved_by = created_by OR approved_at < created_at OR paid_at < approved_at`},
 		{"customers exist before their projects",
 			`SELECT count(*) FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.created_at > p.created_at`},
 		{"updated_at is not before created_at", `SELECT

@@ -37,6 +37,9 @@ var EnumLabels = struct {
 	ReviewCycleStatus []ReviewCycleStatus
 	ReviewStatus      []ReviewStatus
 	TimesheetStatus   []TimesheetStatus
+	// Payroll (payroll.go).
+	PayrollRunStatus []PayrollRunStatus
+	PayBasis         []PayBasis
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -49,4 +52,6 @@ var EnumLabels = struct {
 	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
 	EmployeeStatus:    []EmployeeStatus{"active", "on_leave", "terminated"},
 	TimesheetStatus:   []TimesheetStatus{"open", "submitted", "approved", "rejected"},
+	PayrollRunStatus:  []PayrollRunStatus{"draft", "approved", "paid"},
+	PayBasis:          []PayBasis{"salary", "hourly"},
 }

@@ -8,6 +8,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+type ApprovePayrollRunInput struct {
+	// The run's global id.
+	ID string `json:"id"`
+}
+
 type ApproveTimesheetInput struct {
 	ID string `json:"id"`
 	// What the manager says about the week.
@@ -131,6 +136,11 @@ type CreateDepartmentInput struct {
 	Name       string                     `json:"name"`
 	ParentID   graphql.Omittable[*string] `json:"parentId,omitempty"`
 	CostCenter graphql.Omittable[*string] `json:"costCenter,omitempty"`
+}
+
+type CreatePayrollRunInput struct {
+	// The month paid, as YYYY-MM, e.g. 2026-11.
+	Month string `json:"month"`
 }
 
 type CreateProjectInput struct {
@@ -398,10 +408,75 @@ type LogTimeInput struct {
 	Entries []*TimeEntryInput `json:"entries"`
 }
 
+type MarkPayrollRunPaidInput struct {
+	// The run's global id.
+	ID string `json:"id"`
+}
+
 type OpenReviewCycleInput struct {
 	Name        string `json:"name"`
 	PeriodStart Date   `json:"periodStart"`
 	PeriodEnd   Date   `json:"periodEnd"`
+}
+
+// Conditions on a pay basis.
+type PayBasisFilter struct {
+	Eq graphql.Omittable[*PayBasis]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*PayBasis]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]PayBasis] `json:"in,omitempty"`
+}
+
+// Which payroll runs a list returns. All conditions given must hold.
+type PayrollRunFilter struct {
+	ID          graphql.Omittable[*IDFilter]               `json:"id,omitempty"`
+	PeriodStart graphql.Omittable[*DateFilter]             `json:"periodStart,omitempty"`
+	PeriodEnd   graphql.Omittable[*DateFilter]             `json:"periodEnd,omitempty"`
+	Status      graphql.Omittable[*PayrollRunStatusFilter] `json:"status,omitempty"`
+	CreatedBy   graphql.Omittable[*StringFilter]           `json:"createdBy,omitempty"`
+	CreatedAt   graphql.Omittable[*DateTimeFilter]         `json:"createdAt,omitempty"`
+	ApprovedBy  graphql.Omittable[*StringFilter]           `json:"approvedBy,omitempty"`
+	ApprovedAt  graphql.Omittable[*DateTimeFilter]         `json:"approvedAt,omitempty"`
+	PaidAt      graphql.Omittable[*DateTimeFilter]         `json:"paidAt,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*PayrollRunFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*PayrollRunFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*PayrollRunFilter] `json:"not,omitempty"`
+}
+
+// What a step of a payroll run answers.
+type PayrollRunPayload struct {
+	Run *PayrollRun `json:"run"`
+}
+
+// Conditions on a payroll run status.
+type PayrollRunStatusFilter struct {
+	Eq graphql.Omittable[*PayrollRunStatus]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*PayrollRunStatus]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]PayrollRunStatus] `json:"in,omitempty"`
+}
+
+// Which payslips a list returns, among those the caller may see. All
+// conditions given must hold; e.g. the contractors' payslips:
+// `{ basis: { eq: HOURLY } }`.
+type PayslipFilter struct {
+	ID    graphql.Omittable[*IDFilter]       `json:"id,omitempty"`
+	Basis graphql.Omittable[*PayBasisFilter] `json:"basis,omitempty"`
+	Hours graphql.Omittable[*DecimalFilter]  `json:"hours,omitempty"`
+	// The gross amount. Only for callers who may read every payslip's gross (hr, admin); others get FORBIDDEN.
+	Gross    graphql.Omittable[*DecimalFilter] `json:"gross,omitempty"`
+	Currency graphql.Omittable[*StringFilter]  `json:"currency,omitempty"`
+	// The payslip's run matches this filter.
+	Run graphql.Omittable[*PayrollRunFilter] `json:"run,omitempty"`
+	// The person paid matches this filter.
+	Employee graphql.Omittable[*EmployeeFilter] `json:"employee,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*PayslipFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*PayslipFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*PayslipFilter] `json:"not,omitempty"`
 }
 
 // Which answers a list returns. All conditions given must hold; e.g. the
@@ -474,6 +549,11 @@ type ProjectStatusFilter struct {
 	Eq graphql.Omittable[*ProjectStatus]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*ProjectStatus]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]ProjectStatus] `json:"in,omitempty"`
+}
+
+type RecomputePayrollRunInput struct {
+	// The run's global id.
+	ID string `json:"id"`
 }
 
 type RecordFeedbackInput struct {

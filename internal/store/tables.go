@@ -66,7 +66,8 @@ var (
 			{field: "assignments", of: "Assignment", fkCol: "employee_id"},
 			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
 			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"},
-			{field: "reviews", of: "Review", fkCol: "employee_id"}},
+			{field: "reviews", of: "Review", fkCol: "employee_id"},
+			{field: "payslips", of: "Payslip", fkCol: "employee_id"}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -125,7 +126,7 @@ var tables map[string]*table
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
 		assignmentsTable, timeEntriesTable, timesheetsTable,
-		reviewCyclesTable, reviewsTable, projectFeedbackTable)
+		reviewCyclesTable, reviewsTable, projectFeedbackTable, payrollRunsTable, payslipsTable)
 	for typ, tbl := range tables {
 		typeOfTable[tbl.name] = typ
 	}

@@ -74,12 +74,18 @@ func (c caller) token(t *testing.T) string {
 // do sends a GraphQL request as c with the extra headers.
 func (a *api) do(c caller, query string, vars map[string]any, headers ...string) httpapitest.Reply {
 	a.t.Helper()
+	return a.send(c.token(a.t), query, vars, headers...)
+}
+
+// send is do with a bearer token of the test's own making.
+func (a *api) send(token, query string, vars map[string]any, headers ...string) httpapitest.Reply {
+	a.t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	h := map[string]string{"Content-Type": "application/json", "Accept": "application/graphql-response+json",
-		"Authorization": "Bearer " + c.token(a.t)}
+		"Authorization": "Bearer " + token}
 	for i := 0; i+1 < len(headers); i += 2 {
 		h[headers[i]] = headers[i+1]
 	}

@@ -434,14 +434,7 @@ func TestReviews_Visibility(t *testing.T) {
 
 	// Every read of a text or a rating is in the audit log, with the
 	// review and the employee it concerns.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := log.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var got string
-	a.one(&got, `SELECT string_agg(DISTINCT concat_ws(' ', subject, field, use, (record_id = ANY($1))::text, (employee_id = $2)::text), ', ')
-		FROM audit_events WHERE field LIKE 'Review.%' OR field LIKE 'reviews.%'`, []int64{pending, final}, c.employee.employee)
+	got := a.auditUses(log, "Review", "reviews", []int64{pending, final}, c.employee.employee)
 	for _, want := range []string{"test-viewer Review.selfAssessment read true true", "test-viewer Review.rating read true true",
 		"test-manager Review.rating read true true", "test-hr Review.selfAssessment read true true", "test-admin Review.rating read true true",
 		"test-hr reviews.rating compare"} {
@@ -449,6 +442,22 @@ func TestReviews_Visibility(t *testing.T) {
 			t.Errorf("audit rows %q lack %q", got, want)
 		}
 	}
+}
+
+// auditUses stores what log holds and answers the uses recorded of the
+// fields of type typ and the columns of table, distinct, as "subject field
+// use record-is-one-of-records employee-is-employee", comma-separated.
+func (a *api) auditUses(log *audit.Log, typ, table string, records []int64, employee int64) string {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := log.Close(ctx); err != nil {
+		a.t.Fatal(err)
+	}
+	var got string
+	a.one(&got, `SELECT string_agg(DISTINCT concat_ws(' ', subject, field, use, (record_id = ANY($1))::text, (employee_id = $2)::text), ', ')
+		FROM audit_events WHERE field LIKE $3 || '.%' OR field LIKE $4 || '.%'`, records, employee, typ, table)
+	return got
 }
 
 // TestReviews_TeamPageCostsOnePerLevel: a manager's team with their
