@@ -37,6 +37,9 @@ var EnumLabels = struct {
 	ReviewCycleStatus []ReviewCycleStatus
 	ReviewStatus      []ReviewStatus
 	TimesheetStatus   []TimesheetStatus
+	// Onboarding (onboarding.go).
+	OnboardingStatus    []OnboardingStatus
+	OnboardingTaskOwner []OnboardingTaskOwner
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -49,4 +52,7 @@ var EnumLabels = struct {
 	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
 	EmployeeStatus:    []EmployeeStatus{"active", "on_leave", "terminated"},
 	TimesheetStatus:   []TimesheetStatus{"open", "submitted", "approved", "rejected"},
+	// Onboarding (onboarding.go).
+	OnboardingStatus:    []OnboardingStatus{"in_progress", "completed", "cancelled"},
+	OnboardingTaskOwner: []OnboardingTaskOwner{"hr", "manager", "new_hire", "it"},
 }

@@ -66,7 +66,9 @@ var (
 			{field: "assignments", of: "Assignment", fkCol: "employee_id"},
 			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
 			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"},
-			{field: "reviews", of: "Review", fkCol: "employee_id"}},
+			{field: "reviews", of: "Review", fkCol: "employee_id"},
+			{field: "onboardings", of: "Onboarding", fkCol: "employee_id"},
+			{field: "openTasks", of: "OnboardingTask", cond: openTasks}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -125,7 +127,8 @@ var tables map[string]*table
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
 		assignmentsTable, timeEntriesTable, timesheetsTable,
-		reviewCyclesTable, reviewsTable, projectFeedbackTable)
+		reviewCyclesTable, reviewsTable, projectFeedbackTable,
+		onboardingTemplatesTable, onboardingTemplateTasksTable, onboardingsTable, onboardingTasksTable)
 	for typ, tbl := range tables {
 		typeOfTable[tbl.name] = typ
 	}
