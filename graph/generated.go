@@ -56,6 +56,7 @@ type ComplexityRoot struct {
 		BudgetBurn            func(childComplexity int, from *store.Date, to *store.Date, department *string, segment *store.CustomerSegment, billable *bool, status *store.ProjectStatus, first int) int
 		HeadcountByDepartment func(childComplexity int, from store.Date, to store.Date, department *string) int
 		HoursByDepartment     func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
+		OnboardingProgress    func(childComplexity int, from *store.Date, to *store.Date, department *string) int
 		RevenueBySegment      func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
 	}
 
@@ -227,6 +228,19 @@ type ComplexityRoot struct {
 		Hours          func(childComplexity int) int
 		Month          func(childComplexity int) int
 		Utilization    func(childComplexity int) int
+	}
+
+	DepartmentOnboardingProgress struct {
+		Cancelled        func(childComplexity int) int
+		Completed        func(childComplexity int) int
+		DepartmentCode   func(childComplexity int) int
+		DepartmentID     func(childComplexity int) int
+		DepartmentName   func(childComplexity int) int
+		InProgress       func(childComplexity int) int
+		TasksDoneLate    func(childComplexity int) int
+		TasksDoneOnTime  func(childComplexity int) int
+		TasksOpen        func(childComplexity int) int
+		TasksOpenOverdue func(childComplexity int) int
 	}
 
 	DepartmentPayload struct {
@@ -799,6 +813,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Analytics.HoursByDepartment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["department"].(*string), args["segment"].(*store.CustomerSegment)), true
+
+	case "Analytics.onboardingProgress":
+		if e.complexity.Analytics.OnboardingProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_onboardingProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.OnboardingProgress(childComplexity, args["from"].(*store.Date), args["to"].(*store.Date), args["department"].(*string)), true
 
 	case "Analytics.revenueBySegment":
 		if e.complexity.Analytics.RevenueBySegment == nil {
@@ -1559,6 +1585,76 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.DepartmentMonthHours.Utilization(childComplexity), true
+
+	case "DepartmentOnboardingProgress.cancelled":
+		if e.complexity.DepartmentOnboardingProgress.Cancelled == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.Cancelled(childComplexity), true
+
+	case "DepartmentOnboardingProgress.completed":
+		if e.complexity.DepartmentOnboardingProgress.Completed == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.Completed(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentCode":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentCode(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentId":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentID(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentName":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentName(childComplexity), true
+
+	case "DepartmentOnboardingProgress.inProgress":
+		if e.complexity.DepartmentOnboardingProgress.InProgress == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.InProgress(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksDoneLate":
+		if e.complexity.DepartmentOnboardingProgress.TasksDoneLate == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksDoneLate(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksDoneOnTime":
+		if e.complexity.DepartmentOnboardingProgress.TasksDoneOnTime == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksDoneOnTime(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksOpen":
+		if e.complexity.DepartmentOnboardingProgress.TasksOpen == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksOpen(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksOpenOverdue":
+		if e.complexity.DepartmentOnboardingProgress.TasksOpenOverdue == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksOpenOverdue(childComplexity), true
 
 	case "DepartmentPayload.department":
 		if e.complexity.DepartmentPayload.Department == nil {
@@ -7251,6 +7347,56 @@ type OnboardingTaskPayload {
   task: OnboardingTask!
   onboarding: Onboarding!
 }
+
+extend type Analytics {
+  """
+  Onboarding progress per department (of the new hire, as they are now):
+  one row per department of the subtree with onboardings started in the
+  range (` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + `: whole months, both optional), ordered by department
+  code. Tasks done on time were completed on or before the day they were
+  due (UTC); open tasks count only in onboardings IN_PROGRESS, overdue when
+  due before today (UTC).
+
+  Only hr and admin run it: it adds up onboardings, which are row-scoped
+  (the new hire, their line, hr, admin), and only those two roles see every
+  one, so only their figures are whole. Summing over the rows each caller
+  may see instead would show a manager figures about a few people named by
+  their department (one hire's overdue tasks, in a department of one), and
+  the analytics role, which sees no onboarding, nothing.
+  """
+  onboardingProgress(
+    "First day of the first month of starts counted; from the first onboarding when absent."
+    from: Date
+    "Last day of the last month of starts counted; to the last onboarding when absent."
+    to: Date
+    "Only new hires of this department and the departments below it; all when absent."
+    department: ID
+  ): [DepartmentOnboardingProgress!] @hasRole(roles: [HR, ADMIN])
+}
+
+"How the onboardings of one department's new hires stand."
+type DepartmentOnboardingProgress {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "Onboardings IN_PROGRESS."
+  inProgress: Int!
+  "Onboardings COMPLETED."
+  completed: Int!
+  "Onboardings CANCELLED."
+  cancelled: Int!
+  "Tasks completed on or before the day they were due."
+  tasksDoneOnTime: Int!
+  "Tasks completed after the day they were due."
+  tasksDoneLate: Int!
+  "Open tasks of onboardings IN_PROGRESS due before today."
+  tasksOpenOverdue: Int!
+  "Open tasks of onboardings IN_PROGRESS, overdue or not."
+  tasksOpen: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7672,6 +7818,80 @@ func (ec *executionContext) field_Analytics_hoursByDepartment_argsSegment(
 	}
 
 	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_onboardingProgress_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_onboardingProgress_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_onboardingProgress_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_onboardingProgress_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -13764,6 +13984,107 @@ func (ec *executionContext) fieldContext_Analytics_headcountByDepartment(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Analytics_onboardingProgress(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_onboardingProgress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.OnboardingProgress(ctx, fc.Args["from"].(*store.Date), fc.Args["to"].(*store.Date), fc.Args["department"].(*string))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"HR", "ADMIN"})
+			if err != nil {
+				var zeroVal []*analytics.DepartmentOnboardingProgress
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*analytics.DepartmentOnboardingProgress
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*analytics.DepartmentOnboardingProgress); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/analytics.DepartmentOnboardingProgress`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentOnboardingProgress)
+	fc.Result = res
+	return ec.marshalODepartmentOnboardingProgress2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgressᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_onboardingProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentName(ctx, field)
+			case "inProgress":
+				return ec.fieldContext_DepartmentOnboardingProgress_inProgress(ctx, field)
+			case "completed":
+				return ec.fieldContext_DepartmentOnboardingProgress_completed(ctx, field)
+			case "cancelled":
+				return ec.fieldContext_DepartmentOnboardingProgress_cancelled(ctx, field)
+			case "tasksDoneOnTime":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field)
+			case "tasksDoneLate":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksDoneLate(ctx, field)
+			case "tasksOpenOverdue":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field)
+			case "tasksOpen":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksOpen(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentOnboardingProgress", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_onboardingProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
 	if err != nil {
@@ -18825,6 +19146,473 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type Decimal does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_inProgress(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.InProgress); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_inProgress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.InProgress, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_completed(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Completed); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_completed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Completed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_cancelled(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Cancelled); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_cancelled(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cancelled, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneOnTime(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksDoneOnTime); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksDoneOnTime, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneLate(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksDoneLate); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneLate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksDoneLate, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksDoneLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpenOverdue(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksOpenOverdue); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksOpenOverdue, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpen(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksOpen); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpen(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksOpen, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
 		},
 	}
 	return fc, nil
@@ -30285,6 +31073,8 @@ func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, fiel
 				return ec.fieldContext_Analytics_revenueBySegment(ctx, field)
 			case "headcountByDepartment":
 				return ec.fieldContext_Analytics_headcountByDepartment(ctx, field)
+			case "onboardingProgress":
+				return ec.fieldContext_Analytics_onboardingProgress(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
 		},
@@ -42437,6 +43227,39 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "onboardingProgress":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_onboardingProgress(ctx, field, obj)
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43651,6 +44474,90 @@ func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.S
 			}
 		case "utilization":
 			out.Values[i] = ec._DepartmentMonthHours_utilization(ctx, field, obj)
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var departmentOnboardingProgressImplementors = []string{"DepartmentOnboardingProgress"}
+
+func (ec *executionContext) _DepartmentOnboardingProgress(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentOnboardingProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentOnboardingProgress")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inProgress":
+			out.Values[i] = ec._DepartmentOnboardingProgress_inProgress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completed":
+			out.Values[i] = ec._DepartmentOnboardingProgress_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._DepartmentOnboardingProgress_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksDoneOnTime":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksDoneLate":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksDoneLate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksOpenOverdue":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksOpen":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48532,6 +49439,16 @@ func (ec *executionContext) marshalNDepartmentMonthHours2ᚖgithubᚗcomᚋbizgr
 	return ec._DepartmentMonthHours(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDepartmentOnboardingProgress2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgress(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentOnboardingProgress(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -51669,6 +52586,53 @@ func (ec *executionContext) unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgrap
 	}
 	res, err := ec.unmarshalInputDepartmentFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODepartmentOnboardingProgress2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentOnboardingProgress2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgress(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {

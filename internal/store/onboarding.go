@@ -116,7 +116,7 @@ var (
 	})
 
 	onboardingTasksTable = declare[OnboardingTask](decl{
-		orders: map[string]string{"DUE_ON": "due_on", "OWNER": "owner", "COMPLETED_AT": "completed_at", "TITLE": "title"},
+		orders:  map[string]string{"DUE_ON": "due_on", "OWNER": "owner", "COMPLETED_AT": "completed_at", "TITLE": "title"},
 		filters: map[string]condition{"overdue": tasksOverdue},
 		toOne: []toOne{
 			{field: "onboarding", fkCol: "onboarding_id", to: "Onboarding"},

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/operations"
 )
 
 const (
@@ -522,5 +524,81 @@ func TestOnboarding_ListsCostOneStatementPerLevel(t *testing.T) {
 	d := a.ok(me, team, map[string]any{"m": gid("Employee", boss), "n": 40})
 	if n := d["employee"].(map[string]any)["openTasks"].(map[string]any)["totalCount"]; n.(float64) < 3 {
 		t.Errorf("the boss has %v open tasks, want at least the three manager tasks", n)
+	}
+}
+
+// TestOnboardingProgress_FiguresEqualSQL: the shipped OnboardingProgress
+// operation's figures per department equal an independent count in SQL,
+// for hr; a manager, who sees only their line's onboardings, is refused.
+func TestOnboardingProgress_FiguresEqualSQL(t *testing.T) {
+	a := newAPI(t)
+	w := weekCast(a)
+	// One more under way, with a task done late and one overdue.
+	o := a.underWay(w.employee.employee, a.checklist())
+	late := a.task(o, "new_hire")
+	a.exec(`UPDATE onboarding_tasks SET completed_at = due_on + 3 + time '10:00', completed_by = $2 WHERE id = $1`, late, w.employee.employee)
+	ops, err := operations.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for _, op := range ops {
+		if op.Name == "OnboardingProgress" {
+			body = op.Body
+		}
+	}
+	if body == "" {
+		t.Fatal("OnboardingProgress is not shipped")
+	}
+	got := map[string][7]float64{}
+	for _, row := range a.ok(w.hr, body, nil)["analytics"].(map[string]any)["onboardingProgress"].([]any) {
+		r := row.(map[string]any)
+		got[r["departmentCode"].(string)] = [7]float64{r["inProgress"].(float64), r["completed"].(float64), r["cancelled"].(float64),
+			r["tasksDoneOnTime"].(float64), r["tasksDoneLate"].(float64), r["tasksOpenOverdue"].(float64), r["tasksOpen"].(float64)}
+	}
+	rows, err := a.db.Query(t.Context(), `SELECT d.code,
+		(SELECT count(*) FROM onboardings o JOIN employees e ON e.id = o.employee_id WHERE e.department_id = d.id AND o.status = 'in_progress'),
+		(SELECT count(*) FROM onboardings o JOIN employees e ON e.id = o.employee_id WHERE e.department_id = d.id AND o.status = 'completed'),
+		(SELECT count(*) FROM onboardings o JOIN employees e ON e.id = o.employee_id WHERE e.department_id = d.id AND o.status = 'cancelled'),
+		(SELECT count(*) FROM onboarding_tasks t JOIN onboardings o ON o.id = t.onboarding_id JOIN employees e ON e.id = o.employee_id
+		 WHERE e.department_id = d.id AND date_trunc('day', t.completed_at AT TIME ZONE 'UTC') <= t.due_on),
+		(SELECT count(*) FROM onboarding_tasks t JOIN onboardings o ON o.id = t.onboarding_id JOIN employees e ON e.id = o.employee_id
+		 WHERE e.department_id = d.id AND date_trunc('day', t.completed_at AT TIME ZONE 'UTC') > t.due_on),
+		(SELECT count(*) FROM onboarding_tasks t JOIN onboardings o ON o.id = t.onboarding_id JOIN employees e ON e.id = o.employee_id
+		 WHERE e.department_id = d.id AND o.status = 'in_progress' AND t.completed_at IS NULL AND t.due_on < $1::date),
+		(SELECT count(*) FROM onboarding_tasks t JOIN onboardings o ON o.id = t.onboarding_id JOIN employees e ON e.id = o.employee_id
+		 WHERE e.department_id = d.id AND o.status = 'in_progress' AND t.completed_at IS NULL)
+		FROM departments d WHERE EXISTS (SELECT 1 FROM onboardings o JOIN employees e ON e.id = o.employee_id WHERE e.department_id = d.id)`,
+		store.Today().Format("2006-01-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][7]float64{}
+	var sum [7]float64
+	for rows.Next() {
+		var code string
+		var v [7]int64
+		if err := rows.Scan(&code, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]); err != nil {
+			t.Fatal(err)
+		}
+		var f [7]float64
+		for i := range v {
+			f[i], sum[i] = float64(v[i]), sum[i]+float64(v[i])
+		}
+		want[code] = f
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d departments reported, %d have onboardings", len(got), len(want))
+	}
+	for code, w := range want {
+		if got[code] != w {
+			t.Errorf("%s: got %v, want %v (in progress, completed, cancelled, on time, late, overdue, open)", code, got[code], w)
+		}
+	}
+	if sum[0] < 1 || sum[1] < 1 || sum[3] < 1 || sum[4] < 1 || sum[5] < 1 {
+		t.Errorf("the demo data does not exercise every figure: %v", sum)
+	}
+	if r := a.do(w.manager, body, nil); r.Code() != "FORBIDDEN" {
+		t.Errorf("a manager ran OnboardingProgress: %d %s", r.Status, r.Body)
 	}
 }
