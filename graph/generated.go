@@ -4297,7 +4297,8 @@ type Query {
   node("A global id returned by this API." id: ID!): Node
   """
   The caller's own employee record, as their credential names it: where
-  their own weeks (` + "`" + `timesheets` + "`" + `), reviews and time are read. Null for a
+  their own weeks (` + "`" + `timesheets` + "`" + `), reviews, onboardings and time are read,
+  and the onboarding tasks waiting on them (` + "`" + `openTasks` + "`" + `). Null for a
   caller who is not an employee (an API key, the analytics role). The same
   rules apply as anywhere else: a viewer's own salary is FORBIDDEN too.
   """
