@@ -316,6 +316,22 @@ func (a *api) attempt(s step, c caller, q string, vars map[string]any) {
 	}
 }
 
+// seen counts, in SQL, the rows of a table about a person (employee_id)
+// matching cond that c sees: every one for hr and admin, else their own
+// and, for a manager, those of the people below them.
+func (a *api) seen(c caller, table, cond string) int64 {
+	a.t.Helper()
+	if c.name == "hr" || c.name == "admin" {
+		return a.int(`SELECT count(*) FROM ` + table + ` WHERE ` + cond)
+	}
+	line := ""
+	if slices.Contains(c.roles, auth.Manager) {
+		line = ` OR employee_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM employees WHERE manager_id = $1
+			UNION SELECT x.id FROM employees x JOIN below b ON x.manager_id = b.id) SELECT id FROM below)`
+	}
+	return a.int(`SELECT count(*) FROM `+table+` WHERE `+cond+` AND (employee_id = $1`+line+`)`, c.employee)
+}
+
 // TestTimesheet_VisibleOnlyToTheEmployeeTheirLineHrAndAdmin: the
 // visibility matrix through fields, node(id), the root list, an
 // employee's list, totalCount, a filter and an ordering. To a peer a
@@ -339,17 +355,7 @@ func TestTimesheet_VisibleOnlyToTheEmployeeTheirLineHrAndAdmin(t *testing.T) {
 			totalCount nodes { employee { id } weekStart } }
 	}`
 	// approvedSeen is what a caller sees of the approved weeks, by SQL.
-	approvedSeen := func(c caller) int64 {
-		if c.name == "hr" || c.name == "admin" {
-			return a.int(`SELECT count(*) FROM timesheets WHERE status = 'approved'`)
-		}
-		line := ""
-		if slices.Contains(c.roles, auth.Manager) {
-			line = ` OR employee_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM employees WHERE manager_id = $1
-				UNION SELECT x.id FROM employees x JOIN below b ON x.manager_id = b.id) SELECT id FROM below)`
-		}
-		return a.int(`SELECT count(*) FROM timesheets WHERE status = 'approved' AND (employee_id = $1`+line+`)`, c.employee)
-	}
+	approvedSeen := func(c caller) int64 { return a.seen(c, "timesheets", "status = 'approved'") }
 	for _, c := range []struct {
 		who  caller
 		sees bool
