@@ -103,9 +103,11 @@ func TestAnalyticsRole_RunsTheShippedOperations(t *testing.T) {
 	}
 }
 
-// hrOnly are the shipped operations for hr and admin alone (payroll
-// cost: sums of gross pay), which the analytics role is refused.
-var hrOnly = map[string]bool{"PayrollCost": true}
+// hrOnly are the shipped operations for hr and admin alone, which the
+// analytics role is refused: payroll cost (sums of gross pay) and
+// onboarding progress (it adds up row-scoped onboardings, which only hr
+// and admin see whole).
+var hrOnly = map[string]bool{"PayrollCost": true, "OnboardingProgress": true}
 
 // registerShipped imports the operations the project ships into db, as
 // `bizgraph documents import` does, and returns them by name.

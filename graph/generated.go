@@ -60,6 +60,7 @@ type ComplexityRoot struct {
 		HeadcountByDepartment func(childComplexity int, from store.Date, to store.Date, department *string) int
 		HoursByDepartment     func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
 		NpsBySegment          func(childComplexity int, from store.Date, to store.Date, segment *store.CustomerSegment) int
+		OnboardingProgress    func(childComplexity int, from *store.Date, to *store.Date, department *string) int
 		PayrollCost           func(childComplexity int, from store.Date, to store.Date, department *string) int
 		RevenueBySegment      func(childComplexity int, from store.Date, to store.Date, department *string, segment *store.CustomerSegment) int
 		ReviewCompletion      func(childComplexity int, cycle string, department *string) int
@@ -246,6 +247,19 @@ type ComplexityRoot struct {
 		RunStatus      func(childComplexity int) int
 	}
 
+	DepartmentOnboardingProgress struct {
+		Cancelled        func(childComplexity int) int
+		Completed        func(childComplexity int) int
+		DepartmentCode   func(childComplexity int) int
+		DepartmentID     func(childComplexity int) int
+		DepartmentName   func(childComplexity int) int
+		InProgress       func(childComplexity int) int
+		TasksDoneLate    func(childComplexity int) int
+		TasksDoneOnTime  func(childComplexity int) int
+		TasksOpen        func(childComplexity int) int
+		TasksOpenOverdue func(childComplexity int) int
+	}
+
 	DepartmentPayload struct {
 		Department func(childComplexity int) int
 	}
@@ -278,6 +292,8 @@ type ComplexityRoot struct {
 		LastName            func(childComplexity int) int
 		Location            func(childComplexity int) int
 		Manager             func(childComplexity int) int
+		Onboardings         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingFilter) int
+		OpenTasks           func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTaskFilter) int
 		Payslips            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayslipFilter) int
 		PersonalEmail       func(childComplexity int) int
 		Phone               func(childComplexity int) int
@@ -328,7 +344,9 @@ type ComplexityRoot struct {
 		ApproveTimesheet        func(childComplexity int, input store.ApproveTimesheetInput) int
 		AssignEmployee          func(childComplexity int, input store.AssignEmployeeInput) int
 		CalibrateRating         func(childComplexity int, input store.CalibrateRatingInput) int
+		CancelOnboarding        func(childComplexity int, input store.CancelOnboardingInput) int
 		CloseReviewCycle        func(childComplexity int, input store.CloseReviewCycleInput) int
+		CompleteOnboardingTask  func(childComplexity int, input store.CompleteOnboardingTaskInput) int
 		CreateContact           func(childComplexity int, input store.CreateContactInput) int
 		CreateCustomer          func(childComplexity int, input store.CreateCustomerInput) int
 		CreateDepartment        func(childComplexity int, input store.CreateDepartmentInput) int
@@ -345,6 +363,7 @@ type ComplexityRoot struct {
 		RecomputePayrollRun     func(childComplexity int, input store.RecomputePayrollRunInput) int
 		RecordFeedback          func(childComplexity int, input store.RecordFeedbackInput) int
 		RejectTimesheet         func(childComplexity int, input store.RejectTimesheetInput) int
+		StartOnboarding         func(childComplexity int, input store.StartOnboardingInput) int
 		SubmitManagerAssessment func(childComplexity int, input store.SubmitManagerAssessmentInput) int
 		SubmitSelfAssessment    func(childComplexity int, input store.SubmitSelfAssessmentInput) int
 		SubmitTimesheet         func(childComplexity int, input store.SubmitTimesheetInput) int
@@ -356,6 +375,103 @@ type ComplexityRoot struct {
 		UpdateEmployee          func(childComplexity int, input store.UpdateEmployeeInput) int
 		UpdateProject           func(childComplexity int, input store.UpdateProjectInput) int
 		UpdateTimeEntry         func(childComplexity int, input store.UpdateTimeEntryInput) int
+	}
+
+	Onboarding struct {
+		CompletedAt func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Employee    func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		StartsOn    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Tasks       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTaskFilter) int
+		Template    func(childComplexity int) int
+	}
+
+	OnboardingConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OnboardingEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OnboardingPayload struct {
+		Onboarding func(childComplexity int) int
+	}
+
+	OnboardingTask struct {
+		CompletedAt func(childComplexity int) int
+		CompletedBy func(childComplexity int) int
+		DueOn       func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		Onboarding  func(childComplexity int) int
+		Overdue     func(childComplexity int) int
+		Owner       func(childComplexity int) int
+		Title       func(childComplexity int) int
+	}
+
+	OnboardingTaskConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OnboardingTaskEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OnboardingTaskPayload struct {
+		Onboarding func(childComplexity int) int
+		Task       func(childComplexity int) int
+	}
+
+	OnboardingTemplate struct {
+		CreatedAt   func(childComplexity int) int
+		Department  func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Onboardings func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingFilter) int
+		Tasks       func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTemplateTaskFilter) int
+	}
+
+	OnboardingTemplateConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OnboardingTemplateEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OnboardingTemplateTask struct {
+		DueOffsetDays func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
+		Owner         func(childComplexity int) int
+		Position      func(childComplexity int) int
+		Template      func(childComplexity int) int
+		Title         func(childComplexity int) int
+	}
+
+	OnboardingTemplateTaskConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OnboardingTemplateTaskEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -503,27 +619,30 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Analytics    func(childComplexity int) int
-		Assignments  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
-		AuditEvents  func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Contacts     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
-		Customer     func(childComplexity int, id string) int
-		Customers    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) int
-		Department   func(childComplexity int, id string) int
-		Departments  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
-		Employee     func(childComplexity int, id string) int
-		Employees    func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) int
-		Me           func(childComplexity int) int
-		Node         func(childComplexity int, id string) int
-		Nodes        func(childComplexity int, ids []string) int
-		PayrollRuns  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) int
-		Project      func(childComplexity int, id string) int
-		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
-		ReviewCycles func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) int
-		TimeEntries  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
-		Timesheet    func(childComplexity int, id string) int
-		Timesheets   func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
-		WriteAudit   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Analytics           func(childComplexity int) int
+		Assignments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.AssignmentFilter) int
+		AuditEvents         func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Contacts            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ContactFilter) int
+		Customer            func(childComplexity int, id string) int
+		Customers           func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.CustomerFilter, search *string) int
+		Department          func(childComplexity int, id string) int
+		Departments         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.DepartmentFilter) int
+		Employee            func(childComplexity int, id string) int
+		Employees           func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.EmployeeFilter, search *string) int
+		Me                  func(childComplexity int) int
+		Node                func(childComplexity int, id string) int
+		Nodes               func(childComplexity int, ids []string) int
+		Onboarding          func(childComplexity int, id string) int
+		OnboardingTemplates func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTemplateFilter) int
+		Onboardings         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingFilter) int
+		PayrollRuns         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) int
+		Project             func(childComplexity int, id string) int
+		Projects            func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ProjectFilter, search *string) int
+		ReviewCycles        func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) int
+		TimeEntries         func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimeEntryFilter) int
+		Timesheet           func(childComplexity int, id string) int
+		Timesheets          func(childComplexity int, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) int
+		WriteAudit          func(childComplexity int, first *int, after *string, last *int, before *string) int
 	}
 
 	Review struct {
@@ -726,6 +845,9 @@ type MutationResolver interface {
 	RecomputePayrollRun(ctx context.Context, input store.RecomputePayrollRunInput) (*store.PayrollRunPayload, error)
 	ApprovePayrollRun(ctx context.Context, input store.ApprovePayrollRunInput) (*store.PayrollRunPayload, error)
 	MarkPayrollRunPaid(ctx context.Context, input store.MarkPayrollRunPaidInput) (*store.PayrollRunPayload, error)
+	StartOnboarding(ctx context.Context, input store.StartOnboardingInput) (*store.OnboardingPayload, error)
+	CompleteOnboardingTask(ctx context.Context, input store.CompleteOnboardingTaskInput) (*store.OnboardingTaskPayload, error)
+	CancelOnboarding(ctx context.Context, input store.CancelOnboardingInput) (*store.OnboardingPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -749,6 +871,9 @@ type QueryResolver interface {
 	Timesheets(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.TimesheetFilter) (*page.Connection[*store.Timesheet], error)
 	ReviewCycles(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.ReviewCycleFilter) (*page.Connection[*store.ReviewCycle], error)
 	PayrollRuns(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) (*page.Connection[*store.PayrollRun], error)
+	Onboarding(ctx context.Context, id string) (*store.Onboarding, error)
+	Onboardings(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingFilter) (*page.Connection[*store.Onboarding], error)
+	OnboardingTemplates(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTemplateFilter) (*page.Connection[*store.OnboardingTemplate], error)
 }
 type SubscriptionResolver interface {
 	ProjectUpdated(ctx context.Context, id string) (<-chan *store.Project, error)
@@ -823,6 +948,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Analytics.NpsBySegment(childComplexity, args["from"].(store.Date), args["to"].(store.Date), args["segment"].(*store.CustomerSegment)), true
+
+	case "Analytics.onboardingProgress":
+		if e.complexity.Analytics.OnboardingProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Analytics_onboardingProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Analytics.OnboardingProgress(childComplexity, args["from"].(*store.Date), args["to"].(*store.Date), args["department"].(*string)), true
 
 	case "Analytics.payrollCost":
 		if e.complexity.Analytics.PayrollCost == nil {
@@ -1664,6 +1801,76 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.DepartmentMonthPayroll.RunStatus(childComplexity), true
 
+	case "DepartmentOnboardingProgress.cancelled":
+		if e.complexity.DepartmentOnboardingProgress.Cancelled == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.Cancelled(childComplexity), true
+
+	case "DepartmentOnboardingProgress.completed":
+		if e.complexity.DepartmentOnboardingProgress.Completed == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.Completed(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentCode":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentCode == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentCode(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentId":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentID == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentID(childComplexity), true
+
+	case "DepartmentOnboardingProgress.departmentName":
+		if e.complexity.DepartmentOnboardingProgress.DepartmentName == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.DepartmentName(childComplexity), true
+
+	case "DepartmentOnboardingProgress.inProgress":
+		if e.complexity.DepartmentOnboardingProgress.InProgress == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.InProgress(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksDoneLate":
+		if e.complexity.DepartmentOnboardingProgress.TasksDoneLate == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksDoneLate(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksDoneOnTime":
+		if e.complexity.DepartmentOnboardingProgress.TasksDoneOnTime == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksDoneOnTime(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksOpen":
+		if e.complexity.DepartmentOnboardingProgress.TasksOpen == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksOpen(childComplexity), true
+
+	case "DepartmentOnboardingProgress.tasksOpenOverdue":
+		if e.complexity.DepartmentOnboardingProgress.TasksOpenOverdue == nil {
+			break
+		}
+
+		return e.complexity.DepartmentOnboardingProgress.TasksOpenOverdue(childComplexity), true
+
 	case "DepartmentPayload.department":
 		if e.complexity.DepartmentPayload.Department == nil {
 			break
@@ -1848,6 +2055,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Employee.Manager(childComplexity), true
+
+	case "Employee.onboardings":
+		if e.complexity.Employee.Onboardings == nil {
+			break
+		}
+
+		args, err := ec.field_Employee_onboardings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Employee.Onboardings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingFilter)), true
+
+	case "Employee.openTasks":
+		if e.complexity.Employee.OpenTasks == nil {
+			break
+		}
+
+		args, err := ec.field_Employee_openTasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Employee.OpenTasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingTaskFilter)), true
 
 	case "Employee.payslips":
 		if e.complexity.Employee.Payslips == nil {
@@ -2113,6 +2344,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.CalibrateRating(childComplexity, args["input"].(store.CalibrateRatingInput)), true
 
+	case "Mutation.cancelOnboarding":
+		if e.complexity.Mutation.CancelOnboarding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOnboarding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CancelOnboarding(childComplexity, args["input"].(store.CancelOnboardingInput)), true
+
 	case "Mutation.closeReviewCycle":
 		if e.complexity.Mutation.CloseReviewCycle == nil {
 			break
@@ -2124,6 +2367,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.CloseReviewCycle(childComplexity, args["input"].(store.CloseReviewCycleInput)), true
+
+	case "Mutation.completeOnboardingTask":
+		if e.complexity.Mutation.CompleteOnboardingTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeOnboardingTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CompleteOnboardingTask(childComplexity, args["input"].(store.CompleteOnboardingTaskInput)), true
 
 	case "Mutation.createContact":
 		if e.complexity.Mutation.CreateContact == nil {
@@ -2317,6 +2572,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.RejectTimesheet(childComplexity, args["input"].(store.RejectTimesheetInput)), true
 
+	case "Mutation.startOnboarding":
+		if e.complexity.Mutation.StartOnboarding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startOnboarding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.StartOnboarding(childComplexity, args["input"].(store.StartOnboardingInput)), true
+
 	case "Mutation.submitManagerAssessment":
 		if e.complexity.Mutation.SubmitManagerAssessment == nil {
 			break
@@ -2448,6 +2715,406 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.Mutation.UpdateTimeEntry(childComplexity, args["input"].(store.UpdateTimeEntryInput)), true
+
+	case "Onboarding.completedAt":
+		if e.complexity.Onboarding.CompletedAt == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.CompletedAt(childComplexity), true
+
+	case "Onboarding.createdAt":
+		if e.complexity.Onboarding.CreatedAt == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.CreatedAt(childComplexity), true
+
+	case "Onboarding.employee":
+		if e.complexity.Onboarding.Employee == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.Employee(childComplexity), true
+
+	case "Onboarding.id":
+		if e.complexity.Onboarding.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.GlobalID(childComplexity), true
+
+	case "Onboarding.startsOn":
+		if e.complexity.Onboarding.StartsOn == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.StartsOn(childComplexity), true
+
+	case "Onboarding.status":
+		if e.complexity.Onboarding.Status == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.Status(childComplexity), true
+
+	case "Onboarding.tasks":
+		if e.complexity.Onboarding.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_Onboarding_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Onboarding.Tasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingTaskFilter)), true
+
+	case "Onboarding.template":
+		if e.complexity.Onboarding.Template == nil {
+			break
+		}
+
+		return e.complexity.Onboarding.Template(childComplexity), true
+
+	case "OnboardingConnection.edges":
+		if e.complexity.OnboardingConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.OnboardingConnection.Edges(childComplexity), true
+
+	case "OnboardingConnection.nodes":
+		if e.complexity.OnboardingConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.OnboardingConnection.Nodes(childComplexity), true
+
+	case "OnboardingConnection.pageInfo":
+		if e.complexity.OnboardingConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.OnboardingConnection.PageInfo(childComplexity), true
+
+	case "OnboardingConnection.totalCount":
+		if e.complexity.OnboardingConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.OnboardingConnection.TotalCount(childComplexity), true
+
+	case "OnboardingEdge.cursor":
+		if e.complexity.OnboardingEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.OnboardingEdge.Cursor(childComplexity), true
+
+	case "OnboardingEdge.node":
+		if e.complexity.OnboardingEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.OnboardingEdge.Node(childComplexity), true
+
+	case "OnboardingPayload.onboarding":
+		if e.complexity.OnboardingPayload.Onboarding == nil {
+			break
+		}
+
+		return e.complexity.OnboardingPayload.Onboarding(childComplexity), true
+
+	case "OnboardingTask.completedAt":
+		if e.complexity.OnboardingTask.CompletedAt == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.CompletedAt(childComplexity), true
+
+	case "OnboardingTask.completedBy":
+		if e.complexity.OnboardingTask.CompletedBy == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.CompletedBy(childComplexity), true
+
+	case "OnboardingTask.dueOn":
+		if e.complexity.OnboardingTask.DueOn == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.DueOn(childComplexity), true
+
+	case "OnboardingTask.id":
+		if e.complexity.OnboardingTask.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.GlobalID(childComplexity), true
+
+	case "OnboardingTask.onboarding":
+		if e.complexity.OnboardingTask.Onboarding == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.Onboarding(childComplexity), true
+
+	case "OnboardingTask.overdue":
+		if e.complexity.OnboardingTask.Overdue == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.Overdue(childComplexity), true
+
+	case "OnboardingTask.owner":
+		if e.complexity.OnboardingTask.Owner == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.Owner(childComplexity), true
+
+	case "OnboardingTask.title":
+		if e.complexity.OnboardingTask.Title == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTask.Title(childComplexity), true
+
+	case "OnboardingTaskConnection.edges":
+		if e.complexity.OnboardingTaskConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskConnection.Edges(childComplexity), true
+
+	case "OnboardingTaskConnection.nodes":
+		if e.complexity.OnboardingTaskConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskConnection.Nodes(childComplexity), true
+
+	case "OnboardingTaskConnection.pageInfo":
+		if e.complexity.OnboardingTaskConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskConnection.PageInfo(childComplexity), true
+
+	case "OnboardingTaskConnection.totalCount":
+		if e.complexity.OnboardingTaskConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskConnection.TotalCount(childComplexity), true
+
+	case "OnboardingTaskEdge.cursor":
+		if e.complexity.OnboardingTaskEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskEdge.Cursor(childComplexity), true
+
+	case "OnboardingTaskEdge.node":
+		if e.complexity.OnboardingTaskEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskEdge.Node(childComplexity), true
+
+	case "OnboardingTaskPayload.onboarding":
+		if e.complexity.OnboardingTaskPayload.Onboarding == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskPayload.Onboarding(childComplexity), true
+
+	case "OnboardingTaskPayload.task":
+		if e.complexity.OnboardingTaskPayload.Task == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTaskPayload.Task(childComplexity), true
+
+	case "OnboardingTemplate.createdAt":
+		if e.complexity.OnboardingTemplate.CreatedAt == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplate.CreatedAt(childComplexity), true
+
+	case "OnboardingTemplate.department":
+		if e.complexity.OnboardingTemplate.Department == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplate.Department(childComplexity), true
+
+	case "OnboardingTemplate.id":
+		if e.complexity.OnboardingTemplate.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplate.GlobalID(childComplexity), true
+
+	case "OnboardingTemplate.name":
+		if e.complexity.OnboardingTemplate.Name == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplate.Name(childComplexity), true
+
+	case "OnboardingTemplate.onboardings":
+		if e.complexity.OnboardingTemplate.Onboardings == nil {
+			break
+		}
+
+		args, err := ec.field_OnboardingTemplate_onboardings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.OnboardingTemplate.Onboardings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingFilter)), true
+
+	case "OnboardingTemplate.tasks":
+		if e.complexity.OnboardingTemplate.Tasks == nil {
+			break
+		}
+
+		args, err := ec.field_OnboardingTemplate_tasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.OnboardingTemplate.Tasks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingTemplateTaskFilter)), true
+
+	case "OnboardingTemplateConnection.edges":
+		if e.complexity.OnboardingTemplateConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateConnection.Edges(childComplexity), true
+
+	case "OnboardingTemplateConnection.nodes":
+		if e.complexity.OnboardingTemplateConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateConnection.Nodes(childComplexity), true
+
+	case "OnboardingTemplateConnection.pageInfo":
+		if e.complexity.OnboardingTemplateConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateConnection.PageInfo(childComplexity), true
+
+	case "OnboardingTemplateConnection.totalCount":
+		if e.complexity.OnboardingTemplateConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateConnection.TotalCount(childComplexity), true
+
+	case "OnboardingTemplateEdge.cursor":
+		if e.complexity.OnboardingTemplateEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateEdge.Cursor(childComplexity), true
+
+	case "OnboardingTemplateEdge.node":
+		if e.complexity.OnboardingTemplateEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateEdge.Node(childComplexity), true
+
+	case "OnboardingTemplateTask.dueOffsetDays":
+		if e.complexity.OnboardingTemplateTask.DueOffsetDays == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.DueOffsetDays(childComplexity), true
+
+	case "OnboardingTemplateTask.id":
+		if e.complexity.OnboardingTemplateTask.GlobalID == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.GlobalID(childComplexity), true
+
+	case "OnboardingTemplateTask.owner":
+		if e.complexity.OnboardingTemplateTask.Owner == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.Owner(childComplexity), true
+
+	case "OnboardingTemplateTask.position":
+		if e.complexity.OnboardingTemplateTask.Position == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.Position(childComplexity), true
+
+	case "OnboardingTemplateTask.template":
+		if e.complexity.OnboardingTemplateTask.Template == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.Template(childComplexity), true
+
+	case "OnboardingTemplateTask.title":
+		if e.complexity.OnboardingTemplateTask.Title == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTask.Title(childComplexity), true
+
+	case "OnboardingTemplateTaskConnection.edges":
+		if e.complexity.OnboardingTemplateTaskConnection.Edges == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskConnection.Edges(childComplexity), true
+
+	case "OnboardingTemplateTaskConnection.nodes":
+		if e.complexity.OnboardingTemplateTaskConnection.Nodes == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskConnection.Nodes(childComplexity), true
+
+	case "OnboardingTemplateTaskConnection.pageInfo":
+		if e.complexity.OnboardingTemplateTaskConnection.PageInfo == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskConnection.PageInfo(childComplexity), true
+
+	case "OnboardingTemplateTaskConnection.totalCount":
+		if e.complexity.OnboardingTemplateTaskConnection.TotalCount == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskConnection.TotalCount(childComplexity), true
+
+	case "OnboardingTemplateTaskEdge.cursor":
+		if e.complexity.OnboardingTemplateTaskEdge.Cursor == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskEdge.Cursor(childComplexity), true
+
+	case "OnboardingTemplateTaskEdge.node":
+		if e.complexity.OnboardingTemplateTaskEdge.Node == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplateTaskEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.complexity.PageInfo.EndCursor == nil {
@@ -3266,6 +3933,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Query.Nodes(childComplexity, args["ids"].([]string)), true
 
+	case "Query.onboarding":
+		if e.complexity.Query.Onboarding == nil {
+			break
+		}
+
+		args, err := ec.field_Query_onboarding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.Onboarding(childComplexity, args["id"].(string)), true
+
+	case "Query.onboardingTemplates":
+		if e.complexity.Query.OnboardingTemplates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_onboardingTemplates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.OnboardingTemplates(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingTemplateFilter)), true
+
+	case "Query.onboardings":
+		if e.complexity.Query.Onboardings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_onboardings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Query.Onboardings(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].([]*store.Order), args["filter"].(*store.OnboardingFilter)), true
+
 	case "Query.payrollRuns":
 		if e.complexity.Query.PayrollRuns == nil {
 			break
@@ -4082,7 +4785,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputBillingModelFilter,
 		ec.unmarshalInputBooleanFilter,
 		ec.unmarshalInputCalibrateRatingInput,
+		ec.unmarshalInputCancelOnboardingInput,
 		ec.unmarshalInputCloseReviewCycleInput,
+		ec.unmarshalInputCompleteOnboardingTaskInput,
 		ec.unmarshalInputContactFilter,
 		ec.unmarshalInputContactOrder,
 		ec.unmarshalInputCreateContactInput,
@@ -4111,6 +4816,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputIntFilter,
 		ec.unmarshalInputLogTimeInput,
 		ec.unmarshalInputMarkPayrollRunPaidInput,
+		ec.unmarshalInputOnboardingFilter,
+		ec.unmarshalInputOnboardingOrder,
+		ec.unmarshalInputOnboardingStatusFilter,
+		ec.unmarshalInputOnboardingTaskFilter,
+		ec.unmarshalInputOnboardingTaskOrder,
+		ec.unmarshalInputOnboardingTaskOwnerFilter,
+		ec.unmarshalInputOnboardingTemplateFilter,
+		ec.unmarshalInputOnboardingTemplateOrder,
+		ec.unmarshalInputOnboardingTemplateTaskFilter,
+		ec.unmarshalInputOnboardingTemplateTaskOrder,
 		ec.unmarshalInputOpenReviewCycleInput,
 		ec.unmarshalInputPayBasisFilter,
 		ec.unmarshalInputPayrollRunFilter,
@@ -4133,6 +4848,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReviewFilter,
 		ec.unmarshalInputReviewOrder,
 		ec.unmarshalInputReviewStatusFilter,
+		ec.unmarshalInputStartOnboardingInput,
 		ec.unmarshalInputStringFilter,
 		ec.unmarshalInputSubmitManagerAssessmentInput,
 		ec.unmarshalInputSubmitSelfAssessmentInput,
@@ -4312,7 +5028,8 @@ type Query {
   node("A global id returned by this API." id: ID!): Node
   """
   The caller's own employee record, as their credential names it: where
-  their own weeks (` + "`" + `timesheets` + "`" + `), reviews and time are read. Null for a
+  their own weeks (` + "`" + `timesheets` + "`" + `), reviews, payslips, onboardings and time are read,
+  and the onboarding tasks waiting on them (` + "`" + `openTasks` + "`" + `). Null for a
   caller who is not an employee (an API key, the analytics role). The same
   rules apply as anywhere else: a viewer's own salary is FORBIDDEN too.
   """
@@ -7326,6 +8043,573 @@ type DepartmentMonthPayroll {
   "The payslips' gross, summed. Sensitive: a sum of gross pay."
   gross: Decimal @sensitive(column: "payslips.gross", aggregate: true)
 }
+
+# ---------------------------------------------------------------------------
+# Onboarding (issue 16): the firm's checklists for new hires and each hire's
+# onboarding, its tasks copied from a checklist (internal/store/onboarding.go,
+# internal/write/onboarding.go). An onboarding and its tasks are seen by the
+# new hire, the managers above them, hr and admin; to anyone else they do not
+# exist (not in lists, counts, filters or node). Checklists are seen by all.
+# ---------------------------------------------------------------------------
+
+"Where an onboarding is."
+enum OnboardingStatus {
+  "Started: some tasks are still open."
+  IN_PROGRESS
+  "Every task is done."
+  COMPLETED
+  "Stopped by hr before every task was done; its open tasks stay open."
+  CANCELLED
+}
+
+"Who does an onboarding task, and so who may complete it."
+enum OnboardingTaskOwner {
+  "Hr (any hr caller)."
+  HR
+  "The new hire's manager (any manager above the new hire in the reporting line)."
+  MANAGER
+  "The new hire themselves."
+  NEW_HIRE
+  "IT: completed by admins."
+  IT
+}
+
+"A checklist for new hires: of one department, or of any department (no ` + "`" + `department` + "`" + `)."
+type OnboardingTemplate implements Node {
+  "The template's global id."
+  id: ID!
+  "E.g. Engineering onboarding."
+  name: String!
+  "The department whose new hires it is for; null: any department without a template of its own."
+  department: Department
+  "When the template was created."
+  createdAt: DateTime!
+  "The checklist's tasks, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise (` + "`" + `POSITION` + "`" + `: as listed)."
+  tasks(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingTemplateTaskOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingTemplateTaskFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingTemplateTaskFilter
+  ): OnboardingTemplateTaskConnection!
+  "The onboardings started from this template that the caller may see, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  onboardings(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingFilter
+  ): OnboardingConnection!
+}
+
+"One task of a checklist, copied into each onboarding started from it."
+type OnboardingTemplateTask implements Node {
+  "The template task's global id."
+  id: ID!
+  "The checklist it belongs to."
+  template: OnboardingTemplate!
+  "Its place in the checklist, from 1."
+  position: Int!
+  "What is to be done."
+  title: String!
+  "Who does it."
+  owner: OnboardingTaskOwner!
+  "Days after the onboarding's start the task is due."
+  dueOffsetDays: Int!
+}
+
+"""
+One new hire's onboarding: its tasks, copied from a template when it started.
+Seen by the new hire, the managers above them in the reporting line, hr and
+admin only.
+"""
+type Onboarding implements Node {
+  "The onboarding's global id."
+  id: ID!
+  "The new hire."
+  employee: Employee!
+  "The checklist it was started from."
+  template: OnboardingTemplate!
+  "The new hire's first day; tasks are due counted from it."
+  startsOn: Date!
+  "Where the onboarding is."
+  status: OnboardingStatus!
+  "When it was started."
+  createdAt: DateTime!
+  "When its last task was completed; null until then."
+  completedAt: DateTime
+  "Its tasks, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  tasks(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingTaskOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingTaskFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingTaskFilter
+  ): OnboardingTaskConnection!
+}
+
+"One task of an onboarding, done by its owner."
+type OnboardingTask implements Node {
+  "The task's global id."
+  id: ID!
+  "The onboarding it belongs to."
+  onboarding: Onboarding!
+  "What is to be done."
+  title: String!
+  "Who does it, and so who may complete it."
+  owner: OnboardingTaskOwner!
+  "The day it is due."
+  dueOn: Date!
+  "When it was completed; null while open."
+  completedAt: DateTime
+  "Who completed it; null while open (or when an admin who is no employee did)."
+  completedBy: Employee
+  "Whether it is open and was due before today (UTC)."
+  overdue: Boolean!
+}
+
+"A page of onboarding templates."
+type OnboardingTemplateConnection {
+  "The onboarding templates on this page, each with its cursor."
+  edges: [OnboardingTemplateEdge!]!
+  "The onboarding templates on this page, without cursors."
+  nodes: [OnboardingTemplate!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many onboarding templates the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the onboarding templates on a page, with the cursor that marks its place."
+type OnboardingTemplateEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: OnboardingTemplate!
+}
+
+"A page of template tasks."
+type OnboardingTemplateTaskConnection {
+  "The template tasks on this page, each with its cursor."
+  edges: [OnboardingTemplateTaskEdge!]!
+  "The template tasks on this page, without cursors."
+  nodes: [OnboardingTemplateTask!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many template tasks the whole list holds, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the template tasks on a page, with the cursor that marks its place."
+type OnboardingTemplateTaskEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: OnboardingTemplateTask!
+}
+
+"A page of onboardings."
+type OnboardingConnection {
+  "The onboardings on this page, each with its cursor."
+  edges: [OnboardingEdge!]!
+  "The onboardings on this page, without cursors."
+  nodes: [Onboarding!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many onboardings the whole list holds that the caller may see, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the onboardings on a page, with the cursor that marks its place."
+type OnboardingEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: Onboarding!
+}
+
+"A page of onboarding tasks."
+type OnboardingTaskConnection {
+  "The onboarding tasks on this page, each with its cursor."
+  edges: [OnboardingTaskEdge!]!
+  "The onboarding tasks on this page, without cursors."
+  nodes: [OnboardingTask!]!
+  "Where this page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many onboarding tasks the whole list holds that the caller may see, across all pages. Costs a count: select it only when shown."
+  totalCount: Int!
+}
+
+"One of the onboarding tasks on a page, with the cursor that marks its place."
+type OnboardingTaskEdge {
+  "Pass as ` + "`" + `after` + "`" + ` or ` + "`" + `before` + "`" + ` to page from this item."
+  cursor: String!
+  "The item."
+  node: OnboardingTask!
+}
+
+"One key of an onboarding template list's ordering."
+input OnboardingTemplateOrder {
+  "The field to order by."
+  field: OnboardingTemplateOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields an onboarding template list can be ordered by."
+enum OnboardingTemplateOrderField {
+  "The template's name."
+  NAME
+  "When it was created."
+  CREATED_AT
+}
+
+"One key of a template task list's ordering."
+input OnboardingTemplateTaskOrder {
+  "The field to order by."
+  field: OnboardingTemplateTaskOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields a template task list can be ordered by."
+enum OnboardingTemplateTaskOrderField {
+  "Its place in the checklist."
+  POSITION
+  "Days after the start it is due."
+  DUE_OFFSET_DAYS
+  "The owner, in the order HR, MANAGER, NEW_HIRE, IT."
+  OWNER
+}
+
+"One key of an onboarding list's ordering."
+input OnboardingOrder {
+  "The field to order by."
+  field: OnboardingOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields an onboarding list can be ordered by."
+enum OnboardingOrderField {
+  "The new hire's first day."
+  STARTS_ON
+  "The status, in the order IN_PROGRESS, COMPLETED, CANCELLED."
+  STATUS
+  "When it was started."
+  CREATED_AT
+  "When it was completed; others sort as NULL."
+  COMPLETED_AT
+}
+
+"One key of an onboarding task list's ordering."
+input OnboardingTaskOrder {
+  "The field to order by."
+  field: OnboardingTaskOrderField!
+  "Ascending or descending."
+  direction: OrderDirection!
+}
+
+"The fields an onboarding task list can be ordered by."
+enum OnboardingTaskOrderField {
+  "The day it is due."
+  DUE_ON
+  "The owner, in the order HR, MANAGER, NEW_HIRE, IT."
+  OWNER
+  "When it was completed; open tasks sort as NULL."
+  COMPLETED_AT
+  "What is to be done."
+  TITLE
+}
+
+"Conditions on an onboarding status."
+input OnboardingStatusFilter {
+  eq: OnboardingStatus
+  ne: OnboardingStatus
+  in: [OnboardingStatus!]
+}
+
+"Conditions on a task owner."
+input OnboardingTaskOwnerFilter {
+  eq: OnboardingTaskOwner
+  ne: OnboardingTaskOwner
+  in: [OnboardingTaskOwner!]
+}
+
+"Which onboarding templates a list returns. All conditions given must hold."
+input OnboardingTemplateFilter {
+  id: IDFilter
+  name: StringFilter
+  createdAt: DateTimeFilter
+  "The template's department matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: the any-department template)."
+  department: DepartmentFilter
+  "Every one of these filters holds."
+  and: [OnboardingTemplateFilter!]
+  "At least one of these filters holds."
+  or: [OnboardingTemplateFilter!]
+  "This filter does not hold."
+  not: OnboardingTemplateFilter
+}
+
+"Which template tasks a list returns. All conditions given must hold."
+input OnboardingTemplateTaskFilter {
+  id: IDFilter
+  position: IntFilter
+  title: StringFilter
+  owner: OnboardingTaskOwnerFilter
+  dueOffsetDays: IntFilter
+  "The task's template matches this filter."
+  template: OnboardingTemplateFilter
+  "Every one of these filters holds."
+  and: [OnboardingTemplateTaskFilter!]
+  "At least one of these filters holds."
+  or: [OnboardingTemplateTaskFilter!]
+  "This filter does not hold."
+  not: OnboardingTemplateTaskFilter
+}
+
+"""
+Which onboardings a list returns, among those the caller may see. All
+conditions given must hold; e.g. the onboardings under way that started in
+June: ` + "`" + `{ status: { eq: IN_PROGRESS }, startsOn: { gte: "2026-06-01", lt: "2026-07-01" } }` + "`" + `.
+"""
+input OnboardingFilter {
+  id: IDFilter
+  startsOn: DateFilter
+  status: OnboardingStatusFilter
+  createdAt: DateTimeFilter
+  completedAt: DateTimeFilter
+  "The new hire matches this filter (e.g. ` + "`" + `{ department: { code: { eq: \"ENG-PLAT\" } } }` + "`" + `)."
+  employee: EmployeeFilter
+  "The template matches this filter."
+  template: OnboardingTemplateFilter
+  "Every one of these filters holds."
+  and: [OnboardingFilter!]
+  "At least one of these filters holds."
+  or: [OnboardingFilter!]
+  "This filter does not hold."
+  not: OnboardingFilter
+}
+
+"Which onboarding tasks a list returns, among those the caller may see. All conditions given must hold."
+input OnboardingTaskFilter {
+  id: IDFilter
+  title: StringFilter
+  owner: OnboardingTaskOwnerFilter
+  dueOn: DateFilter
+  completedAt: DateTimeFilter
+  "Open and due before today (true), or not (false)."
+  overdue: Boolean
+  "The task's onboarding matches this filter."
+  onboarding: OnboardingFilter
+  "Who completed it matches this filter (` + "`" + `{ id: { isNull: true } }` + "`" + `: open tasks, and those of admins who are no employee)."
+  completedBy: EmployeeFilter
+  "Every one of these filters holds."
+  and: [OnboardingTaskFilter!]
+  "At least one of these filters holds."
+  or: [OnboardingTaskFilter!]
+  "This filter does not hold."
+  not: OnboardingTaskFilter
+}
+
+extend type Query {
+  "One onboarding by global id; null when it does not exist or the caller may not see it."
+  onboarding(id: ID!): Onboarding
+  "The onboardings the caller may see (their own, their reporting line's; every one for hr and admin), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  onboardings(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingFilter
+  ): OnboardingConnection!
+  "The firm's onboarding checklists, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  onboardingTemplates(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingTemplateOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingTemplateFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingTemplateFilter
+  ): OnboardingTemplateConnection!
+}
+
+extend type Employee {
+  "The person's onboardings that the caller may see, in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise."
+  onboardings(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingFilter
+  ): OnboardingConnection!
+  """
+  The open onboarding tasks waiting on this person, of onboardings in
+  progress: the new hire's tasks of their own onboarding, and the manager's
+  tasks of the onboardings of people below them in the reporting line (at
+  any depth). Tasks owned by hr or IT wait on a role, not a person, and are
+  in no one's list. Only the tasks the caller may see (` + "`" + `me { openTasks }` + "`" + `:
+  one's own), in id order unless ` + "`" + `orderBy` + "`" + ` says otherwise.
+  """
+  openTasks(
+    "Return the first n items (forwards). At most the server's maximum page size."
+    first: Int
+    "Return items after this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
+    after: String
+    "Return the last n items (backwards). At most the server's maximum page size."
+    last: Int
+    "Return items before this cursor (from ` + "`" + `edges.cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "The order of the list: several keys allowed, the first deciding most. Ties are broken by id (in the last key's direction); id ascending when absent. Cursors are only valid in the ordering they came from."
+    orderBy: [OnboardingTaskOrder!]
+    "Only the items matching all of these conditions (see ` + "`" + `OnboardingTaskFilter` + "`" + `). Cursors are only valid with the filter they came from."
+    filter: OnboardingTaskFilter
+  ): OnboardingTaskConnection!
+}
+
+extend type Mutation {
+  """
+  Starts a new hire's onboarding (hr, admin): copies the template's tasks,
+  each due ` + "`" + `dueOffsetDays` + "`" + ` after ` + "`" + `startsOn` + "`" + `. Refused while the employee has
+  one IN_PROGRESS.
+  """
+  startOnboarding(input: StartOnboardingInput!): OnboardingPayload
+  """
+  Completes an open task of an onboarding IN_PROGRESS, as its owner: a
+  NEW_HIRE task the new hire, a MANAGER task a manager above the new hire, an
+  HR task hr, an IT task an admin; admins complete any. Completing the last
+  open task completes the onboarding.
+  """
+  completeOnboardingTask(input: CompleteOnboardingTaskInput!): OnboardingTaskPayload
+  "Cancels an onboarding IN_PROGRESS (hr, admin); its open tasks stay open."
+  cancelOnboarding(input: CancelOnboardingInput!): OnboardingPayload
+}
+
+input StartOnboardingInput {
+  "The new hire."
+  employeeId: ID!
+  """
+  The checklist; when left out, the template of the employee's department,
+  else the template for any department.
+  """
+  templateId: ID
+  "The new hire's first day."
+  startsOn: Date!
+}
+
+input CompleteOnboardingTaskInput {
+  "The task's global id."
+  id: ID!
+}
+
+input CancelOnboardingInput {
+  "The onboarding's global id."
+  id: ID!
+  "Why it stops (kept in the write audit, at most 2000 characters)."
+  reason: String
+}
+
+"What startOnboarding and cancelOnboarding answer."
+type OnboardingPayload {
+  onboarding: Onboarding!
+}
+
+"What completeOnboardingTask answers: the task and its onboarding (COMPLETED when this was its last open task)."
+type OnboardingTaskPayload {
+  task: OnboardingTask!
+  onboarding: Onboarding!
+}
+
+extend type Analytics {
+  """
+  Onboarding progress per department (of the new hire, as they are now):
+  one row per department of the subtree with onboardings started in the
+  range (` + "`" + `from` + "`" + `, ` + "`" + `to` + "`" + `: whole months, both optional), ordered by department
+  code. Tasks done on time were completed on or before the day they were
+  due (UTC); open tasks count only in onboardings IN_PROGRESS, overdue when
+  due before today (UTC).
+
+  Only hr and admin run it: it adds up onboardings, which are row-scoped
+  (the new hire, their line, hr, admin), and only those two roles see every
+  one, so only their figures are whole. Summing over the rows each caller
+  may see instead would show a manager figures about a few people named by
+  their department (one hire's overdue tasks, in a department of one), and
+  the analytics role, which sees no onboarding, nothing.
+  """
+  onboardingProgress(
+    "First day of the first month of starts counted; from the first onboarding when absent."
+    from: Date
+    "Last day of the last month of starts counted; to the last onboarding when absent."
+    to: Date
+    "Only new hires of this department and the departments below it; all when absent."
+    department: ID
+  ): [DepartmentOnboardingProgress!] @hasRole(roles: [HR, ADMIN])
+}
+
+"How the onboardings of one department's new hires stand."
+type DepartmentOnboardingProgress {
+  "The department's global id (usable with ` + "`" + `node` + "`" + `)."
+  departmentId: ID!
+  "The department's code."
+  departmentCode: String!
+  "The department's name."
+  departmentName: String!
+  "Onboardings IN_PROGRESS."
+  inProgress: Int!
+  "Onboardings COMPLETED."
+  completed: Int!
+  "Onboardings CANCELLED."
+  cancelled: Int!
+  "Tasks completed on or before the day they were due."
+  tasksDoneOnTime: Int!
+  "Tasks completed after the day they were due."
+  tasksDoneLate: Int!
+  "Open tasks of onboardings IN_PROGRESS due before today."
+  tasksOpenOverdue: Int!
+  "Open tasks of onboardings IN_PROGRESS, overdue or not."
+  tasksOpen: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7821,6 +9105,80 @@ func (ec *executionContext) field_Analytics_npsBySegment_argsSegment(
 	}
 
 	var zeroVal *store.CustomerSegment
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Analytics_onboardingProgress_argsFrom(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := ec.field_Analytics_onboardingProgress_argsTo(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := ec.field_Analytics_onboardingProgress_argsDepartment(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	return args, nil
+}
+func (ec *executionContext) field_Analytics_onboardingProgress_argsFrom(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["from"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+	if tmp, ok := rawArgs["from"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_argsTo(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.Date, error) {
+	if _, ok := rawArgs["to"]; !ok {
+		var zeroVal *store.Date
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+	if tmp, ok := rawArgs["to"]; ok {
+		return ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, tmp)
+	}
+
+	var zeroVal *store.Date
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Analytics_onboardingProgress_argsDepartment(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["department"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+	if tmp, ok := rawArgs["department"]; ok {
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
 	return zeroVal, nil
 }
 
@@ -8904,6 +10262,292 @@ func (ec *executionContext) field_Employee_directReports_argsFilter(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Employee_onboardings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Employee_onboardings_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Employee_onboardings_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Employee_onboardings_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Employee_onboardings_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Employee_onboardings_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_onboardings_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Employee_onboardings_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_onboardings_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_onboardings_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_onboardings_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_onboardings_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_onboardings_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Employee_openTasks_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Employee_openTasks_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Employee_openTasks_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Employee_openTasks_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Employee_openTasks_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Employee_openTasks_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Employee_openTasks_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingTaskOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Employee_openTasks_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingTaskFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingTaskFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingTaskFilter
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Employee_payslips_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9588,6 +11232,34 @@ func (ec *executionContext) field_Mutation_calibrateRating_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelOnboarding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_cancelOnboarding_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_cancelOnboarding_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CancelOnboardingInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CancelOnboardingInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCancelOnboardingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCancelOnboardingInput(ctx, tmp)
+	}
+
+	var zeroVal store.CancelOnboardingInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_closeReviewCycle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9613,6 +11285,34 @@ func (ec *executionContext) field_Mutation_closeReviewCycle_argsInput(
 	}
 
 	var zeroVal store.CloseReviewCycleInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_completeOnboardingTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_completeOnboardingTask_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_completeOnboardingTask_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CompleteOnboardingTaskInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CompleteOnboardingTaskInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCompleteOnboardingTaskInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCompleteOnboardingTaskInput(ctx, tmp)
+	}
+
+	var zeroVal store.CompleteOnboardingTaskInput
 	return zeroVal, nil
 }
 
@@ -10064,6 +11764,34 @@ func (ec *executionContext) field_Mutation_rejectTimesheet_argsInput(
 	return zeroVal, nil
 }
 
+func (ec *executionContext) field_Mutation_startOnboarding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_startOnboarding_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_startOnboarding_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.StartOnboardingInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.StartOnboardingInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNStartOnboardingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStartOnboardingInput(ctx, tmp)
+	}
+
+	var zeroVal store.StartOnboardingInput
+	return zeroVal, nil
+}
+
 func (ec *executionContext) field_Mutation_submitManagerAssessment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10369,6 +12097,435 @@ func (ec *executionContext) field_Mutation_updateTimeEntry_argsInput(
 	}
 
 	var zeroVal store.UpdateTimeEntryInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_OnboardingTemplate_onboardings_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_OnboardingTemplate_onboardings_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_OnboardingTemplate_onboardings_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_OnboardingTemplate_onboardings_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_OnboardingTemplate_onboardings_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_OnboardingTemplate_onboardings_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_onboardings_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_OnboardingTemplate_tasks_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_OnboardingTemplate_tasks_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_OnboardingTemplate_tasks_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_OnboardingTemplate_tasks_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_OnboardingTemplate_tasks_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_OnboardingTemplate_tasks_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingTemplateTaskOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_OnboardingTemplate_tasks_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingTemplateTaskFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingTemplateTaskFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingTemplateTaskFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Onboarding_tasks_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Onboarding_tasks_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Onboarding_tasks_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Onboarding_tasks_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Onboarding_tasks_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Onboarding_tasks_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Onboarding_tasks_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingTaskOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Onboarding_tasks_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingTaskFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingTaskFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingTaskFilter
 	return zeroVal, nil
 }
 
@@ -11967,6 +14124,320 @@ func (ec *executionContext) field_Query_nodes_argsIds(
 	}
 
 	var zeroVal []string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_onboardingTemplates_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_onboardingTemplates_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_onboardingTemplates_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_onboardingTemplates_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Query_onboardingTemplates_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_onboardingTemplates_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Query_onboardingTemplates_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingTemplateOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardingTemplates_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingTemplateFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingTemplateFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingTemplateFilter
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboarding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_onboarding_argsID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Query_onboarding_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	if tmp, ok := rawArgs["id"]; ok {
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	var zeroVal string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Query_onboardings_argsFirst(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := ec.field_Query_onboardings_argsAfter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := ec.field_Query_onboardings_argsLast(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := ec.field_Query_onboardings_argsBefore(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := ec.field_Query_onboardings_argsOrderBy(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := ec.field_Query_onboardings_argsFilter(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	return args, nil
+}
+func (ec *executionContext) field_Query_onboardings_argsFirst(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["first"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("first"))
+	if tmp, ok := rawArgs["first"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_argsAfter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["after"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+	if tmp, ok := rawArgs["after"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_argsLast(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*int, error) {
+	if _, ok := rawArgs["last"]; !ok {
+		var zeroVal *int
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("last"))
+	if tmp, ok := rawArgs["last"]; ok {
+		return ec.unmarshalOInt2ᚖint(ctx, tmp)
+	}
+
+	var zeroVal *int
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_argsBefore(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["before"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+	if tmp, ok := rawArgs["before"]; ok {
+		return ec.unmarshalOString2ᚖstring(ctx, tmp)
+	}
+
+	var zeroVal *string
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_argsOrderBy(
+	ctx context.Context,
+	rawArgs map[string]any,
+) ([]*store.Order, error) {
+	if _, ok := rawArgs["orderBy"]; !ok {
+		var zeroVal []*store.Order
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("orderBy"))
+	if tmp, ok := rawArgs["orderBy"]; ok {
+		return ec.unmarshalOOnboardingOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx, tmp)
+	}
+
+	var zeroVal []*store.Order
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Query_onboardings_argsFilter(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*store.OnboardingFilter, error) {
+	if _, ok := rawArgs["filter"]; !ok {
+		var zeroVal *store.OnboardingFilter
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+	if tmp, ok := rawArgs["filter"]; ok {
+		return ec.unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, tmp)
+	}
+
+	var zeroVal *store.OnboardingFilter
 	return zeroVal, nil
 }
 
@@ -13844,6 +16315,107 @@ func (ec *executionContext) fieldContext_Analytics_payrollCost(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Analytics_onboardingProgress(ctx context.Context, field graphql.CollectedField, obj *analytics.Reports) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Analytics_onboardingProgress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		directive0 := func(rctx context.Context) (any, error) {
+			ctx = rctx // use context from middleware stack in children
+			return obj.OnboardingProgress(ctx, fc.Args["from"].(*store.Date), fc.Args["to"].(*store.Date), fc.Args["department"].(*string))
+		}
+
+		directive1 := func(ctx context.Context) (any, error) {
+			roles, err := ec.unmarshalNRole2ᚕstringᚄ(ctx, []any{"HR", "ADMIN"})
+			if err != nil {
+				var zeroVal []*analytics.DepartmentOnboardingProgress
+				return zeroVal, err
+			}
+			if ec.directives.HasRole == nil {
+				var zeroVal []*analytics.DepartmentOnboardingProgress
+				return zeroVal, errors.New("directive hasRole is not implemented")
+			}
+			return ec.directives.HasRole(ctx, obj, directive0, roles)
+		}
+
+		tmp, err := directive1(rctx)
+		if err != nil {
+			return nil, graphql.ErrorOnPath(ctx, err)
+		}
+		if tmp == nil {
+			return nil, nil
+		}
+		if data, ok := tmp.([]*analytics.DepartmentOnboardingProgress); ok {
+			return data, nil
+		}
+		return nil, fmt.Errorf(`unexpected type %T from directive, should be []*github.com/bizgraph/bizgraph/internal/analytics.DepartmentOnboardingProgress`, tmp)
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.([]*analytics.DepartmentOnboardingProgress)
+	fc.Result = res
+	return ec.marshalODepartmentOnboardingProgress2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgressᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Analytics_onboardingProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Analytics",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "departmentId":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
+			case "departmentCode":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentCode(ctx, field)
+			case "departmentName":
+				return ec.fieldContext_DepartmentOnboardingProgress_departmentName(ctx, field)
+			case "inProgress":
+				return ec.fieldContext_DepartmentOnboardingProgress_inProgress(ctx, field)
+			case "completed":
+				return ec.fieldContext_DepartmentOnboardingProgress_completed(ctx, field)
+			case "cancelled":
+				return ec.fieldContext_DepartmentOnboardingProgress_cancelled(ctx, field)
+			case "tasksDoneOnTime":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field)
+			case "tasksDoneLate":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksDoneLate(ctx, field)
+			case "tasksOpenOverdue":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field)
+			case "tasksOpen":
+				return ec.fieldContext_DepartmentOnboardingProgress_tasksOpen(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type DepartmentOnboardingProgress", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Analytics_onboardingProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
 	if err != nil {
@@ -14308,6 +16880,10 @@ func (ec *executionContext) fieldContext_Assignment_employee(_ context.Context, 
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -16685,6 +19261,10 @@ func (ec *executionContext) fieldContext_Customer_accountManager(_ context.Conte
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -19305,6 +21885,473 @@ func (ec *executionContext) fieldContext_DepartmentMonthPayroll_gross(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentCode(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentCode, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentName(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DepartmentName, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_departmentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_inProgress(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.InProgress); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_inProgress(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.InProgress, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_completed(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Completed); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_completed(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Completed, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_cancelled(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Cancelled); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_cancelled(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cancelled, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneOnTime(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksDoneOnTime); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksDoneOnTime, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneLate(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksDoneLate); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneLate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksDoneLate, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksDoneLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpenOverdue(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksOpenOverdue); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksOpenOverdue, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpen(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.TasksOpen); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpen(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TasksOpen, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_DepartmentOnboardingProgress_tasksOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DepartmentOnboardingProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DepartmentPayload_department(ctx context.Context, field graphql.CollectedField, obj *store.DepartmentPayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentPayload_department(ctx, field)
 	if err != nil {
@@ -20856,6 +23903,10 @@ func (ec *executionContext) fieldContext_Employee_manager(_ context.Context, fie
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21394,6 +24445,136 @@ func (ec *executionContext) fieldContext_Employee_payslips(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Employee_onboardings(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_onboardings(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Onboardings(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Onboarding])
+	fc.Result = res
+	return ec.marshalNOnboardingConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_onboardings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Employee_onboardings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Employee_openTasks(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Employee_openTasks(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.OpenTasks(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingTaskFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.OnboardingTask])
+	fc.Result = res
+	return ec.marshalNOnboardingTaskConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Employee_openTasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Employee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingTaskConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingTaskConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingTaskConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingTaskConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTaskConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Employee_openTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmployeeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Employee]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_EmployeeConnection_edges(ctx, field)
 	if err != nil {
@@ -21541,6 +24722,10 @@ func (ec *executionContext) fieldContext_EmployeeConnection_nodes(_ context.Cont
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21787,6 +24972,10 @@ func (ec *executionContext) fieldContext_EmployeeEdge_node(_ context.Context, fi
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -21891,6 +25080,10 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -24031,6 +27224,3075 @@ func (ec *executionContext) fieldContext_Mutation_markPayrollRunPaid(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startOnboarding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_startOnboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().StartOnboarding(rctx, fc.Args["input"].(store.StartOnboardingInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingPayload)
+	fc.Result = res
+	return ec.marshalOOnboardingPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_startOnboarding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "onboarding":
+				return ec.fieldContext_OnboardingPayload_onboarding(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startOnboarding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeOnboardingTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_completeOnboardingTask(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CompleteOnboardingTask(rctx, fc.Args["input"].(store.CompleteOnboardingTaskInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTaskPayload)
+	fc.Result = res
+	return ec.marshalOOnboardingTaskPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_completeOnboardingTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "task":
+				return ec.fieldContext_OnboardingTaskPayload_task(ctx, field)
+			case "onboarding":
+				return ec.fieldContext_OnboardingTaskPayload_onboarding(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTaskPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeOnboardingTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOnboarding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_cancelOnboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CancelOnboarding(rctx, fc.Args["input"].(store.CancelOnboardingInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingPayload)
+	fc.Result = res
+	return ec.marshalOOnboardingPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_cancelOnboarding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "onboarding":
+				return ec.fieldContext_OnboardingPayload_onboarding(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOnboarding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_id(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Onboarding_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_employee(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Onboarding_employee(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Employee()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalNEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_template(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Onboarding_template(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Template()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplate)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplate_id(ctx, field)
+			case "name":
+				return ec.fieldContext_OnboardingTemplate_name(ctx, field)
+			case "department":
+				return ec.fieldContext_OnboardingTemplate_department(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplate", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.StartsOn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Onboarding_startsOn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.StartsOn, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_startsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_status(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	if res := scalar.MarshalOnboardingStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Onboarding_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.OnboardingStatus)
+	fc.Result = res
+	return ec.marshalNOnboardingStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type OnboardingStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_Onboarding_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CreatedAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_completedAt(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_Onboarding_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Onboarding_tasks(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Onboarding_tasks(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Tasks(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingTaskFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.OnboardingTask])
+	fc.Result = res
+	return ec.marshalNOnboardingTaskConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Onboarding_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Onboarding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingTaskConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingTaskConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingTaskConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingTaskConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTaskConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Onboarding_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.Onboarding])
+	fc.Result = res
+	return ec.marshalNOnboardingEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_OnboardingEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_OnboardingEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.Onboarding)
+	fc.Result = res
+	return ec.marshalNOnboarding2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Onboarding]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Onboarding)
+	fc.Result = res
+	return ec.marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingPayload_onboarding(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingPayload_onboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Onboarding, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Onboarding)
+	fc.Result = res
+	return ec.marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingPayload_onboarding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTask_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_onboarding(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTask_onboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Onboarding()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Onboarding)
+	fc.Result = res
+	return ec.marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_onboarding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_title(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Title); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTask_title(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Title, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_owner(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	if res := scalar.MarshalOnboardingTaskOwner(obj.Owner); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTask_owner(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Owner, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.OnboardingTaskOwner)
+	fc.Result = res
+	return ec.marshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type OnboardingTaskOwner does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDate(obj.DueOn); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTask_dueOn(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DueOn, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.Date)
+	fc.Result = res
+	return ec.marshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Date does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_completedAt(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	return ec.marshalODateTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_completedBy(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTask_completedBy(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CompletedBy()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Employee)
+	fc.Result = res
+	return ec.marshalOEmployee2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployee(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_completedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Employee_id(ctx, field)
+			case "employeeNumber":
+				return ec.fieldContext_Employee_employeeNumber(ctx, field)
+			case "firstName":
+				return ec.fieldContext_Employee_firstName(ctx, field)
+			case "lastName":
+				return ec.fieldContext_Employee_lastName(ctx, field)
+			case "email":
+				return ec.fieldContext_Employee_email(ctx, field)
+			case "title":
+				return ec.fieldContext_Employee_title(ctx, field)
+			case "employmentType":
+				return ec.fieldContext_Employee_employmentType(ctx, field)
+			case "status":
+				return ec.fieldContext_Employee_status(ctx, field)
+			case "hiredOn":
+				return ec.fieldContext_Employee_hiredOn(ctx, field)
+			case "terminatedOn":
+				return ec.fieldContext_Employee_terminatedOn(ctx, field)
+			case "location":
+				return ec.fieldContext_Employee_location(ctx, field)
+			case "weeklyCapacityHours":
+				return ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
+			case "salary":
+				return ec.fieldContext_Employee_salary(ctx, field)
+			case "salaryCurrency":
+				return ec.fieldContext_Employee_salaryCurrency(ctx, field)
+			case "personalEmail":
+				return ec.fieldContext_Employee_personalEmail(ctx, field)
+			case "phone":
+				return ec.fieldContext_Employee_phone(ctx, field)
+			case "birthDate":
+				return ec.fieldContext_Employee_birthDate(ctx, field)
+			case "homeAddress":
+				return ec.fieldContext_Employee_homeAddress(ctx, field)
+			case "department":
+				return ec.fieldContext_Employee_department(ctx, field)
+			case "manager":
+				return ec.fieldContext_Employee_manager(ctx, field)
+			case "directReports":
+				return ec.fieldContext_Employee_directReports(ctx, field)
+			case "assignments":
+				return ec.fieldContext_Employee_assignments(ctx, field)
+			case "timeEntries":
+				return ec.fieldContext_Employee_timeEntries(ctx, field)
+			case "version":
+				return ec.fieldContext_Employee_version(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Employee_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Employee_updatedAt(ctx, field)
+			case "timesheets":
+				return ec.fieldContext_Employee_timesheets(ctx, field)
+			case "reviews":
+				return ec.fieldContext_Employee_reviews(ctx, field)
+			case "payslips":
+				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTask_overdue(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTask_overdue(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Overdue(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(bool)
+	fc.Result = res
+	return ec.marshalNBoolean2bool(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTask_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.OnboardingTask])
+	fc.Result = res
+	return ec.marshalNOnboardingTaskEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_OnboardingTaskEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_OnboardingTaskEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTaskEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.OnboardingTask)
+	fc.Result = res
+	return ec.marshalNOnboardingTask2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTask_id(ctx, field)
+			case "onboarding":
+				return ec.fieldContext_OnboardingTask_onboarding(ctx, field)
+			case "title":
+				return ec.fieldContext_OnboardingTask_title(ctx, field)
+			case "owner":
+				return ec.fieldContext_OnboardingTask_owner(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_OnboardingTask_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_OnboardingTask_completedAt(ctx, field)
+			case "completedBy":
+				return ec.fieldContext_OnboardingTask_completedBy(ctx, field)
+			case "overdue":
+				return ec.fieldContext_OnboardingTask_overdue(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTask", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTask)
+	fc.Result = res
+	return ec.marshalNOnboardingTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTask(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTask_id(ctx, field)
+			case "onboarding":
+				return ec.fieldContext_OnboardingTask_onboarding(ctx, field)
+			case "title":
+				return ec.fieldContext_OnboardingTask_title(ctx, field)
+			case "owner":
+				return ec.fieldContext_OnboardingTask_owner(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_OnboardingTask_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_OnboardingTask_completedAt(ctx, field)
+			case "completedBy":
+				return ec.fieldContext_OnboardingTask_completedBy(ctx, field)
+			case "overdue":
+				return ec.fieldContext_OnboardingTask_overdue(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTask", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskPayload_task(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTaskPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskPayload_task(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Task, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTask)
+	fc.Result = res
+	return ec.marshalNOnboardingTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTask(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskPayload_task(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTask_id(ctx, field)
+			case "onboarding":
+				return ec.fieldContext_OnboardingTask_onboarding(ctx, field)
+			case "title":
+				return ec.fieldContext_OnboardingTask_title(ctx, field)
+			case "owner":
+				return ec.fieldContext_OnboardingTask_owner(ctx, field)
+			case "dueOn":
+				return ec.fieldContext_OnboardingTask_dueOn(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_OnboardingTask_completedAt(ctx, field)
+			case "completedBy":
+				return ec.fieldContext_OnboardingTask_completedBy(ctx, field)
+			case "overdue":
+				return ec.fieldContext_OnboardingTask_overdue(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTask", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTaskPayload_onboarding(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTaskPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTaskPayload_onboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Onboarding, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.Onboarding)
+	fc.Result = res
+	return ec.marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTaskPayload_onboarding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTaskPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplate_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_name(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplate_name(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Name, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_department(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplate_department(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Department()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Department)
+	fc.Result = res
+	return ec.marshalODepartment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartment(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Department_id(ctx, field)
+			case "code":
+				return ec.fieldContext_Department_code(ctx, field)
+			case "name":
+				return ec.fieldContext_Department_name(ctx, field)
+			case "costCenter":
+				return ec.fieldContext_Department_costCenter(ctx, field)
+			case "parent":
+				return ec.fieldContext_Department_parent(ctx, field)
+			case "children":
+				return ec.fieldContext_Department_children(ctx, field)
+			case "employees":
+				return ec.fieldContext_Department_employees(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Department_createdAt(ctx, field)
+			case "updatedAt":
+				return ec.fieldContext_Department_updatedAt(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.CreatedAt, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(time.Time)
+	fc.Result = res
+	return ec.marshalNDateTime2timeᚐTime(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type DateTime does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_tasks(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Tasks(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingTemplateTaskFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.OnboardingTemplateTask])
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateTaskConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_tasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingTemplateTaskConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingTemplateTaskConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingTemplateTaskConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingTemplateTaskConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateTaskConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OnboardingTemplate_tasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplate_onboardings(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Onboardings(fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Onboarding])
+	fc.Result = res
+	return ec.marshalNOnboardingConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplate_onboardings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OnboardingTemplate_onboardings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.OnboardingTemplate])
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_OnboardingTemplateEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_OnboardingTemplateEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.OnboardingTemplate)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplate_id(ctx, field)
+			case "name":
+				return ec.fieldContext_OnboardingTemplate_name(ctx, field)
+			case "department":
+				return ec.fieldContext_OnboardingTemplate_department(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplate", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplate)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplate_id(ctx, field)
+			case "name":
+				return ec.fieldContext_OnboardingTemplate_name(ctx, field)
+			case "department":
+				return ec.fieldContext_OnboardingTemplate_department(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplate", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTask_id(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.GlobalID(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNID2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_template(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTask_template(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Template()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplate)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplate_id(ctx, field)
+			case "name":
+				return ec.fieldContext_OnboardingTemplate_name(ctx, field)
+			case "department":
+				return ec.fieldContext_OnboardingTemplate_department(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplate", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_position(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.Position); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplateTask_position(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Position, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_title(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Title); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplateTask_title(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Title, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_owner(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	if res := scalar.MarshalOnboardingTaskOwner(obj.Owner); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplateTask_owner(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Owner, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.OnboardingTaskOwner)
+	fc.Result = res
+	return ec.marshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type OnboardingTaskOwner does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTask_dueOffsetDays(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalInt(obj.DueOffsetDays); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_OnboardingTemplateTask_dueOffsetDays(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.DueOffsetDays, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTask_dueOffsetDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskConnection_edges(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Edges(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]page.Edge[*store.OnboardingTemplateTask])
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateTaskEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "cursor":
+				return ec.fieldContext_OnboardingTemplateTaskEdge_cursor(ctx, field)
+			case "node":
+				return ec.fieldContext_OnboardingTemplateTaskEdge_node(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateTaskEdge", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskConnection_nodes(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Nodes(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.OnboardingTemplateTask)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateTask2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplateTask_id(ctx, field)
+			case "template":
+				return ec.fieldContext_OnboardingTemplateTask_template(ctx, field)
+			case "position":
+				return ec.fieldContext_OnboardingTemplateTask_position(ctx, field)
+			case "title":
+				return ec.fieldContext_OnboardingTemplateTask_title(ctx, field)
+			case "owner":
+				return ec.fieldContext_OnboardingTemplateTask_owner(ctx, field)
+			case "dueOffsetDays":
+				return ec.fieldContext_OnboardingTemplateTask_dueOffsetDays(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateTask", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskConnection_pageInfo(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.PageInfo(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(page.PageInfo)
+	fc.Result = res
+	return ec.marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "hasNextPage":
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			case "hasPreviousPage":
+				return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+			case "startCursor":
+				return ec.fieldContext_PageInfo_startCursor(ctx, field)
+			case "endCursor":
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskConnection_totalCount(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.TotalCount()
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(int)
+	fc.Result = res
+	return ec.marshalNInt2int(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskEdge_cursor(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Cursor(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplateTaskEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplateTaskEdge_node(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Node(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplateTask)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTask(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplateTaskEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplateTaskEdge",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplateTask_id(ctx, field)
+			case "template":
+				return ec.fieldContext_OnboardingTemplateTask_template(ctx, field)
+			case "position":
+				return ec.fieldContext_OnboardingTemplateTask_position(ctx, field)
+			case "title":
+				return ec.fieldContext_OnboardingTemplateTask_title(ctx, field)
+			case "owner":
+				return ec.fieldContext_OnboardingTemplateTask_owner(ctx, field)
+			case "dueOffsetDays":
+				return ec.fieldContext_OnboardingTemplateTask_dueOffsetDays(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateTask", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
@@ -25199,6 +31461,10 @@ func (ec *executionContext) fieldContext_Payslip_employee(_ context.Context, fie
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -26343,6 +32609,10 @@ func (ec *executionContext) fieldContext_Project_manager(_ context.Context, fiel
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -28927,6 +35197,10 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -29397,6 +35671,10 @@ func (ec *executionContext) fieldContext_Query_employee(ctx context.Context, fie
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -30070,6 +36348,8 @@ func (ec *executionContext) fieldContext_Query_analytics(_ context.Context, fiel
 				return ec.fieldContext_Analytics_reviewCompletion(ctx, field)
 			case "payrollCost":
 				return ec.fieldContext_Analytics_payrollCost(ctx, field)
+			case "onboardingProgress":
+				return ec.fieldContext_Analytics_onboardingProgress(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Analytics", field.Name)
 		},
@@ -30338,6 +36618,206 @@ func (ec *executionContext) fieldContext_Query_payrollRuns(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_payrollRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_onboarding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_onboarding(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().Onboarding(rctx, fc.Args["id"].(string))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.Onboarding)
+	fc.Result = res
+	return ec.marshalOOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_onboarding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_Onboarding_id(ctx, field)
+			case "employee":
+				return ec.fieldContext_Onboarding_employee(ctx, field)
+			case "template":
+				return ec.fieldContext_Onboarding_template(ctx, field)
+			case "startsOn":
+				return ec.fieldContext_Onboarding_startsOn(ctx, field)
+			case "status":
+				return ec.fieldContext_Onboarding_status(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_Onboarding_createdAt(ctx, field)
+			case "completedAt":
+				return ec.fieldContext_Onboarding_completedAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_Onboarding_tasks(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type Onboarding", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_onboarding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_onboardings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_onboardings(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().Onboardings(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.Onboarding])
+	fc.Result = res
+	return ec.marshalNOnboardingConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_onboardings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_onboardings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_onboardingTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Query_onboardingTemplates(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Query().OnboardingTemplates(rctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].([]*store.Order), fc.Args["filter"].(*store.OnboardingTemplateFilter))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*page.Connection[*store.OnboardingTemplate])
+	fc.Result = res
+	return ec.marshalNOnboardingTemplateConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Query_onboardingTemplates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "edges":
+				return ec.fieldContext_OnboardingTemplateConnection_edges(ctx, field)
+			case "nodes":
+				return ec.fieldContext_OnboardingTemplateConnection_nodes(ctx, field)
+			case "pageInfo":
+				return ec.fieldContext_OnboardingTemplateConnection_pageInfo(ctx, field)
+			case "totalCount":
+				return ec.fieldContext_OnboardingTemplateConnection_totalCount(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplateConnection", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_onboardingTemplates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30676,6 +37156,10 @@ func (ec *executionContext) fieldContext_Review_employee(_ context.Context, fiel
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -30780,6 +37264,10 @@ func (ec *executionContext) fieldContext_Review_reviewer(_ context.Context, fiel
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -33119,6 +39607,10 @@ func (ec *executionContext) fieldContext_Subscription_employeeUpdated(ctx contex
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -33581,6 +40073,10 @@ func (ec *executionContext) fieldContext_TimeEntry_employee(_ context.Context, f
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -34246,6 +40742,10 @@ func (ec *executionContext) fieldContext_Timesheet_employee(_ context.Context, f
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -34458,6 +40958,10 @@ func (ec *executionContext) fieldContext_Timesheet_decidedBy(_ context.Context, 
 				return ec.fieldContext_Employee_reviews(ctx, field)
 			case "payslips":
 				return ec.fieldContext_Employee_payslips(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_Employee_onboardings(ctx, field)
+			case "openTasks":
+				return ec.fieldContext_Employee_openTasks(ctx, field)
 			}
 			return nil, fmt.Errorf("no field named %q was found under type Employee", field.Name)
 		},
@@ -38191,8 +44695,69 @@ func (ec *executionContext) unmarshalInputCalibrateRatingInput(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCancelOnboardingInput(ctx context.Context, obj any) (store.CancelOnboardingInput, error) {
+	var it store.CancelOnboardingInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCloseReviewCycleInput(ctx context.Context, obj any) (store.CloseReviewCycleInput, error) {
 	var it store.CloseReviewCycleInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCompleteOnboardingTaskInput(ctx context.Context, obj any) (store.CompleteOnboardingTaskInput, error) {
+	var it store.CompleteOnboardingTaskInput
 	asMap := map[string]any{}
 	for k, v := range obj.(map[string]any) {
 		asMap[k] = v
@@ -39947,6 +46512,563 @@ func (ec *executionContext) unmarshalInputMarkPayrollRunPaidInput(ctx context.Co
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOnboardingFilter(ctx context.Context, obj any) (store.OnboardingFilter, error) {
+	var it store.OnboardingFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "startsOn", "status", "createdAt", "completedAt", "employee", "template", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOOnboardingStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatusFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "completedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAt = graphql.OmittableOf(data)
+		case "employee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employee"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Employee = graphql.OmittableOf(data)
+		case "template":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("template"))
+			data, err := ec.unmarshalOOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Template = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOnboardingFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOnboardingFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOnboardingOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingStatusFilter(ctx context.Context, obj any) (store.OnboardingStatusFilter, error) {
+	var it store.OnboardingStatusFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOOnboardingStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOOnboardingStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOOnboardingStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTaskFilter(ctx context.Context, obj any) (store.OnboardingTaskFilter, error) {
+	var it store.OnboardingTaskFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "owner", "dueOn", "completedAt", "overdue", "onboarding", "completedBy", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOOnboardingTaskOwnerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = graphql.OmittableOf(data)
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = graphql.OmittableOf(data)
+		case "completedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAt = graphql.OmittableOf(data)
+		case "overdue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overdue = graphql.OmittableOf(data)
+		case "onboarding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onboarding"))
+			data, err := ec.unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Onboarding = graphql.OmittableOf(data)
+		case "completedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedBy"))
+			data, err := ec.unmarshalOEmployeeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedBy = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOnboardingTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOnboardingTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTaskOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOnboardingTaskOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTaskOwnerFilter(ctx context.Context, obj any) (store.OnboardingTaskOwnerFilter, error) {
+	var it store.OnboardingTaskOwnerFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "ne", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOOnboardingTaskOwner2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = graphql.OmittableOf(data)
+		case "ne":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ne"))
+			data, err := ec.unmarshalOOnboardingTaskOwner2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ne = graphql.OmittableOf(data)
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOOnboardingTaskOwner2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTemplateFilter(ctx context.Context, obj any) (store.OnboardingTemplateFilter, error) {
+	var it store.OnboardingTemplateFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "createdAt", "department", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalODateTimeFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDateTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = graphql.OmittableOf(data)
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalODepartmentFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDepartmentFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOnboardingTemplateFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOnboardingTemplateFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTemplateOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOnboardingTemplateOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTemplateTaskFilter(ctx context.Context, obj any) (store.OnboardingTemplateTaskFilter, error) {
+	var it store.OnboardingTemplateTaskFilter
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "position", "title", "owner", "dueOffsetDays", "template", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = graphql.OmittableOf(data)
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOOnboardingTaskOwnerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = graphql.OmittableOf(data)
+		case "dueOffsetDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOffsetDays"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOffsetDays = graphql.OmittableOf(data)
+		case "template":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("template"))
+			data, err := ec.unmarshalOOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Template = graphql.OmittableOf(data)
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOnboardingTemplateTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = graphql.OmittableOf(data)
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOnboardingTemplateTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = graphql.OmittableOf(data)
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTemplateTaskOrder(ctx context.Context, obj any) (store.Order, error) {
+	var it store.Order
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOnboardingTemplateTaskOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOpenReviewCycleInput(ctx context.Context, obj any) (store.OpenReviewCycleInput, error) {
 	var it store.OpenReviewCycleInput
 	asMap := map[string]any{}
@@ -41179,6 +48301,47 @@ func (ec *executionContext) unmarshalInputReviewStatusFilter(ctx context.Context
 				return it, err
 			}
 			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStartOnboardingInput(ctx context.Context, obj any) (store.StartOnboardingInput, error) {
+	var it store.StartOnboardingInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"employeeId", "templateId", "startsOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = data
+		case "templateId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("templateId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TemplateID = graphql.OmittableOf(data)
+		case "startsOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsOn = data
 		}
 	}
 
@@ -42419,6 +49582,26 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PayrollRun(ctx, sel, obj)
+	case *store.OnboardingTemplateTask:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OnboardingTemplateTask(ctx, sel, obj)
+	case *store.OnboardingTemplate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OnboardingTemplate(ctx, sel, obj)
+	case *store.OnboardingTask:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OnboardingTask(ctx, sel, obj)
+	case *store.Onboarding:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Onboarding(ctx, sel, obj)
 	case *store.Employee:
 		if obj == nil {
 			return graphql.Null
@@ -42684,6 +49867,39 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 					}
 				}()
 				res = ec._Analytics_payrollCost(ctx, field, obj)
+				return res
+			}
+
+			if field.Deferrable != nil {
+				dfs, ok := deferred[field.Deferrable.Label]
+				di := 0
+				if ok {
+					dfs.AddField(field)
+					di = len(dfs.Values) - 1
+				} else {
+					dfs = graphql.NewFieldSet([]graphql.CollectedField{field})
+					deferred[field.Deferrable.Label] = dfs
+				}
+				dfs.Concurrently(di, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, dfs)
+				})
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "onboardingProgress":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Analytics_onboardingProgress(ctx, field, obj)
 				return res
 			}
 
@@ -44015,6 +51231,90 @@ func (ec *executionContext) _DepartmentMonthPayroll(ctx context.Context, sel ast
 	return out
 }
 
+var departmentOnboardingProgressImplementors = []string{"DepartmentOnboardingProgress"}
+
+func (ec *executionContext) _DepartmentOnboardingProgress(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, departmentOnboardingProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DepartmentOnboardingProgress")
+		case "departmentId":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentCode":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departmentName":
+			out.Values[i] = ec._DepartmentOnboardingProgress_departmentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inProgress":
+			out.Values[i] = ec._DepartmentOnboardingProgress_inProgress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completed":
+			out.Values[i] = ec._DepartmentOnboardingProgress_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._DepartmentOnboardingProgress_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksDoneOnTime":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksDoneLate":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksDoneLate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksOpenOverdue":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasksOpen":
+			out.Values[i] = ec._DepartmentOnboardingProgress_tasksOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var departmentPayloadImplementors = []string{"DepartmentPayload"}
 
 func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.DepartmentPayload) graphql.Marshaler {
@@ -44256,6 +51556,16 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "payslips":
 			out.Values[i] = ec._Employee_payslips(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onboardings":
+			out.Values[i] = ec._Employee_onboardings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openTasks":
+			out.Values[i] = ec._Employee_openTasks(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44669,6 +51979,757 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markPayrollRunPaid(ctx, field)
 			})
+		case "startOnboarding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startOnboarding(ctx, field)
+			})
+		case "completeOnboardingTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeOnboardingTask(ctx, field)
+			})
+		case "cancelOnboarding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOnboarding(ctx, field)
+			})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingImplementors = []string{"Onboarding", "Node"}
+
+func (ec *executionContext) _Onboarding(ctx context.Context, sel ast.SelectionSet, obj *store.Onboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Onboarding")
+		case "id":
+			out.Values[i] = ec._Onboarding_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employee":
+			out.Values[i] = ec._Onboarding_employee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "template":
+			out.Values[i] = ec._Onboarding_template(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsOn":
+			out.Values[i] = ec._Onboarding_startsOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Onboarding_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Onboarding_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completedAt":
+			out.Values[i] = ec._Onboarding_completedAt(ctx, field, obj)
+		case "tasks":
+			out.Values[i] = ec._Onboarding_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingConnectionImplementors = []string{"OnboardingConnection"}
+
+func (ec *executionContext) _OnboardingConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Onboarding]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingConnection")
+		case "edges":
+			out.Values[i] = ec._OnboardingConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OnboardingConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OnboardingConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OnboardingConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingEdgeImplementors = []string{"OnboardingEdge"}
+
+func (ec *executionContext) _OnboardingEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Onboarding]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingEdge")
+		case "cursor":
+			out.Values[i] = ec._OnboardingEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OnboardingEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingPayloadImplementors = []string{"OnboardingPayload"}
+
+func (ec *executionContext) _OnboardingPayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingPayload")
+		case "onboarding":
+			out.Values[i] = ec._OnboardingPayload_onboarding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTaskImplementors = []string{"OnboardingTask", "Node"}
+
+func (ec *executionContext) _OnboardingTask(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTask) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTask")
+		case "id":
+			out.Values[i] = ec._OnboardingTask_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onboarding":
+			out.Values[i] = ec._OnboardingTask_onboarding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._OnboardingTask_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._OnboardingTask_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueOn":
+			out.Values[i] = ec._OnboardingTask_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completedAt":
+			out.Values[i] = ec._OnboardingTask_completedAt(ctx, field, obj)
+		case "completedBy":
+			out.Values[i] = ec._OnboardingTask_completedBy(ctx, field, obj)
+		case "overdue":
+			out.Values[i] = ec._OnboardingTask_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTaskConnectionImplementors = []string{"OnboardingTaskConnection"}
+
+func (ec *executionContext) _OnboardingTaskConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTask]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTaskConnection")
+		case "edges":
+			out.Values[i] = ec._OnboardingTaskConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OnboardingTaskConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OnboardingTaskConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OnboardingTaskConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTaskEdgeImplementors = []string{"OnboardingTaskEdge"}
+
+func (ec *executionContext) _OnboardingTaskEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTask]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTaskEdge")
+		case "cursor":
+			out.Values[i] = ec._OnboardingTaskEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OnboardingTaskEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTaskPayloadImplementors = []string{"OnboardingTaskPayload"}
+
+func (ec *executionContext) _OnboardingTaskPayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTaskPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTaskPayload")
+		case "task":
+			out.Values[i] = ec._OnboardingTaskPayload_task(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onboarding":
+			out.Values[i] = ec._OnboardingTaskPayload_onboarding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateImplementors = []string{"OnboardingTemplate", "Node"}
+
+func (ec *executionContext) _OnboardingTemplate(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplate")
+		case "id":
+			out.Values[i] = ec._OnboardingTemplate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OnboardingTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "department":
+			out.Values[i] = ec._OnboardingTemplate_department(ctx, field, obj)
+		case "createdAt":
+			out.Values[i] = ec._OnboardingTemplate_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tasks":
+			out.Values[i] = ec._OnboardingTemplate_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onboardings":
+			out.Values[i] = ec._OnboardingTemplate_onboardings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateConnectionImplementors = []string{"OnboardingTemplateConnection"}
+
+func (ec *executionContext) _OnboardingTemplateConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTemplate]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplateConnection")
+		case "edges":
+			out.Values[i] = ec._OnboardingTemplateConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OnboardingTemplateConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OnboardingTemplateConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OnboardingTemplateConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateEdgeImplementors = []string{"OnboardingTemplateEdge"}
+
+func (ec *executionContext) _OnboardingTemplateEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTemplate]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplateEdge")
+		case "cursor":
+			out.Values[i] = ec._OnboardingTemplateEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OnboardingTemplateEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateTaskImplementors = []string{"OnboardingTemplateTask", "Node"}
+
+func (ec *executionContext) _OnboardingTemplateTask(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplateTask) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplateTask")
+		case "id":
+			out.Values[i] = ec._OnboardingTemplateTask_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "template":
+			out.Values[i] = ec._OnboardingTemplateTask_template(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._OnboardingTemplateTask_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._OnboardingTemplateTask_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._OnboardingTemplateTask_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueOffsetDays":
+			out.Values[i] = ec._OnboardingTemplateTask_dueOffsetDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateTaskConnectionImplementors = []string{"OnboardingTemplateTaskConnection"}
+
+func (ec *executionContext) _OnboardingTemplateTaskConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTemplateTask]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplateTaskConnection")
+		case "edges":
+			out.Values[i] = ec._OnboardingTemplateTaskConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OnboardingTemplateTaskConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OnboardingTemplateTaskConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OnboardingTemplateTaskConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplateTaskEdgeImplementors = []string{"OnboardingTemplateTaskEdge"}
+
+func (ec *executionContext) _OnboardingTemplateTaskEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTemplateTask]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplateTaskEdge")
+		case "cursor":
+			out.Values[i] = ec._OnboardingTemplateTaskEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OnboardingTemplateTaskEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46114,6 +54175,69 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_payrollRuns(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "onboarding":
+			field := field
+
+			innerFunc := func(ctx context.Context, _ *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_onboarding(ctx, field)
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "onboardings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_onboardings(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "onboardingTemplates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_onboardingTemplates(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -48002,6 +56126,11 @@ func (ec *executionContext) unmarshalNCalibrateRatingInput2githubᚗcomᚋbizgra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCancelOnboardingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCancelOnboardingInput(ctx context.Context, v any) (store.CancelOnboardingInput, error) {
+	res, err := ec.unmarshalInputCancelOnboardingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCloseReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCloseReviewCycleInput(ctx context.Context, v any) (store.CloseReviewCycleInput, error) {
 	res, err := ec.unmarshalInputCloseReviewCycleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -48059,6 +56188,11 @@ func (ec *executionContext) marshalNColumnChange2ᚖgithubᚗcomᚋbizgraphᚋbi
 		return graphql.Null
 	}
 	return ec._ColumnChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCompleteOnboardingTaskInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCompleteOnboardingTaskInput(ctx context.Context, v any) (store.CompleteOnboardingTaskInput, error) {
+	res, err := ec.unmarshalInputCompleteOnboardingTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Contact) graphql.Marshaler {
@@ -48716,6 +56850,16 @@ func (ec *executionContext) marshalNDepartmentMonthPayroll2ᚖgithubᚗcomᚋbiz
 	return ec._DepartmentMonthPayroll(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDepartmentOnboardingProgress2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgress(ctx context.Context, sel ast.SelectionSet, v *analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DepartmentOnboardingProgress(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDepartmentOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
 	res, err := ec.unmarshalInputDepartmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -49122,6 +57266,598 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋbizgraphᚋbizgraph�
 	wg.Wait()
 
 	return ret
+}
+
+func (ec *executionContext) marshalNOnboarding2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Onboarding) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx context.Context, sel ast.SelectionSet, v *store.Onboarding) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Onboarding(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.Onboarding]) graphql.Marshaler {
+	return ec._OnboardingConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.Onboarding]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.Onboarding]) graphql.Marshaler {
+	return ec._OnboardingEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.Onboarding]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx context.Context, v any) (*store.OnboardingFilter, error) {
+	res, err := ec.unmarshalInputOnboardingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputOnboardingOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNOnboardingStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx context.Context, v any) (store.OnboardingStatus, error) {
+	res, err := scalar.UnmarshalOnboardingStatus(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx context.Context, sel ast.SelectionSet, v store.OnboardingStatus) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalOnboardingStatus(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNOnboardingTask2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.OnboardingTask) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTask(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOnboardingTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTask(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTask) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTask(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTaskConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.OnboardingTask]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTaskConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTaskEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.OnboardingTask]) graphql.Marshaler {
+	return ec._OnboardingTaskEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingTaskEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.OnboardingTask]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTaskEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx context.Context, v any) (*store.OnboardingTaskFilter, error) {
+	res, err := ec.unmarshalInputOnboardingTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTaskOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputOnboardingTaskOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTaskOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingTaskOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx context.Context, v any) (store.OnboardingTaskOwner, error) {
+	res, err := scalar.UnmarshalOnboardingTaskOwner(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx context.Context, sel ast.SelectionSet, v store.OnboardingTaskOwner) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalOnboardingTaskOwner(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNOnboardingTemplate2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.OnboardingTemplate) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTemplate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateConnection2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v page.Connection[*store.OnboardingTemplate]) graphql.Marshaler {
+	return ec._OnboardingTemplateConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.OnboardingTemplate]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTemplateConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.OnboardingTemplate]) graphql.Marshaler {
+	return ec._OnboardingTemplateEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.OnboardingTemplate]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTemplateEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx context.Context, v any) (*store.OnboardingTemplateFilter, error) {
+	res, err := ec.unmarshalInputOnboardingTemplateFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputOnboardingTemplateOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTask2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.OnboardingTemplateTask) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTemplateTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTask(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTask2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTask(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTemplateTask) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTemplateTask(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTaskConnection2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*store.OnboardingTemplateTask]) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OnboardingTemplateTaskConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTaskEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v page.Edge[*store.OnboardingTemplateTask]) graphql.Marshaler {
+	return ec._OnboardingTemplateTaskEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTaskEdge2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []page.Edge[*store.OnboardingTemplateTask]) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTemplateTaskEdge2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx context.Context, v any) (*store.OnboardingTemplateTaskFilter, error) {
+	res, err := ec.unmarshalInputOnboardingTemplateTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateTaskOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx context.Context, v any) (*store.Order, error) {
+	res, err := ec.unmarshalInputOnboardingTemplateTaskOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateTaskOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOnboardingTemplateTaskOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNOpenReviewCycleInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOpenReviewCycleInput(ctx context.Context, v any) (store.OpenReviewCycleInput, error) {
@@ -50261,6 +58997,11 @@ func (ec *executionContext) marshalNSegmentQuarterNps2ᚖgithubᚗcomᚋbizgraph
 		return graphql.Null
 	}
 	return ec._SegmentQuarterNps(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStartOnboardingInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐStartOnboardingInput(ctx context.Context, v any) (store.StartOnboardingInput, error) {
+	res, err := ec.unmarshalInputStartOnboardingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -51777,6 +60518,53 @@ func (ec *executionContext) marshalODepartmentMonthPayroll2ᚕᚖgithubᚗcomᚋ
 	return ret
 }
 
+func (ec *executionContext) marshalODepartmentOnboardingProgress2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.DepartmentOnboardingProgress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNDepartmentOnboardingProgress2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋanalyticsᚐDepartmentOnboardingProgress(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalODepartmentOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
 	if v == nil {
 		return nil, nil
@@ -52195,6 +60983,385 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋbizgraphᚋbizgraphᚋin
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOnboarding2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboarding(ctx context.Context, sel ast.SelectionSet, v *store.Onboarding) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Onboarding(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOnboardingFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilterᚄ(ctx context.Context, v any) ([]*store.OnboardingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.OnboardingFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingFilter(ctx context.Context, v any) (*store.OnboardingFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOnboardingOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOnboardingPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingPayload(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OnboardingPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOnboardingStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatusᚄ(ctx context.Context, v any) ([]store.OnboardingStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.OnboardingStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOnboardingStatus2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []store.OnboardingStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOOnboardingStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx context.Context, v any) (*store.OnboardingStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalOnboardingStatus(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOnboardingStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatus(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalOnboardingStatus(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOOnboardingStatusFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingStatusFilter(ctx context.Context, v any) (*store.OnboardingStatusFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingStatusFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilterᚄ(ctx context.Context, v any) ([]*store.OnboardingTaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.OnboardingTaskFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskFilter(ctx context.Context, v any) (*store.OnboardingTaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTaskOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskOwner2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerᚄ(ctx context.Context, v any) ([]store.OnboardingTaskOwner, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]store.OnboardingTaskOwner, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOnboardingTaskOwner2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerᚄ(ctx context.Context, sel ast.SelectionSet, v []store.OnboardingTaskOwner) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskOwner2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx context.Context, v any) (*store.OnboardingTaskOwner, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalOnboardingTaskOwner(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOnboardingTaskOwner2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTaskOwner) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalOnboardingTaskOwner(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOOnboardingTaskOwnerFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwnerFilter(ctx context.Context, v any) (*store.OnboardingTaskOwnerFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingTaskOwnerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOnboardingTaskPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskPayload(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTaskPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OnboardingTaskPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilterᚄ(ctx context.Context, v any) ([]*store.OnboardingTemplateFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.OnboardingTemplateFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateFilter(ctx context.Context, v any) (*store.OnboardingTemplateFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingTemplateFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTemplateOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilterᚄ(ctx context.Context, v any) ([]*store.OnboardingTemplateTaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.OnboardingTemplateTaskFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx context.Context, v any) (*store.OnboardingTemplateTaskFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOnboardingTemplateTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOnboardingTemplateTaskOrder2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrderᚄ(ctx context.Context, v any) ([]*store.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.Order, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTemplateTaskOrder2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPayBasis2ᚕgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasisᚄ(ctx context.Context, v any) ([]store.PayBasis, error) {

@@ -282,6 +282,24 @@ func (r *mutationResolver) MarkPayrollRunPaid(ctx context.Context, input store.M
 	return runPayload(ctx, r.Store, k, err)
 }
 
+// StartOnboarding is the resolver for the startOnboarding field.
+func (r *mutationResolver) StartOnboarding(ctx context.Context, input store.StartOnboardingInput) (*store.OnboardingPayload, error) {
+	k, err := r.Writer.StartOnboarding(ctx, input)
+	return onboardingPayload(ctx, r.Store, k, err)
+}
+
+// CompleteOnboardingTask is the resolver for the completeOnboardingTask field.
+func (r *mutationResolver) CompleteOnboardingTask(ctx context.Context, input store.CompleteOnboardingTaskInput) (*store.OnboardingTaskPayload, error) {
+	task, onboarding, err := r.Writer.CompleteOnboardingTask(ctx, input)
+	return onboardingTaskPayload(ctx, r.Store, task, onboarding, err)
+}
+
+// CancelOnboarding is the resolver for the cancelOnboarding field.
+func (r *mutationResolver) CancelOnboarding(ctx context.Context, input store.CancelOnboardingInput) (*store.OnboardingPayload, error) {
+	k, err := r.Writer.CancelOnboarding(ctx, input)
+	return onboardingPayload(ctx, r.Store, k, err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -393,6 +411,21 @@ func (r *queryResolver) ReviewCycles(ctx context.Context, first *int, after *str
 // PayrollRuns is the resolver for the payrollRuns field.
 func (r *queryResolver) PayrollRuns(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.PayrollRunFilter) (*page.Connection[*store.PayrollRun], error) {
 	return store.Page[store.PayrollRun](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+}
+
+// Onboarding is the resolver for the onboarding field.
+func (r *queryResolver) Onboarding(ctx context.Context, id string) (*store.Onboarding, error) {
+	return store.NodeOf[*store.Onboarding](ctx, r.Store, "Onboarding", id, selection(ctx))
+}
+
+// Onboardings is the resolver for the onboardings field.
+func (r *queryResolver) Onboardings(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingFilter) (*page.Connection[*store.Onboarding], error) {
+	return store.Page[store.Onboarding](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+}
+
+// OnboardingTemplates is the resolver for the onboardingTemplates field.
+func (r *queryResolver) OnboardingTemplates(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTemplateFilter) (*page.Connection[*store.OnboardingTemplate], error) {
+	return store.Page[store.OnboardingTemplate](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
 }
 
 // ProjectUpdated is the resolver for the projectUpdated field.

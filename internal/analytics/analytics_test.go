@@ -159,6 +159,30 @@ ORDER BY x.month, d.code`
 
 const headcountByDepartmentFields = `departmentId departmentCode departmentName month headcount hires leavers weeklyCapacityHours`
 
+// wantOnboardingProgress counts each department's new hires' onboardings
+// (started in the range) and their tasks one by one.
+var wantOnboardingProgress = subtreeSQL + `,
+o AS (
+    SELECT o.*, e.department_id FROM onboardings o JOIN employees e ON e.id = o.employee_id
+    WHERE e.department_id IN (SELECT id FROM tree)
+      AND o.starts_on >= coalesce($2::date, '-infinity') AND o.starts_on <= coalesce($3::date, 'infinity'))
+SELECT ` + globalIDSQL + ` AS "departmentId", d.code AS "departmentCode", d.name AS "departmentName",
+       (SELECT count(*) FROM o WHERE o.department_id = d.id AND o.status = 'in_progress') AS "inProgress",
+       (SELECT count(*) FROM o WHERE o.department_id = d.id AND o.status = 'completed') AS completed,
+       (SELECT count(*) FROM o WHERE o.department_id = d.id AND o.status = 'cancelled') AS cancelled,
+       (SELECT count(*) FROM o JOIN onboarding_tasks t ON t.onboarding_id = o.id WHERE o.department_id = d.id
+           AND date_trunc('day', t.completed_at AT TIME ZONE 'UTC') <= t.due_on) AS "tasksDoneOnTime",
+       (SELECT count(*) FROM o JOIN onboarding_tasks t ON t.onboarding_id = o.id WHERE o.department_id = d.id
+           AND date_trunc('day', t.completed_at AT TIME ZONE 'UTC') > t.due_on) AS "tasksDoneLate",
+       (SELECT count(*) FROM o JOIN onboarding_tasks t ON t.onboarding_id = o.id WHERE o.department_id = d.id
+           AND o.status = 'in_progress' AND t.completed_at IS NULL AND t.due_on < timezone('UTC', now())::date) AS "tasksOpenOverdue",
+       (SELECT count(*) FROM o JOIN onboarding_tasks t ON t.onboarding_id = o.id WHERE o.department_id = d.id
+           AND o.status = 'in_progress' AND t.completed_at IS NULL) AS "tasksOpen"
+FROM departments d WHERE EXISTS (SELECT 1 FROM o WHERE o.department_id = d.id)
+ORDER BY d.code`
+
+const onboardingProgressFields = `departmentId departmentCode departmentName inProgress completed cancelled tasksDoneOnTime tasksDoneLate tasksOpenOverdue tasksOpen`
+
 func TestHoursByDepartment_MatchesPlainSQL(t *testing.T) {
 	parent, leaf := departments(t)
 	checkReport(t, "hoursByDepartment", hoursByDepartmentFields, []reportCase{

@@ -228,6 +228,9 @@ type reference struct {
 	field, sql, fields, withheld string
 	params                       func(a reportArgs) []any
 	paged                        bool
+	// role runs the operation; the analytics role when zero. A report of
+	// rows the analytics role may not see (onboardings) is hr's.
+	role auth.Role
 }
 
 // references covers every shipped operation that reads hours or people;
@@ -263,6 +266,8 @@ var references = map[string]reference{
 	// change.
 	"NpsBySegment": {field: "analytics.npsBySegment", sql: wantNpsBySegment, fields: npsBySegmentFields,
 		params: func(a reportArgs) []any { return []any{a.segment, a.from, a.to} }},
+	"OnboardingProgress": {field: "analytics.onboardingProgress", sql: wantOnboardingProgress, fields: onboardingProgressFields,
+		params: func(a reportArgs) []any { return []any{a.dept, a.from, a.to} }, role: auth.HR},
 	"DepartmentHeadcount": {field: "departments", paged: true, sql: `
 		SELECT d.code, d.name, d.cost_center AS "costCenter", p.code AS "parent.code",
 		       (SELECT count(*) FROM employees e WHERE e.department_id = d.id) AS "employees.totalCount"
@@ -280,8 +285,9 @@ var refusedToAnalytics = map[string]bool{"ReviewCompletion": true}
 // analyticsTool sends the shipped operations to the API over a database as
 // an analytics tool does: registered, by id, with the analytics role.
 type analyticsTool struct {
-	url, token string
-	ids        map[string]string // operation name → document id
+	url    string
+	tokens map[auth.Role]string
+	ids    map[string]string // operation name → document id
 }
 
 func newAnalyticsTool(t *testing.T, dbURL string) *analyticsTool {
@@ -301,7 +307,8 @@ func newAnalyticsTool(t *testing.T, dbURL string) *analyticsTool {
 	srv := httptest.NewServer(service.New(service.Config{DB: db, PageLimits: page.Limits{Default: 20, Max: 100},
 		Auth: httpapitest.Authenticator(t, db, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(func() { srv.Close(); _ = db.Close() })
-	tool := &analyticsTool{url: srv.URL, token: httpapitest.Token(t, 0, auth.Analytics), ids: map[string]string{}}
+	tool := &analyticsTool{url: srv.URL, ids: map[string]string{}, tokens: map[auth.Role]string{
+		auth.Analytics: httpapitest.Token(t, 0, auth.Analytics), auth.HR: httpapitest.Token(t, 0, auth.HR)}}
 	for _, op := range ops {
 		if op.Type == "mutation" || op.Name == "PayrollCost" {
 			// The shipped writes are not reports; payroll cost reads no
@@ -370,8 +377,12 @@ func (a *analyticsTool) check(t *testing.T, conn querier, c shippedCheck) string
 func (a *analyticsTool) run(t *testing.T, op string, vars map[string]any) json.RawMessage {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"documentId": a.ids[op], "variables": vars})
+	role := references[op].role
+	if role == "" {
+		role = auth.Analytics
+	}
 	r := httpapitest.Do(t, "POST", a.url+"/graphql",
-		map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + a.token}, string(body))
+		map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + a.tokens[role]}, string(body))
 	if r.Status != 200 {
 		t.Fatalf("%s %v: status %d, errors %+v", op, vars, r.Status, r.Errors)
 	}
@@ -650,8 +661,9 @@ func (w *writer) checks() []shippedCheck {
 		{"DepartmentHeadcount", reportArgs{}},
 		{"NpsBySegment", year},
 		{"NpsBySegment", reportArgs{from: ptr("2016-07-01"), to: ptr("2026-06-30"), segment: ptr("enterprise")}},
+		{"OnboardingProgress", reportArgs{}},
 	}
-	for _, op := range []string{"HoursByDepartment", "BudgetBurn", "RevenueBySegment", "HeadcountByDepartment"} {
+	for _, op := range []string{"HoursByDepartment", "BudgetBurn", "RevenueBySegment", "HeadcountByDepartment", "OnboardingProgress"} {
 		checks = append(checks, shippedCheck{op, w.randomArgs(op)})
 	}
 	return checks
@@ -667,7 +679,7 @@ func (w *writer) randomArgs(op string) reportArgs {
 	if w.rng.IntN(2) == 0 {
 		a.dept = ptr(pick(w.rng, w.depts))
 	}
-	if op != "HeadcountByDepartment" && w.rng.IntN(2) == 0 {
+	if op != "HeadcountByDepartment" && op != "OnboardingProgress" && w.rng.IntN(2) == 0 {
 		a.segment = ptr(pick(w.rng, w.segments))
 	}
 	if op == "BudgetBurn" {

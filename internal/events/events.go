@@ -66,6 +66,16 @@ const (
 	PayrollRunPaid       = "payroll_run.paid"
 )
 
+// The onboarding workflow's events: an onboarding started, one of its
+// tasks completed, the onboarding completed (with its last task) or
+// cancelled.
+const (
+	OnboardingStarted       = "onboarding.started"
+	OnboardingTaskCompleted = "onboarding_task.completed"
+	OnboardingCompleted     = "onboarding.completed"
+	OnboardingCancelled     = "onboarding.cancelled"
+)
+
 // Customer feedback's event: an answer recorded (not when a re-sent one is
 // recognised).
 const FeedbackReceived = "feedback.received"

@@ -142,7 +142,8 @@ query Salaries {
 # above): your weeks of time and where
 # each is in its approval, and your
 # reviews (the rating shows once the
-# review is final).
+# review is final), and the onboarding
+# tasks waiting on you.
 query MyWork {
   me {
     firstName
@@ -158,9 +159,44 @@ query MyWork {
     reviews(first: 2) {
       nodes { cycle { name status } status rating }
     }
+    openTasks(first: 5) {
+      nodes { title dueOn overdue onboarding { employee { firstName } } }
+    }
   }
 }
 `},
+	{Query: `# Onboarding: the new hires under
+# way, newest first, with their tasks
+# (as hr: every one; as a manager:
+# your line's; as yourself: your own).
+# Each task is done by its owner with
+# completeOnboardingTask(input: {id})
+# and the last one completes it.
+query Onboarding {
+  onboardings(first: 5,
+              filter: { status: { eq: IN_PROGRESS } },
+              orderBy: [{ field: STARTS_ON, direction: DESC }]) {
+    totalCount
+    nodes {
+      id
+      startsOn
+      employee { firstName lastName department { name } }
+      template { name }
+      tasks(first: 10, orderBy: [{ field: DUE_ON, direction: ASC }]) {
+        nodes {
+          id
+          title
+          owner
+          dueOn
+          overdue
+          completedBy { firstName lastName }
+        }
+      }
+    }
+  }
+}
+`,
+		As: map[string]auth.Role{"Onboarding": auth.HR}},
 	{Query: `# Payroll: a run per month, DRAFT
 # → APPROVED (by hr or admin, never
 # its creator) → PAID; then nothing
@@ -190,7 +226,8 @@ query Payroll {
     }
   }
 }
-`},
+`,
+		As: map[string]auth.Role{"Payroll": auth.HR}},
 	{Query: `# Writes. Log time as the person
 # whose role you act as (the buttons
 # above): it is checked against the

@@ -15,7 +15,7 @@ import "github.com/bizgraph/bizgraph/internal/auth"
 func (r Rules) CountScope(id *auth.Identity, table string) (cond string, args []any, err error) {
 	cond, args = r.Scope(id, table)
 	if cond == "FALSE" {
-		return "", nil, &Refused{Action: ReadSum, Table: table, Needs: r.needs(Read, table, "")}
+		return "", nil, &Refused{Action: ReadSum, Table: table, Needs: r.needs(Read, table, "", nil)}
 	}
 	return cond, args, nil
 }

@@ -107,6 +107,9 @@ type Facts struct {
 	Reviewer int64
 	// Final reports whether the row is final (a finalized review).
 	Final bool
+	// Kind is the row's kind, for a table whose rows are written by kind
+	// (Table.UpdateByKind): an onboarding task's owner.
+	Kind string
 	// Below reports whether Employee sits below manager in the reporting
 	// line; nil when unknown (then no one's line holds the row). The store
 	// decides it for a page of rows at once (store.Employee).
@@ -247,6 +250,11 @@ type Table struct {
 	// Create, Update and Delete are who writes rows; the zero Grant: no
 	// one.
 	Create, Update, Delete Grant
+	// UpdateByKind replaces Update for a table whose rows are written by
+	// different people by their kind (an onboarding task by its owner):
+	// the grant of each kind, the row's facts naming its kind (Facts.Kind).
+	// A kind not listed, or a row that names none, is written by no one.
+	UpdateByKind map[string]Grant
 }
 
 // Keys are the columns of a table that carry its rows' relations.
@@ -262,7 +270,14 @@ type Keys struct {
 	// Final is the SQL condition over the row aliased "t" that holds when
 	// the row is final (SelfFinal), e.g. "t.status = 'finalized'".
 	Final string
+	// Of names the row this one belongs to, for a table whose rows are
+	// seen by whoever sees that row (an onboarding task: its onboarding);
+	// its scope is then that table's (Scope).
+	Of *Parent
 }
+
+// Parent is the table a row belongs to and the column holding its key.
+type Parent struct{ Table, Key string }
 
 // Rules are the rules of every table, by table name.
 type Rules map[string]Table
@@ -294,7 +309,7 @@ func (r Rules) Check(id *auth.Identity, action Action, table string, row Row, co
 	if err != nil || ok {
 		return err
 	}
-	return &Refused{Action: action, Table: table, Column: col, Needs: r.needs(action, table, col)}
+	return &Refused{Action: action, Table: table, Column: col, Needs: r.needs(action, table, col, row)}
 }
 
 // Refused is an action the rules do not allow.
@@ -324,7 +339,7 @@ func (r Rules) decide(id *auth.Identity, action Action, table string, row Row, c
 		return "", !action.writes(), nil
 	}
 	if action.writes() {
-		if ok, err := t.grant(action).holds(id, row); err != nil || !ok {
+		if ok, err := t.grant(action, row).holds(id, row); err != nil || !ok {
 			return "", ok, err
 		}
 		for _, col := range columns {
@@ -363,15 +378,16 @@ func (r Rules) decide(id *auth.Identity, action Action, table string, row Row, c
 	return "", true, nil
 }
 
-// needs says who may take action on table.column (column "": on a row).
-func (r Rules) needs(action Action, table, column string) string {
+// needs says who may take action on table.column (column "": on a row) of
+// row.
+func (r Rules) needs(action Action, table, column string, row Row) string {
 	t := r[table]
 	c := t.Columns[column]
 	switch {
 	case action.writes() && c.guardsWrites():
 		return c.Write.needs()
 	case action.writes():
-		return t.grant(action).needs()
+		return t.grant(action, row).needs()
 	case column == "" && t.Rows != nil:
 		return t.Rows.needs()
 	case action == ReadAcross:
@@ -382,11 +398,18 @@ func (r Rules) needs(action Action, table, column string) string {
 	return c.Read.needs()
 }
 
-func (t Table) grant(a Action) Grant {
+// grant is who may take write action a on row.
+func (t Table) grant(a Action, row Row) Grant {
 	switch a {
 	case Create:
 		return t.Create
 	case Update:
+		if t.UpdateByKind != nil {
+			if f, ok := row.(*Facts); ok {
+				return t.UpdateByKind[f.Kind]
+			}
+			return Grant{}
+		}
 		return t.Update
 	case Delete:
 		return t.Delete

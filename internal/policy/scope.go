@@ -57,6 +57,15 @@ func (r Rules) Scope(id *auth.Identity, table string) (cond string, args []any) 
 	if t.Rows == nil || id.HasAny(t.Rows.Roles...) {
 		return "", nil
 	}
+	if of := t.Keys.Of; of != nil {
+		// Seen by whoever sees the row it belongs to: that table's scope,
+		// whose alias t the subquery's own t shadows.
+		cond, args := r.Scope(id, of.Table)
+		if cond == "" || cond == "FALSE" {
+			return cond, args
+		}
+		return "t." + of.Key + " IN (SELECT t.id FROM " + of.Table + " t WHERE " + cond + ")", args
+	}
 	var conds []string
 	if id != nil && id.EmployeeID != 0 {
 		for _, v := range t.Rows.Via {

@@ -12,9 +12,10 @@ var (
 	// never the employee themselves (no one is in their own line).
 	lineManager = Grant{Roles: []auth.Role{auth.Admin},
 		Via: []Via{{Relation: ReportingLine, Roles: []auth.Role{auth.Manager}}}}
-	// timesheetRows: a week is seen by its employee, the managers above
-	// them, hr and admin; to anyone else it does not exist.
-	timesheetRows = Grant{Roles: []auth.Role{auth.HR, auth.Admin},
+	// personAndLine: a row about a person (a week of their time, their
+	// onboarding) is seen by that person, the managers above them, hr and
+	// admin; to anyone else it does not exist.
+	personAndLine = Grant{Roles: []auth.Role{auth.HR, auth.Admin},
 		Via: []Via{{Relation: Self}, {Relation: ReportingLine, Roles: []auth.Role{auth.Manager}}}}
 	// timesheetSteps is whoever takes some step on a week: the row's
 	// update grant, narrowed per step by the columns below.
@@ -26,7 +27,7 @@ var (
 // workflow's rules stay in a file of their own.
 func init() {
 	Firm["timesheets"] = Table{
-		Rows: &timesheetRows,
+		Rows: &personAndLine,
 		Keys: Keys{Employee: "employee_id"},
 		Columns: map[string]Column{
 			"submitted_at": {Write: own},

@@ -124,8 +124,16 @@ func Run(ctx context.Context, databaseURL string, opts Options) (Stats, error) {
 		for t, n := range feedbackRows {
 			stats.Rows[t] += n
 		}
+		prog.note("onboarding")
+		onboardingRows, err := seedOnboarding(ctx, tx, opts.Seed, opts.Scale)
+		if err != nil {
+			return err
+		}
+		for t, n := range onboardingRows {
+			stats.Rows[t] += n
+		}
 		prog.note("analyze")
-		analyzed := append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...)
+		analyzed := append(append(append(slices.Clip(tableNames), reviewTables...), feedbackTables...), onboardingTables...)
 		if _, err := tx.Exec(ctx, "ANALYZE "+strings.Join(analyzed, ", ")); err != nil {
 			return fmt.Errorf("analyze seeded tables: %w", err)
 		}

@@ -31,7 +31,8 @@ func TestMain(m *testing.M) {
 }
 
 var tables = []string{"departments", "employees", "customers", "contacts", "projects", "assignments", "time_entries",
-	"timesheets", "project_feedback", "payroll_runs", "payslips"}
+	"timesheets", "project_feedback", "payroll_runs", "payslips",
+	"onboarding_templates", "onboarding_template_tasks", "onboardings", "onboarding_tasks"}
 
 // fingerprints returns every table's row count and an md5 of its rows in id
 // order: equal fingerprints mean byte-identical tables.
@@ -118,6 +119,7 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 	for table, base := range map[string]float64{
 		"employees": 5_000, "customers": 20_000, "contacts": 60_000, "projects": 100_000,
 		"assignments": 400_000, "time_entries": 5_000_000, "project_feedback": 50_000,
+		"onboardings": 1_000,
 	} {
 		var n int64
 		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
@@ -148,6 +150,17 @@ func TestRun_VolumesFollowTheDomainAtScale(t *testing.T) {
 		{"some open-ended assignments", `SELECT count(*) FROM assignments WHERE ends_on IS NULL`, func(v float64) bool { return v > 0 }},
 		{"every enum value of project status used", `SELECT count(DISTINCT status) FROM projects`, func(v float64) bool { return v == 5 }},
 		{"every timesheet status used", `SELECT count(DISTINCT status) FROM timesheets`, func(v float64) bool { return v == 4 }},
+		{"onboarding templates: one for any department and some per department",
+			`SELECT count(*) FILTER (WHERE department_id IS NULL) * 100 + count(*) FILTER (WHERE department_id IS NOT NULL) FROM onboarding_templates`,
+			func(v float64) bool { return v >= 102 && v <= 104 }},
+		{"onboarding templates: 6 to 10 tasks each, every owner used",
+			`SELECT CASE WHEN min(n) >= 6 AND max(n) <= 10 AND (SELECT count(DISTINCT owner) FROM onboarding_template_tasks) = 4 THEN 1 ELSE 0 END
+			 FROM (SELECT count(*) AS n FROM onboarding_template_tasks GROUP BY template_id) c`, func(v float64) bool { return v == 1 }},
+		{"onboardings: most completed", `SELECT avg((status = 'completed')::int) FROM onboardings`, func(v float64) bool { return v >= 0.6 }},
+		{"onboardings under way: at least two, with tasks done and tasks overdue",
+			`SELECT count(DISTINCT o.id) FILTER (WHERE t.completed_at IS NOT NULL) * 1000 + count(*) FILTER (WHERE t.completed_at IS NULL AND t.due_on < current_date)
+			 FROM onboardings o JOIN onboarding_tasks t ON t.onboarding_id = o.id WHERE o.status = 'in_progress'`,
+			func(v float64) bool { return v >= 2000 && int(v)%1000 > 0 }},
 		{"timesheets: about two years of weeks per employee (DOMAIN: 520,000 for 5,000)",
 			`SELECT count(*)::float8 / (SELECT count(*) FROM employees) FROM timesheets`, func(v float64) bool { return v > 80 && v <= 104 }},
 		{"payroll: 24 monthly runs, July 2024 to June 2026",
@@ -243,6 +256,16 @@ func TestRun_DataIsConsistent(t *testing.T) {
 			    OR (p.basis = 'hourly') <> (e.employment_type = 'contractor') OR (p.basis = 'salary' AND p.hours <> 0)`},
 		{"runs are approved by another subject than their creator, after they were created",
 			`SELECT count(*) FROM payroll_runs WHERE approved_by = created_by OR approved_at < created_at OR paid_at < approved_at`},
+		{"an onboarding has its template's tasks, due from its start; completed ones all done, by the last",
+			`SELECT count(*) FROM onboardings o WHERE
+			 (SELECT count(*) FROM onboarding_tasks t WHERE t.onboarding_id = o.id) <> (SELECT count(*) FROM onboarding_template_tasks WHERE template_id = o.template_id)
+			 OR EXISTS (SELECT 1 FROM onboarding_tasks t WHERE t.onboarding_id = o.id AND t.due_on < o.starts_on)
+			 OR o.status = 'completed' AND (EXISTS (SELECT 1 FROM onboarding_tasks t WHERE t.onboarding_id = o.id AND t.completed_at IS NULL)
+			    OR o.completed_at <> (SELECT max(completed_at) FROM onboarding_tasks t WHERE t.onboarding_id = o.id))`},
+		{"an onboarding task is completed by its new hire or their manager, or (hr, it) by no one named",
+			`SELECT count(*) FROM onboarding_tasks t JOIN onboardings o ON o.id = t.onboarding_id JOIN employees e ON e.id = o.employee_id
+			 WHERE t.completed_by IS DISTINCT FROM CASE WHEN t.completed_at IS NULL THEN NULL WHEN t.owner = 'new_hire' THEN e.id
+			    WHEN t.owner = 'manager' THEN e.manager_id END`},
 		{"customers exist before their projects",
 			`SELECT count(*) FROM projects p JOIN customers c ON c.id = p.customer_id WHERE c.created_at > p.created_at`},
 		{"updated_at is not before created_at", `SELECT

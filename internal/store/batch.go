@@ -86,6 +86,9 @@ type loaded struct {
 type member struct {
 	set  *set
 	rank Decimal // relevance to a list's search, when it has one (search.go)
+	// parent is the key of the row this one was read for, by a relation
+	// no key holds (toMany.cond).
+	parent int64
 }
 
 func (m *member) setPtr() **set { return &m.set }

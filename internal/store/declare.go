@@ -40,8 +40,10 @@ type decl struct {
 type toOne struct{ field, fkCol, to string }
 
 // toMany declares a to-many relation: field reads the rows of type of
-// whose fkCol holds the row's id, as a connection.
-type toMany struct{ field, of, fkCol string }
+// whose fkCol holds the row's id, as a connection; or, where no key holds
+// the relation, those for which cond holds: an SQL condition on the far
+// row t and the row's key p.id (an employee's open tasks).
+type toMany struct{ field, of, fkCol, cond string }
 
 // declare reads T's columns from its model and d's facts into a table.
 func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
@@ -56,6 +58,8 @@ func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
 		if f.Type == reflect.TypeOf(member{}) {
 			rank, _ := f.Type.FieldByName("rank")
 			tbl.rankAt = f.Offset + rank.Offset
+			parent, _ := f.Type.FieldByName("parent")
+			tbl.parentAt = f.Offset + parent.Offset
 		}
 		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
 			if c, ok := strings.CutPrefix(part, "column:"); ok {
@@ -103,7 +107,7 @@ func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
 	for _, r := range d.toMany {
 		tbl.fields.keyOnly[r.field] = true // the children are found by the row's key
 		name := tbl.typeName + "." + r.field
-		tbl.rels[r.field] = &relation{name: name, countName: name + ".count", many: true, fkCol: r.fkCol, farType: r.of}
+		tbl.rels[r.field] = &relation{name: name, countName: name + ".count", many: true, fkCol: r.fkCol, cond: r.cond, farType: r.of}
 	}
 	if _, ok := any(PT(nil)).(Node); ok {
 		tbl.nodes = nodesOf[T, PT](tbl)
@@ -137,6 +141,9 @@ func link(tbls ...*table) map[string]*table {
 				panic("store: " + r.name + " leads to " + r.farType + ", which is not declared")
 			}
 			r.far = far
+			if r.cond != "" {
+				continue // no key holds it: each child row carries its parent's (member.parent)
+			}
 			holder := tbl // the table whose rows hold the foreign key
 			if r.many {
 				holder = far

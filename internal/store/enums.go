@@ -40,6 +40,9 @@ var EnumLabels = struct {
 	// Payroll (payroll.go).
 	PayrollRunStatus []PayrollRunStatus
 	PayBasis         []PayBasis
+	// Onboarding (onboarding.go).
+	OnboardingStatus    []OnboardingStatus
+	OnboardingTaskOwner []OnboardingTaskOwner
 }{
 	CustomerSegment: []CustomerSegment{"smb", "mid_market", "enterprise"},
 	CustomerStatus:  []CustomerStatus{"prospect", "active", "churned"},
@@ -48,10 +51,12 @@ var EnumLabels = struct {
 	BillingModel:    []BillingModel{"fixed_price", "time_and_materials"},
 	EmploymentType:  []EmploymentType{"full_time", "part_time", "contractor"},
 	// Performance reviews (reviews.go).
-	ReviewCycleStatus: []ReviewCycleStatus{"draft", "open", "calibration", "closed"},
-	ReviewStatus:      []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
-	EmployeeStatus:    []EmployeeStatus{"active", "on_leave", "terminated"},
-	TimesheetStatus:   []TimesheetStatus{"open", "submitted", "approved", "rejected"},
-	PayrollRunStatus:  []PayrollRunStatus{"draft", "approved", "paid"},
-	PayBasis:          []PayBasis{"salary", "hourly"},
+	ReviewCycleStatus:   []ReviewCycleStatus{"draft", "open", "calibration", "closed"},
+	ReviewStatus:        []ReviewStatus{"not_started", "self_submitted", "manager_submitted", "finalized"},
+	EmployeeStatus:      []EmployeeStatus{"active", "on_leave", "terminated"},
+	TimesheetStatus:     []TimesheetStatus{"open", "submitted", "approved", "rejected"},
+	PayrollRunStatus:    []PayrollRunStatus{"draft", "approved", "paid"},
+	PayBasis:            []PayBasis{"salary", "hourly"},
+	OnboardingStatus:    []OnboardingStatus{"in_progress", "completed", "cancelled"},
+	OnboardingTaskOwner: []OnboardingTaskOwner{"hr", "manager", "new_hire", "it"},
 }

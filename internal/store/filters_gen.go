@@ -80,8 +80,20 @@ type CalibrateRatingInput struct {
 	Reason string `json:"reason"`
 }
 
+type CancelOnboardingInput struct {
+	// The onboarding's global id.
+	ID string `json:"id"`
+	// Why it stops (kept in the write audit, at most 2000 characters).
+	Reason graphql.Omittable[*string] `json:"reason,omitempty"`
+}
+
 type CloseReviewCycleInput struct {
 	// The cycle's global id.
+	ID string `json:"id"`
+}
+
+type CompleteOnboardingTaskInput struct {
+	// The task's global id.
 	ID string `json:"id"`
 }
 
@@ -413,6 +425,105 @@ type MarkPayrollRunPaidInput struct {
 	ID string `json:"id"`
 }
 
+// Which onboardings a list returns, among those the caller may see. All
+// conditions given must hold; e.g. the onboardings under way that started in
+// June: `{ status: { eq: IN_PROGRESS }, startsOn: { gte: "2026-06-01", lt: "2026-07-01" } }`.
+type OnboardingFilter struct {
+	ID          graphql.Omittable[*IDFilter]               `json:"id,omitempty"`
+	StartsOn    graphql.Omittable[*DateFilter]             `json:"startsOn,omitempty"`
+	Status      graphql.Omittable[*OnboardingStatusFilter] `json:"status,omitempty"`
+	CreatedAt   graphql.Omittable[*DateTimeFilter]         `json:"createdAt,omitempty"`
+	CompletedAt graphql.Omittable[*DateTimeFilter]         `json:"completedAt,omitempty"`
+	// The new hire matches this filter (e.g. `{ department: { code: { eq: "ENG-PLAT" } } }`).
+	Employee graphql.Omittable[*EmployeeFilter] `json:"employee,omitempty"`
+	// The template matches this filter.
+	Template graphql.Omittable[*OnboardingTemplateFilter] `json:"template,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*OnboardingFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*OnboardingFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*OnboardingFilter] `json:"not,omitempty"`
+}
+
+// What startOnboarding and cancelOnboarding answer.
+type OnboardingPayload struct {
+	Onboarding *Onboarding `json:"onboarding"`
+}
+
+// Conditions on an onboarding status.
+type OnboardingStatusFilter struct {
+	Eq graphql.Omittable[*OnboardingStatus]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*OnboardingStatus]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]OnboardingStatus] `json:"in,omitempty"`
+}
+
+// Which onboarding tasks a list returns, among those the caller may see. All conditions given must hold.
+type OnboardingTaskFilter struct {
+	ID          graphql.Omittable[*IDFilter]                  `json:"id,omitempty"`
+	Title       graphql.Omittable[*StringFilter]              `json:"title,omitempty"`
+	Owner       graphql.Omittable[*OnboardingTaskOwnerFilter] `json:"owner,omitempty"`
+	DueOn       graphql.Omittable[*DateFilter]                `json:"dueOn,omitempty"`
+	CompletedAt graphql.Omittable[*DateTimeFilter]            `json:"completedAt,omitempty"`
+	// Open and due before today (true), or not (false).
+	Overdue graphql.Omittable[*bool] `json:"overdue,omitempty"`
+	// The task's onboarding matches this filter.
+	Onboarding graphql.Omittable[*OnboardingFilter] `json:"onboarding,omitempty"`
+	// Who completed it matches this filter (`{ id: { isNull: true } }`: open tasks, and those of admins who are no employee).
+	CompletedBy graphql.Omittable[*EmployeeFilter] `json:"completedBy,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*OnboardingTaskFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*OnboardingTaskFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*OnboardingTaskFilter] `json:"not,omitempty"`
+}
+
+// Conditions on a task owner.
+type OnboardingTaskOwnerFilter struct {
+	Eq graphql.Omittable[*OnboardingTaskOwner]  `json:"eq,omitempty"`
+	Ne graphql.Omittable[*OnboardingTaskOwner]  `json:"ne,omitempty"`
+	In graphql.Omittable[[]OnboardingTaskOwner] `json:"in,omitempty"`
+}
+
+// What completeOnboardingTask answers: the task and its onboarding (COMPLETED when this was its last open task).
+type OnboardingTaskPayload struct {
+	Task       *OnboardingTask `json:"task"`
+	Onboarding *Onboarding     `json:"onboarding"`
+}
+
+// Which onboarding templates a list returns. All conditions given must hold.
+type OnboardingTemplateFilter struct {
+	ID        graphql.Omittable[*IDFilter]       `json:"id,omitempty"`
+	Name      graphql.Omittable[*StringFilter]   `json:"name,omitempty"`
+	CreatedAt graphql.Omittable[*DateTimeFilter] `json:"createdAt,omitempty"`
+	// The template's department matches this filter (`{ id: { isNull: true } }`: the any-department template).
+	Department graphql.Omittable[*DepartmentFilter] `json:"department,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*OnboardingTemplateFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*OnboardingTemplateFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*OnboardingTemplateFilter] `json:"not,omitempty"`
+}
+
+// Which template tasks a list returns. All conditions given must hold.
+type OnboardingTemplateTaskFilter struct {
+	ID            graphql.Omittable[*IDFilter]                  `json:"id,omitempty"`
+	Position      graphql.Omittable[*IntFilter]                 `json:"position,omitempty"`
+	Title         graphql.Omittable[*StringFilter]              `json:"title,omitempty"`
+	Owner         graphql.Omittable[*OnboardingTaskOwnerFilter] `json:"owner,omitempty"`
+	DueOffsetDays graphql.Omittable[*IntFilter]                 `json:"dueOffsetDays,omitempty"`
+	// The task's template matches this filter.
+	Template graphql.Omittable[*OnboardingTemplateFilter] `json:"template,omitempty"`
+	// Every one of these filters holds.
+	And graphql.Omittable[[]*OnboardingTemplateTaskFilter] `json:"and,omitempty"`
+	// At least one of these filters holds.
+	Or graphql.Omittable[[]*OnboardingTemplateTaskFilter] `json:"or,omitempty"`
+	// This filter does not hold.
+	Not graphql.Omittable[*OnboardingTemplateTaskFilter] `json:"not,omitempty"`
+}
+
 type OpenReviewCycleInput struct {
 	Name        string `json:"name"`
 	PeriodStart Date   `json:"periodStart"`
@@ -640,6 +751,16 @@ type ReviewStatusFilter struct {
 	Eq graphql.Omittable[*ReviewStatus]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*ReviewStatus]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]ReviewStatus] `json:"in,omitempty"`
+}
+
+type StartOnboardingInput struct {
+	// The new hire.
+	EmployeeID string `json:"employeeId"`
+	// The checklist; when left out, the template of the employee's department,
+	// else the template for any department.
+	TemplateID graphql.Omittable[*string] `json:"templateId,omitempty"`
+	// The new hire's first day.
+	StartsOn Date `json:"startsOn"`
 }
 
 // Conditions on text. `eq`, `ne` and `in` compare exactly (codes, emails,

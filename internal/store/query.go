@@ -31,6 +31,7 @@ type table struct {
 	typeName   string                 // the GraphQL type, as in global ids
 	search     *searchable            // how the list is searched (search.go), if it is
 	rankAt     uintptr                // where a row's search rank lands
+	parentAt   uintptr                // where the parent key of a row read by a relation's cond lands
 	nodes      nodeLoader             // reads rows by key, as Nodes (nodes.go)
 	byMask     sync.Map               // mask -> *columns
 }
@@ -130,8 +131,18 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	parents []int64, w page.Window) (map[int64]page.Result[PT], error) {
 	tbl := ord.tbl
 	// rows are grouped by their parent key; cursors need the order's columns
-	cols := ord.selecting(tbl.cols(tbl.mask(sel, append(ord.columns(), rel.fkCol)...)))
-	inner, args := ord.pageSQL(cols, "t."+rel.fkCol+" = p.id", w)
+	var cols *columns
+	parent := "t." + rel.fkCol + " = p.id"
+	if rel.cond == "" {
+		cols = ord.selecting(tbl.cols(tbl.mask(sel, append(ord.columns(), rel.fkCol)...)))
+	} else {
+		// No column holds the parent: each row carries the key it was read for.
+		cols = ord.selecting(tbl.cols(tbl.mask(sel, ord.columns()...)))
+		cols = &columns{sql: cols.sql + ", p.id AS parent", offsets: append(slices.Clip(cols.offsets), tbl.parentAt),
+			types: append(slices.Clip(cols.types), reflect.TypeFor[int64]())}
+		parent = rel.cond
+	}
+	inner, args := ord.pageSQL(cols, parent, w)
 	rows, err := scan[T, PT](ctx, st, tbl, cols,
 		"SELECT c.* FROM unnest(?::bigint[]) WITH ORDINALITY AS p(id, ord) CROSS JOIN LATERAL ("+
 			inner+") c ORDER BY p.ord, "+ord.orderBy("c", w.Backward), append([]any{ids(parents)}, args...)...)
@@ -142,9 +153,9 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	out := make(map[int64]page.Result[PT], len(parents))
 	shown := make([]PT, 0, len(rows))
 	for start := 0; start < len(rows); {
-		key, _ := rel.key(unsafe.Pointer(rows[start]))
+		key, _ := rel.parentOf(tbl, unsafe.Pointer(rows[start]))
 		end := start + 1
-		for end < len(rows) && rel.keyIs(unsafe.Pointer(rows[end]), key) {
+		for end < len(rows) && rel.parentIs(tbl, unsafe.Pointer(rows[end]), key) {
 			end++
 		}
 		res := page.Cut(rows[start:end:end], w, keys)
@@ -185,14 +196,23 @@ func count(ctx context.Context, st *Store, ord *ordering) (int, error) {
 }
 
 // childCounts counts every parent's children in one statement.
-func childCounts(ctx context.Context, st *Store, ord *ordering, fkCol string, parents []int64) (map[int64]int, error) {
+func childCounts(ctx context.Context, st *Store, ord *ordering, rel *relation, parents []int64) (map[int64]int, error) {
 	var rows []struct {
 		Parent int64 `gorm:"column:parent"`
 		N      int   `gorm:"column:n"`
 	}
-	args := append(append(slices.Clip(ord.fromArgs), ids(parents)), ord.whereArgs...)
-	err := st.db.WithContext(ctx).Raw("SELECT t."+fkCol+" AS parent, count(*) AS n FROM "+ord.tbl.name+" t"+ord.from+
-		" WHERE t."+fkCol+" = ANY(?::bigint[])"+ord.filtered()+" GROUP BY t."+fkCol, args...).Scan(&rows).Error
+	var sql string
+	var args []any
+	if rel.cond == "" {
+		args = append(append(slices.Clip(ord.fromArgs), ids(parents)), ord.whereArgs...)
+		sql = "SELECT t." + rel.fkCol + " AS parent, count(*) AS n FROM " + ord.tbl.name + " t" + ord.from +
+			" WHERE t." + rel.fkCol + " = ANY(?::bigint[])" + ord.filtered() + " GROUP BY t." + rel.fkCol
+	} else {
+		args = append(append([]any{ids(parents)}, ord.fromArgs...), ord.whereArgs...)
+		sql = "SELECT p.id AS parent, count(*) AS n FROM unnest(?::bigint[]) AS p(id) CROSS JOIN LATERAL (SELECT 1 FROM " +
+			ord.tbl.name + " t" + ord.from + " WHERE " + rel.cond + ord.filtered() + ") c GROUP BY p.id"
+	}
+	err := st.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count %s: %w", ord.tbl.name, err)
 	}

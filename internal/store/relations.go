@@ -18,6 +18,7 @@ type relation struct {
 	countName  string // to-many: the batch counting the children
 	many       bool
 	fkCol      string
+	cond       string // a to-many relation no key holds: its condition (toMany.cond)
 	farType    string
 	far        *table  // the table related to, set by link
 	fkAt       uintptr // where the foreign key lies in the rows holding it
@@ -40,6 +41,22 @@ func (r *relation) key(p unsafe.Pointer) (int64, bool) {
 // keyIs reports whether the row at p holds key as its foreign key.
 func (r *relation) keyIs(p unsafe.Pointer, key int64) bool {
 	k, ok := r.key(p)
+	return ok && k == key
+}
+
+// parentOf is the key of the parent the child row at p of far (a row of a
+// to-many relation) was read for: its foreign key, or the key it carries
+// when no key holds the relation.
+func (r *relation) parentOf(far *table, p unsafe.Pointer) (int64, bool) {
+	if r.cond != "" {
+		return *(*int64)(unsafe.Add(p, far.parentAt)), true
+	}
+	return r.key(p)
+}
+
+// parentIs reports whether the child row at p was read for parent key.
+func (r *relation) parentIs(far *table, p unsafe.Pointer, key int64) bool {
+	k, ok := r.parentOf(far, p)
 	return ok && k == key
 }
 
@@ -96,7 +113,7 @@ func many[C any, PC rowPtr[C]](parent int64, s *set, field string, a page.Args, 
 	return page.New(res, func() (int, error) {
 		// Counted per filter: the same relation may be asked with several.
 		v, err := s.load(r.countName, page.Window{Order: ord.Order}, func(ctx context.Context) (any, error) {
-			return childCounts(ctx, s.st, ord, r.fkCol, s.keys)
+			return childCounts(ctx, s.st, ord, r, s.keys)
 		})
 		if err != nil {
 			return 0, err

@@ -67,7 +67,9 @@ var (
 			{field: "timeEntries", of: "TimeEntry", fkCol: "employee_id"},
 			{field: "timesheets", of: "Timesheet", fkCol: "employee_id"},
 			{field: "reviews", of: "Review", fkCol: "employee_id"},
-			{field: "payslips", of: "Payslip", fkCol: "employee_id"}},
+			{field: "payslips", of: "Payslip", fkCol: "employee_id"},
+			{field: "onboardings", of: "Onboarding", fkCol: "employee_id"},
+			{field: "openTasks", of: "OnboardingTask", cond: openTasks}},
 	})
 
 	departmentsTable = declare[Department](decl{
@@ -126,7 +128,8 @@ var tables map[string]*table
 func init() {
 	tables = link(customersTable, contactsTable, projectsTable, employeesTable, departmentsTable,
 		assignmentsTable, timeEntriesTable, timesheetsTable,
-		reviewCyclesTable, reviewsTable, projectFeedbackTable, payrollRunsTable, payslipsTable)
+		reviewCyclesTable, reviewsTable, projectFeedbackTable, payrollRunsTable, payslipsTable,
+		onboardingTemplatesTable, onboardingTemplateTasksTable, onboardingsTable, onboardingTasksTable)
 	for typ, tbl := range tables {
 		typeOfTable[tbl.name] = typ
 	}

@@ -128,7 +128,7 @@ func (a *api) trail() (audit, events int64) {
 
 // tables the writes touch, restored after each test: the writes of one
 // test do not leak into the next.
-var touched = []string{"project_feedback", "timesheets", "time_entries", "assignments", "contacts", "projects", "customers", "employees", "departments"}
+var touched = []string{"onboarding_tasks", "onboardings", "onboarding_template_tasks", "onboarding_templates", "project_feedback", "timesheets", "time_entries", "assignments", "contacts", "projects", "customers", "employees", "departments"}
 
 // resetAfter snapshots the tables the writes touch and puts them back when
 // the test ends (rows added are deleted, rows changed restored, rows

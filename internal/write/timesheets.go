@@ -72,7 +72,7 @@ func (w *Writer) SubmitTimesheet(ctx context.Context, in store.SubmitTimesheetIn
 		if before != nil {
 			action = policy.Update
 		}
-		if err := w.allow(id, action, timesheets, weekFacts(ctx, tx, employee), submitColumns); err != nil {
+		if err := w.allow(id, action, timesheets, personFacts(ctx, tx, employee), submitColumns); err != nil {
 			return err
 		}
 		if before != nil {
@@ -145,7 +145,7 @@ func (w *Writer) decide(ctx context.Context, gid string, s *set, to store.Timesh
 		if err != nil {
 			return err
 		}
-		facts := weekFacts(ctx, tx, before.int("employee_id"))
+		facts := personFacts(ctx, tx, before.int("employee_id"))
 		// A week the caller may not see does not exist for them: NOT_FOUND,
 		// as for a read, rather than a refusal that tells it is there.
 		if ok, err := w.rules.Can(id, policy.Read, timesheets.table, facts); err != nil || !ok {
@@ -187,7 +187,7 @@ func (w *Writer) lockWeek(ctx context.Context, tx *database.DB, employee int64, 
 
 // weekFacts are a week of employee as the rules see it: whose it is, and
 // whether a manager is above them (asked in the write's transaction).
-func weekFacts(ctx context.Context, tx *database.DB, employee int64) *policy.Facts {
+func personFacts(ctx context.Context, tx *database.DB, employee int64) *policy.Facts {
 	return &policy.Facts{Employee: employee, Below: func(manager int64) (bool, error) {
 		below, err := store.ReportingLine(ctx, tx, manager, []int64{employee})
 		return below[employee], err

@@ -250,35 +250,7 @@ func TestTimesheet_WhoMayTakeEachStep(t *testing.T) {
 	for _, s := range steps {
 		for _, c := range everyone {
 			q, vars := s.make()
-			before := a.digest("timesheets")
-			audit, events := a.trail()
-			r := a.do(c, q, vars)
-			switch {
-			case contains(s.allow, c.name):
-				if len(r.Errors) > 0 || r.Status != 200 {
-					t.Errorf("%s as %s: want it done, got %d %s", s.name, c.name, r.Status, r.Body)
-					continue
-				}
-				var typ string
-				a.one(&typ, `SELECT type FROM events ORDER BY id DESC LIMIT 1`)
-				if a2, _ := a.trail(); a2 == audit || typ != s.event {
-					t.Errorf("%s as %s: audit %d→%d, last event %s; want an audit row and %s", s.name, c.name, audit, a2, typ, s.event)
-				}
-			default:
-				want, status := "FORBIDDEN", 403
-				if contains(s.hidden, c.name) {
-					want, status = "NOT_FOUND", 404
-				}
-				if c.name == "analytics" {
-					want, status = "TRUSTED_DOCUMENT_REQUIRED", r.Status
-				}
-				if r.Code() != want || r.Status != status || len(r.Data) != 0 {
-					t.Errorf("%s as %s: want %d %s, got %d %s", s.name, c.name, status, want, r.Status, r.Body)
-				}
-				if a2, e2 := a.trail(); a.digest("timesheets") != before || a2 != audit || e2 != events {
-					t.Errorf("%s as %s: refused, yet something was written", s.name, c.name)
-				}
-			}
+			a.attempt(step{name: s.name, allow: s.allow, hidden: s.hidden, event: s.event, tables: []string{"timesheets"}}, c, q, vars)
 		}
 	}
 	// The employee may not decide their own week, nor a manager theirs.
@@ -289,6 +261,75 @@ func TestTimesheet_WhoMayTakeEachStep(t *testing.T) {
 			t.Errorf("%s approving their own week: %d %s", c.name, r.Status, r.Body)
 		}
 	}
+}
+
+// step is one attempt at a workflow's step, as the who-may tests make it:
+// its name, the callers it allows and those to whom its row does not
+// exist (NOT_FOUND; FORBIDDEN for the rest), the event it writes, and the
+// tables it may change.
+type step struct {
+	name          string
+	allow, hidden []string
+	event         string
+	tables        []string
+}
+
+// attempt sends q as c and checks the answer against s: done with an
+// audit row and s's event, or refused with the right code and nothing
+// written.
+func (a *api) attempt(s step, c caller, q string, vars map[string]any) {
+	a.t.Helper()
+	digest := func() string {
+		var d string
+		for _, tbl := range s.tables {
+			d += a.digest(tbl)
+		}
+		return d
+	}
+	before := digest()
+	audit, events := a.trail()
+	r := a.do(c, q, vars)
+	if contains(s.allow, c.name) {
+		if len(r.Errors) > 0 || r.Status != 200 {
+			a.t.Errorf("%s as %s: want it done, got %d %s", s.name, c.name, r.Status, r.Body)
+			return
+		}
+		var typ string
+		a.one(&typ, `SELECT type FROM events ORDER BY id DESC LIMIT 1`)
+		if a2, _ := a.trail(); a2 == audit || typ != s.event {
+			a.t.Errorf("%s as %s: audit %d→%d, last event %s; want an audit row and %s", s.name, c.name, audit, a2, typ, s.event)
+		}
+		return
+	}
+	want, status := "FORBIDDEN", 403
+	if contains(s.hidden, c.name) {
+		want, status = "NOT_FOUND", 404
+	}
+	if c.name == "analytics" {
+		want, status = "TRUSTED_DOCUMENT_REQUIRED", r.Status
+	}
+	if r.Code() != want || r.Status != status || len(r.Data) != 0 {
+		a.t.Errorf("%s as %s: want %d %s, got %d %s", s.name, c.name, status, want, r.Status, r.Body)
+	}
+	if a2, e2 := a.trail(); digest() != before || a2 != audit || e2 != events {
+		a.t.Errorf("%s as %s: refused, yet something was written", s.name, c.name)
+	}
+}
+
+// seen counts, in SQL, the rows of a table about a person (employee_id)
+// matching cond that c sees: every one for hr and admin, else their own
+// and, for a manager, those of the people below them.
+func (a *api) seen(c caller, table, cond string) int64 {
+	a.t.Helper()
+	if c.name == "hr" || c.name == "admin" {
+		return a.int(`SELECT count(*) FROM ` + table + ` WHERE ` + cond)
+	}
+	line := ""
+	if slices.Contains(c.roles, auth.Manager) {
+		line = ` OR employee_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM employees WHERE manager_id = $1
+			UNION SELECT x.id FROM employees x JOIN below b ON x.manager_id = b.id) SELECT id FROM below)`
+	}
+	return a.int(`SELECT count(*) FROM `+table+` WHERE `+cond+` AND (employee_id = $1`+line+`)`, c.employee)
 }
 
 // TestTimesheet_VisibleOnlyToTheEmployeeTheirLineHrAndAdmin: the
@@ -314,17 +355,7 @@ func TestTimesheet_VisibleOnlyToTheEmployeeTheirLineHrAndAdmin(t *testing.T) {
 			totalCount nodes { employee { id } weekStart } }
 	}`
 	// approvedSeen is what a caller sees of the approved weeks, by SQL.
-	approvedSeen := func(c caller) int64 {
-		if c.name == "hr" || c.name == "admin" {
-			return a.int(`SELECT count(*) FROM timesheets WHERE status = 'approved'`)
-		}
-		line := ""
-		if slices.Contains(c.roles, auth.Manager) {
-			line = ` OR employee_id IN (WITH RECURSIVE below(id) AS (SELECT id FROM employees WHERE manager_id = $1
-				UNION SELECT x.id FROM employees x JOIN below b ON x.manager_id = b.id) SELECT id FROM below)`
-		}
-		return a.int(`SELECT count(*) FROM timesheets WHERE status = 'approved' AND (employee_id = $1`+line+`)`, c.employee)
-	}
+	approvedSeen := func(c caller) int64 { return a.seen(c, "timesheets", "status = 'approved'") }
 	for _, c := range []struct {
 		who  caller
 		sees bool
