@@ -13,15 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/bizgraph/bizgraph/internal/childproc"
 	"github.com/bizgraph/bizgraph/internal/migrate"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
 	"github.com/bizgraph/bizgraph/internal/seed"
@@ -68,14 +67,15 @@ type Topology struct {
 
 // Process is a child process serving HTTP.
 type Process struct {
-	Name string
+	*childproc.Process
 	// URL is where it serves (the API's address, or the balancer's);
 	// MetricsURL its metrics, if any.
 	URL, MetricsURL string
-	Log             string // its output
-	cmd             *exec.Cmd
-	done            chan struct{} // closed when it has exited
 }
+
+// stopGrace is how long a process has to stop after SIGTERM before it is
+// killed: more than an API replica's SHUTDOWN_TIMEOUT.
+const stopGrace = 30 * time.Second
 
 // database is the firm's database's name on both servers.
 const database = "bizgraph"
@@ -167,30 +167,30 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 	for i := range 2 {
 		name := fmt.Sprintf("api%d", i+1)
 		fmt.Fprintln(opts.Log, "starting", name)
-		addr, err := freeAddr()
+		addr, err := childproc.FreeAddr()
 		if err != nil {
 			return t, err
 		}
-		maddr, err := freeAddr()
+		maddr, err := childproc.FreeAddr()
 		if err != nil {
 			return t, err
 		}
 		env := append([]string{"DATABASE_URL=" + t.PrimaryURL, "DATABASE_REPLICA_URLS=" + t.ReplicaURL,
 			"ADDR=" + addr, "METRICS_ADDR=" + maddr, "JWT_SECRET=" + jwtSecret, "PERSISTED_QUERIES=automatic",
 			"PLAYGROUND=false", "LOG_LEVEL=warn"}, opts.APIEnv...)
-		p, err := start(filepath.Join(opts.Dir, name+".log"), name, env, t.Bin, "serve")
+		cp, err := childproc.Start(filepath.Join(opts.Dir, name+".log"), name, env, t.Bin, "serve")
 		if err != nil {
 			return t, err
 		}
-		p.URL, p.MetricsURL = "http://"+addr, "http://"+maddr
+		p := &Process{Process: cp, URL: "http://" + addr, MetricsURL: "http://" + maddr}
 		t.APIs = append(t.APIs, p)
-		if err := p.await(ctx, p.URL+"/readyz", nil); err != nil {
+		if err := p.Await(ctx, p.URL+"/readyz", nil); err != nil {
 			return t, err
 		}
 	}
 
 	fmt.Fprintln(opts.Log, "starting HAProxy")
-	addr, err := freeAddr()
+	addr, err := childproc.FreeAddr()
 	if err != nil {
 		return t, err
 	}
@@ -198,13 +198,15 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 	if err := os.WriteFile(cfgPath, []byte(haproxyConfig(addr, t.APIs)), 0o644); err != nil {
 		return t, err
 	}
-	if t.Balancer, err = start(filepath.Join(opts.Dir, "haproxy.log"), "haproxy", nil, haproxy, "-db", "-f", cfgPath); err != nil {
+	cp, err := childproc.Start(filepath.Join(opts.Dir, "haproxy.log"), "haproxy", nil, haproxy, "-db", "-f", cfgPath)
+	if err != nil {
 		return t, err
 	}
-	t.URL, t.Balancer.URL = "http://"+addr, "http://"+addr
+	t.URL = "http://" + addr
+	t.Balancer = &Process{Process: cp, URL: t.URL}
 	// Ready when both API replicas have answered through it.
 	seen := map[string]bool{}
-	err = t.Balancer.await(ctx, t.URL+"/readyz", func(res *http.Response) bool {
+	err = t.Balancer.Await(ctx, t.URL+"/readyz", func(res *http.Response) bool {
 		seen[res.Header.Get(ServerHeader)] = true
 		return seen["api1"] && seen["api2"]
 	})
@@ -263,9 +265,11 @@ func migrateUp(ctx context.Context, url string) error {
 
 // Close stops the balancer, the API replicas and the databases.
 func (t *Topology) Close() {
-	t.Balancer.Stop()
+	if t.Balancer != nil {
+		t.Balancer.Stop(stopGrace)
+	}
 	for _, p := range t.APIs {
-		p.Stop()
+		p.Stop(stopGrace)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -274,94 +278,4 @@ func (t *Topology) Close() {
 			_ = s.Stop(ctx)
 		}
 	}
-}
-
-// start runs a child process, its output in logPath, env added to ours.
-// It dies with this process.
-func start(logPath, name string, env []string, bin string, args ...string) (*Process, error) {
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &Process{Name: name, Log: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	return p, nil
-}
-
-// await polls url until it answers 200 and ok (nil: any) accepts the
-// answer, for at most a minute.
-func (p *Process) await(ctx context.Context, url string, ok func(*http.Response) bool) error {
-	deadline := time.Now().Add(time.Minute)
-	for {
-		res, err := http.Get(url)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK && (ok == nil || ok(res)) {
-				return nil
-			}
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready (%v): %s", p.Name, p.cmd.ProcessState, p.Tail())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after a minute: %s", p.Name, p.Tail())
-		}
-	}
-}
-
-// Signal sends sig to the process.
-func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
-
-// Wait waits for the process to exit and returns its exit code.
-func (p *Process) Wait() int { <-p.done; return p.cmd.ProcessState.ExitCode() }
-
-// Stop asks the process to stop (SIGTERM) and kills it after 20 seconds.
-// Stopping a stopped (or nil) process does nothing.
-func (p *Process) Stop() {
-	if p == nil {
-		return
-	}
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// Tail is the end of the process's output, for error messages.
-func (p *Process) Tail() string {
-	b, _ := os.ReadFile(p.Log)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// freeAddr returns a loopback address with a port nobody listens on.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
