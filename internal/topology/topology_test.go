@@ -27,7 +27,7 @@ import (
 )
 
 // The topology test drives the real parts through HAProxy: a primary and
-// its pg_basebackup replica (applying commits 3 s late, so a read that sees
+// its pg_basebackup replica (applying commits 10 s late, so a read that sees
 // a write at once did not read the replica), two API replicas of the built
 // binary, HAProxy checking their /readyz. The machine needs PostgreSQL's
 // binaries with pg_basebackup (as internal/replica's tests) and HAProxy
@@ -52,8 +52,8 @@ func TestTopology(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	topo, err := topology.Start(ctx, topology.Options{Dir: dir,
-		ReplicaSettings: map[string]string{"recovery_min_apply_delay": "3s"},
-		APIEnv:          []string{"REPLICA_MAX_LAG=10s", "SHUTDOWN_TIMEOUT=10s"}})
+		ReplicaSettings: map[string]string{"recovery_min_apply_delay": "10s"},
+		APIEnv:          []string{"REPLICA_MAX_LAG=30s", "SHUTDOWN_TIMEOUT=10s"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func readsOnReplica(t *testing.T, topo *topology.Topology) {
 
 // A write through the balancer answers its position; a read sent at once
 // to the other API replica with it sees the write (from the primary: the
-// replica applies it 3 s later), and without it, served by the replica,
+// replica applies it 10 s later), and without it, served by the replica,
 // does not yet.
 func readYourWrites(t *testing.T, topo *topology.Topology) {
 	name := "Topology RYW " + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -128,7 +128,7 @@ func readYourWrites(t *testing.T, topo *topology.Topology) {
 	}
 	r = post(t, other.URL, topo.Token, count, nil)
 	if r.err != nil || r.code != "" || r.totalCount != 0 {
-		t.Fatalf("%s, sent no position, found %d customers (want 0, from the replica 3 s behind): the test proves nothing: %+v",
+		t.Fatalf("%s, sent no position, found %d customers (want 0, from the replica 10 s behind): the test proves nothing: %+v",
 			other.Name, r.totalCount, r)
 	}
 	t.Logf("write through the balancer answered by %s at %s; %s read it at once with the position (primary), not without (replica)",
