@@ -13,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +65,8 @@ type Topology struct {
 	Token string
 	// Bin is the API binary.
 	Bin string
+
+	replicaCfg pgembed.Config
 }
 
 // Process is a child process serving HTTP.
@@ -146,9 +150,19 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 		return t, fmt.Errorf("seed the database: %w", err)
 	}
 	fmt.Fprintln(opts.Log, "starting the streaming replica (pg_basebackup -R)")
-	t.Replica, err = pgembed.Start(ctx, pgembed.Config{DataDir: filepath.Join(opts.Dir, "replica"), BinDir: bin, Ephemeral: true,
-		ReplicaOf: t.Primary.URL("postgres"), Settings: opts.ReplicaSettings})
+	// A fixed port, so a restarted replica is where the API replicas'
+	// pools look for it.
+	raddr, err := childproc.FreeAddr()
 	if err != nil {
+		return t, err
+	}
+	_, rport, _ := net.SplitHostPort(raddr)
+	t.replicaCfg = pgembed.Config{DataDir: filepath.Join(opts.Dir, "replica"), BinDir: bin, Ephemeral: true,
+		ReplicaOf: t.Primary.URL("postgres"), Settings: opts.ReplicaSettings}
+	if t.replicaCfg.Port, err = strconv.Atoi(rport); err != nil {
+		return t, err
+	}
+	if t.Replica, err = pgembed.Start(ctx, t.replicaCfg); err != nil {
 		return t, fmt.Errorf("start the replica: %w", err)
 	}
 	t.ReplicaURL = t.Replica.URL(database)
@@ -248,6 +262,16 @@ backend apis
 		fmt.Fprintf(&b, "    server %s %s check\n", p.Name, strings.TrimPrefix(p.URL, "http://"))
 	}
 	return b.String()
+}
+
+// StopReplica stops the database replica (a fast shutdown: its sessions
+// are ended).
+func (t *Topology) StopReplica(ctx context.Context) error { return t.Replica.Stop(ctx) }
+
+// StartReplica starts the stopped database replica again, on its port.
+func (t *Topology) StartReplica(ctx context.Context) (err error) {
+	t.Replica, err = pgembed.Start(ctx, t.replicaCfg)
+	return err
 }
 
 // migrateUp applies every migration to the database at url.

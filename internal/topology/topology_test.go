@@ -62,6 +62,7 @@ func TestTopology(t *testing.T) {
 
 	t.Run("reads are served by the replica", func(t *testing.T) { readsOnReplica(t, topo) })
 	t.Run("a write is read at once through the other API replica", func(t *testing.T) { readYourWrites(t, topo) })
+	t.Run("the database replica stopped under load", func(t *testing.T) { replicaStoppedUnderLoad(t, topo) })
 	t.Run("an API replica stopped under load", func(t *testing.T) { apiStoppedUnderLoad(t, topo) })
 }
 
@@ -117,14 +118,14 @@ func readYourWrites(t *testing.T, topo *topology.Topology) {
 		t.Fatalf("the write was answered by %q; want api1 or api2", w.server)
 	}
 	count := fmt.Sprintf(`{ customers(filter: {name: {eq: %q}}) { totalCount } }`, name)
-	primaryBefore := poolReadsOf(t, other, "primary")
+	primaryBefore := metric(t, other, "bizgraph_db_pool_reads_total", "primary")
 	r := post(t, other.URL, topo.Token, count, map[string]string{replica.Header: w.position})
 	if r.err != nil || r.code != "" || r.totalCount != 1 {
 		t.Fatalf("%s, sent the position %s of %s's write at once, found %d customers (want 1): %+v",
 			other.Name, w.position, w.server, r.totalCount, r)
 	}
-	if got := poolReadsOf(t, other, "primary") - primaryBefore; got != 1 {
-		t.Fatalf("%s read from the primary %d times for the read with the position, want 1", other.Name, got)
+	if got := metric(t, other, "bizgraph_db_pool_reads_total", "primary") - primaryBefore; got != 1 {
+		t.Fatalf("%s read from the primary %v times for the read with the position, want 1", other.Name, got)
 	}
 	r = post(t, other.URL, topo.Token, count, nil)
 	if r.err != nil || r.code != "" || r.totalCount != 0 {
@@ -151,39 +152,9 @@ type answer struct {
 // a client retries), and the balancer sends everything to api2.
 func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
 	const readers = 4
-	var (
-		mu      sync.Mutex
-		answers []answer
-		done    = make(chan struct{})
-		wg      sync.WaitGroup
-	)
-	count := func(server string) (n int) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, a := range answers {
-			if a.server == server {
-				n++
-			}
-		}
-		return n
-	}
-	for range readers {
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				a := post(t, topo.URL, topo.Token, `{ projects(first: 10) { nodes { name customer { name } } } }`, nil)
-				mu.Lock()
-				answers = append(answers, a)
-				mu.Unlock()
-			}
-		})
-	}
-	stopLoad := sync.OnceFunc(func() { close(done); wg.Wait() })
-	defer stopLoad()
+	l := startLoad(t, topo, readers)
+	defer l.stop()
+	count := l.count
 	waitFor(t, "reads on both API replicas", func() bool { return count("api1") >= 20 && count("api2") >= 20 })
 
 	stopping := topo.APIs[0]
@@ -197,18 +168,11 @@ func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
 	exited := time.Since(sigterm)
 	after := count("api2")
 	waitFor(t, "reads on api2 after api1 exited", func() bool { return count("api2") >= after+100 })
-	stopLoad()
+	answers, failed := l.stop()
 
-	var failed []answer
 	var lastOnStopped time.Time
-	served := 0
 	for _, a := range answers {
-		if a.err != nil || a.status != http.StatusOK || a.code != "" {
-			failed = append(failed, a)
-			continue
-		}
-		served++
-		if a.server == "api1" && a.at.After(lastOnStopped) {
+		if a.failed() == "" && a.server == "api1" && a.at.After(lastOnStopped) {
 			lastOnStopped = a.at
 		}
 	}
@@ -217,15 +181,129 @@ func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
 	moved := max(lastOnStopped.Sub(sigterm), 0)
 	t.Logf("%d reads by %d clients through the balancer, %d failed; api1 exited %s after SIGTERM and answered its last read %s after it",
 		len(answers), readers, len(failed), exited.Round(time.Millisecond), moved.Round(time.Millisecond))
-	for _, a := range failed {
-		t.Logf("failed %s after SIGTERM: status %d, code %q, error %v", a.at.Sub(sigterm).Round(time.Millisecond), a.status, a.code, a.err)
-		if a.err == nil && a.status != http.StatusServiceUnavailable && a.status != http.StatusBadGateway {
-			t.Errorf("a read failed with %d %s, not a status a client retries", a.status, a.code)
+	checkFailures(t, "api1 stopped", sigterm, failed, readers)
+}
+
+// The database replica is stopped while four clients read through the
+// balancer: at most the reads in flight on it fail (503, retryable), both
+// API replicas take it out and read from the primary, and once it is
+// started again they read from it again.
+func replicaStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
+	const readers = 4
+	l := startLoad(t, topo, readers)
+	defer l.stop()
+	inUse := func(want float64) func() bool {
+		return func() bool {
+			return metric(t, topo.APIs[0], "bizgraph_db_pool_in_use", "replica1") == want &&
+				metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == want
 		}
 	}
-	if len(failed) > readers {
-		t.Fatalf("%d reads failed while api1 stopped, more than the %d in flight", len(failed), readers)
+	before := poolReads(t, topo, "replica1")
+	waitFor(t, "reads on the replica", func() bool { return poolReads(t, topo, "replica1") >= before+20 })
+
+	ctx := context.Background()
+	stopped := time.Now()
+	if err := topo.StopReplica(ctx); err != nil {
+		t.Fatal(err)
 	}
+	waitFor(t, "both API replicas to take the stopped replica out", inUse(0))
+	out := time.Since(stopped)
+	before = poolReads(t, topo, "primary")
+	waitFor(t, "reads on the primary", func() bool { return poolReads(t, topo, "primary") >= before+20 })
+
+	started := time.Now()
+	if err := topo.StartReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both API replicas to read from the replica again", inUse(1))
+	back := time.Since(started)
+	before = poolReads(t, topo, "replica1")
+	waitFor(t, "reads on the replica again", func() bool { return poolReads(t, topo, "replica1") >= before+20 })
+	answers, failed := l.stop()
+	t.Logf("%d reads by %d clients through the balancer, %d failed; the replica out of both API replicas %s after its stop, back in both %s after its start",
+		len(answers), readers, len(failed), out.Round(time.Millisecond), back.Round(time.Millisecond))
+	checkFailures(t, "the replica stopped", stopped, failed, readers)
+}
+
+// failed says why a read failed; empty: it did not.
+func (a answer) failed() string {
+	switch {
+	case a.err != nil:
+		return fmt.Sprintf("status %d, %v", a.status, a.err)
+	case a.status != http.StatusOK || a.code != "":
+		return fmt.Sprintf("status %d, code %q", a.status, a.code)
+	}
+	return ""
+}
+
+// checkFailures logs the reads that failed during a fault starting at
+// since and fails the test if more than inFlight did, or any with a status
+// a client does not retry.
+func checkFailures(t *testing.T, fault string, since time.Time, failed []answer, inFlight int) {
+	t.Helper()
+	for _, a := range failed {
+		t.Logf("failed %s after the fault: %s", a.at.Sub(since).Round(time.Millisecond), a.failed())
+		if a.status != http.StatusServiceUnavailable && a.status != http.StatusBadGateway {
+			t.Errorf("a read failed with status %d while %s, not one a client retries", a.status, fault)
+		}
+	}
+	if len(failed) > inFlight {
+		t.Fatalf("%d reads failed while %s, more than the %d in flight", len(failed), fault, inFlight)
+	}
+}
+
+// load is clients reading through the balancer in a loop.
+type load struct {
+	mu      sync.Mutex
+	answers []answer
+	stop    func() (answers, failed []answer)
+}
+
+// startLoad starts clients reading a page of projects through the
+// balancer as fast as they are answered; stop ends them and returns what
+// they got.
+func startLoad(t *testing.T, topo *topology.Topology, clients int) *load {
+	l := &load{}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				a := post(t, topo.URL, topo.Token, `{ projects(first: 10) { nodes { name customer { name } } } }`, nil)
+				l.mu.Lock()
+				l.answers = append(l.answers, a)
+				l.mu.Unlock()
+			}
+		})
+	}
+	l.stop = sync.OnceValues(func() (answers, failed []answer) {
+		close(done)
+		wg.Wait()
+		for _, a := range l.answers {
+			if a.failed() != "" {
+				failed = append(failed, a)
+			}
+		}
+		return l.answers, failed
+	})
+	return l
+}
+
+// count is how many answers server has given so far.
+func (l *load) count(server string) (n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, a := range l.answers {
+		if a.server == server {
+			n++
+		}
+	}
+	return n
 }
 
 // post sends a GraphQL request to base/graphql with a bearer token and the
@@ -281,20 +359,20 @@ func post(t *testing.T, base, token, query string, header map[string]string) ans
 func poolReads(t *testing.T, topo *topology.Topology, pool string) (n int64) {
 	t.Helper()
 	for _, p := range topo.APIs {
-		n += poolReadsOf(t, p, pool)
+		n += int64(metric(t, p, "bizgraph_db_pool_reads_total", pool))
 	}
 	return n
 }
 
-// poolReadsOf is one API replica's bizgraph_db_pool_reads_total of pool.
-func poolReadsOf(t *testing.T, p *topology.Process, pool string) int64 {
+// metric is one API replica's value of a metric of pool.
+func metric(t *testing.T, p *topology.Process, name, pool string) float64 {
 	t.Helper()
 	res, err := http.Get(p.MetricsURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	prefix := fmt.Sprintf(`bizgraph_db_pool_reads_total{pool=%q} `, pool)
+	prefix := fmt.Sprintf(`%s{pool=%q} `, name, pool)
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
@@ -302,7 +380,7 @@ func poolReadsOf(t *testing.T, p *topology.Process, pool string) int64 {
 			if err != nil {
 				t.Fatalf("%s: %s%s", p.Name, prefix, v)
 			}
-			return int64(f)
+			return f
 		}
 	}
 	t.Fatalf("%s's metrics have no %s", p.Name, prefix)
