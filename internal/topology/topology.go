@@ -1,5 +1,3 @@
-//go:build linux
-
 // Package topology runs bizgraph on one machine in the shape a firm runs
 // it on several: a PostgreSQL primary, a streaming replica of it made with
 // pg_basebackup -R (internal/pgembed), two API replicas (the real binary,
@@ -233,6 +231,7 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 // connection closes before any answer (an API replica that is shutting
 // down closes its idle connections), is sent again, to the other replica:
 // nothing of it ran. A request that timed out is not: it may have written.
+// Live updates' websockets may stay open an hour (timeout tunnel).
 func haproxyConfig(addr string, apis []*Process) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
@@ -243,6 +242,7 @@ defaults
     timeout connect 1s
     timeout client 60s
     timeout server 60s
+    timeout tunnel 1h
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response

@@ -1,5 +1,3 @@
-//go:build linux
-
 // Command topology starts bizgraph on this machine as it runs on several
 // (internal/topology): a PostgreSQL primary and its streaming replica, two
 // API replicas and HAProxy in front, and keeps them running until Ctrl-C.
