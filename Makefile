@@ -1,7 +1,7 @@
 # The commands a newcomer needs; `make help` lists them.
 GO ?= go
 
-.PHONY: help run test check generate bench-handler playground
+.PHONY: help run test check generate bench-handler playground topology
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ bench-handler: ## in-process benchmark of the nested page (set BENCH_DATABASE_UR
 .PHONY: bench
 bench: ## load benchmark over HTTP at scale 1, results in bench/results/ (BENCH_DATABASE_URL, BENCH_DURATION, ...: bench/README.md)
 	$(GO) run ./bench/cmd/load -go '$(GO)'
+
+topology: ## primary + streaming replica, two API replicas, HAProxy in front, until Ctrl-C (installs haproxy)
+	GO='$(GO)' scripts/topology
 
 playground: ## rebuild the playground's GraphiQL bundle from npm (commit the result)
 	web/playground/build.sh

@@ -1,0 +1,426 @@
+package topology_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bizgraph/bizgraph/internal/pgembed"
+	"github.com/bizgraph/bizgraph/internal/replica"
+	"github.com/bizgraph/bizgraph/internal/topology"
+)
+
+// The topology test drives the real parts through HAProxy: a primary and
+// its pg_basebackup replica (applying commits 10 s late, so a read that sees
+// a write at once did not read the replica), two API replicas of the built
+// binary, HAProxy checking their /readyz. The machine needs PostgreSQL's
+// binaries with pg_basebackup (as internal/replica's tests) and HAProxy
+// (.ci/run and scripts/topology install it).
+func TestTopology(t *testing.T) {
+	bin, err := pgembed.FindBinaries(os.Getenv("PG_BIN_DIR"))
+	if err != nil {
+		t.Skipf("no PostgreSQL binaries on this machine (install postgresql or set PG_BIN_DIR): %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(bin, "pg_basebackup")); err != nil {
+		t.Skipf("no pg_basebackup beside the PostgreSQL binaries in %s", bin)
+	}
+	if _, err := exec.LookPath("haproxy"); err != nil {
+		t.Skip("no haproxy on this machine: apt-get install -y haproxy (.ci/run installs it)")
+	}
+	dir, err := os.MkdirTemp("", "bizgraph-topology-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	topo, err := topology.Start(ctx, topology.Options{Dir: dir,
+		ReplicaSettings: map[string]string{"recovery_min_apply_delay": "10s"},
+		APIEnv:          []string{"REPLICA_MAX_LAG=30s", "SHUTDOWN_TIMEOUT=10s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(topo.Close)
+	t.Logf("topology up in %s", time.Since(start).Round(time.Millisecond))
+
+	t.Run("reads are served by the replica", func(t *testing.T) { readsOnReplica(t, topo) })
+	t.Run("a write is read at once through the other API replica", func(t *testing.T) { readYourWrites(t, topo) })
+	t.Run("the database replica stopped under load", func(t *testing.T) { replicaStoppedUnderLoad(t, topo) })
+	t.Run("an API replica stopped under load", func(t *testing.T) { apiStoppedUnderLoad(t, topo) })
+}
+
+// Reads through the balancer reach both API replicas and are served by the
+// database replica: its own statistics count their transactions, and the
+// API replicas' metrics count them on replica1, none on the primary.
+func readsOnReplica(t *testing.T, topo *topology.Topology) {
+	const n = 20
+	commits := func() int64 {
+		return value[int64](t, topo.ReplicaURL, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`)
+	}
+	before, replicaBefore, primaryBefore := commits(), poolReads(t, topo, "replica1"), poolReads(t, topo, "primary")
+	servers := map[string]int{}
+	for range n {
+		r := post(t, topo.URL, topo.Token, `{ projects(first: 10) { nodes { name customer { name } } } }`, nil)
+		if r.err != nil || r.status != http.StatusOK || r.code != "" {
+			t.Fatalf("a read through the balancer: %+v", r)
+		}
+		servers[r.server]++
+	}
+	if servers["api1"] == 0 || servers["api2"] == 0 {
+		t.Fatalf("the balancer sent the reads to %v; want both API replicas", servers)
+	}
+	onReplica, onPrimary := poolReads(t, topo, "replica1")-replicaBefore, poolReads(t, topo, "primary")-primaryBefore
+	if onReplica != n || onPrimary != 0 {
+		t.Fatalf("the API replicas read %d times from replica1 and %d from the primary; want %d and 0", onReplica, onPrimary, n)
+	}
+	// A backend reports its statistics when idle, up to a second later.
+	waitFor(t, "the replica's statistics to count the reads", func() bool { return commits()-before >= n })
+	t.Logf("%d reads through the balancer (%v): replica1 %d, primary %d; the replica's xact_commit rose by %d",
+		n, servers, onReplica, onPrimary, commits()-before)
+}
+
+// A write through the balancer answers its position; a read sent at once
+// to the other API replica with it sees the write (from the primary: the
+// replica applies it 10 s later), and without it, served by the replica,
+// does not yet.
+func readYourWrites(t *testing.T, topo *topology.Topology) {
+	name := "Topology RYW " + strconv.FormatInt(time.Now().UnixNano(), 36)
+	t.Cleanup(func() {
+		run(t, topo.PrimaryURL, fmt.Sprintf(`DELETE FROM customers WHERE name = '%s'`, name))
+	})
+	w := post(t, topo.URL, topo.Token,
+		fmt.Sprintf(`mutation { createCustomer(input: {name: %q, country: "DE", segment: SMB}) { customer { id } } }`, name), nil)
+	if w.err != nil || w.status != http.StatusOK || w.code != "" || w.position == "" {
+		t.Fatalf("createCustomer through the balancer: %+v", w)
+	}
+	other := topo.APIs[0]
+	if w.server == "api1" {
+		other = topo.APIs[1]
+	}
+	if other.Name == w.server {
+		t.Fatalf("the write was answered by %q; want api1 or api2", w.server)
+	}
+	count := fmt.Sprintf(`{ customers(filter: {name: {eq: %q}}) { totalCount } }`, name)
+	primaryBefore := metric(t, other, "bizgraph_db_pool_reads_total", "primary")
+	r := post(t, other.URL, topo.Token, count, map[string]string{replica.Header: w.position})
+	if r.err != nil || r.code != "" || r.totalCount != 1 {
+		t.Fatalf("%s, sent the position %s of %s's write at once, found %d customers (want 1): %+v",
+			other.Name, w.position, w.server, r.totalCount, r)
+	}
+	if got := metric(t, other, "bizgraph_db_pool_reads_total", "primary") - primaryBefore; got != 1 {
+		t.Fatalf("%s read from the primary %v times for the read with the position, want 1", other.Name, got)
+	}
+	r = post(t, other.URL, topo.Token, count, nil)
+	if r.err != nil || r.code != "" || r.totalCount != 0 {
+		t.Fatalf("%s, sent no position, found %d customers (want 0, from the replica 10 s behind): the test proves nothing: %+v",
+			other.Name, r.totalCount, r)
+	}
+	t.Logf("write through the balancer answered by %s at %s; %s read it at once with the position (primary), not without (replica)",
+		w.server, w.position, other.Name)
+}
+
+// answer is what one request through HTTP got.
+type answer struct {
+	at         time.Time
+	status     int
+	code       string // the first error's extensions.code
+	server     string // topology.ServerHeader
+	position   string // replica.Header
+	totalCount int
+	err        error // the request got no answer
+}
+
+// api1 is sent SIGTERM while four clients read through the balancer: it
+// drains and exits 0, at most the requests in flight fail (with a status
+// a client retries), and the balancer sends everything to api2.
+func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
+	const readers = 4
+	l := startLoad(t, topo, readers)
+	defer l.stop()
+	count := l.count
+	waitFor(t, "reads on both API replicas", func() bool { return count("api1") >= 20 && count("api2") >= 20 })
+
+	stopping := topo.APIs[0]
+	sigterm := time.Now()
+	if err := stopping.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := stopping.Wait(); code != 0 {
+		t.Fatalf("api1 exited with %d after SIGTERM: %s", code, stopping.Tail())
+	}
+	exited := time.Since(sigterm)
+	after := count("api2")
+	waitFor(t, "reads on api2 after api1 exited", func() bool { return count("api2") >= after+100 })
+	answers, failed := l.stop()
+
+	var lastOnStopped time.Time
+	for _, a := range answers {
+		if a.failed() == "" && a.server == "api1" && a.at.After(lastOnStopped) {
+			lastOnStopped = a.at
+		}
+	}
+	// Answers are stamped when they arrive: one api1 sent just before the
+	// signal may arrive just after.
+	moved := max(lastOnStopped.Sub(sigterm), 0)
+	t.Logf("%d reads by %d clients through the balancer, %d failed; api1 exited %s after SIGTERM and answered its last read %s after it",
+		len(answers), readers, len(failed), exited.Round(time.Millisecond), moved.Round(time.Millisecond))
+	checkFailures(t, "api1 stopped", sigterm, failed, readers)
+}
+
+// The database replica is stopped while four clients read through the
+// balancer: at most the reads in flight on it fail (503, retryable), both
+// API replicas take it out and read from the primary, and once it is
+// started again they read from it again.
+func replicaStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
+	const readers = 4
+	l := startLoad(t, topo, readers)
+	defer l.stop()
+	inUse := func(want float64) func() bool {
+		return func() bool {
+			return metric(t, topo.APIs[0], "bizgraph_db_pool_in_use", "replica1") == want &&
+				metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == want
+		}
+	}
+	before := poolReads(t, topo, "replica1")
+	waitFor(t, "reads on the replica", func() bool { return poolReads(t, topo, "replica1") >= before+20 })
+
+	ctx := context.Background()
+	stopped := time.Now()
+	if err := topo.StopReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both API replicas to take the stopped replica out", inUse(0))
+	out := time.Since(stopped)
+	before = poolReads(t, topo, "primary")
+	waitFor(t, "reads on the primary", func() bool { return poolReads(t, topo, "primary") >= before+20 })
+
+	started := time.Now()
+	if err := topo.StartReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both API replicas to read from the replica again", inUse(1))
+	back := time.Since(started)
+	before = poolReads(t, topo, "replica1")
+	waitFor(t, "reads on the replica again", func() bool { return poolReads(t, topo, "replica1") >= before+20 })
+	answers, failed := l.stop()
+	t.Logf("%d reads by %d clients through the balancer, %d failed; the replica out of both API replicas %s after its stop, back in both %s after its start",
+		len(answers), readers, len(failed), out.Round(time.Millisecond), back.Round(time.Millisecond))
+	checkFailures(t, "the replica stopped", stopped, failed, readers)
+}
+
+// failed says why a read failed; empty: it did not.
+func (a answer) failed() string {
+	switch {
+	case a.err != nil:
+		return fmt.Sprintf("status %d, %v", a.status, a.err)
+	case a.status != http.StatusOK || a.code != "":
+		return fmt.Sprintf("status %d, code %q", a.status, a.code)
+	}
+	return ""
+}
+
+// checkFailures logs the reads that failed during a fault starting at
+// since and fails the test if more than inFlight did, or any with a status
+// a client does not retry.
+func checkFailures(t *testing.T, fault string, since time.Time, failed []answer, inFlight int) {
+	t.Helper()
+	for _, a := range failed {
+		t.Logf("failed %s after the fault: %s", a.at.Sub(since).Round(time.Millisecond), a.failed())
+		if a.status != http.StatusServiceUnavailable && a.status != http.StatusBadGateway {
+			t.Errorf("a read failed with status %d while %s, not one a client retries", a.status, fault)
+		}
+	}
+	if len(failed) > inFlight {
+		t.Fatalf("%d reads failed while %s, more than the %d in flight", len(failed), fault, inFlight)
+	}
+}
+
+// load is clients reading through the balancer in a loop.
+type load struct {
+	mu      sync.Mutex
+	answers []answer
+	stop    func() (answers, failed []answer)
+}
+
+// startLoad starts clients reading a page of projects through the
+// balancer as fast as they are answered; stop ends them and returns what
+// they got.
+func startLoad(t *testing.T, topo *topology.Topology, clients int) *load {
+	l := &load{}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				a := post(t, topo.URL, topo.Token, `{ projects(first: 10) { nodes { name customer { name } } } }`, nil)
+				l.mu.Lock()
+				l.answers = append(l.answers, a)
+				l.mu.Unlock()
+			}
+		})
+	}
+	l.stop = sync.OnceValues(func() (answers, failed []answer) {
+		close(done)
+		wg.Wait()
+		for _, a := range l.answers {
+			if a.failed() != "" {
+				failed = append(failed, a)
+			}
+		}
+		return l.answers, failed
+	})
+	return l
+}
+
+// count is how many answers server has given so far.
+func (l *load) count(server string) (n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, a := range l.answers {
+		if a.server == server {
+			n++
+		}
+	}
+	return n
+}
+
+// post sends a GraphQL request to base/graphql with a bearer token and the
+// given headers.
+func post(t *testing.T, base, token, query string, header map[string]string) answer {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	req, err := http.NewRequest("POST", base+"/graphql", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	a := answer{at: time.Now(), err: err}
+	if err != nil {
+		return a
+	}
+	defer res.Body.Close()
+	a.status, a.server, a.position = res.StatusCode, res.Header.Get(topology.ServerHeader), res.Header.Get(replica.Header)
+	var out struct {
+		Data struct {
+			Customers struct{ TotalCount int }
+		}
+		Errors []struct {
+			Extensions struct{ Code string }
+		}
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.err = err
+		return a
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		a.err = fmt.Errorf("answer %d %.200s: %w", res.StatusCode, b, err)
+		return a
+	}
+	a.totalCount = out.Data.Customers.TotalCount
+	if len(out.Errors) > 0 {
+		a.code = out.Errors[0].Extensions.Code
+		if a.code == "" {
+			a.code = "(none)"
+		}
+	}
+	return a
+}
+
+// poolReads is bizgraph_db_pool_reads_total of pool summed over the API
+// replicas still running.
+func poolReads(t *testing.T, topo *topology.Topology, pool string) (n int64) {
+	t.Helper()
+	for _, p := range topo.APIs {
+		n += int64(metric(t, p, "bizgraph_db_pool_reads_total", pool))
+	}
+	return n
+}
+
+// metric is one API replica's value of a metric of pool.
+func metric(t *testing.T, p *topology.Process, name, pool string) float64 {
+	t.Helper()
+	res, err := http.Get(p.MetricsURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	prefix := fmt.Sprintf(`%s{pool=%q} `, name, pool)
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %s%s", p.Name, prefix, v)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s's metrics have no %s", p.Name, prefix)
+	return 0
+}
+
+// value reads one value from a database.
+func value[T any](t *testing.T, url, sql string) T {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var v T
+	if err := conn.QueryRow(context.Background(), sql).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// run runs a statement on a database.
+func run(t *testing.T, url, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
