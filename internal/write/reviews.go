@@ -2,7 +2,6 @@ package write
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
@@ -256,20 +255,11 @@ func (w *Writer) reviewStep(ctx context.Context, gid string, s *set, event strin
 	})
 }
 
-// reviewFacts is a review as the rules see it: its employee, its reviewer,
-// whether it is final, and whether its employee sits below a manager.
+// reviewFacts is a review as the rules see it: its employee and whether
+// they sit below a manager (as any of a person's rows: personFacts), its
+// reviewer, and whether it is final.
 func (w *Writer) reviewFacts(ctx context.Context, tx *database.DB, r row) *policy.Facts {
-	employee := r.int("employee_id")
-	return &policy.Facts{Employee: employee, Reviewer: r.int("reviewer_id"), Final: r.str("status") == "finalized",
-		Below: func(manager int64) (bool, error) {
-			var below bool
-			err := tx.WithContext(ctx).Raw(`SELECT ? IN (WITH RECURSIVE up(id, depth) AS (
-				SELECT manager_id, 1 FROM employees WHERE id = ? AND manager_id IS NOT NULL
-				UNION ALL SELECT e.manager_id, up.depth + 1 FROM employees e JOIN up ON e.id = up.id
-				WHERE e.manager_id IS NOT NULL AND up.depth < 64) SELECT id FROM up)`, manager, employee).Scan(&below).Error
-			if err != nil {
-				return false, fmt.Errorf("decide whether employee %d reports to %d: %w", employee, manager, err)
-			}
-			return below, nil
-		}}
+	f := personFacts(ctx, tx, r.int("employee_id"))
+	f.Reviewer, f.Final = r.int("reviewer_id"), r.str("status") == "finalized"
+	return f
 }
