@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,15 +18,25 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/database"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
 )
 
 // TestPlayground_InBrowser opens the playground in headless Chromium
 // against the real API and does what a newcomer does: reads the docs, runs
-// the first example, sees the firm's data. All the while the page must ask
-// no host but the API's server for anything.
+// the first example, sees the firm's data, then runs the live updates'
+// subscription and sees a message arrive when time is logged on the
+// project. All the while the page must ask no host but the API's server
+// for anything.
 func TestPlayground_InBrowser(t *testing.T) {
 	browser := chromiumPath(t)
-	srv, db := newAPI(t)
+	// With subscriptions, and credentials checked as in production: the
+	// subscription is served only if the role button's token reaches the
+	// websocket's connection_init. The test writes to a copy of the data.
+	srv, db, feed := httpapitest.NewLiveServer(t, service.Config{Introspection: true, Playground: true, PlaygroundRoles: demoRoles(t)})
 	var firstCustomer string
 	if err := db.Raw("SELECT name FROM customers WHERE segment IN ('enterprise', 'mid_market') AND status = 'active' ORDER BY id LIMIT 1").Scan(&firstCustomer).Error; err != nil || firstCustomer == "" {
 		t.Fatalf("read the first customer's name: %q, %v", firstCustomer, err)
@@ -35,6 +46,7 @@ func TestPlayground_InBrowser(t *testing.T) {
 		t.Fatalf("read the first employee's salary: %q, %v", firstSalary, err)
 	}
 	salariesTab := `//button[contains(@class, "graphiql-tab-button") and contains(., "Salaries")]`
+	liveTab := `//button[contains(@class, "graphiql-tab-button") and contains(., "ProjectLive")]`
 
 	ctx, requests, problems := startBrowser(t, browser)
 	err := chromedp.Do(ctx,
@@ -63,7 +75,23 @@ func TestPlayground_InBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[data-role="hr"]`)),
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 		waitForText("hr gets the salary values", `.graphiql-response`, `"salary": "`+firstSalary+`"`),
+
+		// Live updates: the subscription tab runs over the websocket.
+		chromedp.Click(chromedp.Search(liveTab)),
+		waitForText("the ProjectLive tab is open", `.graphiql-tab-active`, "ProjectLive"),
+		chromedp.Click(chromedp.CSS(`button[data-role="viewer"]`)),
+		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		waitUntil("the page's subscription is open on the server", func() bool { return feed.Subscribers() > 0 }),
 	)
+	if err == nil {
+		// Someone logs time on the project, through the API; the page must
+		// show the message it causes: the project as it is after the write.
+		logged := logTimeOnFirstProject(t, srv.URL, db)
+		err = chromedp.Do(ctx,
+			waitForText("the time logged arrives in the result pane", `.graphiql-response`,
+				`"projectUpdated"`, `"logged": `+logged),
+		)
+	}
 	// The screenshot shows what the page looked like, on failure too.
 	if png, serr := chromedp.Run(ctx, chromedp.CaptureScreenshot()); serr == nil {
 		path := filepath.Join(os.TempDir(), "playground.png")
@@ -85,11 +113,57 @@ func TestPlayground_InBrowser(t *testing.T) {
 		}
 	}
 	// The check above means something only if requests were seen at all.
-	if !slices.Contains(reqs, srv.URL+"/graphql") {
-		t.Errorf("no request to the API was recorded: %q", reqs)
+	if !slices.Contains(reqs, srv.URL+"/graphql") || !slices.Contains(reqs, "ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql") {
+		t.Errorf("no request or no websocket to the API was recorded: %q", reqs)
 	}
 	for _, p := range problems() {
 		t.Errorf("browser console: %s", p)
+	}
+}
+
+// logTimeOnFirstProject logs an hour and a half on project 1 (the one the
+// ProjectLive tab watches) as a person of the firm, and returns the
+// project's logged hours after it as the API answered them (JSON).
+func logTimeOnFirstProject(t *testing.T, api string, db *database.DB) string {
+	t.Helper()
+	var employee int64
+	if err := db.Raw(`SELECT min(id) FROM employees WHERE hired_on < '2026-11-30' AND status = 'active'`).Scan(&employee).Error; err != nil || employee == 0 {
+		t.Fatalf("find a person to log time: %d, %v", employee, err)
+	}
+	body := `{"query": "mutation { logTime(input: { entries: [{ projectId: \"UHJvamVjdDox\", workDate: \"2026-11-30\", hours: \"1.5\", billable: true }] }) { timeEntries { project { hours { logged } } } } }"}`
+	r := httpapitest.Do(t, "POST", api+"/graphql", map[string]string{"Content-Type": "application/json",
+		"Authorization": "Bearer " + httpapitest.Token(t, employee, auth.Viewer)}, body)
+	var data struct {
+		LogTime struct {
+			TimeEntries []struct {
+				Project struct {
+					Hours struct{ Logged json.RawMessage }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.LogTime.TimeEntries) != 1 {
+		t.Fatalf("log time: %s (%v)", r.Body, err)
+	}
+	return string(data.LogTime.TimeEntries[0].Project.Hours.Logged)
+}
+
+// waitUntil waits, polling, until cond holds: for what the page caused
+// on the server, which the page itself cannot show.
+func waitUntil(what string, cond func() bool) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for !cond() {
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("%s: %w", what, ctx.Err())
+			case <-tick.C:
+			}
+		}
+		return chromedp.Void{}, nil
 	}
 }
 
@@ -140,6 +214,8 @@ func startBrowser(t *testing.T, path string) (ctx context.Context, requests, pro
 		switch ev := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			reqs = append(reqs, ev.Request.URL)
+		case *network.EventWebSocketCreated:
+			reqs = append(reqs, ev.URL)
 		case *runtime.EventExceptionThrown:
 			msg := ev.ExceptionDetails.Text
 			if ex := ev.ExceptionDetails.Exception; ex != nil {

@@ -228,6 +228,25 @@ query Payroll {
 }
 `,
 		As: map[string]auth.Role{"Payroll": auth.HR}},
+	{Query: `# Live updates: a subscription runs
+# over a websocket (graphql-ws) and
+# shows each message as it comes. Run
+# it, then open the playground in a
+# second window and run LogMyTime
+# there (the next tab; it logs on
+# this project): the hours move here.
+# Running anything else in this
+# window, or the stop button, ends it.
+subscription ProjectLive($project: ID!) {
+  projectUpdated(id: $project) {
+    code
+    name
+    status
+    hours { logged billable }
+    manager { firstName lastName }
+  }
+}
+`, Variables: `{ "project": "UHJvamVjdDox" }`},
 	{Query: `# Writes. Log time as the person
 # whose role you act as (the buttons
 # above): it is checked against the

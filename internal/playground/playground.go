@@ -179,7 +179,12 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 func contentSecurityPolicy(endpoint string) string {
 	connect := "'self'"
 	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
-		connect += " " + u.Scheme + "://" + u.Host
+		// The page's subscriptions go to the same host over ws: or wss:.
+		ws := "ws"
+		if u.Scheme == "https" {
+			ws = "wss"
+		}
+		connect += " " + u.Scheme + "://" + u.Host + " " + ws + "://" + u.Host
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 		"img-src 'self' data:; font-src 'self' data:; connect-src " + connect + "; " +

@@ -17,6 +17,10 @@ const result = await esbuild.build({
   format: 'esm',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
   jsx: 'automatic',
+  // The toolkit imports graphql-ws for its client only; the package's root
+  // export brings its server too (its "browser" condition comes after
+  // "import", so a bundler never picks it).
+  alias: { 'graphql-ws': 'graphql-ws/client' },
   // React's production build: smaller, and without development warnings.
   define: { 'process.env.NODE_ENV': '"production"' },
   // Fonts and icons are inlined, so the stylesheet asks nothing of the network.
