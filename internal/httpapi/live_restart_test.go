@@ -35,7 +35,9 @@ import (
 // event committed before and after the restart, in order, none twice. The
 // listener reconnects and reads the table from the last event it handed
 // out, so the events committed before it is back (no one was listening
-// for their notifications) are not skipped.
+// for their notifications) are not skipped; and an event handed out just
+// before the stop, whose message meets the database down, is resolved
+// again once it is back rather than ending the subscription.
 func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "bizgraph-live-restart-")
@@ -67,7 +69,7 @@ func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 	// committed: they are committed with no one listening, as they may be
 	// whenever the listener reconnects later than the writers do.
 	gate := newGate(t, cfg.Port)
-	feed := live.New(live.Config{URL: gate.url(t, url), DB: db, Log: quiet})
+	feed := live.New(live.Config{URL: gate.url(t, url), DB: db, Log: quiet, Resolving: 2})
 	feedCtx, stopFeed := context.WithCancel(ctx)
 	fed := make(chan struct{})
 	go func() { feed.Run(feedCtx); close(fed) }()
@@ -125,9 +127,26 @@ func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 	update("Before two")
 	receive(2)
 
+	// An event handed out before the stop and resolved after it: the
+	// test holds every turn to resolve until the database is down.
+	var turns []func()
+	for range 2 { // Resolving
+		release, err := feed.Turn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		turns = append(turns, release)
+	}
+	update("Just before")
+	last := scalar[int64](t, db, `SELECT max(id) FROM events`)
+	eventually(t, 20*time.Second, "the feed to hand out the last event", func() bool { return feed.Position() >= last })
+
 	gate.shut()
 	if err := pg.Stop(ctx); err != nil {
 		t.Fatal(err)
+	}
+	for _, release := range turns {
+		release()
 	}
 	if pg, err = pgembed.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -140,15 +159,15 @@ func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 		t.Fatalf("%d listeners connected while the gate is shut", n)
 	}
 	gate.open()
-	receive(5)
+	receive(6)
 
 	var want []int64
 	if err := db.WithContext(ctx).Raw(`SELECT id FROM events WHERE type = ? AND id > ? ORDER BY id`,
 		events.EmployeeUpdated, since).Scan(&want).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(want) != 5 {
-		t.Fatalf("%d employee.updated events committed, want 5: %v", len(want), want)
+	if len(want) != 6 {
+		t.Fatalf("%d employee.updated events committed, want 6: %v", len(want), want)
 	}
 	if !slices.Equal(wsIDs, want) {
 		t.Errorf("the graphql-ws client received events %v, want %v", wsIDs, want)
