@@ -89,6 +89,7 @@ func BenchmarkLive_IdleSubscriptions(b *testing.B) {
 			srv, _, feed := httpapitest.NewLiveServer(b, service.Config{MaxSubscriptions: n + 10})
 			token := httpapitest.Token(b, 0, auth.Viewer)
 			admin := httpapitest.Token(b, 0, auth.Admin)
+			queriesPerSecond(b, srv.URL, admin) // warm: a fresh server's first queries are slower
 			for b.Loop() {
 				idle := queriesPerSecond(b, srv.URL, admin)
 				runtime.GC()
