@@ -3,8 +3,10 @@ package graph
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -45,14 +47,11 @@ func follow[T any](ctx context.Context, r *Resolver, opts live.Options,
 				}
 				return
 			}
-			release, err := r.Live.Turn(ctx)
+			v, ok, err := resolveOnceUp(ctx, r.Live, func() (T, bool, error) { return resolve(ctx, e) })
 			if err != nil {
-				return
-			}
-			v, ok, err := resolve(ctx, e)
-			release()
-			if err != nil {
-				stream.End(err)
+				if ctx.Err() == nil {
+					stream.End(err)
+				}
 				return
 			}
 			if !ok {
@@ -67,6 +66,34 @@ func follow[T any](ctx context.Context, r *Resolver, opts live.Options,
 		}
 	}()
 	return out, nil
+}
+
+// resolveOnceUp runs resolve in a turn of the feed's. While the database
+// is unavailable or its pool exhausted (a restart, a failover), it tries
+// again with backoff, for as long as the subscriber stays: the event
+// stays the subscriber's next message, instead of the subscription ending
+// with UNAVAILABLE and losing what comes after (a graphql-ws client does
+// not subscribe again after an error).
+func resolveOnceUp[T any](ctx context.Context, feed *live.Feed, resolve func() (T, bool, error)) (T, bool, error) {
+	backoff := 50 * time.Millisecond
+	for {
+		release, err := feed.Turn(ctx)
+		if err != nil {
+			var zero T
+			return zero, false, err
+		}
+		v, ok, err := resolve()
+		release()
+		if f := database.Fault(err); f == nil || f.Code != apperr.Unavailable && f.Code != apperr.Overloaded {
+			return v, ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, ok, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
 
 // followEntity streams the entity of type typ with id gid, read with the

@@ -1,10 +1,14 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,8 +27,7 @@ import (
 )
 
 // benchSubs is how many subscriptions the live benchmarks hold
-// (LIVE_BENCH_SUBS): client and server share the process and its file
-// descriptors, two per connection.
+// (LIVE_BENCH_SUBS), def when unset.
 func benchSubs(b *testing.B, def int) int {
 	if v, err := strconv.Atoi(os.Getenv("LIVE_BENCH_SUBS")); err == nil && v > 0 {
 		return v
@@ -64,37 +67,107 @@ func rssKiB() int64 {
 	return 0
 }
 
-// What an idle subscription costs the server: goroutines and memory per
-// open graphql-ws subscription (client and server share the process, so
-// the figures include the client's side of each connection: an upper
-// bound). Run with -benchtime=1x.
+// What idle subscriptions cost the server, with the clients in a process
+// of their own (graphqlwstest/idle.mjs under Node), so that the figures
+// are the server's alone: goroutines and RSS per open graphql-ws
+// subscription, for 2,000, 5,000 and 10,000 of them (LIVE_BENCH_SUBS: one
+// count), and the query throughput with none and with them all open, in
+// the same run. Each side needs a file descriptor per connection: the
+// benchmark raises its soft limit to the hard one (Node inherits it).
+// Run with -benchtime=1x.
 func BenchmarkLive_IdleSubscriptions(b *testing.B) {
-	n := benchSubs(b, 2000)
-	srv, _, feed := httpapitest.NewLiveServer(b, service.Config{MaxSubscriptions: n + 10})
-	token := httpapitest.Token(b, 0, auth.Viewer)
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	g0, rss0 := runtime.NumGoroutine(), rssKiB()
-	for b.Loop() {
-		conns := make([]*websocket.Conn, 0, n)
-		for range n {
-			conns = append(conns, dialSubscription(b, srv.URL, token, `subscription { events(types: ["never.happens"]) { id } }`))
-		}
-		for feed.Subscribers() < n {
-			time.Sleep(10 * time.Millisecond)
-		}
-		runtime.GC()
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(n), "goroutines/sub")
-		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/float64(n), "heap-B/sub")
-		b.ReportMetric(float64(rssKiB()-rss0)*1024/float64(n), "rss-B/sub")
-		b.ReportMetric(float64(n), "subs")
-		for _, c := range conns {
-			_ = c.Close()
-		}
+	files := raiseFileLimit()
+	counts := []int{2000, 5000, 10000}
+	if n := benchSubs(b, 0); n > 0 {
+		counts = []int{n}
 	}
+	for _, n := range counts {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			if uint64(n)+1000 > files {
+				b.Skipf("%d subscriptions need more file descriptors than the limit of %d", n, files)
+			}
+			srv, _, feed := httpapitest.NewLiveServer(b, service.Config{MaxSubscriptions: n + 10})
+			token := httpapitest.Token(b, 0, auth.Viewer)
+			admin := httpapitest.Token(b, 0, auth.Admin)
+			queriesPerSecond(b, srv.URL, admin) // warm: a fresh server's first queries are slower
+			for b.Loop() {
+				idle := queriesPerSecond(b, srv.URL, admin)
+				runtime.GC()
+				g0, rss0 := runtime.NumGoroutine(), rssKiB()
+				stop := idleClients(b, srv.URL, token, n, `subscription { events(types: ["never.happens"]) { id } }`)
+				for feed.Subscribers() < n {
+					time.Sleep(10 * time.Millisecond)
+				}
+				runtime.GC()
+				b.ReportMetric(float64(runtime.NumGoroutine()-g0)/float64(n), "goroutines/sub")
+				b.ReportMetric(float64(rssKiB()-rss0)*1024/float64(n), "rss-B/sub")
+				b.ReportMetric(float64(rssKiB())/1024, "server-rss-MiB")
+				b.ReportMetric(idle, "queries/s-0-subs")
+				b.ReportMetric(queriesPerSecond(b, srv.URL, admin), "queries/s-n-subs")
+				stop()
+				for feed.Subscribers() > 0 {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+		})
+	}
+}
+
+// idleClients starts Node holding n subscriptions to query as token and
+// returns once they are all sent; stop ends the process.
+func idleClients(b *testing.B, base, token string, n int, query string) (stop func()) {
+	dir, err := filepath.Abs("graphqlwstest")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("node", "idle.mjs", "ws"+strings.TrimPrefix(base, "http")+"/graphql", token, fmt.Sprint(n), query)
+	cmd.Dir = dir
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	stop = func() { _ = in.Close(); _ = cmd.Wait() }
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `{"open":`) {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return stop
+		}
+		b.Logf("idle clients: %s", sc.Text())
+	}
+	stop()
+	b.Fatalf("the idle clients ended before opening their %d subscriptions", n)
+	return nil
+}
+
+// queriesPerSecond sends 400 two-level list queries from four clients
+// and says how many were answered per second.
+func queriesPerSecond(b *testing.B, base, token string) float64 {
+	const clients, each = 4, 100
+	body := `{"query":"{ customers(first: 5) { nodes { name projects(first: 2) { nodes { name } } } } }"}`
+	headers := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + token}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for range each {
+				if r := httpapitest.Do(b, http.MethodPost, base+"/graphql", headers, body); r.Status != 200 || len(r.Errors) > 0 {
+					b.Errorf("%d %s", r.Status, r.Body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return clients * each / time.Since(start).Seconds()
 }
 
 // From commit to receipt: an update of one project with subscribers of

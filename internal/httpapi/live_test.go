@@ -277,17 +277,29 @@ type sseMessage struct {
 func readSSE(t *testing.T, br *bufio.Reader, n int) []sseMessage {
 	t.Helper()
 	var out []sseMessage
-	var m sseMessage
 	for len(out) < n {
-		line, err := br.ReadString('\n')
+		m, err := readOneSSE(br)
 		if err != nil {
 			t.Fatalf("the stream ended after %d messages: %v", len(out), err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// readOneSSE reads the next message (not a comment) of an event stream.
+func readOneSSE(br *bufio.Reader) (sseMessage, error) {
+	var m sseMessage
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return m, err
 		}
 		line = strings.TrimRight(line, "\n")
 		switch {
 		case line == "":
 			if m.event != "" {
-				out = append(out, m)
+				return m, nil
 			}
 			m = sseMessage{}
 		case strings.HasPrefix(line, "id: "):
@@ -298,7 +310,6 @@ func readSSE(t *testing.T, br *bufio.Reader, n int) []sseMessage {
 			_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &m.data)
 		}
 	}
-	return out
 }
 
 // openSSE posts a subscription asking for an event stream, resuming after

@@ -512,3 +512,11 @@ func (f *Feed) Subscribers() int {
 	defer f.mu.Unlock()
 	return len(f.subs)
 }
+
+// Position is the id of the last event handed out to the subscriptions,
+// for metrics and tests.
+func (f *Feed) Position() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pos
+}
