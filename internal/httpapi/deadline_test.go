@@ -49,11 +49,15 @@ func TestRequestTimeout_AnswersTimeoutAndStopsTheStatement(t *testing.T) {
 // before the request's deadline. The connection survives the cancellation
 // (no reconnect per abandoned request).
 func TestClientDisconnect_CancelsItsStatementInPostgreSQL(t *testing.T) {
-	srv, _ := httpapitest.NewServerWith(t, service.Config{RequestTimeout: time.Minute}, database.Options{MaxOpenConns: 1})
+	// The pool has a name of its own: a backend of an earlier test's pool,
+	// closed but not yet gone from pg_stat_activity, is not this one's.
+	const app = "bizgraph-disconnect-test"
+	srv, _ := httpapitest.NewServerWith(t, service.Config{RequestTimeout: time.Minute},
+		database.Options{MaxOpenConns: 1, ApplicationName: app})
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customersQuery); r.Status != 200 {
 		t.Fatalf("first request: %d %+v", r.Status, r.Errors)
 	}
-	before := backendPIDs(t)
+	before := backendPIDs(t, app)
 	tx := lockCustomers(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -78,19 +82,19 @@ func TestClientDisconnect_CancelsItsStatementInPostgreSQL(t *testing.T) {
 	if r := httpapitest.Do(t, "POST", srv.URL+"/graphql", jsonHeader, customersQuery); r.Status != 200 {
 		t.Fatalf("after the cancelled request: %d %+v", r.Status, r.Errors)
 	}
-	if after := backendPIDs(t); len(before) != 1 || len(after) != 1 || before[0] != after[0] {
+	if after := backendPIDs(t, app); len(before) != 1 || len(after) != 1 || before[0] != after[0] {
 		t.Fatalf("backends of the pool: %v before the cancellation, %v after; want the same one", before, after)
 	}
 }
 
-// backendPIDs lists the PostgreSQL backends of the API's connections to
-// the package's database.
-func backendPIDs(t *testing.T) []int32 {
+// backendPIDs lists the PostgreSQL backends of the connections named app
+// to the package's database.
+func backendPIDs(t *testing.T, app string) []int32 {
 	t.Helper()
 	ctx := context.Background()
 	c := httpapitest.Conn(t)
 	rows, err := c.Query(ctx, `SELECT pid FROM pg_stat_activity
-		WHERE datname = current_database() AND application_name = 'bizgraph' ORDER BY pid`)
+		WHERE datname = current_database() AND application_name = $1 ORDER BY pid`, app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +171,7 @@ func statementsOnCustomers(t *testing.T) int {
 	c := httpapitest.Conn(t)
 	var n int
 	if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE datname = current_database() AND application_name = 'bizgraph'
+		WHERE datname = current_database() AND application_name LIKE 'bizgraph%'
 		AND state = 'active' AND query LIKE '%FROM customers%'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
