@@ -340,41 +340,42 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApprovePayrollRun       func(childComplexity int, input store.ApprovePayrollRunInput) int
-		ApproveTimesheet        func(childComplexity int, input store.ApproveTimesheetInput) int
-		AssignEmployee          func(childComplexity int, input store.AssignEmployeeInput) int
-		CalibrateRating         func(childComplexity int, input store.CalibrateRatingInput) int
-		CancelOnboarding        func(childComplexity int, input store.CancelOnboardingInput) int
-		CloseReviewCycle        func(childComplexity int, input store.CloseReviewCycleInput) int
-		CompleteOnboardingTask  func(childComplexity int, input store.CompleteOnboardingTaskInput) int
-		CreateContact           func(childComplexity int, input store.CreateContactInput) int
-		CreateCustomer          func(childComplexity int, input store.CreateCustomerInput) int
-		CreateDepartment        func(childComplexity int, input store.CreateDepartmentInput) int
-		CreatePayrollRun        func(childComplexity int, input store.CreatePayrollRunInput) int
-		CreateProject           func(childComplexity int, input store.CreateProjectInput) int
-		DeleteContact           func(childComplexity int, input store.DeleteInput) int
-		DeleteTimeEntry         func(childComplexity int, input store.DeleteInput) int
-		EndAssignment           func(childComplexity int, input store.EndAssignmentInput) int
-		FinalizeReview          func(childComplexity int, input store.FinalizeReviewInput) int
-		HireEmployee            func(childComplexity int, input store.HireEmployeeInput) int
-		LogTime                 func(childComplexity int, input store.LogTimeInput) int
-		MarkPayrollRunPaid      func(childComplexity int, input store.MarkPayrollRunPaidInput) int
-		OpenReviewCycle         func(childComplexity int, input store.OpenReviewCycleInput) int
-		RecomputePayrollRun     func(childComplexity int, input store.RecomputePayrollRunInput) int
-		RecordFeedback          func(childComplexity int, input store.RecordFeedbackInput) int
-		RejectTimesheet         func(childComplexity int, input store.RejectTimesheetInput) int
-		StartOnboarding         func(childComplexity int, input store.StartOnboardingInput) int
-		SubmitManagerAssessment func(childComplexity int, input store.SubmitManagerAssessmentInput) int
-		SubmitSelfAssessment    func(childComplexity int, input store.SubmitSelfAssessmentInput) int
-		SubmitTimesheet         func(childComplexity int, input store.SubmitTimesheetInput) int
-		TerminateEmployee       func(childComplexity int, input store.TerminateEmployeeInput) int
-		UpdateAssignment        func(childComplexity int, input store.UpdateAssignmentInput) int
-		UpdateContact           func(childComplexity int, input store.UpdateContactInput) int
-		UpdateCustomer          func(childComplexity int, input store.UpdateCustomerInput) int
-		UpdateDepartment        func(childComplexity int, input store.UpdateDepartmentInput) int
-		UpdateEmployee          func(childComplexity int, input store.UpdateEmployeeInput) int
-		UpdateProject           func(childComplexity int, input store.UpdateProjectInput) int
-		UpdateTimeEntry         func(childComplexity int, input store.UpdateTimeEntryInput) int
+		ApprovePayrollRun        func(childComplexity int, input store.ApprovePayrollRunInput) int
+		ApproveTimesheet         func(childComplexity int, input store.ApproveTimesheetInput) int
+		AssignEmployee           func(childComplexity int, input store.AssignEmployeeInput) int
+		CalibrateRating          func(childComplexity int, input store.CalibrateRatingInput) int
+		CancelOnboarding         func(childComplexity int, input store.CancelOnboardingInput) int
+		CloseReviewCycle         func(childComplexity int, input store.CloseReviewCycleInput) int
+		CompleteOnboardingTask   func(childComplexity int, input store.CompleteOnboardingTaskInput) int
+		CreateContact            func(childComplexity int, input store.CreateContactInput) int
+		CreateCustomer           func(childComplexity int, input store.CreateCustomerInput) int
+		CreateDepartment         func(childComplexity int, input store.CreateDepartmentInput) int
+		CreateOnboardingTemplate func(childComplexity int, input store.CreateOnboardingTemplateInput) int
+		CreatePayrollRun         func(childComplexity int, input store.CreatePayrollRunInput) int
+		CreateProject            func(childComplexity int, input store.CreateProjectInput) int
+		DeleteContact            func(childComplexity int, input store.DeleteInput) int
+		DeleteTimeEntry          func(childComplexity int, input store.DeleteInput) int
+		EndAssignment            func(childComplexity int, input store.EndAssignmentInput) int
+		FinalizeReview           func(childComplexity int, input store.FinalizeReviewInput) int
+		HireEmployee             func(childComplexity int, input store.HireEmployeeInput) int
+		LogTime                  func(childComplexity int, input store.LogTimeInput) int
+		MarkPayrollRunPaid       func(childComplexity int, input store.MarkPayrollRunPaidInput) int
+		OpenReviewCycle          func(childComplexity int, input store.OpenReviewCycleInput) int
+		RecomputePayrollRun      func(childComplexity int, input store.RecomputePayrollRunInput) int
+		RecordFeedback           func(childComplexity int, input store.RecordFeedbackInput) int
+		RejectTimesheet          func(childComplexity int, input store.RejectTimesheetInput) int
+		StartOnboarding          func(childComplexity int, input store.StartOnboardingInput) int
+		SubmitManagerAssessment  func(childComplexity int, input store.SubmitManagerAssessmentInput) int
+		SubmitSelfAssessment     func(childComplexity int, input store.SubmitSelfAssessmentInput) int
+		SubmitTimesheet          func(childComplexity int, input store.SubmitTimesheetInput) int
+		TerminateEmployee        func(childComplexity int, input store.TerminateEmployeeInput) int
+		UpdateAssignment         func(childComplexity int, input store.UpdateAssignmentInput) int
+		UpdateContact            func(childComplexity int, input store.UpdateContactInput) int
+		UpdateCustomer           func(childComplexity int, input store.UpdateCustomerInput) int
+		UpdateDepartment         func(childComplexity int, input store.UpdateDepartmentInput) int
+		UpdateEmployee           func(childComplexity int, input store.UpdateEmployeeInput) int
+		UpdateProject            func(childComplexity int, input store.UpdateProjectInput) int
+		UpdateTimeEntry          func(childComplexity int, input store.UpdateTimeEntryInput) int
 	}
 
 	Onboarding struct {
@@ -451,6 +452,10 @@ type ComplexityRoot struct {
 	OnboardingTemplateEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OnboardingTemplatePayload struct {
+		Template func(childComplexity int) int
 	}
 
 	OnboardingTemplateTask struct {
@@ -848,6 +853,7 @@ type MutationResolver interface {
 	StartOnboarding(ctx context.Context, input store.StartOnboardingInput) (*store.OnboardingPayload, error)
 	CompleteOnboardingTask(ctx context.Context, input store.CompleteOnboardingTaskInput) (*store.OnboardingTaskPayload, error)
 	CancelOnboarding(ctx context.Context, input store.CancelOnboardingInput) (*store.OnboardingPayload, error)
+	CreateOnboardingTemplate(ctx context.Context, input store.CreateOnboardingTemplateInput) (*store.OnboardingTemplatePayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -2416,6 +2422,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.CreateDepartment(childComplexity, args["input"].(store.CreateDepartmentInput)), true
 
+	case "Mutation.createOnboardingTemplate":
+		if e.complexity.Mutation.CreateOnboardingTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOnboardingTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.CreateOnboardingTemplate(childComplexity, args["input"].(store.CreateOnboardingTemplateInput)), true
+
 	case "Mutation.createPayrollRun":
 		if e.complexity.Mutation.CreatePayrollRun == nil {
 			break
@@ -3031,6 +3049,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.complexity.OnboardingTemplateEdge.Node(childComplexity), true
+
+	case "OnboardingTemplatePayload.template":
+		if e.complexity.OnboardingTemplatePayload.Template == nil {
+			break
+		}
+
+		return e.complexity.OnboardingTemplatePayload.Template(childComplexity), true
 
 	case "OnboardingTemplateTask.dueOffsetDays":
 		if e.complexity.OnboardingTemplateTask.DueOffsetDays == nil {
@@ -4793,6 +4818,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateContactInput,
 		ec.unmarshalInputCreateCustomerInput,
 		ec.unmarshalInputCreateDepartmentInput,
+		ec.unmarshalInputCreateOnboardingTemplateInput,
 		ec.unmarshalInputCreatePayrollRunInput,
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCustomerFilter,
@@ -4825,6 +4851,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputOnboardingTemplateFilter,
 		ec.unmarshalInputOnboardingTemplateOrder,
 		ec.unmarshalInputOnboardingTemplateTaskFilter,
+		ec.unmarshalInputOnboardingTemplateTaskInput,
 		ec.unmarshalInputOnboardingTemplateTaskOrder,
 		ec.unmarshalInputOpenReviewCycleInput,
 		ec.unmarshalInputPayBasisFilter,
@@ -8524,6 +8551,34 @@ extend type Mutation {
   completeOnboardingTask(input: CompleteOnboardingTaskInput!): OnboardingTaskPayload
   "Cancels an onboarding IN_PROGRESS (hr, admin); its open tasks stay open."
   cancelOnboarding(input: CancelOnboardingInput!): OnboardingPayload
+  """
+  Adds an onboarding template (hr, admin): its tasks in list order.
+  Onboardings start from a copy of a template's tasks.
+  """
+  createOnboardingTemplate(input: CreateOnboardingTemplateInput!): OnboardingTemplatePayload
+}
+
+input CreateOnboardingTemplateInput {
+  "The checklist's name."
+  name: String!
+  "The department whose new hires it is for; left out: any department."
+  departmentId: ID
+  "The tasks, at least one, positioned in list order."
+  tasks: [OnboardingTemplateTaskInput!]!
+}
+
+input OnboardingTemplateTaskInput {
+  "What is to be done."
+  title: String!
+  "Who does it."
+  owner: OnboardingTaskOwner!
+  "Days after the onboarding's start it is due (0 or more)."
+  dueOffsetDays: Int!
+}
+
+"What createOnboardingTemplate answers."
+type OnboardingTemplatePayload {
+  template: OnboardingTemplate!
 }
 
 input StartOnboardingInput {
@@ -11397,6 +11452,34 @@ func (ec *executionContext) field_Mutation_createDepartment_argsInput(
 	}
 
 	var zeroVal store.CreateDepartmentInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_createOnboardingTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_createOnboardingTemplate_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_createOnboardingTemplate_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.CreateOnboardingTemplateInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.CreateOnboardingTemplateInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNCreateOnboardingTemplateInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateOnboardingTemplateInput(ctx, tmp)
+	}
+
+	var zeroVal store.CreateOnboardingTemplateInput
 	return zeroVal, nil
 }
 
@@ -27394,6 +27477,62 @@ func (ec *executionContext) fieldContext_Mutation_cancelOnboarding(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createOnboardingTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_createOnboardingTemplate(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().CreateOnboardingTemplate(rctx, fc.Args["input"].(store.CreateOnboardingTemplateInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplatePayload)
+	fc.Result = res
+	return ec.marshalOOnboardingTemplatePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplatePayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_createOnboardingTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "template":
+				return ec.fieldContext_OnboardingTemplatePayload_template(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplatePayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOnboardingTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Onboarding_id(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_id(ctx, field)
 	if err != nil {
@@ -29673,6 +29812,64 @@ func (ec *executionContext) fieldContext_OnboardingTemplateEdge_node(_ context.C
 		Object:     "OnboardingTemplateEdge",
 		Field:      field,
 		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "id":
+				return ec.fieldContext_OnboardingTemplate_id(ctx, field)
+			case "name":
+				return ec.fieldContext_OnboardingTemplate_name(ctx, field)
+			case "department":
+				return ec.fieldContext_OnboardingTemplate_department(ctx, field)
+			case "createdAt":
+				return ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
+			case "tasks":
+				return ec.fieldContext_OnboardingTemplate_tasks(ctx, field)
+			case "onboardings":
+				return ec.fieldContext_OnboardingTemplate_onboardings(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type OnboardingTemplate", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OnboardingTemplatePayload_template(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplatePayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_OnboardingTemplatePayload_template(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Template, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(*store.OnboardingTemplate)
+	fc.Result = res
+	return ec.marshalNOnboardingTemplate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplate(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_OnboardingTemplatePayload_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OnboardingTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			switch field.Name {
@@ -45107,6 +45304,47 @@ func (ec *executionContext) unmarshalInputCreateDepartmentInput(ctx context.Cont
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCreateOnboardingTemplateInput(ctx context.Context, obj any) (store.CreateOnboardingTemplateInput, error) {
+	var it store.CreateOnboardingTemplateInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "departmentId", "tasks"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "departmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentID = graphql.OmittableOf(data)
+		case "tasks":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tasks"))
+			data, err := ec.unmarshalNOnboardingTemplateTaskInput2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tasks = data
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreatePayrollRunInput(ctx context.Context, obj any) (store.CreatePayrollRunInput, error) {
 	var it store.CreatePayrollRunInput
 	asMap := map[string]any{}
@@ -47029,6 +47267,47 @@ func (ec *executionContext) unmarshalInputOnboardingTemplateTaskFilter(ctx conte
 				return it, err
 			}
 			it.Not = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOnboardingTemplateTaskInput(ctx context.Context, obj any) (store.OnboardingTemplateTaskInput, error) {
+	var it store.OnboardingTemplateTaskInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "owner", "dueOffsetDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalNOnboardingTaskOwner2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTaskOwner(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "dueOffsetDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOffsetDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOffsetDays = data
 		}
 	}
 
@@ -51991,6 +52270,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelOnboarding(ctx, field)
 			})
+		case "createOnboardingTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOnboardingTemplate(ctx, field)
+			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52565,6 +52848,45 @@ func (ec *executionContext) _OnboardingTemplateEdge(ctx context.Context, sel ast
 			}
 		case "node":
 			out.Values[i] = ec._OnboardingTemplateEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var onboardingTemplatePayloadImplementors = []string{"OnboardingTemplatePayload"}
+
+func (ec *executionContext) _OnboardingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OnboardingTemplatePayload")
+		case "template":
+			out.Values[i] = ec._OnboardingTemplatePayload_template(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -56352,6 +56674,11 @@ func (ec *executionContext) unmarshalNCreateDepartmentInput2githubᚗcomᚋbizgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateOnboardingTemplateInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateOnboardingTemplateInput(ctx context.Context, v any) (store.CreateOnboardingTemplateInput, error) {
+	res, err := ec.unmarshalInputCreateOnboardingTemplateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePayrollRunInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreatePayrollRunInput(ctx context.Context, v any) (store.CreatePayrollRunInput, error) {
 	res, err := ec.unmarshalInputCreatePayrollRunInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -57836,6 +58163,26 @@ func (ec *executionContext) marshalNOnboardingTemplateTaskEdge2ᚕgithubᚗcom�
 
 func (ec *executionContext) unmarshalNOnboardingTemplateTaskFilter2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilter(ctx context.Context, v any) (*store.OnboardingTemplateTaskFilter, error) {
 	res, err := ec.unmarshalInputOnboardingTemplateTaskFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateTaskInput2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskInputᚄ(ctx context.Context, v any) ([]*store.OnboardingTemplateTaskInput, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.OnboardingTemplateTaskInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOnboardingTemplateTaskInput2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOnboardingTemplateTaskInput2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskInput(ctx context.Context, v any) (*store.OnboardingTemplateTaskInput, error) {
+	res, err := ec.unmarshalInputOnboardingTemplateTaskInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -61318,6 +61665,13 @@ func (ec *executionContext) unmarshalOOnboardingTemplateOrder2ᚕᚖgithubᚗcom
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOOnboardingTemplatePayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *store.OnboardingTemplatePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OnboardingTemplatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOnboardingTemplateTaskFilter2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐOnboardingTemplateTaskFilterᚄ(ctx context.Context, v any) ([]*store.OnboardingTemplateTaskFilter, error) {

@@ -29,3 +29,13 @@ func onboardingTaskPayload(ctx context.Context, st *store.Store, task, onboardin
 	}
 	return &store.OnboardingTaskPayload{Task: t, Onboarding: o}, nil
 }
+
+// templatePayload reads back the template written, with what the payload
+// selects.
+func templatePayload(ctx context.Context, st *store.Store, k int64, err error) (*store.OnboardingTemplatePayload, error) {
+	row, err := readBackOne[*store.OnboardingTemplate](ctx, st, "OnboardingTemplate", "template", k, err)
+	if row == nil {
+		return nil, err
+	}
+	return &store.OnboardingTemplatePayload{Template: row}, nil
+}

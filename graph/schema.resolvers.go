@@ -300,6 +300,12 @@ func (r *mutationResolver) CancelOnboarding(ctx context.Context, input store.Can
 	return onboardingPayload(ctx, r.Store, k, err)
 }
 
+// CreateOnboardingTemplate is the resolver for the createOnboardingTemplate field.
+func (r *mutationResolver) CreateOnboardingTemplate(ctx context.Context, input store.CreateOnboardingTemplateInput) (*store.OnboardingTemplatePayload, error) {
+	k, err := r.Writer.CreateOnboardingTemplate(ctx, input)
+	return templatePayload(ctx, r.Store, k, err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})

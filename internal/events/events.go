@@ -74,6 +74,8 @@ const (
 	OnboardingTaskCompleted = "onboarding_task.completed"
 	OnboardingCompleted     = "onboarding.completed"
 	OnboardingCancelled     = "onboarding.cancelled"
+	// An onboarding template added by hr.
+	OnboardingTemplateCreated = "onboarding_template.created"
 )
 
 // Customer feedback's event: an answer recorded (not when a re-sent one is

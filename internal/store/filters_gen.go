@@ -150,6 +150,15 @@ type CreateDepartmentInput struct {
 	CostCenter graphql.Omittable[*string] `json:"costCenter,omitempty"`
 }
 
+type CreateOnboardingTemplateInput struct {
+	// The checklist's name.
+	Name string `json:"name"`
+	// The department whose new hires it is for; left out: any department.
+	DepartmentID graphql.Omittable[*string] `json:"departmentId,omitempty"`
+	// The tasks, at least one, positioned in list order.
+	Tasks []*OnboardingTemplateTaskInput `json:"tasks"`
+}
+
 type CreatePayrollRunInput struct {
 	// The month paid, as YYYY-MM, e.g. 2026-11.
 	Month string `json:"month"`
@@ -507,6 +516,11 @@ type OnboardingTemplateFilter struct {
 	Not graphql.Omittable[*OnboardingTemplateFilter] `json:"not,omitempty"`
 }
 
+// What createOnboardingTemplate answers.
+type OnboardingTemplatePayload struct {
+	Template *OnboardingTemplate `json:"template"`
+}
+
 // Which template tasks a list returns. All conditions given must hold.
 type OnboardingTemplateTaskFilter struct {
 	ID            graphql.Omittable[*IDFilter]                  `json:"id,omitempty"`
@@ -522,6 +536,15 @@ type OnboardingTemplateTaskFilter struct {
 	Or graphql.Omittable[[]*OnboardingTemplateTaskFilter] `json:"or,omitempty"`
 	// This filter does not hold.
 	Not graphql.Omittable[*OnboardingTemplateTaskFilter] `json:"not,omitempty"`
+}
+
+type OnboardingTemplateTaskInput struct {
+	// What is to be done.
+	Title string `json:"title"`
+	// Who does it.
+	Owner OnboardingTaskOwner `json:"owner"`
+	// Days after the onboarding's start it is due (0 or more).
+	DueOffsetDays int `json:"dueOffsetDays"`
 }
 
 type OpenReviewCycleInput struct {

@@ -23,6 +23,11 @@ type creation struct {
 	// uniques name the input field at which a unique constraint's refusal
 	// is reported (see uniqueViolation).
 	uniques map[string]string
+	// rows adds the new row's dependent rows (a template's tasks) in the
+	// same transaction, answering them for the audit; nil: none.
+	rows func(ctx context.Context, tx *database.DB, k int64) ([]row, error)
+	// rowsOf is the spec of what rows adds.
+	rowsOf *spec
 }
 
 // create adds the row c describes and answers its key.
@@ -43,6 +48,11 @@ func (w *Writer) create(ctx context.Context, c creation) (int64, error) {
 		if err := w.allow(id, policy.Create, c.sp, facts, c.s.cols); err != nil {
 			return err
 		}
+		if c.rowsOf != nil {
+			if err := w.allow(id, policy.Create, c.rowsOf, &policy.Facts{}, nil); err != nil {
+				return err
+			}
+		}
 		if err := verify(ctx, tx, c.s); err != nil {
 			return err
 		}
@@ -51,6 +61,21 @@ func (w *Writer) create(ctx context.Context, c creation) (int64, error) {
 			return uniqueViolation(err, c.uniques)
 		}
 		k = rows[0].int("id")
+		if c.rows != nil {
+			added, err := c.rows(ctx, tx, k)
+			if err != nil {
+				return err
+			}
+			changes := make([]change, len(added))
+			for i, r := range added {
+				changes[i] = change{after: r}
+			}
+			// The dependent rows' creation is audited; the one event is
+			// the row's.
+			if err := w.record(ctx, tx, id, c.rowsOf, "", changes...); err != nil {
+				return err
+			}
+		}
 		return w.record(ctx, tx, id, c.sp, c.event, change{after: rows[0]})
 	})
 	return k, err
