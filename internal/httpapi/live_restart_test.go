@@ -10,23 +10,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	neturl "net/url"
-	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
-	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/pgembed"
-	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
-	"github.com/bizgraph/bizgraph/internal/testdb"
 )
 
 // The database restarts (fast shutdown, then start) under subscribers: a
@@ -40,29 +36,7 @@ import (
 // again once it is back rather than ending the subscription.
 func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "bizgraph-live-restart-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	cfg := pgembed.Config{DataDir: dir, Port: httpapitest.FreePort(t), Ephemeral: true}
-	pg, err := pgembed.Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
-	url, _, err := testdb.Create(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Run(ctx, url, seed.Options{Scale: 0.002, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := database.New(url, database.Options{MaxOpenConns: 4, StatementTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	pg, cfg, url, db := restartableDatabase(t, "bizgraph-live-restart-", 2*time.Second)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// The listener reaches the database through a gate the test keeps
 	// shut from the stop until the events after the restart are
@@ -148,6 +122,7 @@ func TestSubscriptions_ADatabaseRestartLosesNoEvent(t *testing.T) {
 	for _, release := range turns {
 		release()
 	}
+	var err error
 	if pg, err = pgembed.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}

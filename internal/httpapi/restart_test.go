@@ -31,29 +31,7 @@ import (
 func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *testing.T) {
 	const deadline = 2 * time.Second
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "bizgraph-restart-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	cfg := pgembed.Config{DataDir: dir, Port: httpapitest.FreePort(t), Ephemeral: true}
-	pg, err := pgembed.Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
-	url, _, err := testdb.Create(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := seed.Run(ctx, url, seed.Options{Scale: 0.002, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := database.New(url, database.Options{MaxOpenConns: 4, StatementTimeout: deadline})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	pg, cfg, _, db := restartableDatabase(t, "bizgraph-restart-", deadline)
 	srv := httptest.NewServer(service.New(service.Config{Auth: httpapitest.Authenticator(t, db, httpapitest.Admin), DB: db, PageLimits: page.Limits{Default: 20, Max: 100},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: deadline}))
 	t.Cleanup(srv.Close)
@@ -134,6 +112,7 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		t.Errorf("/healthz while the database is down: %d, want 200", r.Status)
 	}
 
+	var err error
 	if pg, err = pgembed.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -172,4 +151,34 @@ func TestDatabaseRestart_FailsCleanlyAndRecoversWithoutRestartingTheService(t *t
 		counts[o.code]++
 	}
 	t.Logf("outcomes: %v", counts)
+}
+
+// restartableDatabase starts a PostgreSQL of the test's own (a restart
+// must not reach the shared server other tests use), with a seeded
+// database and a pool of four on it: the test stops and starts pg with
+// cfg to restart it.
+func restartableDatabase(t *testing.T, dirPrefix string, statementTimeout time.Duration) (pg *pgembed.Server, cfg pgembed.Config, url string, db *database.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", dirPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	cfg = pgembed.Config{DataDir: dir, Port: httpapitest.FreePort(t), Ephemeral: true}
+	if pg, err = pgembed.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
+	if url, _, err = testdb.Create(ctx, pg.URL("postgres")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Run(ctx, url, seed.Options{Scale: 0.002, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if db, err = database.New(url, database.Options{MaxOpenConns: 4, StatementTimeout: statementTimeout}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return pg, cfg, url, db
 }
