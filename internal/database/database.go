@@ -105,6 +105,14 @@ func New(url string, opts Options) (*DB, error) {
 	if opts.StatementTimeout > 0 {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
 	}
+	// PostgreSQL's JIT compiles a statement's expressions when its
+	// estimated cost passes jit_above_cost: the analytics statements over
+	// the rollups cross it and then spend tens of milliseconds compiling
+	// for an execution of a few (bench/results/analytics-orderings.md).
+	// Off for the connection, unless the URL sets it.
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	// A cancelled context (deadline, client gone) stops the statement in
 	// PostgreSQL with a cancel request and keeps the connection: pgx's
 	// default gives up the connection instead, so every abandoned request
