@@ -235,3 +235,52 @@ func explainDB(t *testing.T) *database.DB {
 	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// A list filtered by an enum `in` and ordered by another column reads each
+// value's rows as one range of the (status, due_on, id) index, to the
+// page's length, and merges them: no plan reads every matching row and
+// sorts them, on the first page or deep in the list (among the dates and
+// in the NULL block).
+func TestExplain_FilteredInPagesReadARangePerValue(t *testing.T) {
+	db := explainDB(t)
+	sel := &Selection{Fields: []string{"id", "name"}}
+	ord, err := orderingOf(context.Background(), testRules, projectsTable,
+		List{Filter: Filter{"status": map[string]any{"in": []any{"ACTIVE", "PROPOSED"}}}, OrderBy: []*Order{{"DUE_ON", "ASC"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const where = "status IN ('active', 'proposed')"
+	for _, p := range []struct {
+		name string
+		w    page.Window
+	}{
+		{"first page", page.Window{Limit: 50, Order: ord.Order}},
+		{"among the dates", after(t, db, ord, "due_on", where, explainRows/5)},
+		{"in the NULL block", after(t, db, ord, "due_on", where, 2*explainRows/5-explainRows/12)},
+	} {
+		pl := explain(context.Background(), t, db, "active or proposed projects by due date, "+p.name, ord, sel, p.w)
+		if !pl.uses("projects_status_due_on_id_idx") || pl.scans("projects") || pl.sortsAll() {
+			t.Errorf("want a range of projects_status_due_on_id_idx per status, no sequential scan and no sort below the merge; %s", pl)
+		}
+	}
+}
+
+// sortsAll reports whether the plan sorts rows it read from a table, not
+// only the few the ranges below a merge return: a Sort node with a scan of
+// its own beneath it, rather than an Append of limited subqueries.
+func (p plan) sortsAll() bool {
+	for i, l := range p.lines {
+		if !strings.Contains(l, "Sort  (") {
+			continue
+		}
+		for _, below := range p.lines[i+1:] {
+			if strings.Contains(below, "Append") || strings.Contains(below, "Limit") {
+				break
+			}
+			if strings.Contains(below, "Scan") {
+				return true
+			}
+		}
+	}
+	return false
+}

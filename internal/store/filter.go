@@ -221,21 +221,37 @@ type filterBuilder struct {
 	aliases int
 	conds   int
 	path    []string
+	split   *valueSplit
+}
+
+// valueSplit is a filter's top-level `in` on an enum column: the list's
+// rows are the union of one list per value, each an ordered range of an
+// index led by that column (order.go, splitByValue).
+type valueSplit struct {
+	col, cast string
+	vals      []string // canonical, sorted, distinct; at least two
 }
 
 // compileFilter renders f as a condition on tbl's row alias t with its
 // bound values. A nil or empty filter is "true".
 func compileFilter(ctx context.Context, rules Rules, tbl *table, filter any) (string, []any, error) {
+	sql, args, _, err := compileFilterSplit(ctx, rules, tbl, filter)
+	return sql, args, err
+}
+
+// compileFilterSplit is compileFilter, and the filter's top-level enum
+// `in`, if it has one, by which its rows may be read value by value.
+func compileFilterSplit(ctx context.Context, rules Rules, tbl *table, filter any) (string, []any, *valueSplit, error) {
 	f, ok := asMap(filter)
 	if !ok || len(f) == 0 {
-		return "true", nil, nil
+		return "true", nil, nil, nil
 	}
 	b := &filterBuilder{ctx: ctx, rules: rules, path: []string{"filter"}}
 	sql, err := b.filter(tbl, "t", f, 1)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	return sql, b.args, nil
+	return sql, b.args, b.split, nil
 }
 
 func (b *filterBuilder) fail(format string, a ...any) error {
@@ -363,7 +379,16 @@ func (b *filterBuilder) field(tbl *table, alias, name string, v any, depth int) 
 	if !ok {
 		return "", b.fail("expected an operator object such as { eq: ... }")
 	}
-	return b.ops(alias+"."+ff.col, ff.typ, ops)
+	sql, err := b.ops(alias+"."+ff.col, ff.typ, ops)
+	if err == nil && depth == 1 && b.split == nil && ff.typ.class == enumOps && len(ops) == 1 && ops["in"] != nil {
+		// ANDed with the rest of the filter: every row has one of the values.
+		vals, _ := b.list(unpoint(ops["in"]), ff.typ) // checked by ops
+		slices.Sort(vals)
+		if vals = slices.Compact(vals); len(vals) > 1 {
+			b.split = &valueSplit{col: ff.col, cast: ff.typ.cast, vals: vals}
+		}
+	}
+	return sql, err
 }
 
 // ops renders one column's operators, and.

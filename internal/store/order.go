@@ -93,6 +93,7 @@ type ordering struct {
 	where     string // a condition on t
 	whereArgs []any
 	rank      string // the search rank of row t, when the list is ranked
+	split     *valueSplit
 }
 
 // List is what a list field asks for besides its page: the order, a filter
@@ -111,11 +112,11 @@ type List struct {
 // the caller may not see (Rules.RowScope) are left out of every statement
 // the ordering renders.
 func orderingOf(ctx context.Context, rules Rules, tbl *table, l List) (*ordering, error) {
-	where, args, err := compileFilter(ctx, rules, tbl, l.Filter)
+	where, args, split, err := compileFilterSplit(ctx, rules, tbl, l.Filter)
 	if err != nil {
 		return nil, err
 	}
-	o := &ordering{tbl: tbl, where: where, whereArgs: args}
+	o := &ordering{tbl: tbl, where: where, whereArgs: args, split: split}
 	if l.Search != nil {
 		if err := o.searchScope(*l.Search, len(l.OrderBy) == 0); err != nil {
 			return nil, err
@@ -235,11 +236,38 @@ func (o *ordering) branches(w page.Window) []branch {
 	}
 }
 
+// splitByValue splits each of the ranges bs by the values of the filter's
+// top-level enum `in`, if it has one: `status IN (a, b)` ordered by due
+// date is no range of the (status, due_on, id) index, so PostgreSQL reads
+// every matching row and sorts them for each page (tens of milliseconds
+// for 40,000 projects, more deep in the list), while `status = a` ordered
+// by due date is one. Each value's range is read to the page's length and
+// the ranges are merged: a page costs what one value's does, times the
+// number of values, however deep it is.
+func (o *ordering) splitByValue(bs []branch) []branch {
+	if o.split == nil {
+		return bs
+	}
+	out := make([]branch, 0, len(bs)*len(o.split.vals))
+	for _, b := range bs {
+		for _, v := range o.split.vals {
+			out = append(out, branch{" AND t." + o.split.col + " = CAST(? AS " + o.split.cast + ")" + b.sql,
+				append([]any{v}, b.args...)})
+		}
+	}
+	return out
+}
+
 // pageSQL is the statement reading a page of the list's rows that satisfy
 // where (a fixed condition on t, e.g. the parent key), and its values.
 func (o *ordering) pageSQL(cols *columns, where string, w page.Window) (string, []any) {
+	return o.rangesSQL(cols, where, o.branches(w), w)
+}
+
+// rangesSQL is the statement reading a page as the merge of the ranges bs,
+// each read in the list's order to the page's length.
+func (o *ordering) rangesSQL(cols *columns, where string, bs []branch, w page.Window) (string, []any) {
 	order := " ORDER BY " + o.orderBy("t", w.Backward) + " LIMIT ?"
-	bs := o.branches(w)
 	var args []any
 	parts := make([]string, len(bs))
 	for i, b := range bs {

@@ -112,9 +112,11 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering
 	return res, nil
 }
 
-// rootSQL is rootPage's statement and its values.
+// rootSQL is rootPage's statement and its values. A root list reads a
+// range per value of its filter's `in` (splitByValue); a nested one does
+// not, as its LATERAL subquery already reads one parent's range.
 func rootSQL(ord *ordering, cols *columns, w page.Window) (string, []any) {
-	return ord.pageSQL(cols, "true", w)
+	return ord.rangesSQL(cols, "true", ord.splitByValue(ord.branches(w)), w)
 }
 
 // keysOf returns how to read a row's cursor values in ord.
