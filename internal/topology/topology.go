@@ -231,7 +231,11 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 // connection closes before any answer (an API replica that is shutting
 // down closes its idle connections), is sent again, to the other replica:
 // nothing of it ran. A request that timed out is not: it may have written.
-// Live updates' websockets may stay open an hour (timeout tunnel).
+// Live updates' websockets may stay open an hour (timeout tunnel). A check
+// has 2 s to answer (timeout check): without it HAProxy gives the whole
+// check inter (100 ms), a /readyz slowed on two busy cores while a replica
+// drains failed it, and both API replicas were sometimes out at once
+// during a SIGTERM.
 func haproxyConfig(addr string, apis []*Process) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
@@ -243,6 +247,7 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout tunnel 1h
+    timeout check 2s
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response
