@@ -158,10 +158,11 @@ func New(url string, opts Options) (*DB, error) {
 
 // FallBackTo makes db a read replica of primary: a query db cannot deliver
 // because its server is unreachable (refused, lost or shut down
-// connections; see Fault) is told to failed and sent to primary instead,
-// so it is answered, from the primary. Only queries fall back: db serves
-// reads, and its writes, which a replica refuses anyway, stay its own.
-// Call it before db is used.
+// connections; see Fault), or that its server cancelled for a conflict with
+// recovery (see RecoveryConflict), is told to failed and sent to primary
+// instead, once, so it is answered, from the primary. Only queries fall
+// back: db serves reads, and its writes, which a replica refuses anyway,
+// stay its own. Call it before db is used.
 func (db *DB) FallBackTo(primary *DB, failed func(error)) {
 	db.pool.conns.fallback = primary.pool.conns
 	db.pool.conns.failed = failed

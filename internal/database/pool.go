@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -37,7 +39,8 @@ type pool struct {
 	acquireTimeout time.Duration
 	// fallback, when set (a read replica's pool: FallBackTo), takes a
 	// statement this pool could not deliver because its server is
-	// unreachable; failed hears of each such failure first.
+	// unreachable or cancelled it for a conflict with recovery; failed
+	// hears of each such failure first.
 	fallback *pool
 	failed   func(error)
 }
@@ -79,16 +82,38 @@ func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sq
 	return rows, nil
 }
 
-// fallBack sends a read whose server could not be reached to the fallback
-// pool, when there is one: a read replica that stopped costs its readers
-// nothing but the failed attempt. Anything else (a busy pool, a timeout, a
-// bad statement) is the statement's own answer.
+// fallBack sends a read whose server could not be reached, or that the
+// server cancelled for a conflict with recovery, to the fallback pool, when
+// there is one: a read replica that stopped, or that replayed a change its
+// statement was in the way of, costs its readers nothing but the failed
+// attempt. The fallback (the primary) has no fallback of its own, so the
+// statement runs again once at most. Anything else (a busy pool, a
+// timeout, a bad statement) is the statement's own answer.
+//
+// Only a statement that failed before its first row is sent again: the
+// driver reads the first row in QueryContext, so a conflict that cancels a
+// statement still computing its answer (a sort, a count, a join building
+// its hash) is caught here; one that cancels it while its rows stream out
+// reaches the caller through the rows, as the statement's error.
+// Resolvers are not run again, so what they do once per read (the audit of
+// sensitive fields) is done once.
 func (p *pool) fallBack(ctx context.Context, err error, query string, args []any) (*sql.Rows, error) {
-	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) {
+	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) && !RecoveryConflict(err) {
 		return nil, err
 	}
 	p.failed(err)
 	return p.fallback.QueryContext(ctx, query, args...)
+}
+
+// RecoveryConflict reports whether err is a standby cancelling a statement
+// because replaying the primary's log needed what the statement held: row
+// versions its snapshot could still see (a VACUUM on the primary removed
+// them), a lock, a buffer pin. PostgreSQL reports it as 40001
+// (serialization_failure), which a standby gives for nothing else: it
+// runs no serializable transaction.
+func RecoveryConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40001" && strings.Contains(pgErr.Message, "conflict with recovery")
 }
 
 // QueryRowContext waits for a connection up to the request's deadline: a

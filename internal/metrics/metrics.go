@@ -141,12 +141,15 @@ type Pool struct {
 	Replayed float64
 	// Reads counts the query operations that read there.
 	Reads int64
+	// RecoveryConflicts counts a replica's statements it cancelled for a
+	// conflict with recovery, read again on the primary.
+	RecoveryConflicts int64
 }
 
 // WatchPools exports, at each scrape, the pools pools reports:
 // bizgraph_db_pool_in_use, bizgraph_db_pool_reads_total,
-// bizgraph_replica_lag_seconds and bizgraph_replica_replayed_bytes, each
-// by pool.
+// bizgraph_replica_lag_seconds, bizgraph_replica_replayed_bytes and
+// bizgraph_replica_recovery_conflicts_total, each by pool.
 func (m *Metrics) WatchPools(pools func() []Pool) {
 	m.reg.MustRegister(poolCollector(pools))
 }
@@ -160,6 +163,8 @@ var (
 		"How far behind the primary a read replica was at its last check; NaN when unknown.", []string{"pool"}, nil)
 	replicaReplayed = prometheus.NewDesc("bizgraph_replica_replayed_bytes",
 		"How far a read replica had replayed the primary's write-ahead log at its last check (its LSN).", []string{"pool"}, nil)
+	replicaConflicts = prometheus.NewDesc("bizgraph_replica_recovery_conflicts_total",
+		"Statements a read replica cancelled for a conflict with recovery, each read again on the primary.", []string{"pool"}, nil)
 )
 
 type poolCollector func() []Pool
@@ -169,6 +174,7 @@ func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- poolReads
 	ch <- replicaLag
 	ch <- replicaReplayed
+	ch <- replicaConflicts
 }
 
 func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
@@ -182,6 +188,7 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 		if p.Replica {
 			ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, p.Lag, p.Name)
 			ch <- prometheus.MustNewConstMetric(replicaReplayed, prometheus.GaugeValue, p.Replayed, p.Name)
+			ch <- prometheus.MustNewConstMetric(replicaConflicts, prometheus.CounterValue, float64(p.RecoveryConflicts), p.Name)
 		}
 	}
 }

@@ -26,7 +26,9 @@
 // same pace. A replica that fails a check, or a statement with a
 // connection error (its pool then sends the statement to the primary, see
 // database.FallBackTo), is taken out and checked again with a growing
-// backoff until it answers.
+// backoff until it answers. A statement the replica cancels for a conflict
+// with recovery is read again on the primary, once, by the same pool
+// fallback, and counted; the replica stays in.
 package replica
 
 import (
@@ -117,6 +119,9 @@ type Replica struct {
 	// failed).
 	wake  chan struct{}
 	reads atomic.Int64
+	// conflicts counts the statements it cancelled for a conflict with
+	// recovery, which were read again on the primary.
+	conflicts atomic.Int64
 
 	mu sync.Mutex
 	st state
@@ -367,8 +372,18 @@ func (r *Replica) check(ctx context.Context) {
 }
 
 // failed is told by the replica's pool of a statement it could not
-// deliver: the replica is out until a check finds it back.
+// deliver: the replica is out until a check finds it back. A statement the
+// replica cancelled for a conflict with recovery (a VACUUM on the primary
+// removed rows its snapshot could see) is counted and leaves the replica
+// in: the replica is well, the statement was in the way of its replay, and
+// the pool has sent it to the primary.
 func (r *Replica) failed(err error) {
+	if database.RecoveryConflict(err) {
+		r.conflicts.Add(1)
+		r.set.opts.Log.Info("read replica cancelled a statement for a conflict with recovery; it was read again on the primary",
+			"replica", r.name, "err", err)
+		return
+	}
 	r.mu.Lock()
 	up := r.st.up
 	r.mu.Unlock()
@@ -539,6 +554,9 @@ type PoolStatus struct {
 	Replay   Position
 	// Reads counts the query operations that read there.
 	Reads int64
+	// RecoveryConflicts counts a replica's statements cancelled for a
+	// conflict with recovery and read again on the primary.
+	RecoveryConflicts int64
 }
 
 // Status is the state of the primary and of every replica.
@@ -549,7 +567,8 @@ func (s *Set) Status() []PoolStatus {
 		st := r.st
 		r.mu.Unlock()
 		ps := PoolStatus{Name: r.name, InUse: st.up && st.lagKnown && st.lag <= s.opts.MaxLag, Reason: st.reason,
-			Lag: st.lag, LagKnown: st.lagKnown, Replay: st.replay, Reads: r.reads.Load()}
+			Lag: st.lag, LagKnown: st.lagKnown, Replay: st.replay, Reads: r.reads.Load(),
+			RecoveryConflicts: r.conflicts.Load()}
 		if st.up && !ps.InUse {
 			ps.Reason = fmt.Sprintf("too far behind (over %s)", s.opts.MaxLag)
 		}

@@ -171,7 +171,7 @@ func poolMetrics(st []replica.PoolStatus) []metrics.Pool {
 			lag = math.NaN()
 		}
 		out[i] = metrics.Pool{Name: p.Name, Replica: !p.Primary, InUse: p.InUse, Lag: lag,
-			Replayed: float64(p.Replay), Reads: p.Reads}
+			Replayed: float64(p.Replay), Reads: p.Reads, RecoveryConflicts: p.RecoveryConflicts}
 	}
 	return out
 }
