@@ -76,6 +76,10 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 // Signal sends sig to the process.
 func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
+// Done is closed when the process has exited: a harness waits for it
+// beside its own deadline, where Wait would block.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
 // Wait waits for the process to exit and returns its exit code.
 func (p *Process) Wait() int { <-p.done; return p.cmd.ProcessState.ExitCode() }
 

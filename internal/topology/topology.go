@@ -65,6 +65,7 @@ type Topology struct {
 	Bin string
 
 	replicaCfg pgembed.Config
+	dir        string
 }
 
 // Process is a child process serving HTTP.
@@ -73,6 +74,10 @@ type Process struct {
 	// URL is where it serves (the API's address, or the balancer's);
 	// MetricsURL its metrics, if any.
 	URL, MetricsURL string
+	// env is what an API replica was started with, to start it again;
+	// starts counts its starts.
+	env    []string
+	starts int
 }
 
 // stopGrace is how long a process has to stop after SIGTERM before it is
@@ -110,7 +115,7 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 	if err := os.Chmod(opts.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	t = &Topology{}
+	t = &Topology{dir: opts.Dir}
 	defer func() {
 		if err != nil {
 			t.Close()
@@ -190,13 +195,9 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 		env := append([]string{"DATABASE_URL=" + t.PrimaryURL, "DATABASE_REPLICA_URLS=" + t.ReplicaURL,
 			"ADDR=" + addr, "METRICS_ADDR=" + maddr, "JWT_SECRET=" + jwtSecret, "PERSISTED_QUERIES=automatic",
 			"PLAYGROUND=false", "LOG_LEVEL=warn"}, opts.APIEnv...)
-		cp, err := childproc.Start(filepath.Join(opts.Dir, name+".log"), name, env, t.Bin, "serve")
-		if err != nil {
-			return t, err
-		}
-		p := &Process{Process: cp, URL: "http://" + addr, MetricsURL: "http://" + maddr}
-		t.APIs = append(t.APIs, p)
-		if err := p.Await(ctx, p.URL+"/readyz", nil); err != nil {
+		p := &Process{URL: "http://" + addr, MetricsURL: "http://" + maddr, env: env}
+		t.APIs = append(t.APIs, p) // before it starts: Close stops what started
+		if err := t.startAPI(ctx, p, name); err != nil {
 			return t, err
 		}
 	}
@@ -267,6 +268,34 @@ backend apis
 		fmt.Fprintf(&b, "    server %s %s check\n", p.Name, strings.TrimPrefix(p.URL, "http://"))
 	}
 	return b.String()
+}
+
+// StartAPI starts the stopped API replica i (0: api1) again on its
+// addresses, as it was first started, and returns once it is ready; the
+// balancer sends it requests again after two good checks. Each start logs
+// to a file of its own (api1.log, api1.2.log, …).
+func (t *Topology) StartAPI(ctx context.Context, i int) error {
+	p := t.APIs[i]
+	select {
+	case <-p.Done():
+	default:
+		return fmt.Errorf("%s is running", p.Name)
+	}
+	return t.startAPI(ctx, p, p.Name)
+}
+
+func (t *Topology) startAPI(ctx context.Context, p *Process, name string) error {
+	p.starts++
+	logName := name + ".log"
+	if p.starts > 1 {
+		logName = fmt.Sprintf("%s.%d.log", name, p.starts)
+	}
+	cp, err := childproc.Start(filepath.Join(t.dir, logName), name, p.env, t.Bin, "serve")
+	if err != nil {
+		return err
+	}
+	p.Process = cp
+	return p.Await(ctx, p.URL+"/readyz", nil)
 }
 
 // StopReplica stops the database replica (a fast shutdown: its sessions
