@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,28 +149,72 @@ type answer struct {
 	err        error // the request got no answer
 }
 
-// api1 is sent SIGTERM while four clients read through the balancer: it
-// drains and exits 0, at most the requests in flight fail (with a status
-// a client retries), and the balancer sends everything to api2.
+// api1 is sent SIGTERM while, through the balancer, four clients read,
+// two log time (each write with an Idempotency-Key, sent again on a
+// retryable failure) and subscribers follow the time_entry.logged events
+// over SSE (resuming with Last-Event-ID when their stream ends), some of
+// them on api1: api1 drains and exits 0; at most the reads in flight fail,
+// with a status a client retries; no write fails and each is written once;
+// every subscriber receives every committed event, in order, once, those
+// on api1 on api2 after a reconnection. Started again, api1 is sent
+// requests again.
 func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
-	const readers = 4
+	const readers, writers = 4, 2
+	employee, project := apiIDs(t, topo)
+	since := value[int64](t, topo.PrimaryURL, `SELECT coalesce(max(id), 0) FROM events`)
+	t.Cleanup(func() { run(t, topo.PrimaryURL, `DELETE FROM time_entries WHERE note LIKE 'topology-sigterm-%'`) })
+	subCtx, stopSubs := context.WithCancel(context.Background())
+	defer stopSubs()
+	subs := openSubscribers(t, subCtx, topo, `subscription { events(types: ["time_entry.logged"]) { id } }`, since)
+
 	l := startLoad(t, topo, readers)
 	defer l.stop()
+	w := startWrites(t, topo, writers, employee, project)
+	defer w.stop()
 	count := l.count
-	waitFor(t, "reads on both API replicas", func() bool { return count("api1") >= 20 && count("api2") >= 20 })
+	waitFor(t, "reads on both API replicas, writes and events", func() bool {
+		if count("api1") < 20 || count("api2") < 20 || w.count() < 10 {
+			return false
+		}
+		for _, s := range subs {
+			if len(s.received()) == 0 {
+				return false
+			}
+		}
+		return true
+	})
 
 	stopping := topo.APIs[0]
 	sigterm := time.Now()
 	if err := stopping.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-stopping.Done():
+	case <-time.After(time.Minute):
+		t.Fatalf("api1 still running a minute after SIGTERM: %s", stopping.Tail())
+	}
 	if code := stopping.Wait(); code != 0 {
 		t.Fatalf("api1 exited with %d after SIGTERM: %s", code, stopping.Tail())
 	}
 	exited := time.Since(sigterm)
-	after := count("api2")
-	waitFor(t, "reads on api2 after api1 exited", func() bool { return count("api2") >= after+100 })
+	after, written := count("api2"), w.count()
+	waitFor(t, "reads and writes on api2 after api1 exited", func() bool { return count("api2") >= after+100 && w.count() >= written+10 })
 	answers, failed := l.stop()
+	w.stop()
+
+	// Every subscriber must receive every event committed.
+	var want []int64
+	waitFor(t, "every subscriber to receive the last committed event", func() bool {
+		want = committedEvents(t, topo, since)
+		for _, s := range subs {
+			if got := s.received(); len(want) > 0 && (len(got) == 0 || got[len(got)-1] < want[len(want)-1]) {
+				return false
+			}
+		}
+		return true
+	})
+	stopSubs()
 
 	var lastOnStopped time.Time
 	for _, a := range answers {
@@ -183,6 +228,73 @@ func apiStoppedUnderLoad(t *testing.T, topo *topology.Topology) {
 	t.Logf("%d reads by %d clients through the balancer, %d failed; api1 exited %s after SIGTERM and answered its last read %s after it",
 		len(answers), readers, len(failed), exited.Round(time.Millisecond), moved.Round(time.Millisecond))
 	checkFailures(t, "api1 stopped", sigterm, failed, readers)
+
+	entries := value[int64](t, topo.PrimaryURL, `SELECT count(*) FROM time_entries WHERE note LIKE 'topology-sigterm-%'`)
+	t.Logf("%d writes by %d clients, %d failed after their retries (%d retries); %d time entries written, %d events committed",
+		len(w.written), writers, len(w.failed), w.retries, entries, len(want))
+	for _, f := range w.failed {
+		t.Errorf("a write failed while api1 stopped: %s", f)
+	}
+	if entries != int64(len(w.written)) || len(want) != len(w.written) {
+		t.Errorf("%d writes succeeded, %d time entries and %d events were committed; want one of each per write",
+			len(w.written), entries, len(want))
+	}
+
+	var resumes []time.Duration
+	for i, s := range subs {
+		got := s.received()
+		lost, disorder := lostAndTwice(got, want)
+		s.mu.Lock()
+		t.Logf("subscriber %d: streams from %v, %d events received, %d lost, %d out of order or twice; resumed after %v; streams ended: %v; %d reconnections refused",
+			i+1, s.conns, len(got), len(lost), disorder, s.resume, s.ends, s.refused)
+		if s.conns[0] == "api1" {
+			if len(s.resume) == 0 || s.conns[len(s.conns)-1] != "api2" {
+				t.Errorf("subscriber %d, on api1, did not resume on api2: streams from %v", i+1, s.conns)
+			}
+			resumes = append(resumes, s.resume...)
+		}
+		s.mu.Unlock()
+		if len(lost) > 0 || disorder > 0 {
+			t.Errorf("subscriber %d lost events %v and received %d out of order or twice", i+1, lost, disorder)
+		}
+	}
+	if len(resumes) > 0 {
+		t.Logf("subscribers on api1 resumed on api2 %s to %s after their stream ended", slices.Min(resumes).Round(time.Millisecond),
+			slices.Max(resumes).Round(time.Millisecond))
+	}
+
+	// api1 started again: the balancer sends it requests after two good
+	// checks.
+	restarted := time.Now()
+	if err := topo.StartAPI(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	ready := time.Since(restarted)
+	waitFor(t, "a read through the balancer answered by api1 again", func() bool {
+		r := post(t, topo.URL, topo.Token, `{ projects(first: 1) { nodes { name } } }`, nil)
+		return r.failed() == "" && r.server == "api1"
+	})
+	t.Logf("api1 started again: ready %s after its start, answering through the balancer %s after it",
+		ready.Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
+}
+
+// committedEvents are the time_entry.logged events committed after since.
+func committedEvents(t *testing.T, topo *topology.Topology, since int64) []int64 {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), topo.PrimaryURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT id FROM events WHERE type = 'time_entry.logged' AND id > $1 ORDER BY id`, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 // The database replica is stopped while four clients read through the
