@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -197,7 +198,7 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 			"PLAYGROUND=false", "LOG_LEVEL=warn"}, opts.APIEnv...)
 		p := &Process{URL: "http://" + addr, MetricsURL: "http://" + maddr, env: env}
 		t.APIs = append(t.APIs, p) // before it starts: Close stops what started
-		if err := t.startAPI(ctx, p, name); err != nil {
+		if err := t.startAPI(ctx, p, name, nil); err != nil {
 			return t, err
 		}
 	}
@@ -271,26 +272,27 @@ backend apis
 }
 
 // StartAPI starts the stopped API replica i (0: api1) again on its
-// addresses, as it was first started, and returns once it is ready; the
+// addresses, as it was first started with env added (REPLICA_MAX_LAG=2s:
+// a later value of a variable wins), and returns once it is ready; the
 // balancer sends it requests again after two good checks. Each start logs
 // to a file of its own (api1.log, api1.2.log, …).
-func (t *Topology) StartAPI(ctx context.Context, i int) error {
+func (t *Topology) StartAPI(ctx context.Context, i int, env ...string) error {
 	p := t.APIs[i]
 	select {
 	case <-p.Done():
 	default:
 		return fmt.Errorf("%s is running", p.Name)
 	}
-	return t.startAPI(ctx, p, p.Name)
+	return t.startAPI(ctx, p, p.Name, env)
 }
 
-func (t *Topology) startAPI(ctx context.Context, p *Process, name string) error {
+func (t *Topology) startAPI(ctx context.Context, p *Process, name string, env []string) error {
 	p.starts++
 	logName := name + ".log"
 	if p.starts > 1 {
 		logName = fmt.Sprintf("%s.%d.log", name, p.starts)
 	}
-	cp, err := childproc.Start(filepath.Join(t.dir, logName), name, p.env, t.Bin, "serve")
+	cp, err := childproc.Start(filepath.Join(t.dir, logName), name, append(slices.Clone(p.env), env...), t.Bin, "serve")
 	if err != nil {
 		return err
 	}

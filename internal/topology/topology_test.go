@@ -63,6 +63,7 @@ func TestTopology(t *testing.T) {
 	t.Run("a write is read at once through the other API replica", func(t *testing.T) { readYourWrites(t, topo) })
 	t.Run("the database replica stopped under load", func(t *testing.T) { replicaStoppedUnderLoad(t, topo) })
 	t.Run("an API replica stopped under load", func(t *testing.T) { apiStoppedUnderLoad(t, topo) })
+	t.Run("a replica too far behind is skipped", func(t *testing.T) { laggingReplicaSkipped(t, topo) })
 }
 
 // Reads through the balancer reach both API replicas and are served by the
@@ -70,6 +71,13 @@ func TestTopology(t *testing.T) {
 // API replicas' metrics count them on replica1, none on the primary.
 func readsOnReplica(t *testing.T, topo *topology.Topology) {
 	const n = 20
+	// A commit on the primary after the replica's base backup (an
+	// autoanalyze of the seeded tables) is applied 10 s late, and until
+	// then the replica's lag may be unknown: it serves no reads then.
+	waited := waitFor(t, "both API replicas to read from the replica", func() bool {
+		return metric(t, topo.APIs[0], "bizgraph_db_pool_in_use", "replica1") == 1 &&
+			metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == 1
+	})
 	commits := func() int64 {
 		return value[int64](t, topo.ReplicaURL, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`)
 	}
@@ -94,8 +102,8 @@ func readsOnReplica(t *testing.T, topo *topology.Topology) {
 	}
 	// A backend reports its statistics when idle, up to a second later.
 	waitFor(t, "the replica's statistics to count the reads", func() bool { return commits()-before >= n })
-	t.Logf("%d reads through the balancer (%v): replica1 %d, primary %d; the replica's xact_commit rose by %d",
-		n, servers, onReplica, onPrimary, commits()-before)
+	t.Logf("%d reads through the balancer (%v): replica1 %d, primary %d; the replica's xact_commit rose by %d (waited %s for the replica to be in use)",
+		n, servers, onReplica, onPrimary, commits()-before, waited.Round(time.Millisecond))
 }
 
 // A write through the balancer answers its position; a read sent at once
@@ -528,14 +536,86 @@ func run(t *testing.T, url, sql string) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds, failing the test after a minute, and
+// returns how long it waited.
+func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	start := time.Now()
 	for !cond() {
-		if time.Now().After(deadline) {
+		if time.Since(start) > time.Minute {
 			t.Fatalf("waited a minute for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return time.Since(start)
+}
+
+// The API replicas are started again with REPLICA_MAX_LAG=2s, under the
+// replica's 10 s apply delay: once a write through the balancer is more than
+// 2 s old and not yet applied, both take the replica out (their /readyz
+// says it is too far behind) and reads through the balancer go to the
+// primary; once the replica has applied the write, they read from it again.
+func laggingReplicaSkipped(t *testing.T, topo *topology.Topology) {
+	ctx := context.Background()
+	for i, p := range topo.APIs {
+		p.Stop(time.Minute)
+		if err := topo.StartAPI(ctx, i, "REPLICA_MAX_LAG=2s"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inUse := func(want float64) func() bool {
+		return func() bool {
+			return metric(t, topo.APIs[0], "bizgraph_db_pool_in_use", "replica1") == want &&
+				metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == want
+		}
+	}
+	// The writes of the earlier faults are applied 10 s after them.
+	waitFor(t, "both API replicas to read from the replica", inUse(1))
+	reads := func(n int) (onReplica, onPrimary int64) {
+		replicaBefore, primaryBefore := poolReads(t, topo, "replica1"), poolReads(t, topo, "primary")
+		for range n {
+			if r := post(t, topo.URL, topo.Token, `{ projects(first: 1) { nodes { name } } }`, nil); r.failed() != "" {
+				t.Fatalf("a read through the balancer: %s", r.failed())
+			}
+		}
+		return poolReads(t, topo, "replica1") - replicaBefore, poolReads(t, topo, "primary") - primaryBefore
+	}
+
+	name := "Topology lag " + strconv.FormatInt(time.Now().UnixNano(), 36)
+	t.Cleanup(func() { run(t, topo.PrimaryURL, fmt.Sprintf(`DELETE FROM customers WHERE name = '%s'`, name)) })
+	w := post(t, topo.URL, topo.Token,
+		fmt.Sprintf(`mutation { createCustomer(input: {name: %q, country: "DE", segment: SMB}) { customer { id } } }`, name), nil)
+	if w.failed() != "" {
+		t.Fatalf("createCustomer through the balancer: %s", w.failed())
+	}
+	wrote := time.Now()
+	waitFor(t, "both API replicas to take the lagging replica out", inUse(0))
+	out := time.Since(wrote)
+	for _, p := range topo.APIs {
+		res, err := http.Get(p.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), "replica1: out, too far behind") {
+			t.Fatalf("%s's /readyz does not say the replica is too far behind:\n%s", p.Name, body)
+		}
+	}
+	const n = 20
+	if onReplica, onPrimary := reads(n); onReplica != 0 || onPrimary != n {
+		t.Fatalf("with the replica too far behind, %d reads through the balancer read %d times from it and %d from the primary; want all %d from the primary",
+			n, onReplica, onPrimary, n)
+	}
+	waitFor(t, "both API replicas to read from the replica once it applied the write", inUse(1))
+	back := time.Since(wrote)
+	onReplica, onPrimary := reads(n)
+	// As in readsOnReplica: a lag check that times out on a loaded
+	// machine takes the replica out for a moment; allow two such reads.
+	if onReplica+onPrimary != n || onReplica < n-2 {
+		t.Fatalf("with the replica caught up, %d reads read %d times from it and %d from the primary; want at least %d from it",
+			n, onReplica, onPrimary, n-2)
+	}
+	t.Logf("REPLICA_MAX_LAG=2s, the replica applying commits 10 s late: out of both API replicas %s after a write, %d reads then all on the primary; back in use %s after the write, then %d of %d reads on it",
+		out.Round(time.Millisecond), n, back.Round(time.Millisecond), onReplica, n)
 }
