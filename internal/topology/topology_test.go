@@ -72,8 +72,8 @@ func TestTopology(t *testing.T) {
 func readsOnReplica(t *testing.T, topo *topology.Topology) {
 	const n = 20
 	// A commit on the primary after the replica's base backup (an
-	// autoanalyze of the seeded tables) is applied 10 s late, and until
-	// then the replica's lag may be unknown: it serves no reads then.
+	// autoanalyze of the seeded tables, say) is applied 10 s late, and
+	// until then the replica's lag may be unknown: it serves no reads.
 	waited := waitFor(t, "both API replicas to read from the replica", func() bool {
 		return metric(t, topo.APIs[0], "bizgraph_db_pool_in_use", "replica1") == 1 &&
 			metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == 1
