@@ -42,9 +42,12 @@ const (
 	Create
 	Update
 	Delete
+	// Sync is creating or updating rows from an external system, keyed by
+	// that system's id (sync.go).
+	Sync
 )
 
-var actionNames = [...]string{Read: "read", ReadAcross: "compare", ReadSum: "sum", Create: "create", Update: "update", Delete: "delete"}
+var actionNames = [...]string{Read: "read", ReadAcross: "compare", ReadSum: "sum", Create: "create", Update: "update", Delete: "delete", Sync: "sync"}
 
 func (a Action) String() string { return actionNames[a] }
 
@@ -250,6 +253,9 @@ type Table struct {
 	// Create, Update and Delete are who writes rows; the zero Grant: no
 	// one.
 	Create, Update, Delete Grant
+	// Sync is who creates and updates rows from an external system by its
+	// id (sync.go); the zero Grant: no one.
+	Sync Grant
 	// UpdateByKind replaces Update for a table whose rows are written by
 	// different people by their kind (an onboarding task by its owner):
 	// the grant of each kind, the row's facts naming its kind (Facts.Kind).
@@ -413,6 +419,8 @@ func (t Table) grant(a Action, row Row) Grant {
 		return t.Update
 	case Delete:
 		return t.Delete
+	case Sync:
+		return t.Sync
 	}
 	return Grant{}
 }
