@@ -51,6 +51,9 @@ const (
 	// Timeout: the request ran past its deadline and its statements were
 	// cancelled. Retrying the same request will likely take as long.
 	Timeout = "TIMEOUT"
+	// TooManyItems: a sync operation was sent more items than one call
+	// takes (500); nothing of it was written. Send them in several calls.
+	TooManyItems = "TOO_MANY_ITEMS"
 )
 
 // Codes of GraphQL's own request phase, which the executor (gqlgen and
@@ -183,6 +186,7 @@ var codes = map[string]answer{
 	Overloaded:                  {status: http.StatusServiceUnavailable, always: true, retry: true},
 	Unavailable:                 {status: http.StatusServiceUnavailable, always: true, retry: true},
 	Timeout:                     {status: http.StatusGatewayTimeout, always: true},
+	TooManyItems:                {status: http.StatusBadRequest},
 	Suppressed:                  {status: http.StatusForbidden},
 	ParseFailed:                 {status: http.StatusBadRequest},
 	ValidationFailed:            {status: http.StatusBadRequest},

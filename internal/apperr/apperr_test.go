@@ -61,6 +61,7 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 		{"IDEMPOTENCY_KEY_REUSED", 422, true, false},
 		{"SLOW_CONSUMER", 503, false, true},
 		{"RESUME_EXPIRED", 410, false, false},
+		{"TOO_MANY_ITEMS", 400, false, false},
 	} {
 		if !apperr.Known(c.code) || apperr.Status(c.code) != c.status || apperr.Always(c.code) != c.always ||
 			apperr.Retryable(c.code) != c.retryable {
@@ -69,8 +70,8 @@ func TestCodes_EachAnswersWithItsStatus(t *testing.T) {
 				c.status, c.always, c.retryable)
 		}
 	}
-	if n := len(apperr.Codes()); n != 35 {
-		t.Errorf("%d codes declared, 35 in this table: give the new one its row", n)
+	if n := len(apperr.Codes()); n != 36 {
+		t.Errorf("%d codes declared, 36 in this table: give the new one its row", n)
 	}
 	if apperr.Known("SOMETHING_ELSE") || apperr.Status("SOMETHING_ELSE") != 500 {
 		t.Error("an unknown code must be no code of the API, answered as an internal error")
