@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/bizgraph/bizgraph/graph/scalar"
 	"github.com/bizgraph/bizgraph/internal/analytics"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -376,6 +377,9 @@ type ComplexityRoot struct {
 		UpdateEmployee           func(childComplexity int, input store.UpdateEmployeeInput) int
 		UpdateProject            func(childComplexity int, input store.UpdateProjectInput) int
 		UpdateTimeEntry          func(childComplexity int, input store.UpdateTimeEntryInput) int
+		UpsertContacts           func(childComplexity int, input store.UpsertContactsInput) int
+		UpsertCustomers          func(childComplexity int, input store.UpsertCustomersInput) int
+		UpsertEmployees          func(childComplexity int, input store.UpsertEmployeesInput) int
 	}
 
 	Onboarding struct {
@@ -730,6 +734,23 @@ type ComplexityRoot struct {
 		TimeEntryLogged func(childComplexity int, projectID *string, employeeID *string) int
 	}
 
+	SyncError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Path    func(childComplexity int) int
+	}
+
+	SyncPayload struct {
+		Results func(childComplexity int) int
+	}
+
+	SyncResult struct {
+		Errors     func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
 	TimeEntriesPayload struct {
 		TimeEntries func(childComplexity int) int
 	}
@@ -854,6 +875,9 @@ type MutationResolver interface {
 	CompleteOnboardingTask(ctx context.Context, input store.CompleteOnboardingTaskInput) (*store.OnboardingTaskPayload, error)
 	CancelOnboarding(ctx context.Context, input store.CancelOnboardingInput) (*store.OnboardingPayload, error)
 	CreateOnboardingTemplate(ctx context.Context, input store.CreateOnboardingTemplateInput) (*store.OnboardingTemplatePayload, error)
+	UpsertCustomers(ctx context.Context, input store.UpsertCustomersInput) (*store.SyncPayload, error)
+	UpsertContacts(ctx context.Context, input store.UpsertContactsInput) (*store.SyncPayload, error)
+	UpsertEmployees(ctx context.Context, input store.UpsertEmployeesInput) (*store.SyncPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (store.Node, error)
@@ -2734,6 +2758,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Mutation.UpdateTimeEntry(childComplexity, args["input"].(store.UpdateTimeEntryInput)), true
 
+	case "Mutation.upsertContacts":
+		if e.complexity.Mutation.UpsertContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpsertContacts(childComplexity, args["input"].(store.UpsertContactsInput)), true
+
+	case "Mutation.upsertCustomers":
+		if e.complexity.Mutation.UpsertCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpsertCustomers(childComplexity, args["input"].(store.UpsertCustomersInput)), true
+
+	case "Mutation.upsertEmployees":
+		if e.complexity.Mutation.UpsertEmployees == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertEmployees_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.complexity.Mutation.UpsertEmployees(childComplexity, args["input"].(store.UpsertEmployeesInput)), true
+
 	case "Onboarding.completedAt":
 		if e.complexity.Onboarding.CompletedAt == nil {
 			break
@@ -4444,6 +4504,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.complexity.Subscription.TimeEntryLogged(childComplexity, args["projectId"].(*string), args["employeeId"].(*string)), true
 
+	case "SyncError.code":
+		if e.complexity.SyncError.Code == nil {
+			break
+		}
+
+		return e.complexity.SyncError.Code(childComplexity), true
+
+	case "SyncError.message":
+		if e.complexity.SyncError.Message == nil {
+			break
+		}
+
+		return e.complexity.SyncError.Message(childComplexity), true
+
+	case "SyncError.path":
+		if e.complexity.SyncError.Path == nil {
+			break
+		}
+
+		return e.complexity.SyncError.Path(childComplexity), true
+
+	case "SyncPayload.results":
+		if e.complexity.SyncPayload.Results == nil {
+			break
+		}
+
+		return e.complexity.SyncPayload.Results(childComplexity), true
+
+	case "SyncResult.errors":
+		if e.complexity.SyncResult.Errors == nil {
+			break
+		}
+
+		return e.complexity.SyncResult.Errors(childComplexity), true
+
+	case "SyncResult.externalId":
+		if e.complexity.SyncResult.ExternalID == nil {
+			break
+		}
+
+		return e.complexity.SyncResult.ExternalID(childComplexity), true
+
+	case "SyncResult.id":
+		if e.complexity.SyncResult.ID == nil {
+			break
+		}
+
+		return e.complexity.SyncResult.ID(childComplexity), true
+
+	case "SyncResult.status":
+		if e.complexity.SyncResult.Status == nil {
+			break
+		}
+
+		return e.complexity.SyncResult.Status(childComplexity), true
+
 	case "TimeEntriesPayload.timeEntries":
 		if e.complexity.TimeEntriesPayload.TimeEntries == nil {
 			break
@@ -4815,6 +4931,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCompleteOnboardingTaskInput,
 		ec.unmarshalInputContactFilter,
 		ec.unmarshalInputContactOrder,
+		ec.unmarshalInputContactSyncItem,
 		ec.unmarshalInputCreateContactInput,
 		ec.unmarshalInputCreateCustomerInput,
 		ec.unmarshalInputCreateDepartmentInput,
@@ -4825,6 +4942,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerSegmentFilter,
 		ec.unmarshalInputCustomerStatusFilter,
+		ec.unmarshalInputCustomerSyncItem,
 		ec.unmarshalInputDateFilter,
 		ec.unmarshalInputDateTimeFilter,
 		ec.unmarshalInputDecimalFilter,
@@ -4834,6 +4952,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputEmployeeFilter,
 		ec.unmarshalInputEmployeeOrder,
 		ec.unmarshalInputEmployeeStatusFilter,
+		ec.unmarshalInputEmployeeSyncItem,
 		ec.unmarshalInputEmploymentTypeFilter,
 		ec.unmarshalInputEndAssignmentInput,
 		ec.unmarshalInputFinalizeReviewInput,
@@ -4894,6 +5013,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputUpdateEmployeeInput,
 		ec.unmarshalInputUpdateProjectInput,
 		ec.unmarshalInputUpdateTimeEntryInput,
+		ec.unmarshalInputUpsertContactsInput,
+		ec.unmarshalInputUpsertCustomersInput,
+		ec.unmarshalInputUpsertEmployeesInput,
 	)
 	first := true
 
@@ -8665,6 +8787,138 @@ type DepartmentOnboardingProgress {
   "Open tasks of onboardings IN_PROGRESS, overdue or not."
   tasksOpen: Int!
 }
+
+# Sync from other systems: an external system (a CRM, an HR system) keeps
+# bizgraph's customers, contacts and employees in step with its own records,
+# keyed by ` + "`" + `(source, externalId)` + "`" + `, its name and its own id of each record.
+# Safe to retry: an item sent again as it was is UNCHANGED and writes nothing.
+# Up to 500 items per call; more is ` + "`" + `TOO_MANY_ITEMS` + "`" + ` and nothing is written.
+# The answer has one result per item, in the order sent. The valid items of a
+# call commit together, with an audit row and an event per change
+# (` + "`" + `customer.created` + "`" + `, ` + "`" + `employee.hired` + "`" + `, …); an INVALID item is written
+# nowhere and its result says why, at its path in the input. An item updates
+# only the fields it names; an explicit null clears a field that may be empty.
+# Integration API keys and admins call them; an integration key reads nothing
+# else.
+extend type Mutation {
+  "Creates or updates customers by the source's ids (integration, admin)."
+  upsertCustomers(input: UpsertCustomersInput!): SyncPayload
+  "Creates or updates contacts by the source's ids, each of a customer the same source synced (integration, admin)."
+  upsertContacts(input: UpsertContactsInput!): SyncPayload
+  """
+  Hires and changes employees by the source's (an HR system's) ids
+  (integration, admin). A new one is hired as hireEmployee hires
+  (` + "`" + `employee.hired` + "`" + `, so its onboarding can start); sensitive fields are
+  hr's and not synced.
+  """
+  upsertEmployees(input: UpsertEmployeesInput!): SyncPayload
+}
+
+input UpsertCustomersInput {
+  "The system the items come from, e.g. crm (at most 100 characters)."
+  source: String!
+  "At most 500."
+  items: [CustomerSyncItem!]!
+}
+
+"A customer as the source has it; on create the fields a customer needs are required."
+input CustomerSyncItem {
+  "The customer's id in the source (at most 100 characters)."
+  externalId: String!
+  name: String
+  legalName: String
+  industry: String
+  "ISO 3166 alpha-2, e.g. DE."
+  country: String
+  segment: CustomerSegment
+  "PROSPECT when a new customer leaves it out."
+  status: CustomerStatus
+  website: String
+  annualContractValue: Decimal
+}
+
+input UpsertContactsInput {
+  "The system the items come from (at most 100 characters)."
+  source: String!
+  "At most 500."
+  items: [ContactSyncItem!]!
+}
+
+"A contact as the source has it."
+input ContactSyncItem {
+  "The contact's id in the source (at most 100 characters)."
+  externalId: String!
+  "The source's id of the contact's customer, synced before by upsertCustomers; required on create, and a contact stays with its customer."
+  customerExternalId: String
+  name: String
+  email: String
+  phone: String
+  role: String
+  isPrimary: Boolean
+}
+
+input UpsertEmployeesInput {
+  "The system the items come from, e.g. hr-system (at most 100 characters)."
+  source: String!
+  "At most 500."
+  items: [EmployeeSyncItem!]!
+}
+
+"An employee as the HR system has them; on create the fields hireEmployee requires are required."
+input EmployeeSyncItem {
+  "The employee's id in the source (at most 100 characters)."
+  externalId: String!
+  employeeNumber: String
+  firstName: String
+  lastName: String
+  email: String
+  title: String
+  departmentId: ID
+  managerId: ID
+  employmentType: EmploymentType
+  hiredOn: Date
+  location: String
+  weeklyCapacityHours: Decimal
+}
+
+"What a sync operation answers: one result per item, in the order sent."
+type SyncPayload {
+  results: [SyncResult!]!
+}
+
+"What became of one item."
+type SyncResult {
+  "The item's externalId."
+  externalId: String!
+  status: SyncStatus!
+  "The global id of the record the item is (usable with ` + "`" + `node` + "`" + ` by those who may read it); null when INVALID."
+  id: ID
+  "Why an INVALID item was not written; empty otherwise."
+  errors: [SyncError!]!
+}
+
+enum SyncStatus {
+  "A new record was written."
+  CREATED
+  "The record changed."
+  UPDATED
+  "The record already was as sent: nothing was written."
+  UNCHANGED
+  "The item was refused (see errors) and written nowhere."
+  INVALID
+}
+
+"One problem of an item."
+type SyncError {
+  "Where in the input, e.g. [\"items\", 3, \"email\"]."
+  path: [PathSegment!]!
+  "A stable code: BAD_USER_INPUT."
+  code: String!
+  message: String!
+}
+
+"A field name (String) or a list index (Int) of a path."
+scalar PathSegment
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -12180,6 +12434,90 @@ func (ec *executionContext) field_Mutation_updateTimeEntry_argsInput(
 	}
 
 	var zeroVal store.UpdateTimeEntryInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_upsertContacts_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_upsertContacts_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpsertContactsInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpsertContactsInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpsertContactsInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertContactsInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpsertContactsInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCustomers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_upsertCustomers_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_upsertCustomers_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpsertCustomersInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpsertCustomersInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpsertCustomersInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertCustomersInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpsertCustomersInput
+	return zeroVal, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertEmployees_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := ec.field_Mutation_upsertEmployees_argsInput(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+func (ec *executionContext) field_Mutation_upsertEmployees_argsInput(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (store.UpsertEmployeesInput, error) {
+	if _, ok := rawArgs["input"]; !ok {
+		var zeroVal store.UpsertEmployeesInput
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("input"))
+	if tmp, ok := rawArgs["input"]; ok {
+		return ec.unmarshalNUpsertEmployeesInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertEmployeesInput(ctx, tmp)
+	}
+
+	var zeroVal store.UpsertEmployeesInput
 	return zeroVal, nil
 }
 
@@ -27533,6 +27871,174 @@ func (ec *executionContext) fieldContext_Mutation_createOnboardingTemplate(ctx c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_upsertCustomers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_upsertCustomers(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpsertCustomers(rctx, fc.Args["input"].(store.UpsertCustomersInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.SyncPayload)
+	fc.Result = res
+	return ec.marshalOSyncPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_upsertCustomers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "results":
+				return ec.fieldContext_SyncPayload_results(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SyncPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCustomers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_upsertContacts(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpsertContacts(rctx, fc.Args["input"].(store.UpsertContactsInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.SyncPayload)
+	fc.Result = res
+	return ec.marshalOSyncPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_upsertContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "results":
+				return ec.fieldContext_SyncPayload_results(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SyncPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertEmployees(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_Mutation_upsertEmployees(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return ec.resolvers.Mutation().UpsertEmployees(rctx, fc.Args["input"].(store.UpsertEmployeesInput))
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		return graphql.Null
+	}
+	res := resTmp.(*store.SyncPayload)
+	fc.Result = res
+	return ec.marshalOSyncPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncPayload(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_Mutation_upsertEmployees(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "results":
+				return ec.fieldContext_SyncPayload_results(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SyncPayload", field.Name)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertEmployees_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Onboarding_id(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_id(ctx, field)
 	if err != nil {
@@ -39909,6 +40415,358 @@ func (ec *executionContext) fieldContext_Subscription_events(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _SyncError_path(ctx context.Context, field graphql.CollectedField, obj *apperr.Error) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SyncError_path(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Path(), nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]any)
+	fc.Result = res
+	return ec.marshalNPathSegment2ᚕinterfaceᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncError_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncError",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type PathSegment does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncError_code(ctx context.Context, field graphql.CollectedField, obj *apperr.Error) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SyncError_code(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Code, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncError",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncError_message(ctx context.Context, field graphql.CollectedField, obj *apperr.Error) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Message); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SyncError_message(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Message, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncError",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncPayload_results(ctx context.Context, field graphql.CollectedField, obj *store.SyncPayload) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SyncPayload_results(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Results, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*store.SyncResult)
+	fc.Result = res
+	return ec.marshalNSyncResult2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncResultᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "externalId":
+				return ec.fieldContext_SyncResult_externalId(ctx, field)
+			case "status":
+				return ec.fieldContext_SyncResult_status(ctx, field)
+			case "id":
+				return ec.fieldContext_SyncResult_id(ctx, field)
+			case "errors":
+				return ec.fieldContext_SyncResult_errors(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SyncResult", field.Name)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_externalId(ctx context.Context, field graphql.CollectedField, obj *store.SyncResult) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.ExternalID); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
+	fc, err := ec.fieldContext_SyncResult_externalId(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.ExternalID, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(string)
+	fc.Result = res
+	return ec.marshalNString2string(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncResult_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_status(ctx context.Context, field graphql.CollectedField, obj *store.SyncResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SyncResult_status(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Status, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.(store.SyncStatus)
+	fc.Result = res
+	return ec.marshalNSyncStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncStatus(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type SyncStatus does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_id(ctx context.Context, field graphql.CollectedField, obj *store.SyncResult) (ret graphql.Marshaler) {
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.ID) // directly: see internal/codegen
+}
+
+func (ec *executionContext) fieldContext_SyncResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncResult_errors(ctx context.Context, field graphql.CollectedField, obj *store.SyncResult) (ret graphql.Marshaler) {
+	fc, err := ec.fieldContext_SyncResult_errors(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			ec.Error(ctx, ec.Recover(ctx, r))
+			ret = graphql.Null
+		}
+	}()
+	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx // use context from middleware stack in children
+		return obj.Errors, nil
+	})
+	if err != nil {
+		ec.Error(ctx, err)
+		return graphql.Null
+	}
+	if resTmp == nil {
+		if !graphql.HasFieldError(ctx, fc) {
+			ec.Errorf(ctx, "must not be null")
+		}
+		return graphql.Null
+	}
+	res := resTmp.([]*apperr.Error)
+	fc.Result = res
+	return ec.marshalNSyncError2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋapperrᚐErrorᚄ(ctx, field.Selections, res)
+}
+
+func (ec *executionContext) fieldContext_SyncResult_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			switch field.Name {
+			case "path":
+				return ec.fieldContext_SyncError_path(ctx, field)
+			case "code":
+				return ec.fieldContext_SyncError_code(ctx, field)
+			case "message":
+				return ec.fieldContext_SyncError_message(ctx, field)
+			}
+			return nil, fmt.Errorf("no field named %q was found under type SyncError", field.Name)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TimeEntriesPayload_timeEntries(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntriesPayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntriesPayload_timeEntries(ctx, field)
 	if err != nil {
@@ -45111,6 +45969,75 @@ func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputContactSyncItem(ctx context.Context, obj any) (store.ContactSyncItem, error) {
+	var it store.ContactSyncItem
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "customerExternalId", "name", "email", "phone", "role", "isPrimary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "customerExternalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerExternalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerExternalID = graphql.OmittableOf(data)
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = graphql.OmittableOf(data)
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = graphql.OmittableOf(data)
+		case "isPrimary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isPrimary"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsPrimary = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context, obj any) (store.CreateContactInput, error) {
 	var it store.CreateContactInput
 	asMap := map[string]any{}
@@ -45711,6 +46638,89 @@ func (ec *executionContext) unmarshalInputCustomerStatusFilter(ctx context.Conte
 				return it, err
 			}
 			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerSyncItem(ctx context.Context, obj any) (store.CustomerSyncItem, error) {
+	var it store.CustomerSyncItem
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "name", "legalName", "industry", "country", "segment", "status", "website", "annualContractValue"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "legalName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalName = graphql.OmittableOf(data)
+		case "industry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("industry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Industry = graphql.OmittableOf(data)
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = graphql.OmittableOf(data)
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOCustomerSegment2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSegment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = graphql.OmittableOf(data)
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerStatus2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = graphql.OmittableOf(data)
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = graphql.OmittableOf(data)
+		case "annualContractValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("annualContractValue"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnnualContractValue = graphql.OmittableOf(data)
 		}
 	}
 
@@ -46325,6 +47335,110 @@ func (ec *executionContext) unmarshalInputEmployeeStatusFilter(ctx context.Conte
 				return it, err
 			}
 			it.In = graphql.OmittableOf(data)
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputEmployeeSyncItem(ctx context.Context, obj any) (store.EmployeeSyncItem, error) {
+	var it store.EmployeeSyncItem
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "employeeNumber", "firstName", "lastName", "email", "title", "departmentId", "managerId", "employmentType", "hiredOn", "location", "weeklyCapacityHours"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "employeeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeNumber = graphql.OmittableOf(data)
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = graphql.OmittableOf(data)
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "departmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("departmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentID = graphql.OmittableOf(data)
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = graphql.OmittableOf(data)
+		case "employmentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employmentType"))
+			data, err := ec.unmarshalOEmploymentType2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmploymentType = graphql.OmittableOf(data)
+		case "hiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hiredOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HiredOn = graphql.OmittableOf(data)
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = graphql.OmittableOf(data)
+		case "weeklyCapacityHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weeklyCapacityHours"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeeklyCapacityHours = graphql.OmittableOf(data)
 		}
 	}
 
@@ -49813,6 +50927,108 @@ func (ec *executionContext) unmarshalInputUpdateTimeEntryInput(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpsertContactsInput(ctx context.Context, obj any) (store.UpsertContactsInput, error) {
+	var it store.UpsertContactsInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNContactSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactSyncItemᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpsertCustomersInput(ctx context.Context, obj any) (store.UpsertCustomersInput, error) {
+	var it store.UpsertCustomersInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNCustomerSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSyncItemᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		}
+	}
+
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpsertEmployeesInput(ctx context.Context, obj any) (store.UpsertEmployeesInput, error) {
+	var it store.UpsertEmployeesInput
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNEmployeeSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeSyncItemᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		}
+	}
+
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -52273,6 +53489,18 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createOnboardingTemplate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createOnboardingTemplate(ctx, field)
+			})
+		case "upsertCustomers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCustomers(ctx, field)
+			})
+		case "upsertContacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertContacts(ctx, field)
+			})
+		case "upsertEmployees":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertEmployees(ctx, field)
 			})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -55169,6 +56397,145 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
+var syncErrorImplementors = []string{"SyncError"}
+
+func (ec *executionContext) _SyncError(ctx context.Context, sel ast.SelectionSet, obj *apperr.Error) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncError")
+		case "path":
+			out.Values[i] = ec._SyncError_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._SyncError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._SyncError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var syncPayloadImplementors = []string{"SyncPayload"}
+
+func (ec *executionContext) _SyncPayload(ctx context.Context, sel ast.SelectionSet, obj *store.SyncPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncPayload")
+		case "results":
+			out.Values[i] = ec._SyncPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var syncResultImplementors = []string{"SyncResult"}
+
+func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *store.SyncResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := make(map[string]*graphql.FieldSet)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncResult")
+		case "externalId":
+			out.Values[i] = ec._SyncResult_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SyncResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._SyncResult_id(ctx, field, obj)
+		case "errors":
+			out.Values[i] = ec._SyncResult_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.deferred, int32(len(deferred)))
+
+	for label, dfs := range deferred {
+		ec.processDeferredGroup(graphql.DeferredGroup{
+			Label:    label,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: dfs,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
 var timeEntriesPayloadImplementors = []string{"TimeEntriesPayload"}
 
 func (ec *executionContext) _TimeEntriesPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntriesPayload) graphql.Marshaler {
@@ -56659,6 +58026,26 @@ func (ec *executionContext) marshalNContactOrderField2string(ctx context.Context
 	return res
 }
 
+func (ec *executionContext) unmarshalNContactSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactSyncItemᚄ(ctx context.Context, v any) ([]*store.ContactSyncItem, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.ContactSyncItem, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactSyncItem(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNContactSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐContactSyncItem(ctx context.Context, v any) (*store.ContactSyncItem, error) {
+	res, err := ec.unmarshalInputContactSyncItem(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateContactInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCreateContactInput(ctx context.Context, v any) (store.CreateContactInput, error) {
 	res, err := ec.unmarshalInputCreateContactInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -56861,6 +58248,26 @@ func (ec *executionContext) marshalNCustomerStatus2githubᚗcomᚋbizgraphᚋbiz
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCustomerSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSyncItemᚄ(ctx context.Context, v any) ([]*store.CustomerSyncItem, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.CustomerSyncItem, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSyncItem(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNCustomerSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐCustomerSyncItem(ctx context.Context, v any) (*store.CustomerSyncItem, error) {
+	res, err := ec.unmarshalInputCustomerSyncItem(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDate2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐDate(ctx context.Context, v any) (store.Date, error) {
@@ -57422,6 +58829,26 @@ func (ec *executionContext) marshalNEmployeeStatus2githubᚗcomᚋbizgraphᚋbiz
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNEmployeeSyncItem2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeSyncItemᚄ(ctx context.Context, v any) ([]*store.EmployeeSyncItem, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]*store.EmployeeSyncItem, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEmployeeSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeSyncItem(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEmployeeSyncItem2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmployeeSyncItem(ctx context.Context, v any) (*store.EmployeeSyncItem, error) {
+	res, err := ec.unmarshalInputEmployeeSyncItem(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNEmploymentType2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐEmploymentType(ctx context.Context, v any) (store.EmploymentType, error) {
@@ -58230,6 +59657,58 @@ func (ec *executionContext) marshalNOrderDirection2string(ctx context.Context, s
 
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋpageᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v page.PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPathSegment2interface(ctx context.Context, v any) (any, error) {
+	res, err := graphql.UnmarshalAny(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPathSegment2interface(ctx context.Context, sel ast.SelectionSet, v any) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalAny(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNPathSegment2ᚕinterfaceᚄ(ctx context.Context, v any) ([]any, error) {
+	var vSlice []any
+	vSlice = graphql.CoerceList(v)
+	var err error
+	res := make([]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPathSegment2interface(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPathSegment2ᚕinterfaceᚄ(ctx context.Context, sel ast.SelectionSet, v []any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNPathSegment2interface(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNPayBasis2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐPayBasis(ctx context.Context, v any) (store.PayBasis, error) {
@@ -59412,6 +60891,124 @@ func (ec *executionContext) unmarshalNSubmitTimesheetInput2githubᚗcomᚋbizgra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSyncError2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋapperrᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*apperr.Error) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNSyncError2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋapperrᚐError(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncError2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋapperrᚐError(ctx context.Context, sel ast.SelectionSet, v *apperr.Error) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncError(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSyncResult2ᚕᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.SyncResult) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	var wg sync.WaitGroup
+	isLen1 := len(v) == 1
+	if !isLen1 {
+		wg.Add(len(v))
+	}
+	for i := range v {
+		i := i
+		fc := &graphql.FieldContext{
+			Index:  &i,
+			Result: &v[i],
+		}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		f := func(i int) {
+			defer func() {
+				if r := recover(); r != nil {
+					ec.Error(ctx, ec.Recover(ctx, r))
+					ret = nil
+				}
+			}()
+			if !isLen1 {
+				defer wg.Done()
+			}
+			ret[i] = ec.marshalNSyncResult2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncResult(ctx, sel, v[i])
+		}
+		if isLen1 {
+			f(i)
+		} else {
+			f(i) // in line: see internal/codegen
+		}
+
+	}
+	wg.Wait()
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncResult2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncResult(ctx context.Context, sel ast.SelectionSet, v *store.SyncResult) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			ec.Errorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SyncResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSyncStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncStatus(ctx context.Context, v any) (store.SyncStatus, error) {
+	var res store.SyncStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncStatus2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncStatus(ctx context.Context, sel ast.SelectionSet, v store.SyncStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTerminateEmployeeInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTerminateEmployeeInput(ctx context.Context, v any) (store.TerminateEmployeeInput, error) {
 	res, err := ec.unmarshalInputTerminateEmployeeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59773,6 +61370,21 @@ func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋbizgraph
 
 func (ec *executionContext) unmarshalNUpdateTimeEntryInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpdateTimeEntryInput(ctx context.Context, v any) (store.UpdateTimeEntryInput, error) {
 	res, err := ec.unmarshalInputUpdateTimeEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertContactsInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertContactsInput(ctx context.Context, v any) (store.UpsertContactsInput, error) {
+	res, err := ec.unmarshalInputUpsertContactsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertCustomersInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertCustomersInput(ctx context.Context, v any) (store.UpsertCustomersInput, error) {
+	res, err := ec.unmarshalInputUpsertCustomersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertEmployeesInput2githubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐUpsertEmployeesInput(ctx context.Context, v any) (store.UpsertEmployeesInput, error) {
+	res, err := ec.unmarshalInputUpsertEmployeesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -62717,6 +64329,13 @@ func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋbizgraphᚋ
 	}
 	res, err := ec.unmarshalInputStringFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSyncPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐSyncPayload(ctx context.Context, sel ast.SelectionSet, v *store.SyncPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTimeEntriesPayload2ᚖgithubᚗcomᚋbizgraphᚋbizgraphᚋinternalᚋstoreᚐTimeEntriesPayload(ctx context.Context, sel ast.SelectionSet, v *store.TimeEntriesPayload) graphql.Marshaler {

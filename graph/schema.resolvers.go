@@ -306,6 +306,24 @@ func (r *mutationResolver) CreateOnboardingTemplate(ctx context.Context, input s
 	return templatePayload(ctx, r.Store, k, err)
 }
 
+// UpsertCustomers is the resolver for the upsertCustomers field.
+func (r *mutationResolver) UpsertCustomers(ctx context.Context, input store.UpsertCustomersInput) (*store.SyncPayload, error) {
+	results, err := r.Writer.UpsertCustomers(ctx, input)
+	return synced(ctx, results, err)
+}
+
+// UpsertContacts is the resolver for the upsertContacts field.
+func (r *mutationResolver) UpsertContacts(ctx context.Context, input store.UpsertContactsInput) (*store.SyncPayload, error) {
+	results, err := r.Writer.UpsertContacts(ctx, input)
+	return synced(ctx, results, err)
+}
+
+// UpsertEmployees is the resolver for the upsertEmployees field.
+func (r *mutationResolver) UpsertEmployees(ctx context.Context, input store.UpsertEmployeesInput) (*store.SyncPayload, error) {
+	results, err := r.Writer.UpsertEmployees(ctx, input)
+	return synced(ctx, results, err)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})

@@ -55,3 +55,12 @@ func refused(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// synced is what a sync operation answers: a result per item, or, when
+// the call as a whole was refused, nothing.
+func synced(ctx context.Context, results []*store.SyncResult, err error) (*store.SyncPayload, error) {
+	if err != nil {
+		return nil, refused(ctx, err)
+	}
+	return &store.SyncPayload{Results: results}, nil
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -306,6 +307,26 @@ func (p Problems) Error() string {
 func (p *Problems) Add(path, format string, args ...any) {
 	*p = append(*p, &Error{Code: BadUserInput, Message: fmt.Sprintf(format, args...),
 		Extensions: map[string]any{"field": path}})
+}
+
+// Path is the input path of a problem (Problems.Add) as a list of field
+// names and list indexes, ["items", 3, "email"]; nil for an error of no
+// input field.
+func (e *Error) Path() []any {
+	field, _ := e.Extensions["field"].(string)
+	if field == "" {
+		return nil
+	}
+	parts := strings.Split(field, ".")
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		if n, err := strconv.Atoi(p); err == nil {
+			out[i] = n
+		} else {
+			out[i] = p
+		}
+	}
+	return out
 }
 
 // Err is nil when there are no problems, else p.

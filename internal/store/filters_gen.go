@@ -3,9 +3,14 @@
 package store
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/bizgraph/bizgraph/internal/apperr"
 )
 
 type ApprovePayrollRunInput struct {
@@ -121,6 +126,19 @@ type ContactPayload struct {
 	Contact *Contact `json:"contact"`
 }
 
+// A contact as the source has it.
+type ContactSyncItem struct {
+	// The contact's id in the source (at most 100 characters).
+	ExternalID string `json:"externalId"`
+	// The source's id of the contact's customer, synced before by upsertCustomers; required on create, and a contact stays with its customer.
+	CustomerExternalID graphql.Omittable[*string] `json:"customerExternalId,omitempty"`
+	Name               graphql.Omittable[*string] `json:"name,omitempty"`
+	Email              graphql.Omittable[*string] `json:"email,omitempty"`
+	Phone              graphql.Omittable[*string] `json:"phone,omitempty"`
+	Role               graphql.Omittable[*string] `json:"role,omitempty"`
+	IsPrimary          graphql.Omittable[*bool]   `json:"isPrimary,omitempty"`
+}
+
 type CreateContactInput struct {
 	CustomerID string                     `json:"customerId"`
 	Name       string                     `json:"name"`
@@ -222,6 +240,22 @@ type CustomerStatusFilter struct {
 	Eq graphql.Omittable[*CustomerStatus]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*CustomerStatus]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]CustomerStatus] `json:"in,omitempty"`
+}
+
+// A customer as the source has it; on create the fields a customer needs are required.
+type CustomerSyncItem struct {
+	// The customer's id in the source (at most 100 characters).
+	ExternalID string                     `json:"externalId"`
+	Name       graphql.Omittable[*string] `json:"name,omitempty"`
+	LegalName  graphql.Omittable[*string] `json:"legalName,omitempty"`
+	Industry   graphql.Omittable[*string] `json:"industry,omitempty"`
+	// ISO 3166 alpha-2, e.g. DE.
+	Country graphql.Omittable[*string]          `json:"country,omitempty"`
+	Segment graphql.Omittable[*CustomerSegment] `json:"segment,omitempty"`
+	// PROSPECT when a new customer leaves it out.
+	Status              graphql.Omittable[*CustomerStatus] `json:"status,omitempty"`
+	Website             graphql.Omittable[*string]         `json:"website,omitempty"`
+	AnnualContractValue graphql.Omittable[*Decimal]        `json:"annualContractValue,omitempty"`
 }
 
 // Conditions on a calendar date.
@@ -352,6 +386,23 @@ type EmployeeStatusFilter struct {
 	Eq graphql.Omittable[*EmployeeStatus]  `json:"eq,omitempty"`
 	Ne graphql.Omittable[*EmployeeStatus]  `json:"ne,omitempty"`
 	In graphql.Omittable[[]EmployeeStatus] `json:"in,omitempty"`
+}
+
+// An employee as the HR system has them; on create the fields hireEmployee requires are required.
+type EmployeeSyncItem struct {
+	// The employee's id in the source (at most 100 characters).
+	ExternalID          string                             `json:"externalId"`
+	EmployeeNumber      graphql.Omittable[*string]         `json:"employeeNumber,omitempty"`
+	FirstName           graphql.Omittable[*string]         `json:"firstName,omitempty"`
+	LastName            graphql.Omittable[*string]         `json:"lastName,omitempty"`
+	Email               graphql.Omittable[*string]         `json:"email,omitempty"`
+	Title               graphql.Omittable[*string]         `json:"title,omitempty"`
+	DepartmentID        graphql.Omittable[*string]         `json:"departmentId,omitempty"`
+	ManagerID           graphql.Omittable[*string]         `json:"managerId,omitempty"`
+	EmploymentType      graphql.Omittable[*EmploymentType] `json:"employmentType,omitempty"`
+	HiredOn             graphql.Omittable[*Date]           `json:"hiredOn,omitempty"`
+	Location            graphql.Omittable[*string]         `json:"location,omitempty"`
+	WeeklyCapacityHours graphql.Omittable[*Decimal]        `json:"weeklyCapacityHours,omitempty"`
 }
 
 // Conditions on an employment type.
@@ -824,6 +875,22 @@ type SubmitTimesheetInput struct {
 	EmployeeID graphql.Omittable[*string] `json:"employeeId,omitempty"`
 }
 
+// What a sync operation answers: one result per item, in the order sent.
+type SyncPayload struct {
+	Results []*SyncResult `json:"results"`
+}
+
+// What became of one item.
+type SyncResult struct {
+	// The item's externalId.
+	ExternalID string     `json:"externalId"`
+	Status     SyncStatus `json:"status"`
+	// The global id of the record the item is (usable with `node` by those who may read it); null when INVALID.
+	ID *string `json:"id,omitempty"`
+	// Why an INVALID item was not written; empty otherwise.
+	Errors []*apperr.Error `json:"errors"`
+}
+
 type TerminateEmployeeInput struct {
 	ID string `json:"id"`
 	// The version read; a stale one is a CONFLICT.
@@ -995,4 +1062,88 @@ type UpdateTimeEntryInput struct {
 	Hours     graphql.Omittable[*Decimal] `json:"hours,omitempty"`
 	Billable  graphql.Omittable[*bool]    `json:"billable,omitempty"`
 	Note      graphql.Omittable[*string]  `json:"note,omitempty"`
+}
+
+type UpsertContactsInput struct {
+	// The system the items come from (at most 100 characters).
+	Source string `json:"source"`
+	// At most 500.
+	Items []*ContactSyncItem `json:"items"`
+}
+
+type UpsertCustomersInput struct {
+	// The system the items come from, e.g. crm (at most 100 characters).
+	Source string `json:"source"`
+	// At most 500.
+	Items []*CustomerSyncItem `json:"items"`
+}
+
+type UpsertEmployeesInput struct {
+	// The system the items come from, e.g. hr-system (at most 100 characters).
+	Source string `json:"source"`
+	// At most 500.
+	Items []*EmployeeSyncItem `json:"items"`
+}
+
+type SyncStatus string
+
+const (
+	// A new record was written.
+	SyncStatusCreated SyncStatus = "CREATED"
+	// The record changed.
+	SyncStatusUpdated SyncStatus = "UPDATED"
+	// The record already was as sent: nothing was written.
+	SyncStatusUnchanged SyncStatus = "UNCHANGED"
+	// The item was refused (see errors) and written nowhere.
+	SyncStatusInvalid SyncStatus = "INVALID"
+)
+
+var AllSyncStatus = []SyncStatus{
+	SyncStatusCreated,
+	SyncStatusUpdated,
+	SyncStatusUnchanged,
+	SyncStatusInvalid,
+}
+
+func (e SyncStatus) IsValid() bool {
+	switch e {
+	case SyncStatusCreated, SyncStatusUpdated, SyncStatusUnchanged, SyncStatusInvalid:
+		return true
+	}
+	return false
+}
+
+func (e SyncStatus) String() string {
+	return string(e)
+}
+
+func (e *SyncStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncStatus", str)
+	}
+	return nil
+}
+
+func (e SyncStatus) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -128,3 +128,66 @@ func (w *Writer) DeleteContact(ctx context.Context, in store.DeleteInput) (strin
 		return w.record(ctx, tx, id, contacts, events.ContactDeleted, change{before: before})
 	})
 }
+
+// UpsertCustomers creates or updates the customers a source (a CRM)
+// sends, by its ids (sync.go), and answers what became of each.
+func (w *Writer) UpsertCustomers(ctx context.Context, in store.UpsertCustomersInput) ([]*store.SyncResult, error) {
+	return w.sync(ctx, syncing{sp: customers, source: in.Source, externals: externalsOf(in.Items, func(it *store.CustomerSyncItem) string { return it.ExternalID }),
+		created: events.CustomerCreated, updated: events.CustomerUpdated,
+		build: func(i int, s *set, before row) {
+			it := in.Items[i]
+			must(s, before, "name", "name", it.Name, name)
+			may(s, before, "legalName", "legal_name", it.LegalName, name)
+			may(s, before, "industry", "industry", it.Industry, short)
+			must(s, before, "country", "country", it.Country, country)
+			must(s, before, "segment", "segment", it.Segment)
+			mayOr(s, before, "status", "status", it.Status, "prospect")
+			may(s, before, "website", "website", it.Website, short)
+			may(s, before, "annualContractValue", "annual_contract_value", it.AnnualContractValue, money)
+		}})
+}
+
+// UpsertContacts creates or updates the contacts a source sends, by its
+// ids, each of a customer the same source synced; a contact stays with
+// its customer.
+func (w *Writer) UpsertContacts(ctx context.Context, in store.UpsertContactsInput) ([]*store.SyncResult, error) {
+	var customerOf map[string]int64
+	return w.sync(ctx, syncing{sp: contacts, source: in.Source, externals: externalsOf(in.Items, func(it *store.ContactSyncItem) string { return it.ExternalID }),
+		created: events.ContactCreated, updated: events.ContactUpdated,
+		prepare: func(ctx context.Context, tx *database.DB) error {
+			var named []string
+			for _, it := range in.Items {
+				if c, _ := it.CustomerExternalID.ValueOK(); c != nil {
+					named = append(named, *c)
+				}
+			}
+			var err error
+			customerOf, err = synced(ctx, tx, in.Source, customers, named)
+			return err
+		},
+		build: func(i int, s *set, before row) {
+			it := in.Items[i]
+			switch c, given := it.CustomerExternalID.ValueOK(); {
+			case !given && before == nil:
+				s.problem("customerExternalId", "is required for a new record")
+			case given && c == nil:
+				s.problem("customerExternalId", "cannot be null")
+			case given:
+				k, ok := customerOf[*c]
+				switch {
+				case !ok:
+					s.problem("customerExternalId", "no customer %s synced has the externalId %.40q", in.Source, *c)
+				case before != nil && before.int("customer_id") != k:
+					s.problem("customerExternalId", "a contact stays with its customer, %s", store.GlobalID(customers.typ, before.int("customer_id")))
+				default:
+					s.put("customer_id", k)
+					s.exists("customerExternalId", "Customer", k)
+				}
+			}
+			must(s, before, "name", "name", it.Name, name)
+			may(s, before, "email", "email", it.Email, email)
+			may(s, before, "phone", "phone", it.Phone, short)
+			may(s, before, "role", "role", it.Role, short)
+			mayOr(s, before, "isPrimary", "is_primary", it.IsPrimary, false)
+		}})
+}

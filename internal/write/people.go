@@ -84,12 +84,7 @@ func (w *Writer) UpdateEmployee(ctx context.Context, in store.UpdateEmployeeInpu
 	}
 	s.optRef("departmentId", "department_id", in.DepartmentID, "Department")
 	s.optRef("managerId", "manager_id", in.ManagerID, "Employee")
-	if m, _ := s.has("manager_id"); m != nil {
-		// The reporting line stays a tree: no one manages themselves or
-		// anyone above them.
-		s.fails("managerId", "is the employee or reports to them: the reporting line would be a loop",
-			`? IN (WITH RECURSIVE up(id) AS (SELECT ?::bigint UNION SELECT e.manager_id FROM employees e JOIN up ON e.id = up.id WHERE e.manager_id IS NOT NULL) SELECT id FROM up)`, k, m)
-	}
+	noLoop(s, k)
 	opt(s, "employmentType", "employment_type", in.EmploymentType, false)
 	if v, _ := in.Status.ValueOK(); v != nil && *v == "terminated" {
 		s.problem("status", "an employee is terminated with terminateEmployee")
@@ -99,6 +94,52 @@ func (w *Writer) UpdateEmployee(ctx context.Context, in store.UpdateEmployeeInpu
 	opt(s, "weeklyCapacityHours", "weekly_capacity_hours", in.WeeklyCapacityHours, false, capacity)
 	personal(s, in.Salary, in.SalaryCurrency, in.PersonalEmail, in.Phone, in.BirthDate, in.HomeAddress)
 	return w.changeEmployee(ctx, k, in.Version, s, events.EmployeeUpdated, func(before row) {})
+}
+
+// noLoop checks that the manager s sets for employee k keeps the
+// reporting line a tree: no one manages themselves or anyone above them.
+func noLoop(s *set, k int64) {
+	if m, _ := s.has("manager_id"); m != nil {
+		s.fails("managerId", "is the employee or reports to them: the reporting line would be a loop",
+			`? IN (WITH RECURSIVE up(id) AS (SELECT ?::bigint UNION SELECT e.manager_id FROM employees e JOIN up ON e.id = up.id WHERE e.manager_id IS NOT NULL) SELECT id FROM up)`, k, m)
+	}
+}
+
+// UpsertEmployees hires and changes the employees a source (an HR
+// system) sends, by its ids (sync.go): a new one is hired as
+// HireEmployee hires (employee.hired), a known one changed
+// (employee.updated). Sensitive columns are hr's and not synced.
+func (w *Writer) UpsertEmployees(ctx context.Context, in store.UpsertEmployeesInput) ([]*store.SyncResult, error) {
+	return w.sync(ctx, syncing{sp: employees, source: in.Source, externals: externalsOf(in.Items, func(it *store.EmployeeSyncItem) string { return it.ExternalID }),
+		created: events.EmployeeHired, updated: events.EmployeeUpdated,
+		uniques: map[string]string{"employee_number": "employeeNumber", "email": "email"},
+		build: func(i int, s *set, before row) {
+			it := in.Items[i]
+			k := before.int("id") // 0 for a hire
+			must(s, before, "employeeNumber", "employee_number", it.EmployeeNumber, code)
+			if v, _ := it.EmployeeNumber.ValueOK(); v != nil {
+				s.unique("employeeNumber", "employees", "employee_number", *v, k)
+			}
+			must(s, before, "firstName", "first_name", it.FirstName, name)
+			must(s, before, "lastName", "last_name", it.LastName, name)
+			must(s, before, "email", "email", it.Email, email)
+			if v, _ := it.Email.ValueOK(); v != nil {
+				s.unique("email", "employees", "email", *v, k)
+			}
+			may(s, before, "title", "title", it.Title, short)
+			mustRef(s, before, "departmentId", "department_id", it.DepartmentID, "Department")
+			mayRef(s, before, "managerId", "manager_id", it.ManagerID, "Employee")
+			if before != nil {
+				noLoop(s, k)
+			}
+			must(s, before, "employmentType", "employment_type", it.EmploymentType)
+			must(s, before, "hiredOn", "hired_on", it.HiredOn)
+			if before == nil {
+				s.put("status", store.EmployeeStatus("active"))
+			}
+			may(s, before, "location", "location", it.Location, short)
+			must(s, before, "weeklyCapacityHours", "weekly_capacity_hours", it.WeeklyCapacityHours, capacity)
+		}})
 }
 
 // TerminateEmployee ends an employment on the day given.

@@ -221,11 +221,31 @@ func (s *set) fails(field, message, cond string, args ...any) {
 // verify runs the lookups of sets in one statement and returns every
 // problem of the sets, nil when there is none.
 func verify(ctx context.Context, tx *database.DB, sets ...*set) error {
-	var all []lookup
+	each, err := verifyEach(ctx, tx, sets...)
+	if err != nil {
+		return err
+	}
 	var problems apperr.Problems
-	for _, s := range sets {
-		all = append(all, s.lookups...)
-		problems = append(problems, s.problems...)
+	for _, p := range each {
+		problems = append(problems, p...)
+	}
+	return problems.Err()
+}
+
+// verifyEach is verify answering each set's problems apart (a sync
+// reports each item's own), still in one statement for all the sets.
+func verifyEach(ctx context.Context, tx *database.DB, sets ...*set) ([]apperr.Problems, error) {
+	type owned struct {
+		lookup
+		set int
+	}
+	var all []owned
+	problems := make([]apperr.Problems, len(sets))
+	for i, s := range sets {
+		for _, l := range s.lookups {
+			all = append(all, owned{l, i})
+		}
+		problems[i] = append(problems[i], s.problems...)
 	}
 	if len(all) > 0 {
 		var q strings.Builder
@@ -248,17 +268,17 @@ func verify(ctx context.Context, tx *database.DB, sets ...*set) error {
 			V string
 		}
 		if err := tx.WithContext(ctx).Raw(q.String(), args...).Scan(&failed).Error; err != nil {
-			return fmt.Errorf("check the input: %w", err)
+			return nil, fmt.Errorf("check the input: %w", err)
 		}
 		for _, f := range failed {
 			if l := all[f.I]; l.named {
-				problems.Add(l.field, l.message, f.V)
+				problems[l.set].Add(l.field, l.message, f.V)
 			} else {
-				problems.Add(l.field, "%s", l.message)
+				problems[l.set].Add(l.field, "%s", l.message)
 			}
 		}
 	}
-	return problems.Err()
+	return problems, nil
 }
 
 func allowed[T comparable](among []T, v T) bool {
