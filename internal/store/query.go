@@ -55,6 +55,11 @@ type idList struct{ pgtype.FlatArray[int64] }
 
 func ids(keys []int64) idList { return idList{keys} }
 
+// KeyList and TextList bind a list as one bigint[] or text[] parameter
+// (see idList) in the statements of other packages (the writes).
+func KeyList(keys []int64) any { return ids(keys) }
+func TextList(vs []string) any { return textArray{vs} }
+
 // scan runs one statement selecting tbl's columns and scans its rows into
 // models, returning pointers into one backing array.
 func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, cols *columns, sql string, args ...any) ([]PT, error) {

@@ -154,7 +154,7 @@ func (a *api) resetAfter() {
 				UPDATE %[1]s t SET (%[2]s) = (%[3]s) FROM snap_%[1]s s WHERE s.id = t.id AND ROW(s.*) IS DISTINCT FROM ROW(t.*);`,
 				tbl, cols, "s."+strings.ReplaceAll(cols, ", ", ", s."))
 		}
-		q.WriteString("TRUNCATE write_audit, events, idempotency_keys, audit_events; COMMIT;")
+		q.WriteString("TRUNCATE write_audit, events, idempotency_keys, audit_events, external_ids; COMMIT;")
 		if _, err := a.db.Exec(ctx, q.String()); err != nil {
 			a.t.Errorf("reset the tables the test wrote: %v", err)
 		}

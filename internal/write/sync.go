@@ -196,13 +196,13 @@ func (w *Writer) lockSynced(ctx context.Context, tx *database.DB, sy syncing) (m
 	ns := "sync " + sy.sp.typ + " " + sy.source
 	if err := tx.WithContext(ctx).Exec(`SELECT count(pg_advisory_xact_lock(a, b)) FROM (
 			SELECT DISTINCT hashtext(?) AS a, hashtext(x) AS b FROM unnest(?::text[]) AS x ORDER BY 1, 2) AS k`,
-		ns, sy.externals).Error; err != nil {
+		ns, store.TextList(sy.externals)).Error; err != nil {
 		return nil, fmt.Errorf("lock the %ss %s syncs: %w", sy.sp.noun, sy.source, err)
 	}
 	res, err := tx.WithContext(ctx).Raw(`SELECT e.external_id, to_jsonb(t) FROM external_ids e
 		JOIN `+sy.sp.table+` t ON t.id = e.entity_id
 		WHERE e.source = ? AND e.entity_type = ? AND e.external_id = ANY(?::text[])
-		FOR UPDATE OF t`, sy.source, sy.sp.typ, sy.externals).Rows()
+		FOR UPDATE OF t`, sy.source, sy.sp.typ, store.TextList(sy.externals)).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read the %ss %s synced before: %w", sy.sp.noun, sy.source, err)
 	}
@@ -253,7 +253,7 @@ func (w *Writer) syncCreate(ctx context.Context, tx *database.DB, id *auth.Ident
 	if err := tx.WithContext(ctx).Exec(`INSERT INTO external_ids (source, entity_type, external_id, entity_id)
 		SELECT ?, ?, x, k FROM unnest(?::text[], ?::bigint[]) AS m(x, k)
 		ON CONFLICT (source, entity_type, external_id) DO UPDATE SET entity_id = excluded.entity_id`,
-		sy.source, sy.sp.typ, externals, keys).Error; err != nil {
+		sy.source, sy.sp.typ, store.TextList(externals), store.KeyList(keys)).Error; err != nil {
 		return fmt.Errorf("map the %ss %s synced: %w", sy.sp.noun, sy.source, err)
 	}
 	return w.record(ctx, tx, id, sy.sp, sy.created, changes...)
@@ -414,7 +414,7 @@ func synced(ctx context.Context, tx *database.DB, source string, sp *spec, named
 		EntityID   int64
 	}
 	if err := tx.WithContext(ctx).Raw(`SELECT external_id, entity_id FROM external_ids
-		WHERE source = ? AND entity_type = ? AND external_id = ANY(?::text[])`, source, sp.typ, named).Scan(&found).Error; err != nil {
+		WHERE source = ? AND entity_type = ? AND external_id = ANY(?::text[])`, source, sp.typ, store.TextList(named)).Scan(&found).Error; err != nil {
 		return nil, fmt.Errorf("read the %ss %s synced: %w", sp.noun, source, err)
 	}
 	out := make(map[string]int64, len(found))
