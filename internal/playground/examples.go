@@ -374,4 +374,29 @@ mutation RecordFeedback($input: RecordFeedbackInput!) {
 }
 `, Variables: `{ "input": { "projectId": "UHJvamVjdDox", "score": 9, "comment": "Great team, on time.", "source": "surveys", "externalId": "demo-1" } }`,
 		As: map[string]auth.Role{"RecordFeedback": auth.Integration}},
+	{Query: `# Sync from other systems: a CRM's
+# API key (role integration) sends
+# its customers by its own ids, up
+# to 500 a call. Each item answers
+# CREATED, UPDATED, UNCHANGED or
+# INVALID, with its errors at their
+# path. Run it twice: the second time
+# nothing changes. The valid items
+# commit together; the invalid one
+# (its country) is written nowhere.
+mutation UpsertCustomers($input: UpsertCustomersInput!) {
+  upsertCustomers(input: $input) {
+    results {
+      externalId
+      status
+      id
+      errors { path code message }
+    }
+  }
+}
+`, Variables: `{ "input": { "source": "crm", "items": [
+  { "externalId": "crm-1001", "name": "Nordwind Logistik", "country": "DE", "segment": "MID_MARKET", "annualContractValue": "185000" },
+  { "externalId": "crm-1002", "name": "Lumen Retail", "country": "FR", "segment": "SMB" },
+  { "externalId": "crm-1003", "name": "Typo Industries", "country": "Germany", "segment": "SMB" } ] } }`,
+		As: map[string]auth.Role{"UpsertCustomers": auth.Integration}},
 }

@@ -118,8 +118,8 @@ func TestExamples_RunWithoutErrors(t *testing.T) {
 }
 
 // resetWrites puts back what the examples' steps write: the time logged,
-// the weeks decided, the reviews assessed, the feedback recorded, and
-// their trail.
+// the weeks decided, the reviews assessed, the feedback recorded, the
+// customers synced, and their trail.
 func resetWrites(t *testing.T) {
 	conn := httpapitest.Conn(t)
 	var lastEntry, lastFeedback int64
@@ -140,7 +140,8 @@ func resetWrites(t *testing.T) {
 			 FROM timesheets_before b WHERE t.id = b.id AND t.status <> b.status`,
 			`UPDATE reviews r SET self_assessment = b.self_assessment, manager_assessment = b.manager_assessment,
 			 rating = b.rating, status = b.status FROM reviews_before b WHERE r.id = b.id AND r.status <> b.status`,
-			`TRUNCATE write_audit, events`,
+			`DELETE FROM customers WHERE id IN (SELECT entity_id FROM external_ids WHERE entity_type = 'Customer')`,
+			`TRUNCATE write_audit, events, external_ids`,
 		} {
 			if _, err := conn.Exec(ctx, q); err != nil {
 				t.Errorf("%s: %v", q, err)
