@@ -6431,7 +6431,7 @@ enum Role {
   ANALYTICS
   "Reads everything, including the audit log."
   ADMIN
-  "An external system's API key: records customer feedback (recordFeedback) and reads nothing but the feedback it records."
+  "An external system's API key: records customer feedback (recordFeedback), syncs customers, contacts and employees (upsertCustomers, upsertContacts, upsertEmployees), and reads nothing but the feedback it records."
   INTEGRATION
 }
 
@@ -8881,7 +8881,16 @@ input EmployeeSyncItem {
   weeklyCapacityHours: Decimal
 }
 
-"What a sync operation answers: one result per item, in the order sent."
+"""
+What a sync operation answers: one result per item, in the order sent.
+Sync operations are keyed by ` + "`" + `(source, externalId)` + "`" + ` and safe to retry: an
+item sent again as it was is UNCHANGED and writes nothing. The valid items
+of a call commit together, each change with its audit row and event; an
+INVALID item is written nowhere. An item sets only the fields it names (an
+explicit null clears a field that may be empty); a new record needs what
+its create mutation needs. More than 500 items is ` + "`" + `TOO_MANY_ITEMS` + "`" + `, and
+nothing is written.
+"""
 type SyncPayload {
   results: [SyncResult!]!
 }

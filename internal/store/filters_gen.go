@@ -876,6 +876,13 @@ type SubmitTimesheetInput struct {
 }
 
 // What a sync operation answers: one result per item, in the order sent.
+// Sync operations are keyed by `(source, externalId)` and safe to retry: an
+// item sent again as it was is UNCHANGED and writes nothing. The valid items
+// of a call commit together, each change with its audit row and event; an
+// INVALID item is written nowhere. An item sets only the fields it names (an
+// explicit null clears a field that may be empty); a new record needs what
+// its create mutation needs. More than 500 items is `TOO_MANY_ITEMS`, and
+// nothing is written.
 type SyncPayload struct {
 	Results []*SyncResult `json:"results"`
 }
