@@ -32,8 +32,10 @@ func schemaModel(t *testing.T) *codegen.Data {
 	roots := map[string]bool{"Query": true, "Mutation": true, "Subscription": true}
 	for name, def := range cfg.Schema.Types {
 		// What gqlgen's model generation writes into the store: the
-		// inputs, and the mutations' payload objects.
-		generated := def.Kind == ast.InputObject || def.Kind == ast.Object && !roots[name] && !strings.HasPrefix(name, "__")
+		// inputs, the mutations' payload objects, and the enums no codec
+		// binds (SyncStatus).
+		generated := def.Kind == ast.InputObject ||
+			(def.Kind == ast.Object || def.Kind == ast.Enum) && !roots[name] && !strings.HasPrefix(name, "__")
 		if generated && !cfg.Models.Exists(name) {
 			cfg.Models.Add(name, cfg.Model.ImportPath()+"."+templates.ToGo(name))
 		}
