@@ -70,6 +70,11 @@ func (w *Writer) sync(ctx context.Context, sy syncing) ([]*store.SyncResult, err
 	if err != nil {
 		return nil, err
 	}
+	// Who may sync is decided by role alone, before anything about the
+	// input is said.
+	if err := w.allow(id, policy.Sync, sy.sp, &policy.Facts{}, nil); err != nil {
+		return nil, err
+	}
 	if n := len(sy.externals); n > MaxSyncItems {
 		return nil, apperr.New(apperr.TooManyItems, "%d items sent, one call takes at most %d: send them in several calls", n, MaxSyncItems)
 	}
@@ -87,9 +92,6 @@ func (w *Writer) sync(ctx context.Context, sy syncing) ([]*store.SyncResult, err
 	}
 	var results []*store.SyncResult
 	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := w.allow(id, policy.Sync, sy.sp, &policy.Facts{}, nil); err != nil {
-			return err
-		}
 		if err := call.problems.Err(); err != nil {
 			return err
 		}

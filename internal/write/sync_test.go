@@ -144,6 +144,7 @@ func TestSync_MixedBatchCommitsOnlyTheValidItems(t *testing.T) {
 		customerItem("ok-1", "Valid One Again"),
 	}
 	customers := a.int(`SELECT count(*) FROM customers`)
+	audit, events := a.trail()
 	rs := a.upsert(integration, upsertCustomers, "upsertCustomers", "crm", items)
 	if got := statuses(rs); !slices.Equal(got, []string{"CREATED", "INVALID", "CREATED", "INVALID", "INVALID"}) {
 		t.Fatalf("statuses %v", got)
@@ -162,6 +163,9 @@ func TestSync_MixedBatchCommitsOnlyTheValidItems(t *testing.T) {
 	}
 	if n := a.int(`SELECT count(*) FROM customers WHERE name IN ('Bad Country', 'Valid One Again')`); n != 0 {
 		t.Errorf("an invalid item was written")
+	}
+	if a2, e2 := a.trail(); a2 != audit+2 || e2 != events+2 {
+		t.Errorf("audit %d→%d, events %d→%d; want one of each per valid item", audit, a2, events, e2)
 	}
 	var mapped []string
 	rows, err := a.db.Query(t.Context(), `SELECT external_id FROM external_ids ORDER BY 1`)
@@ -278,6 +282,22 @@ func TestSync_ContactsOfCustomersTheSourceSynced(t *testing.T) {
 	}
 	if again := a.upsert(integration, upsertContacts, "upsertContacts", "crm", items[:1]); again[0].Status != "UNCHANGED" {
 		t.Errorf("sent again: %+v", again[0])
+	}
+	// A contact stays with its customer.
+	a.upsert(integration, upsertCustomers, "upsertCustomers", "crm", []map[string]any{customerItem("crm-2", "Other Inc")})
+	moved := []map[string]any{{"externalId": "p-1", "customerExternalId": "crm-2"}}
+	if rs := a.upsert(integration, upsertContacts, "upsertContacts", "crm", moved); rs[0].Status != "INVALID" {
+		t.Errorf("a contact moved to another customer: %+v", rs[0])
+	}
+	// Deleted here since, the contact sent again is created again, and
+	// its externalId names the new one.
+	a.exec(`DELETE FROM contacts WHERE email = 'ada@example.com'`)
+	back := a.upsert(integration, upsertContacts, "upsertContacts", "crm", items[:1])
+	if back[0].Status != "CREATED" || *back[0].ID == *rs[0].ID {
+		t.Errorf("sent again after its deletion: %+v", back[0])
+	}
+	if again := a.upsert(integration, upsertContacts, "upsertContacts", "crm", items[:1]); again[0].Status != "UNCHANGED" || *again[0].ID != *back[0].ID {
+		t.Errorf("sent again after it was created again: %+v", again[0])
 	}
 }
 
