@@ -147,7 +147,11 @@ func (r *Reports) BudgetBurn(ctx context.Context, from, to *store.Date, departme
 	}
 	args, err := r.args(ctx, from, to, false, department,
 		"segment", text(segment), "billable", billable, "status", text(status), "first", first)
-	return run[ProjectBudgetBurn](ctx, r, err, "budget burn", budgetBurnSQL, args)
+	sql := budgetBurnSQL
+	if from == nil && to == nil && department == nil {
+		sql = budgetBurnLifetimeSQL // the projects' whole lives, by everyone: time_entry_projects has them
+	}
+	return run[ProjectBudgetBurn](ctx, r, err, "budget burn", sql, args)
 }
 
 // RevenueBySegment is the value of billable hours per customer segment,

@@ -551,12 +551,26 @@ func rollupDiff(t *testing.T, tx querier) string {
 		    GROUP BY 1, 2, 3, 4),
 		have_totals AS (
 		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
-		           billable_unrated_hours, people FROM time_entry_totals)
+		           billable_unrated_hours, people FROM time_entry_totals),
+		want_projects AS (
+		    SELECT project_id, sum(entries) AS entries, sum(hours) AS hours, sum(billable_hours) AS billable_hours,
+		           sum(amount) AS amount, sum(billable_amount) AS billable_amount, sum(unrated_hours) AS unrated_hours,
+		           sum(billable_unrated_hours) AS billable_unrated_hours,
+		           count(DISTINCT employee_id) FILTER (WHERE amount > 0) AS contributors,
+		           count(DISTINCT employee_id) FILTER (WHERE billable_amount > 0) AS billable_contributors,
+		           count(DISTINCT employee_id) FILTER (WHERE amount - billable_amount > 0) AS nonbillable_contributors
+		    FROM fine GROUP BY 1),
+		have_projects AS (
+		    SELECT project_id, entries, hours, billable_hours, amount, billable_amount, unrated_hours,
+		           billable_unrated_hours, contributors, billable_contributors, nonbillable_contributors
+		    FROM time_entry_projects)
 		SELECT coalesce(
 		    (SELECT 'time_entry_months has ' || h::text FROM (SELECT * FROM have EXCEPT SELECT * FROM fine) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),
 		    (SELECT 'time_entry_totals has ' || h::text FROM (SELECT * FROM have_totals EXCEPT SELECT * FROM want_totals) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_totals EXCEPT SELECT * FROM have_totals) w LIMIT 1),
+		    (SELECT 'time_entry_projects has ' || h::text FROM (SELECT * FROM have_projects EXCEPT SELECT * FROM want_projects) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_projects EXCEPT SELECT * FROM have_projects) w LIMIT 1),
 		    '')`).Scan(&diff)
 	if err != nil {
 		t.Fatalf("compare the rollup: %v", err)

@@ -85,7 +85,7 @@ func rollupWrites(t *testing.T, tx pgx.Tx) int64 {
 	var n int64
 	if err := tx.QueryRow(context.Background(), `
 		SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables
-		WHERE relname IN ('time_entry_months', 'time_entry_totals')`).Scan(&n); err != nil {
+		WHERE relname IN ('time_entry_months', 'time_entry_totals', 'time_entry_projects')`).Scan(&n); err != nil {
 		t.Fatalf("count rollup writes: %v", err)
 	}
 	return n
@@ -688,6 +688,9 @@ func (w *writer) randomArgs(op string) reportArgs {
 		}
 		if w.rng.IntN(3) == 0 {
 			a.to = nil
+		}
+		if w.rng.IntN(3) == 0 { // a project's whole life: time_entry_projects
+			a.from, a.to, a.dept = nil, nil, nil
 		}
 		if b := w.rng.IntN(3); b < 2 {
 			a.billable = ptr(b == 0)

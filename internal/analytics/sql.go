@@ -103,6 +103,33 @@ WHERE b.hours > 0
 ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
+// budgetBurnLifetimeSQL is budgetBurnSQL over every month and department:
+// each project's sums and people are one row of time_entry_projects
+// (migrations/00023), not its rows of time_entry_months added up.
+var budgetBurnLifetimeSQL = `
+SELECT p.id AS project_id, p.code, p.name, p.status, p.currency, p.budget,
+       b.hours, b.unrated_hours, round(b.amount, 2) AS burn,
+       round(b.amount / nullif(p.budget, 0), 4) AS budget_used,
+       p.budget - round(b.amount, 2) AS remaining,
+       b.contributors
+FROM time_entry_projects h
+JOIN projects p ON p.id = h.project_id
+CROSS JOIN LATERAL (SELECT
+    CASE CAST(@billable AS boolean) WHEN true THEN h.billable_hours WHEN false THEN h.hours - h.billable_hours
+        ELSE h.hours END AS hours,
+    CASE CAST(@billable AS boolean) WHEN true THEN h.billable_unrated_hours
+        WHEN false THEN h.unrated_hours - h.billable_unrated_hours ELSE h.unrated_hours END AS unrated_hours,
+    CASE CAST(@billable AS boolean) WHEN true THEN h.billable_amount WHEN false THEN h.amount - h.billable_amount
+        ELSE h.amount END AS amount,
+    CASE CAST(@billable AS boolean) WHEN true THEN h.billable_contributors WHEN false THEN h.nonbillable_contributors
+        ELSE h.contributors END AS contributors) b
+WHERE (CAST(@segment AS customer_segment) IS NULL
+       OR EXISTS (SELECT FROM customers c WHERE c.id = p.customer_id AND c.segment = CAST(@segment AS customer_segment)))
+  AND (CAST(@status AS project_status) IS NULL OR p.status = CAST(@status AS project_status))
+  AND b.hours > 0
+ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
+LIMIT (@first)`
+
 // revenueBySegmentSQL also adds up the people of each cell
 // (time_entry_totals.people, migrations/00013): a revenue one or two people
 // make up is withheld from callers who may read only sums
