@@ -148,7 +148,7 @@ func (d directives) record(ctx context.Context, id *auth.Identity, field string,
 	}
 	e.Operation = OperationName(ctx)
 	e.RequestID, e.RequestIDClaimed = requestid.From(ctx), requestid.Claimed(ctx)
-	d.p.Record(e)
+	d.p.Record(ctx, e)
 }
 
 // OperationName is the name of the operation running in ctx as the client

@@ -45,13 +45,14 @@ type Event struct {
 	RecordID int64
 }
 
-// Buffer is how many events wait for the writer before a request has to
+// Buffer is how many Records wait for the writer before a request has to
 // wait for it: about 40 pages of 100 employees with all their sensitive
 // fields. The audit never drops an event; under a sustained flood it slows
 // the readers of sensitive data instead.
 const Buffer = 16384
 
-// batchMax bounds one COPY.
+// batchMax bounds one COPY, but for the events of one RecordFor, which
+// are stored together however many.
 const batchMax = 4096
 
 // Log is the audit log's writer.
@@ -61,8 +62,10 @@ type Log struct {
 
 	mu     sync.RWMutex // Record holds it shared; Close exclusively, to close ch
 	closed bool
-	ch     chan Event
-	done   chan struct{}
+	// ch carries the events of one Record or RecordFor together, so the
+	// writer stores them in one COPY.
+	ch   chan []Event
+	done chan struct{}
 }
 
 // Open starts the writer over the database at url.
@@ -82,25 +85,40 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Log, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	l := &Log{pool: pool, log: log, ch: make(chan Event, Buffer), done: make(chan struct{})}
+	l := &Log{pool: pool, log: log, ch: make(chan []Event, Buffer), done: make(chan struct{})}
 	go l.write()
 	return l, nil
 }
 
 // Record hands e to the writer. It waits only when the buffer is full.
-func (l *Log) Record(e Event) {
+// In a context that captures (Capture), e is kept there instead, to be
+// recorded once for each reader of the resolution that made it.
+func (l *Log) Record(ctx context.Context, e Event) {
 	if l == nil {
+		return
+	}
+	if c, ok := ctx.Value(captureKey{}).(*Captured); ok {
+		c.add(l, e)
+		return
+	}
+	l.send([]Event{e})
+}
+
+func (l *Log) send(events []Event) {
+	if len(events) == 0 {
 		return
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		// Only a request still running after shutdown gets here.
-		l.log.Error("audit: event recorded after Close, not stored", "field", e.Field, "subject", e.Subject,
-			"employee_id", e.EmployeeID, "record_id", e.RecordID)
+		for _, e := range events {
+			l.log.Error("audit: event recorded after Close, not stored", "field", e.Field, "subject", e.Subject,
+				"employee_id", e.EmployeeID, "record_id", e.RecordID)
+		}
 		return
 	}
-	l.ch <- e
+	l.ch <- events
 }
 
 // Close stores every event recorded so far and stops the writer; it waits
@@ -120,7 +138,7 @@ func (l *Log) Close(ctx context.Context) error {
 		l.pool.Close()
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("audit: %d events not yet stored at shutdown: %w", len(l.ch), ctx.Err())
+		return fmt.Errorf("audit: %d batches of events not yet stored at shutdown: %w", len(l.ch), ctx.Err())
 	}
 }
 
@@ -129,16 +147,16 @@ func (l *Log) Close(ctx context.Context) error {
 func (l *Log) write() {
 	defer close(l.done)
 	batch := make([]Event, 0, batchMax)
-	for e := range l.ch {
-		batch = append(batch[:0], e)
+	for events := range l.ch {
+		batch = append(batch[:0], events...)
 	more:
 		for len(batch) < batchMax {
 			select {
-			case e, ok := <-l.ch:
+			case events, ok := <-l.ch:
 				if !ok {
 					break more
 				}
-				batch = append(batch, e)
+				batch = append(batch, events...)
 			default:
 				break more
 			}

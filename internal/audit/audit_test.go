@@ -47,7 +47,7 @@ func TestLog_CloseStoresEveryEventRecordedBeforeIt(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				l.Record(audit.Event{At: time.Now(), Subject: subject, Roles: []string{"hr", "viewer"},
+				l.Record(context.Background(), audit.Event{At: time.Now(), Subject: subject, Roles: []string{"hr", "viewer"},
 					Operation: "Payroll", RequestID: "r1", Field: "Employee.salary", EmployeeID: int64(w*each + i + 1),
 					RecordID: int64(w*each + i + 1)})
 			}
@@ -70,7 +70,7 @@ func TestLog_CloseStoresEveryEventRecordedBeforeIt(t *testing.T) {
 	}
 	// A late event (a request that outlived shutdown) neither panics nor
 	// is stored.
-	l.Record(audit.Event{At: time.Now(), Subject: subject, Field: "Employee.salary", RecordID: 1})
+	l.Record(context.Background(), audit.Event{At: time.Now(), Subject: subject, Field: "Employee.salary", RecordID: 1})
 }
 
 func TestLog_EventWithoutEmployeeOrOperationStoresNulls(t *testing.T) {
@@ -78,7 +78,7 @@ func TestLog_EventWithoutEmployeeOrOperationStoresNulls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.Record(audit.Event{At: time.Now(), Subject: "nulls", Roles: []string{"manager"}, Field: "ProjectHours.billableAmount", RecordID: 9})
+	l.Record(context.Background(), audit.Event{At: time.Now(), Subject: "nulls", Roles: []string{"manager"}, Field: "ProjectHours.billableAmount", RecordID: 9})
 	if err := l.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@
 package policy
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -465,8 +466,9 @@ func (r Rules) Suppress(id *auth.Identity, table, column string, contributors in
 // uses of sensitive columns in the same audit log as the fields' reads.
 func (p *Policy) StoreRules() StoreRules { return StoreRules{Rules: p.Rules, Audit: p.audit} }
 
-// Record stores one allowed read of a sensitive field in the audit log.
-func (p *Policy) Record(e audit.Event) { p.audit.Record(e) }
+// Record stores one allowed read of a sensitive field in the audit log
+// (captured instead, in a context that captures: audit.Capture).
+func (p *Policy) Record(ctx context.Context, e audit.Event) { p.audit.Record(ctx, e) }
 
 // HasRole reports whether id holds one of roles, named as the schema's Role
 // enum names them (@hasRole).

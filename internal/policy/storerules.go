@@ -48,7 +48,7 @@ func (s StoreRules) CanReadColumn(ctx context.Context, table, column string) boo
 		if s.Operation != nil {
 			e.Operation = s.Operation(ctx)
 		}
-		s.Audit.Record(e)
+		s.Audit.Record(ctx, e)
 	}
 	return ok
 }
