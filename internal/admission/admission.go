@@ -19,6 +19,7 @@ package admission
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -100,28 +101,23 @@ func (g *Gate) InterceptOperation(ctx context.Context, next graphql.OperationHan
 	if oc.Operation != nil {
 		t.op = oc.Operation.Operation
 	}
-	if t.op != ast.Subscription {
+	if t.op != ast.Subscription || ctx.Value(countedKey{}) != nil {
 		return next(context.WithValue(ctx, ticketKey{}, t))
 	}
-	if g.subscriptions.Add(1) > int64(g.cfg.MaxSubscriptions) {
-		g.subscriptions.Add(-1)
-		t.refused = apperr.New(apperr.Overloaded, "the server holds as many open subscriptions as it allows (%d); retry shortly",
-			g.cfg.MaxSubscriptions)
+	done, err := g.Subscriber(ctx)
+	if err != nil {
+		errors.As(err, &t.refused)
 		// The executor starts a subscription's resolver at dispatch: it
 		// finds its context already ended, and the refusal is the answer.
 		ctx, cancel := context.WithCancel(ctx)
 		cancel()
 		return next(context.WithValue(ctx, ticketKey{}, t))
 	}
-	if g.cfg.Admitted != nil {
-		g.cfg.Admitted(ctx, t.op)
-	}
-	var closed atomic.Bool
 	responses := next(context.WithValue(ctx, ticketKey{}, t))
 	return func(ctx context.Context) *graphql.Response {
 		resp := responses(ctx)
-		if resp == nil && closed.CompareAndSwap(false, true) { // the stream has ended
-			g.subscriptions.Add(-1)
+		if resp == nil { // the stream has ended
+			done()
 		}
 		return resp
 	}
@@ -161,6 +157,61 @@ func (g *Gate) InterceptResponse(ctx context.Context, next graphql.ResponseHandl
 		g.cfg.Admitted(ctx, t.op)
 	}
 	return next(ctx)
+}
+
+type countedKey struct{}
+
+// CountedApart marks a subscription whose subscribers are counted one by
+// one (Subscriber), so the operation itself is not: a resolution shared
+// by the subscribers of one document, variables and rights (live).
+func CountedApart(ctx context.Context) context.Context {
+	return context.WithValue(ctx, countedKey{}, true)
+}
+
+// Subscriber counts one subscriber open, against MaxSubscriptions, until
+// done is called; OVERLOADED when as many are open as allowed.
+func (g *Gate) Subscriber(ctx context.Context) (done func(), err error) {
+	if g == nil {
+		return func() {}, nil
+	}
+	if g.subscriptions.Add(1) > int64(g.cfg.MaxSubscriptions) {
+		g.subscriptions.Add(-1)
+		return nil, apperr.New(apperr.Overloaded, "the server holds as many open subscriptions as it allows (%d); retry shortly",
+			g.cfg.MaxSubscriptions)
+	}
+	if g.cfg.Admitted != nil {
+		g.cfg.Admitted(ctx, ast.Subscription)
+	}
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			g.subscriptions.Add(-1)
+		}
+	}, nil
+}
+
+// Hold waits for an execution slot, in line with the queries and
+// mutations, for as long as ctx lasts, and holds it until release: one
+// resolution of a subscription's message, however many subscribers it is
+// for, runs as one operation.
+func (g *Gate) Hold(ctx context.Context) (release func(), err error) {
+	if g == nil {
+		return func() {}, nil
+	}
+	g.waiting.Add(1)
+	err = g.slots.Acquire(ctx, 1)
+	g.waiting.Add(-1)
+	if err != nil {
+		return nil, err
+	}
+	g.executing.Add(1)
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			g.executing.Add(-1)
+			g.slots.Release(1)
+		}
+	}, nil
 }
 
 // refuse answers an operation that was not admitted, its error presented
