@@ -47,20 +47,29 @@ func follow[T any](ctx context.Context, r *Resolver, opts live.Options,
 				}
 				return
 			}
+			// A shared resolution holds an execution slot from here until
+			// its transport has taken the message (Stream.Hold).
+			release, err := stream.Acquire(ctx)
+			if err != nil {
+				return // ctx ended
+			}
 			v, ok, err := resolveOnceUp(ctx, r.Live, func() (T, bool, error) { return resolve(ctx, e) })
 			if err != nil {
+				release()
 				if ctx.Err() == nil {
 					stream.End(err)
 				}
 				return
 			}
 			if !ok {
+				release()
 				continue
 			}
-			stream.Stamp(ctx, e.ID)
+			stream.Stamp(ctx, e.ID, release)
 			select {
 			case out <- v:
 			case <-ctx.Done():
+				release()
 				return
 			}
 		}

@@ -97,6 +97,7 @@ type Feed struct {
 	stopping chan struct{}
 	hole     *hole
 	turns    chan struct{}
+	groups   map[string]*group // shared resolutions by key (Share)
 }
 
 // hole is a run of missing ids below a visible event. An id is taken
@@ -124,7 +125,7 @@ func New(cfg Config) *Feed {
 	if cfg.Resolving <= 0 {
 		cfg.Resolving = 4
 	}
-	return &Feed{turns: make(chan struct{}, cfg.Resolving), cfg: cfg, subs: map[*Subscription]struct{}{}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	return &Feed{turns: make(chan struct{}, cfg.Resolving), cfg: cfg, subs: map[*Subscription]struct{}{}, groups: map[string]*group{}, ready: make(chan struct{}), stopping: make(chan struct{})}
 }
 
 // Run listens until ctx ends, reconnecting with backoff when the
@@ -332,7 +333,9 @@ func (f *Feed) end(s *Subscription, err error) {
 // Subscription is one subscriber's events: those its match accepts,
 // committed after it subscribed (or after its resume point).
 type Subscription struct {
-	f      *Feed
+	f     *Feed
+	group *group // the group whose resolution reads it; nil: one subscriber's
+
 	match  func(*Event) bool
 	replay []*Event
 	c      chan *Event
@@ -361,6 +364,9 @@ func (f *Feed) Subscribe(ctx context.Context, opts Options) (*Subscription, erro
 		return nil, ctx.Err()
 	}
 	s := &Subscription{f: f, match: opts.Match, c: make(chan *Event, f.cfg.Buffer), done: make(chan struct{})}
+	if st := StreamFrom(ctx); st != nil {
+		s.group = st.group
+	}
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -488,6 +494,11 @@ func (f *Feed) Shutdown(context.Context) error {
 	for s := range f.subs {
 		f.end(s, ErrShutdown)
 	}
+	for _, g := range f.groups {
+		for m := range g.members {
+			f.leave(m, ErrShutdown)
+		}
+	}
 	return nil
 }
 
@@ -506,11 +517,21 @@ func (f *Feed) Turn(ctx context.Context) (release func(), err error) {
 // Stopping is closed once Shutdown has begun.
 func (f *Feed) Stopping() <-chan struct{} { return f.stopping }
 
-// Subscribers is how many subscriptions are open, for metrics and tests.
+// Subscribers is how many subscribers receive events, for metrics and
+// tests: each subscription of one subscriber, and each member of a group
+// whose resolution has subscribed.
 func (f *Feed) Subscribers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.subs)
+	n := 0
+	for s := range f.subs {
+		if s.group == nil {
+			n++
+		} else {
+			n += len(s.group.members)
+		}
+	}
+	return n
 }
 
 // Position is the id of the last event handed out to the subscriptions,
