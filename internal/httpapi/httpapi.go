@@ -22,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/bizgraph/bizgraph/internal/admission"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/live"
@@ -115,6 +116,10 @@ type Config struct {
 	// (graphql-transport-ws) and server-sent events, before Transports.
 	// Its shutdown closes the websockets with 1001 (going away).
 	Live *live.Feed
+	// Gate counts each subscriber of a shared subscription open and holds
+	// an execution slot for each of its resolutions (the executor's own
+	// extension); nil: neither.
+	Gate *admission.Gate
 	// StreamPing is how often a websocket is pinged and an event stream
 	// sent a keep-alive comment; zero means 15 seconds.
 	StreamPing time.Duration
@@ -171,10 +176,11 @@ func New(cfg Config) http.Handler {
 		if maxMessage <= 0 {
 			maxMessage = defaultMaxBodyBytes
 		}
+		share := sharing{feed: cfg.Live, gate: cfg.Gate, plain: plain}
 		transports = append(transports,
 			graphQLWS{auth: cfg.Auth, feed: cfg.Live, origins: cfg.CORSOrigins, initTimeout: cfg.StreamInitTimeout,
-				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain},
-			eventStream{plain: plain, keepAlive: cfg.StreamPing})
+				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain, share: share},
+			eventStream{plain: plain, keepAlive: cfg.StreamPing, share: share})
 	}
 	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
 		transports: append(transports, cfg.Transports...)}

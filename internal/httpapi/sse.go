@@ -34,6 +34,7 @@ import (
 type eventStream struct {
 	plain     graphQLOverHTTP
 	keepAlive time.Duration
+	share     sharing
 }
 
 func (eventStream) Supports(r *http.Request) bool {
@@ -78,7 +79,12 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	if rec := recordOf(ctx); rec != nil {
 		rec.executed, rec.operation = true, rc.OperationName
 	}
-	responses, rctx := exec.DispatchOperation(ctx, rc)
+	shared := t.share.shares(rc, after)
+	var responses graphql.ResponseHandler
+	rctx := graphql.WithOperationContext(ctx, rc)
+	if !shared {
+		responses, rctx = exec.DispatchOperation(ctx, rc)
+	}
 
 	out := &sseWriter{w: w, rc: http.NewResponseController(w)}
 	w.Header().Set("Content-Type", mediaEventStream)
@@ -93,24 +99,32 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			out.message("", &graphql.Response{Errors: gqlerror.List{presentPanic(ctx, exec, p)}})
 		}
 	}()
-	for {
-		resp := responses(rctx)
-		if resp == nil {
-			break
-		}
-		resp = t.plain.bounded(rctx, exec, resp)
-		id := stream.Taken()
-		stampEvent(resp, id)
-		cursor := ""
-		if id != 0 {
-			cursor = strconv.FormatInt(id, 10)
-		}
-		if !out.message(cursor, resp) {
+	var err error
+	if shared {
+		err = t.share.follow(ctx, exec, rc, func(m *live.Message) bool { return out.raw(cursor(m.EventID), m.Payload) })
+		if errors.Is(err, errGone) {
 			return
 		}
+	} else {
+		for {
+			resp := responses(rctx)
+			if resp == nil {
+				break
+			}
+			resp = t.plain.bounded(rctx, exec, resp)
+			id := stream.Taken()
+			stampEvent(resp, id)
+			if !out.message(cursor(id), resp) {
+				return
+			}
+		}
+		err = stream.Err()
 	}
 	expired := errors.Is(ctx.Err(), context.DeadlineExceeded) // the client's leaving is Canceled
-	if err := stream.Err(); err != nil || expired {
+	if ctx.Err() != nil && !expired {
+		return
+	}
+	if err != nil || expired {
 		if expired {
 			err = apperr.New(apperr.Unauthenticated, "the credential has expired; reconnect with a fresh one and Last-Event-ID")
 		}
@@ -121,6 +135,14 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		}
 	}
 	out.write("event: complete\ndata:\n\n")
+}
+
+// cursor is an SSE message's id for event id; "" for none.
+func cursor(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 // read reads the operation: a POST body, or a GET's documentId.
@@ -175,6 +197,11 @@ func (s *sseWriter) message(id string, resp *graphql.Response) bool {
 	if err != nil {
 		return false
 	}
+	return s.raw(id, b)
+}
+
+// raw writes a message whose response is already JSON.
+func (s *sseWriter) raw(id string, b []byte) bool {
 	var m strings.Builder
 	if id != "" {
 		m.WriteString("id: " + id + "\n")

@@ -44,6 +44,7 @@ type graphQLWS struct {
 	initTimeout, pingInterval time.Duration
 	maxMessageBytes           int64
 	plain                     graphQLOverHTTP
+	share                     sharing
 }
 
 const subprotocol = "graphql-transport-ws"
@@ -356,6 +357,13 @@ func (c *wsConn) run(ctx context.Context, id string, op request) {
 		c.sendErrors(id, c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs).Errors)
 		return
 	}
+	if c.t.share.shares(rc, nil) {
+		err := c.t.share.follow(ctx, c.exec, rc, func(m *live.Message) bool {
+			return c.send(wsMessage{Type: "next", ID: id, Payload: m.Payload}) == nil
+		})
+		c.end(ctx, graphql.WithOperationContext(ctx, rc), id, err)
+		return
+	}
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	for {
 		resp := responses(rctx)
@@ -372,12 +380,20 @@ func (c *wsConn) run(ctx context.Context, id string, op request) {
 			return
 		}
 	}
-	if ctx.Err() != nil {
+	c.end(ctx, rctx, id, stream.Err())
+}
+
+// end ends operation id's stream: with complete, or with error when it
+// ended for a reason the client must know (SLOW_CONSUMER, NOT_FOUND);
+// nothing when the client completed it or left, or the server is stopping
+// (the connection is closed with 1001).
+func (c *wsConn) end(ctx, rctx context.Context, id string, err error) {
+	if ctx.Err() != nil || errors.Is(err, errGone) {
 		return
 	}
-	if err := stream.Err(); err != nil {
+	if err != nil {
 		if errors.Is(err, live.ErrShutdown) {
-			return // the connection is closed with 1001
+			return
 		}
 		c.sendErrors(id, c.exec.DispatchError(rctx, gqlerror.List{{Err: err}}).Errors)
 		return

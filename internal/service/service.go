@@ -146,13 +146,13 @@ func New(cfg Config) http.Handler {
 		}
 	}
 	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
-	exec := newExecutor(cfg, lim, pq)
+	exec, gate := newExecutor(cfg, lim, pq)
 	return httpapi.New(httpapi.Config{Executor: exec, DB: cfg.DB, Log: cfg.Log, Transports: cfg.Transports,
 		Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes, MaxTokens: lim.Tokens, MaxBatch: lim.Batch,
 		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes,
 		Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
-		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas), Live: cfg.Live})
+		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas), Live: cfg.Live, Gate: gate})
 }
 
 // pools is what /readyz says of the replicas; nil without them.
@@ -184,8 +184,9 @@ const documentCacheBytes = 32 << 20
 
 // newExecutor is the GraphQL executor every transport runs operations
 // with: the schema over the store, analytics and policy, and the
-// extensions in the order an operation meets them.
-func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *executor.Executor {
+// extensions in the order an operation meets them; and its admission
+// gate, which the subscription transports ask too.
+func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) (*executor.Executor, *admission.Gate) {
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB, cfg.Policy.Rules),
 			Writer: write.New(cfg.DB, cfg.Policy.Rules), Live: cfg.Live},
@@ -224,5 +225,5 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) *execut
 	if cfg.Tracer != nil {
 		exec.Use(tracing.Resolvers{Tracer: cfg.Tracer})
 	}
-	return exec
+	return exec, gate
 }
