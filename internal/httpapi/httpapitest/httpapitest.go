@@ -18,10 +18,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bizgraph/bizgraph/internal/audit"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/seed"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/testdb"
@@ -121,7 +123,27 @@ func NewServerWith(t testing.TB, cfg service.Config, opts database.Options) (*ht
 // returns the server, its pool and the feed.
 func NewLiveServer(t testing.TB, cfg service.Config) (*httptest.Server, *database.DB, *live.Feed) {
 	t.Helper()
+	return newLiveServer(t, testdb.Fresh(t), cfg)
+}
+
+// NewAuditedLiveServer is NewLiveServer whose policy records the reads of
+// sensitive fields in the copy's audit_events (cfg.Policy is replaced);
+// the log's Close stores what was recorded.
+func NewAuditedLiveServer(t testing.TB, cfg service.Config) (*httptest.Server, *database.DB, *live.Feed, *audit.Log) {
+	t.Helper()
 	url := testdb.Fresh(t)
+	log, err := audit.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatalf("open the audit log: %v", err)
+	}
+	t.Cleanup(func() { _ = log.Close(context.Background()) })
+	cfg.Policy = policy.New(log)
+	srv, db, feed := newLiveServer(t, url, cfg)
+	return srv, db, feed, log
+}
+
+func newLiveServer(t testing.TB, url string, cfg service.Config) (*httptest.Server, *database.DB, *live.Feed) {
+	t.Helper()
 	db, err := database.Open(context.Background(), url, database.Options{MaxOpenConns: 2})
 	if err != nil {
 		t.Fatalf("open the test database: %v", err)

@@ -1,0 +1,122 @@
+package httpapi_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/service"
+	"github.com/bizgraph/bizgraph/internal/store"
+)
+
+// Subscribers with the same document, variables and rights share one
+// resolution per event, whichever transport they use: an event costs the
+// same statements with three of them (the graphql-ws npm client and two
+// SSE streams) as with one, and all three receive the same message.
+func TestSubscriptions_EqualRightsShareOneResolution(t *testing.T) {
+	srv, db, feed := httpapitest.NewLiveServer(t, service.Config{})
+	project := scalar[int64](t, db, `SELECT min(id) FROM projects`)
+	gid := store.GlobalID("Project", project)
+	query := `subscription { projectUpdated(id: "` + gid + `") { id description status manager { id lastName } } }`
+	viewer := httpapitest.Token(t, 1, auth.Viewer)
+	admin := httpapitest.Token(t, 0, auth.Admin)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	update := func(round int) {
+		mutate(t, srv.URL, admin, `mutation($in: UpdateProjectInput!) { updateProject(input: $in) { project { id } } }`,
+			map[string]any{"in": map[string]any{"id": gid, "description": "shared round " + string(rune('0'+round)),
+				"version": scalar[int](t, db, `SELECT version FROM projects WHERE id = ?`, project)}})
+	}
+
+	first := openSSE(t, ctx, srv.URL, viewer, query, "")
+	waitSubscribers(t, feed, 1)
+	s0 := db.Statements()
+	update(1)
+	readSSE(t, first, 1)
+	alone := db.Statements() - s0
+
+	second := openSSE(t, ctx, srv.URL, viewer, query, "")
+	ws := subscribeWS(t, srv.URL, viewer, query, nil)
+	waitSubscribers(t, feed, 3)
+	if g := feed.Groups(); g != 1 {
+		t.Fatalf("%d groups for three subscribers with equal rights; want 1", g)
+	}
+	s0 = db.Statements()
+	update(2)
+	a, b := readSSE(t, first, 1)[0], readSSE(t, second, 1)[0]
+	c := ws.next(t)
+	together := db.Statements() - s0
+	if together != alone {
+		t.Errorf("an event cost %d statements with one subscriber and %d with three of the same rights; want the same", alone, together)
+	}
+	if a.id == "" || a.id != b.id || !reflect.DeepEqual(a.data, b.data) || !reflect.DeepEqual(a.data, c) {
+		t.Fatalf("the members' messages differ:\n%s %v\n%s %v\n%v", a.id, a.data, b.id, b.data, c)
+	}
+	if d := a.data["data"].(map[string]any)["projectUpdated"].(map[string]any)["description"]; d != "shared round 2" {
+		t.Fatalf("description %v; want the second round's", d)
+	}
+}
+
+// Viewer and hr are different groups: hr reads the salary, the viewer
+// gets FORBIDDEN at it, in the same event. Each hr member is a reader of
+// the shared resolution: the audit has a row of its own for each (its
+// subject), and none for the viewer, who read nothing.
+func TestSubscriptions_RightsMakeGroupsEachMemberAudited(t *testing.T) {
+	srv, db, feed, log := httpapitest.NewAuditedLiveServer(t, service.Config{})
+	emp := scalar[int64](t, db, `SELECT id FROM employees WHERE status = 'active' AND salary IS NOT NULL ORDER BY id LIMIT 1`)
+	gid := store.GlobalID("Employee", emp)
+	query := `subscription { employeeUpdated(id: "` + gid + `") { id title salary } }`
+	mint := func(subject string, role auth.Role) string {
+		tok, err := auth.Mint(httpapitest.JWT, auth.MintOptions{Subject: subject, Roles: []auth.Role{role}, TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hrOne := subscribeWS(t, srv.URL, mint("hr-one", auth.HR), query, nil)
+	hrTwo := openSSE(t, ctx, srv.URL, mint("hr-two", auth.HR), query, "")
+	viewer := subscribeWS(t, srv.URL, mint("viewer-one", auth.Viewer), query, nil)
+	waitSubscribers(t, feed, 3)
+	if g := feed.Groups(); g != 2 {
+		t.Fatalf("%d groups for hr, hr and a viewer; want 2", g)
+	}
+
+	mutate(t, srv.URL, httpapitest.Token(t, 0, auth.Admin), updateEmployee, map[string]any{"in": map[string]any{"id": gid,
+		"version": scalar[int](t, db, `SELECT version FROM employees WHERE id = ?`, emp), "title": "Shared title"}})
+	salary := scalar[string](t, db, `SELECT salary::text FROM employees WHERE id = ?`, emp)
+	for name, got := range map[string]map[string]any{"hr-one": hrOne.next(t), "hr-two": readSSE(t, hrTwo, 1)[0].data} {
+		e := got["data"].(map[string]any)["employeeUpdated"].(map[string]any)
+		if e["title"] != "Shared title" || e["salary"] != salary || got["errors"] != nil {
+			t.Fatalf("%s's message %v; want the title and salary %s", name, got, salary)
+		}
+	}
+	got := viewer.next(t)
+	errs, _ := got["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "FORBIDDEN" {
+		t.Fatalf("the viewer's message %v; want FORBIDDEN at salary", got)
+	}
+
+	if err := log.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Subject string
+		N       int
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT subject, count(*) AS n FROM audit_events
+		WHERE field = 'Employee.salary' AND record_id = ? GROUP BY subject ORDER BY subject`, emp).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		Subject string
+		N       int
+	}{{"hr-one", 1}, {"hr-two", 1}}
+	if !reflect.DeepEqual(rows, want) {
+		t.Fatalf("audit rows of the salary read %v; want one per hr member %v", rows, want)
+	}
+}
