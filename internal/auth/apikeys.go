@@ -68,10 +68,19 @@ func (k *APIKeys) List(ctx context.Context) ([]APIKey, error) {
 	return keys, nil
 }
 
+// RevocationChannel is the PostgreSQL notification channel a revoked
+// key's subject is sent on, when its revocation commits: the servers
+// close the connections (websockets, event streams) it opened, which
+// outlive the request that checked it.
+const RevocationChannel = "bizgraph_revocations"
+
 // Revoke ends the key named name at once: the next request with it is
-// refused.
+// refused, and the connections open with it are closed
+// (RevocationChannel).
 func (k *APIKeys) Revoke(ctx context.Context, name string) error {
-	res := k.db.WithContext(ctx).Exec(`UPDATE api_keys SET revoked_at = now() WHERE name = ? AND revoked_at IS NULL`, name)
+	res := k.db.WithContext(ctx).Exec(`WITH revoked AS (
+		UPDATE api_keys SET revoked_at = now() WHERE name = ? AND revoked_at IS NULL RETURNING name)
+		SELECT pg_notify(?, 'apikey:' || name) FROM revoked`, name, RevocationChannel)
 	if res.Error != nil {
 		return fmt.Errorf("revoke API key %q: %w", name, res.Error)
 	}

@@ -52,3 +52,24 @@ func analyticsOnly(id *auth.Identity) bool {
 	}
 	return len(id.Roles) > 0
 }
+
+// revokedBy reports whether the credential (an Authorization header) of
+// the connection of id is the one a revocation ended (subject), or, when
+// revocations may have been missed (subject ""), whether it no longer
+// authenticates. A credential that expires by itself (a token) is not
+// revoked, but closed at its expiry; a check that fails for want of the
+// database keeps the connection (the next revocation checks again).
+func revokedBy(ctx context.Context, a *auth.Authenticator, id *auth.Identity, credential, subject string) bool {
+	if id == nil || !id.Expires.IsZero() || id.Anonymous {
+		return false
+	}
+	if subject != "" {
+		return subject == id.Subject
+	}
+	_, err := a.Authorization(ctx, credential)
+	if err == nil {
+		return false
+	}
+	code := authError(err).Code
+	return code == apperr.Unauthenticated || code == apperr.Forbidden
+}

@@ -180,7 +180,7 @@ func New(cfg Config) http.Handler {
 		transports = append(transports,
 			graphQLWS{auth: cfg.Auth, feed: cfg.Live, origins: cfg.CORSOrigins, initTimeout: cfg.StreamInitTimeout,
 				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain, share: share},
-			eventStream{plain: plain, keepAlive: cfg.StreamPing, share: share})
+			eventStream{auth: cfg.Auth, plain: plain, keepAlive: cfg.StreamPing, share: share})
 	}
 	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
 		transports: append(transports, cfg.Transports...)}

@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +120,48 @@ func TestSubscriptions_RightsMakeGroupsEachMemberAudited(t *testing.T) {
 	}{{"hr-one", 1}, {"hr-two", 1}}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("audit rows of the salary read %v; want one per hr member %v", rows, want)
+	}
+}
+
+// A subscription held with an API key ends when the key is revoked, over
+// either transport: the websocket is closed with 4403, the event stream
+// ends with UNAUTHENTICATED and without complete. A token's subscriber on
+// the same server stays.
+func TestSubscriptions_ARevokedKeyClosesItsSubscriptions(t *testing.T) {
+	srv, db, feed := httpapitest.NewLiveServer(t, service.Config{})
+	keys := auth.NewAPIKeys(db)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key, err := keys.Create(ctx, "live-tool", auth.Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := `subscription { events(types: ["project.updated"]) { id type } }`
+	ws := subscribeWS(t, srv.URL, key, query, nil)
+	stream := openSSE(t, ctx, srv.URL, key, query, "")
+	other := subscribeWS(t, srv.URL, httpapitest.Token(t, 0, auth.Viewer), query, nil)
+	waitSubscribers(t, feed, 3)
+
+	if err := keys.Revoke(ctx, "live-tool"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ws.line(t); got["closed"] != float64(4403) || !strings.Contains(fmt.Sprint(got["reason"]), "revoked") {
+		t.Fatalf("%v; want closed with 4403 at the revocation", got)
+	}
+	m := readSSE(t, stream, 1)[0]
+	errs, _ := m.data["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("the stream's message %v; want UNAUTHENTICATED", m)
+	}
+	if next, err := readOneSSE(stream); err == nil {
+		t.Fatalf("after the revocation the stream sent %v; want its end without complete", next)
+	}
+
+	project := scalar[int64](t, db, `SELECT min(id) FROM projects`)
+	mutate(t, srv.URL, httpapitest.Token(t, 0, auth.Admin), `mutation($in: UpdateProjectInput!) { updateProject(input: $in) { project { id } } }`,
+		map[string]any{"in": map[string]any{"id": store.GlobalID("Project", project), "description": "after the revocation",
+			"version": scalar[int](t, db, `SELECT version FROM projects WHERE id = ?`, project)}})
+	if ev := other.next(t)["data"].(map[string]any)["events"].(map[string]any); ev["type"] != "project.updated" {
+		t.Fatalf("the token's subscriber got %v", ev)
 	}
 }

@@ -32,6 +32,7 @@ import (
 // server stops, or the client falls behind (SLOW_CONSUMER), the stream ends
 // without complete, so the client reconnects and resumes.
 type eventStream struct {
+	auth      *auth.Authenticator
 	plain     graphQLOverHTTP
 	keepAlive time.Duration
 	share     sharing
@@ -66,6 +67,20 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		ctx, cancel = context.WithDeadline(ctx, id.Expires)
 		defer cancel()
 	}
+	// Nor its API key's revocation: it ends then, as at an expiry
+	// (keepAlive watches for it).
+	var revoke context.CancelCauseFunc
+	ctx, revoke = context.WithCancelCause(ctx)
+	defer revoke(nil)
+	var rev *live.Revocation
+	if t.share.feed != nil {
+		rev = t.share.feed.Revocations()
+	}
+	onRevocation := func(subject string) {
+		if revokedBy(ctx, t.auth, auth.From(ctx), r.Header.Get("Authorization"), subject) {
+			revoke(errRevoked)
+		}
+	}
 	rc, errs := exec.CreateOperationContext(ctx, op.RawParams)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -92,7 +107,7 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	w.Header().Set("X-Accel-Buffering", "no") // proxies pass each message on at once
 	w.WriteHeader(http.StatusOK)
 	out.write(": stream\n\n")
-	stop := out.keepAlive(rctx, t.keepAlive)
+	stop := out.keepAlive(rctx, t.keepAlive, rev, onRevocation)
 	defer stop()
 	defer func() {
 		if p := recover(); p != nil {
@@ -121,16 +136,20 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		err = stream.Err()
 	}
 	expired := errors.Is(ctx.Err(), context.DeadlineExceeded) // the client's leaving is Canceled
-	if ctx.Err() != nil && !expired {
+	revoked := errors.Is(context.Cause(ctx), errRevoked)
+	if ctx.Err() != nil && !expired && !revoked {
 		return
 	}
-	if err != nil || expired {
-		if expired {
+	if err != nil || expired || revoked {
+		switch {
+		case expired:
 			err = apperr.New(apperr.Unauthenticated, "the credential has expired; reconnect with a fresh one and Last-Event-ID")
+		case revoked:
+			err = apperr.New(apperr.Unauthenticated, "the credential has been revoked")
 		}
 		out.message("", exec.DispatchError(context.WithoutCancel(rctx), gqlerror.List{{Err: err}}))
 		var ae *apperr.Error
-		if expired || errors.Is(err, live.ErrShutdown) || errors.As(err, &ae) && apperr.Retryable(ae.Code) {
+		if expired || revoked || errors.Is(err, live.ErrShutdown) || errors.As(err, &ae) && apperr.Retryable(ae.Code) {
 			return // no complete: the client reconnects and resumes
 		}
 	}
@@ -212,19 +231,33 @@ func (s *sseWriter) raw(id string, b []byte) bool {
 	return s.write(m.String())
 }
 
+// errRevoked ends a stream whose credential was revoked.
+var errRevoked = errors.New("the credential has been revoked")
+
 // keepAlive writes a comment every interval while ctx lasts, so proxies
-// keep the connection and a vanished client is noticed.
-func (s *sseWriter) keepAlive(ctx context.Context, interval time.Duration) func() {
+// keep the connection and a vanished client is noticed; and, in the same
+// goroutine, hands each revocation after rev (nil: none) to
+// onRevocation.
+func (s *sseWriter) keepAlive(ctx context.Context, interval time.Duration, rev *live.Revocation, onRevocation func(subject string)) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
+		var revoked <-chan struct{}
+		if rev != nil {
+			revoked = rev.Done()
+		}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 				s.write(": keep-alive\n\n")
+			case <-revoked:
+				subject := rev.Subject
+				rev = rev.Next()
+				revoked = rev.Done()
+				onRevocation(subject)
 			}
 		}
 	}()

@@ -117,6 +117,9 @@ type wsConn struct {
 	conn *websocket.Conn
 	exec graphql.GraphExecutor
 	wmu  sync.Mutex // one writer at a time
+	// credential is the Authorization the connection authenticated with,
+	// checked again when revocations may have been missed.
+	credential string
 
 	mu  sync.Mutex
 	ops map[string]context.CancelFunc
@@ -182,6 +185,13 @@ func (c *wsConn) serve(ctx context.Context, header string) {
 		}
 	}()
 
+	// Revocations from before the credential is checked on: none is
+	// missed in between.
+	var rev *live.Revocation
+	if c.t.feed != nil {
+		rev = c.t.feed.Revocations()
+	}
+
 	// connection_init, in time.
 	var id *auth.Identity
 	select {
@@ -214,6 +224,10 @@ func (c *wsConn) serve(ctx context.Context, header string) {
 	if c.t.feed != nil {
 		stopping = c.t.feed.Stopping()
 	}
+	var revoked <-chan struct{}
+	if rev != nil {
+		revoked = rev.Done()
+	}
 	ping := time.NewTicker(c.t.pingInterval)
 	defer ping.Stop()
 	_ = c.conn.SetReadDeadline(time.Now().Add(2 * c.t.pingInterval))
@@ -222,6 +236,14 @@ func (c *wsConn) serve(ctx context.Context, header string) {
 		case <-expiry:
 			c.close(closeForbidden, "Forbidden: the credential has expired; reconnect with a fresh one")
 			return
+		case <-revoked:
+			subject := rev.Subject
+			rev = rev.Next()
+			revoked = rev.Done()
+			if revokedBy(ctx, c.t.auth, id, c.credential, subject) {
+				c.close(closeForbidden, "Forbidden: the credential has been revoked")
+				return
+			}
 		case <-stopping:
 			c.close(websocket.CloseGoingAway, "the server is shutting down; reconnect")
 			return
@@ -273,6 +295,7 @@ func (c *wsConn) authenticate(ctx context.Context, payload json.RawMessage, head
 			header = s
 		}
 	}
+	c.credential = header
 	id, err := c.t.auth.Authorization(ctx, header)
 	if err != nil {
 		ae := authError(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
+	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 )
@@ -98,6 +99,7 @@ type Feed struct {
 	hole     *hole
 	turns    chan struct{}
 	groups   map[string]*group // shared resolutions by key (Share)
+	revoked  *Revocation       // the next revocation to announce
 }
 
 // hole is a run of missing ids below a visible event. An id is taken
@@ -125,7 +127,7 @@ func New(cfg Config) *Feed {
 	if cfg.Resolving <= 0 {
 		cfg.Resolving = 4
 	}
-	return &Feed{turns: make(chan struct{}, cfg.Resolving), cfg: cfg, subs: map[*Subscription]struct{}{}, groups: map[string]*group{}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	return &Feed{turns: make(chan struct{}, cfg.Resolving), cfg: cfg, subs: map[*Subscription]struct{}{}, groups: map[string]*group{}, revoked: &Revocation{done: make(chan struct{})}, ready: make(chan struct{}), stopping: make(chan struct{})}
 }
 
 // Run listens until ctx ends, reconnecting with backoff when the
@@ -174,12 +176,16 @@ func (f *Feed) listen(ctx context.Context) (connected bool, err error) {
 		return false, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{events.Channel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{events.Channel}.Sanitize()+
+		"; LISTEN "+pgx.Identifier{auth.RevocationChannel}.Sanitize()); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
 	if err := f.start(ctx, conn); err != nil {
 		return false, err
 	}
+	// A revocation may have been sent while no one listened: every
+	// holder of a revocable credential checks it again.
+	f.announce("")
 	for {
 		more, err := f.read(ctx, conn)
 		if err != nil {
@@ -193,9 +199,11 @@ func (f *Feed) listen(ctx context.Context) (connected bool, err error) {
 			wait = holePoll
 		}
 		wctx, cancel := context.WithTimeout(ctx, wait)
-		_, err = conn.WaitForNotification(wctx)
+		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
+		case err == nil && n.Channel == auth.RevocationChannel:
+			f.announce(n.Payload)
 		case err == nil: // woken: read
 		case ctx.Err() != nil:
 			return true, ctx.Err()
@@ -540,4 +548,40 @@ func (f *Feed) Position() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.pos
+}
+
+// Revocation is one credential revoked (auth.RevocationChannel), as the
+// connections holding credentials learn of it: each holds the next one
+// to come (Feed.Revocations), and once it is Done, reads it and holds its
+// Next.
+type Revocation struct {
+	done chan struct{}
+	// Subject is the revoked credential's subject; "" when revocations
+	// may have been missed (the listener reconnected): every holder of a
+	// credential that does not expire by itself checks it again.
+	Subject string
+	next    *Revocation
+}
+
+// Done is closed once the revocation has happened.
+func (r *Revocation) Done() <-chan struct{} { return r.done }
+
+// Next is the revocation after r, once r is Done.
+func (r *Revocation) Next() *Revocation { return r.next }
+
+// Revocations is the next revocation to come: a connection takes it
+// before it checks its credential, so none is missed in between.
+func (f *Feed) Revocations() *Revocation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.revoked
+}
+
+func (f *Feed) announce(subject string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.revoked
+	r.Subject, r.next = subject, &Revocation{done: make(chan struct{})}
+	f.revoked = r.next
+	close(r.done)
 }
