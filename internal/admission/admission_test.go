@@ -222,3 +222,49 @@ func TestGate_SubscriptionsAreCountedApart(t *testing.T) {
 		t.Fatalf("load %+v after the stream ended, want no subscription open", l)
 	}
 }
+
+// A shared resolution's Hold is one execution slot, taken in line with
+// the queries: while it is held the slots are one fewer. Each subscriber
+// of a shared subscription counts against MaxSubscriptions, and stops
+// counting when it is done.
+func TestGate_HoldTakesASlotSubscribersCountOneByOne(t *testing.T) {
+	g := admission.New(admission.Config{MaxInFlight: 1, MaxSubscriptions: 2})
+	ctx := context.Background()
+	release, err := g.Hold(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := g.Load(); l.Executing != 1 {
+		t.Fatalf("executing %d while held; want 1", l.Executing)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := g.Hold(short); err == nil {
+		t.Fatal("a second hold got the only slot")
+	}
+	release()
+	release() // once only
+	again, err := g.Hold(ctx)
+	if err != nil {
+		t.Fatalf("the slot was not given back: %v", err)
+	}
+	again()
+
+	one, err := g.Subscriber(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := g.Subscriber(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Subscriber(ctx); apperr.CodeOf(err) != apperr.Overloaded {
+		t.Fatalf("a third subscriber over a bound of 2: %v; want OVERLOADED", err)
+	}
+	one()
+	one()
+	if l := g.Load(); l.Subscriptions != 1 {
+		t.Fatalf("%d subscriptions open; want 1", l.Subscriptions)
+	}
+	two()
+}
