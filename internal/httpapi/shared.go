@@ -48,7 +48,7 @@ func (s sharing) shares(rc *graphql.OperationContext, after *int64) bool {
 // member's stream ends (why: nil when it completed) or ctx ends (ctx's
 // error).
 func (s sharing) follow(ctx context.Context, exec graphql.GraphExecutor, rc *graphql.OperationContext, send func(*live.Message) bool) error {
-	counted, err := s.gate.Subscriber(ctx)
+	counted, err := s.gate.Subscriber(graphql.WithOperationContext(ctx, rc))
 	if err != nil {
 		return err
 	}
