@@ -120,6 +120,10 @@ type Config struct {
 	// an execution slot for each of its resolutions (the executor's own
 	// extension); nil: neither.
 	Gate *admission.Gate
+	// RightsKey keys what decides what a caller sees (policy.RightsKey):
+	// subscribers with the same document, variables and key share one
+	// resolution per event. nil: each subscriber is resolved alone.
+	RightsKey func(context.Context) string
 	// StreamPing is how often a websocket is pinged and an event stream
 	// sent a keep-alive comment; zero means 15 seconds.
 	StreamPing time.Duration
@@ -176,7 +180,7 @@ func New(cfg Config) http.Handler {
 		if maxMessage <= 0 {
 			maxMessage = defaultMaxBodyBytes
 		}
-		share := sharing{feed: cfg.Live, gate: cfg.Gate, plain: plain}
+		share := sharing{feed: cfg.Live, gate: cfg.Gate, plain: plain, rights: cfg.RightsKey}
 		transports = append(transports,
 			graphQLWS{auth: cfg.Auth, feed: cfg.Live, origins: cfg.CORSOrigins, initTimeout: cfg.StreamInitTimeout,
 				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain, share: share},

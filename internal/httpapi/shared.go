@@ -16,7 +16,6 @@ import (
 	"github.com/bizgraph/bizgraph/internal/audit"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/live"
-	"github.com/bizgraph/bizgraph/internal/policy"
 	"github.com/bizgraph/bizgraph/internal/requestid"
 )
 
@@ -31,6 +30,8 @@ type sharing struct {
 	feed  *live.Feed
 	gate  *admission.Gate
 	plain graphQLOverHTTP
+	// rights is policy.RightsKey (Config.RightsKey); nil: no sharing.
+	rights func(context.Context) string
 }
 
 // errGone: the member's transport could not write a message; its
@@ -40,7 +41,7 @@ var errGone = errors.New("the subscriber is gone")
 // shares reports whether the operation joins a group: a subscription
 // that starts from now. One that resumes (after) catches up alone.
 func (s sharing) shares(rc *graphql.OperationContext, after *int64) bool {
-	return s.feed != nil && after == nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+	return s.feed != nil && s.rights != nil && after == nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription
 }
 
 // follow runs the subscription rc (created in ctx) as a member of its
@@ -53,7 +54,7 @@ func (s sharing) follow(ctx context.Context, exec graphql.GraphExecutor, rc *gra
 		return err
 	}
 	defer counted()
-	m, err := s.feed.Share(ctx, live.Sharing{Key: groupKey(ctx, rc), Reader: readerOf(ctx, rc), Hold: s.gate.Hold,
+	m, err := s.feed.Share(ctx, live.Sharing{Key: groupKey(rc, s.rights(ctx)), Reader: readerOf(ctx, rc), Hold: s.gate.Hold,
 		Start: func(gctx context.Context) (live.Resolve, error) { return s.resolution(gctx, exec, rc), nil }})
 	if err != nil {
 		return err
@@ -113,10 +114,10 @@ func messageOf(id int64, resp *graphql.Response, uses audit.Uses) (*live.Message
 
 // groupKey identifies the subscribers who receive the same bytes: the
 // same document and operation, the same variables, the same rights.
-func groupKey(ctx context.Context, rc *graphql.OperationContext) string {
+func groupKey(rc *graphql.OperationContext, rights string) string {
 	vars, _ := json.Marshal(rc.Variables) // maps are written in key order
 	h := sha256.New()
-	for _, part := range []string{rc.RawQuery, rc.OperationName, string(vars), policy.RightsKey(ctx)} {
+	for _, part := range []string{rc.RawQuery, rc.OperationName, string(vars), rights} {
 		fmt.Fprintf(h, "%d:%s;", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))

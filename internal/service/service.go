@@ -152,7 +152,7 @@ func New(cfg Config) http.Handler {
 		Persisted: pq, CORSOrigins: cfg.CORSOrigins, DisableCSRFPrevention: cfg.DisableCSRFPrevention,
 		RequestTimeout: cfg.RequestTimeout, WriteTimeout: cfg.WriteTimeout, MaxResponseBytes: cfg.MaxResponseBytes,
 		Metrics: cfg.Metrics, Tracer: cfg.Tracer, Auth: cfg.Auth,
-		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas), Live: cfg.Live, Gate: gate})
+		PlaygroundRoles: cfg.PlaygroundRoles, Pools: pools(cfg.Replicas), Live: cfg.Live, Gate: gate, RightsKey: policy.RightsKey})
 }
 
 // pools is what /readyz says of the replicas; nil without them.
