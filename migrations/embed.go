@@ -8,3 +8,9 @@ import "embed"
 //
 //go:embed *.sql
 var FS embed.FS
+
+// Webhooks holds the SQL of migration 00021, a Go migration
+// (internal/migrate/webhooks.go) that first creates River's tables.
+//
+//go:embed webhooks/*.sql
+var Webhooks embed.FS

@@ -33,7 +33,7 @@ func Open(url string) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithGoMigrations(webhooksMigration()))
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)
@@ -79,7 +79,11 @@ func (m *Migrator) Status(ctx context.Context, w io.Writer) error {
 		if s.State == goose.StateApplied {
 			applied = "applied " + s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		fmt.Fprintf(w, "%05d  %-32s %s\n", s.Source.Version, s.Source.Path, applied)
+		name := s.Source.Path
+		if s.Source.Type == goose.TypeGo {
+			name = goMigrationNames[s.Source.Version]
+		}
+		fmt.Fprintf(w, "%05d  %-32s %s\n", s.Source.Version, name, applied)
 	}
 	return nil
 }

@@ -148,6 +148,10 @@ func migrationFiles(t *testing.T) []string {
 	if err != nil || len(names) == 0 {
 		t.Fatalf("embedded migrations: %v, %v", names, err)
 	}
+	// 00021 is a Go migration (webhooks.go): River's tables, then the
+	// webhook tables.
+	names = append(names, "00021_webhooks.go")
+	slices.Sort(names)
 	return names
 }
 
