@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,11 @@ type txState struct {
 	// ended is set once the transaction has committed or rolled back:
 	// from then on, statements under a context bound to it go to its pool.
 	ended atomic.Bool
+	// sqlTx is the transaction itself, for libraries that join it (River's
+	// insert of a job with the write).
+	sqlTx *sql.Tx
+	// seen holds the keys FirstInTransaction was asked about.
+	seen sync.Map
 }
 
 type boundKey struct{}
@@ -148,7 +154,7 @@ func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(ctx cont
 	// What gorm.DB.Begin makes, over our transaction.
 	g := db.DB.Session(&gorm.Session{Context: ctx, NewDB: true})
 	g.Statement.ConnPool = sqlTx
-	tx := &DB{DB: g, pool: db.pool, tx: &txState{opts: opts}}
+	tx := &DB{DB: g, pool: db.pool, tx: &txState{opts: opts, sqlTx: sqlTx}}
 	defer func() {
 		if p := recover(); p != nil {
 			tx.tx.ended.Store(true)
@@ -207,4 +213,28 @@ func retryable(err error) bool {
 func InTransaction(ctx context.Context) bool {
 	h, ok := ctx.Value(boundKey{}).(*DB)
 	return ok && h.tx != nil && !h.tx.ended.Load()
+}
+
+// FirstInTransaction reports whether this is the first time key is asked
+// about in the transaction ctx is bound to: what must happen once per
+// write transaction however many steps it has (the webhooks' fan-out job)
+// asks it. A transaction run again after a serialization failure starts
+// afresh. Outside a transaction it reports false.
+func FirstInTransaction(ctx context.Context, key any) bool {
+	h, ok := ctx.Value(boundKey{}).(*DB)
+	if !ok || h.tx == nil || h.tx.ended.Load() {
+		return false
+	}
+	_, seen := h.tx.seen.LoadOrStore(key, struct{}{})
+	return !seen
+}
+
+// SQLTx is the transaction ctx is bound to, for a library that takes a
+// *sql.Tx to join it; false outside a transaction.
+func SQLTx(ctx context.Context) (*sql.Tx, bool) {
+	h, ok := ctx.Value(boundKey{}).(*DB)
+	if !ok || h.tx == nil || h.tx.ended.Load() {
+		return nil, false
+	}
+	return h.tx.sqlTx, true
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/database"
@@ -119,18 +120,52 @@ func Append(ctx context.Context, db *database.DB, evs ...Event) error {
 	// The same statement wakes the live feeds (internal/live) of every
 	// replica: PostgreSQL delivers a NOTIFY only when its transaction
 	// commits, and nothing for one that rolls back. The notification
-	// carries nothing: the listeners read the table, their truth.
-	err = db.WithContext(ctx).Exec(`WITH appended AS (
+	// carries nothing: the listeners read the table, their truth. It also
+	// answers the transaction's id, which names its events for the hook.
+	var out struct {
+		Tx       string
+		Notified bool
+	}
+	err = db.WithContext(ctx).Raw(`WITH appended AS (
 		INSERT INTO events (type, entity_type, entity_id, actor, actor_employee_id, request_id, data)
 		SELECT type, entity_type, entity_id, actor, actor_employee_id, request_id, data
 		FROM jsonb_to_recordset(?::jsonb) AS e(type text, entity_type text, entity_id text, actor text,
 			actor_employee_id bigint, request_id text, data jsonb)
 		RETURNING id)
-		SELECT pg_notify(?, '') FROM (SELECT count(*) FROM appended) AS n`, string(rows), Channel).Error
+		SELECT pg_current_xact_id()::text AS tx, pg_notify(?, '')::text IS NULL AS notified
+		FROM (SELECT count(*) FROM appended) AS n`, string(rows), Channel).Scan(&out).Error
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
+	if h := hook.Load(); h != nil && database.FirstInTransaction(ctx, hookKey{}) {
+		if err := (*h)(ctx, out.Tx); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+	}
 	return nil
+}
+
+// Hook is told, in the transaction, of the first events a write
+// transaction appends, once per transaction: tx is the transaction's id
+// (the events' tx column), which names all of its events once it commits.
+// Webhooks (internal/webhook) enqueue their fan-out with it, so a write that
+// rolls back sends nothing and one that commits cannot lose its deliveries.
+type Hook func(ctx context.Context, tx string) error
+
+// hook is process-wide: the process has one event log to follow, and a hook
+// joins whichever transaction it is called in.
+var hook atomic.Pointer[Hook]
+
+type hookKey struct{}
+
+// SetHook installs h (nil: none) for the transactions that append events
+// from now on.
+func SetHook(h Hook) {
+	if h == nil {
+		hook.Store(nil)
+		return
+	}
+	hook.Store(&h)
 }
 
 type row struct {
