@@ -242,3 +242,18 @@ func Retain(ctx context.Context, db *database.DB, retention, interval time.Durat
 		}
 	}
 }
+
+// Types are every event type a write appends: what a webhook endpoint may
+// subscribe to.
+var Types = []string{
+	CustomerCreated, CustomerUpdated, ContactCreated, ContactUpdated, ContactDeleted,
+	ProjectCreated, ProjectUpdated, AssignmentCreated, AssignmentUpdated, AssignmentEnded,
+	TimeEntryLogged, TimeEntryUpdated, TimeEntryDeleted, EmployeeHired, EmployeeUpdated, EmployeeTerminated,
+	DepartmentCreated, DepartmentUpdated,
+	ReviewCycleOpened, ReviewCycleCalibrating, ReviewCycleClosed,
+	ReviewSelfSubmitted, ReviewManagerSubmitted, ReviewCalibrated, ReviewFinalized,
+	TimesheetSubmitted, TimesheetApproved, TimesheetRejected,
+	PayrollRunCreated, PayrollRunRecomputed, PayrollRunApproved, PayrollRunPaid,
+	OnboardingStarted, OnboardingTaskCompleted, OnboardingCompleted, OnboardingCancelled, OnboardingTemplateCreated,
+	FeedbackReceived,
+}

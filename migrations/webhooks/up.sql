@@ -42,6 +42,9 @@ CREATE TABLE webhook_deliveries (
     -- go in event order.
     entity          text NOT NULL,
     body            text NOT NULL,
+    -- sent again by an admin (redeliver, replay): a second delivery of an
+    -- event the fan-out delivered already
+    replay          boolean NOT NULL DEFAULT false,
     -- pending, delivered, failed (gave up after the retry period)
     status          text NOT NULL DEFAULT 'pending',
     attempts        int NOT NULL DEFAULT 0,
@@ -52,6 +55,9 @@ CREATE TABLE webhook_deliveries (
 -- The oldest pending delivery of an entity to an endpoint.
 CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (endpoint_id, entity, event_id, id)
     WHERE status = 'pending';
+-- The fan-out makes one delivery per (endpoint, event), however often it
+-- runs (a fan-out job of a killed process is run again).
+CREATE UNIQUE INDEX webhook_deliveries_event_idx ON webhook_deliveries (endpoint_id, event_id) WHERE NOT replay;
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, id);
 
 CREATE TABLE webhook_attempts (
