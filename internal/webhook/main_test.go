@@ -127,7 +127,7 @@ func (f *fixture) explain() {
 		f.t.Logf("job %s %s %s errors=%v", j.Kind, j.State, j.Args, deref(j.Errors))
 	}
 	var ds []struct {
-		ID, Attempts int
+		ID, Attempts   int
 		Entity, Status string
 	}
 	_ = f.db.WithContext(context.Background()).Raw(`SELECT id, entity, status, attempts FROM webhook_deliveries ORDER BY id`).Scan(&ds).Error
