@@ -48,6 +48,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/shutdown"
 	"github.com/bizgraph/bizgraph/internal/tracing"
+	"github.com/bizgraph/bizgraph/internal/webhook"
 )
 
 // config holds every setting. Each is a flag and the environment variable
@@ -91,6 +92,28 @@ type config struct {
 	DBAcquireTimeout time.Duration
 	ShutdownTimeout  time.Duration
 	Auth             authConfig
+	Webhooks         webhookConfig
+}
+
+// webhookConfig is the WEBHOOK_* settings (README, "Webhooks").
+type webhookConfig struct {
+	// AllowPrivateNetworks is unset (auto) unless given: allowed in demo
+	// mode, whose receivers run beside it, refused with DATABASE_URL.
+	AllowPrivateNetworks autoBool
+	Concurrency          int
+	PerEndpoint          int
+	Timeout              time.Duration
+	RetryPeriod          time.Duration
+	SecretOverlap        time.Duration
+}
+
+func (c *webhookConfig) register(fs *flag.FlagSet) {
+	fs.Var(&c.AllowPrivateNetworks, "webhook-allow-private-networks", "let webhook endpoints resolve to loopback, private and link-local addresses; auto: in demo mode only")
+	fs.IntVar(&c.Concurrency, "webhook-concurrency", 16, "webhook attempts in flight in this process")
+	fs.IntVar(&c.PerEndpoint, "webhook-concurrency-per-endpoint", 4, "webhook attempts in flight to one endpoint in this process")
+	fs.DurationVar(&c.Timeout, "webhook-timeout", 10*time.Second, "longest a webhook attempt waits for the receiver's answer")
+	fs.DurationVar(&c.RetryPeriod, "webhook-retry-period", 72*time.Hour, "how long a failing webhook delivery is retried; an endpoint failing this long without a success is disabled")
+	fs.DurationVar(&c.SecretOverlap, "webhook-secret-overlap", 24*time.Hour, "how long a rotated webhook secret still signs beside the new one")
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -136,6 +159,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.PersistedQueries, "persisted-queries", "", "off, automatic or trusted (only registered documents run); empty: automatic with the embedded database, trusted with --database-url")
 	fs.StringVar(&c.PersistedCacheControl, "persisted-cache-control", persisted.DefaultCacheControl, "Cache-Control of GET answers to persisted queries whose document sets none")
 	c.Auth.register(fs)
+	c.Webhooks.register(fs)
 }
 
 // gcBudget sets the garbage collector's defaults unless the Go runtime's own
@@ -343,8 +367,17 @@ func serve(ctx context.Context, cfg *config) error {
 	listening, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	go feed.Run(listening)
+	// Webhooks are delivered by every replica; the writes of each enqueue
+	// them in their transaction (internal/webhook).
+	hooks := webhook.New(db, sec.policy.Rules, webhook.Config{
+		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks.or(demo), Concurrency: cfg.Webhooks.Concurrency,
+		PerEndpoint: cfg.Webhooks.PerEndpoint, Timeout: cfg.Webhooks.Timeout, RetryPeriod: cfg.Webhooks.RetryPeriod,
+		SecretOverlap: cfg.Webhooks.SecretOverlap, Log: log})
+	if err := hooks.Start(ctx, t.url); err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: service.New(service.Config{DB: db, PageLimits: page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax},
+		Handler: service.New(service.Config{DB: db, Webhooks: hooks, PageLimits: page.Limits{Default: cfg.PageDefault, Max: cfg.PageMax},
 			Log: log, Introspection: cfg.Introspection,
 			Playground: cfg.Playground, MaxBodyBytes: cfg.MaxBodyBytes,
 			MaxInFlight: cfg.MaxInFlight, QueueTimeout: cfg.QueueTimeout, PersistedQueries: pqOpts,
@@ -364,6 +397,9 @@ func serve(ctx context.Context, cfg *config) error {
 	// there. The HTTP server does not wait for hijacked websockets.
 	stopping.Add(shutdown.Drain, "live: close subscriptions", feed.Shutdown)
 	stopping.Add(shutdown.Drain, "http: finish in-flight requests", srv.Shutdown)
+	// After the requests: a write drained there still enqueues its
+	// webhooks, which the next process delivers.
+	stopping.Add(shutdown.Drain, "webhooks: finish attempts in flight", hooks.Stop)
 	stopping.Add(shutdown.Drain, "live: stop listening", func(context.Context) error { stopListening(); return nil })
 	if cfg.MetricsAddr != "" {
 		// The metrics show every caller's operations and errors: they are

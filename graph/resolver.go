@@ -8,6 +8,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/webhook"
 	"github.com/bizgraph/bizgraph/internal/write"
 )
 
@@ -20,4 +21,6 @@ type Resolver struct {
 	Writer *write.Writer
 	// Live feeds the subscriptions; nil: this server serves none.
 	Live *live.Feed
+	// Webhooks manages the webhook endpoints (admin).
+	Webhooks *webhook.Service
 }

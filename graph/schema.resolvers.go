@@ -2,12 +2,14 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/analytics"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/page"
 	"github.com/bizgraph/bizgraph/internal/store"
+	"github.com/bizgraph/bizgraph/internal/webhook"
 )
 
 // CreateCustomer is the resolver for the createCustomer field.
@@ -324,6 +326,69 @@ func (r *mutationResolver) UpsertEmployees(ctx context.Context, input store.Upse
 	return synced(ctx, results, err)
 }
 
+// CreateWebhookEndpoint is the resolver for the createWebhookEndpoint field.
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input webhook.EndpointInput) (*webhook.SecretPayload, error) {
+	return r.Webhooks.CreateEndpoint(ctx, input)
+}
+
+// RotateWebhookSecret is the resolver for the rotateWebhookSecret field.
+func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string) (*webhook.SecretPayload, error) {
+	key, err := webhook.EndpointKey(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.RotateSecret(ctx, key)
+}
+
+// PauseWebhookEndpoint is the resolver for the pauseWebhookEndpoint field.
+func (r *mutationResolver) PauseWebhookEndpoint(ctx context.Context, id string) (*webhook.Endpoint, error) {
+	key, err := webhook.EndpointKey(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.Pause(ctx, key)
+}
+
+// ResumeWebhookEndpoint is the resolver for the resumeWebhookEndpoint field.
+func (r *mutationResolver) ResumeWebhookEndpoint(ctx context.Context, id string) (*webhook.Endpoint, error) {
+	key, err := webhook.EndpointKey(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.Resume(ctx, key)
+}
+
+// DeleteWebhookEndpoint is the resolver for the deleteWebhookEndpoint field.
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id string) (string, error) {
+	key, err := webhook.EndpointKey(id)
+	if err != nil {
+		return "", err
+	}
+	return r.Webhooks.Delete(ctx, key)
+}
+
+// RedeliverWebhookEvent is the resolver for the redeliverWebhookEvent field.
+func (r *mutationResolver) RedeliverWebhookEvent(ctx context.Context, endpoint string, event string) (*webhook.Delivery, error) {
+	key, err := webhook.EndpointKey(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := webhook.EventKey(event)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.Redeliver(ctx, key, ev)
+}
+
+// ReplayWebhookEvents is the resolver for the replayWebhookEvents field.
+func (r *mutationResolver) ReplayWebhookEvents(ctx context.Context, endpoint string, since time.Time) (*webhook.ReplayPayload, error) {
+	key, err := webhook.EndpointKey(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.Replay(ctx, key, since)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error) {
 	nodes, err := r.Store.Nodes(ctx, []string{id})
@@ -450,6 +515,20 @@ func (r *queryResolver) Onboardings(ctx context.Context, first *int, after *stri
 // OnboardingTemplates is the resolver for the onboardingTemplates field.
 func (r *queryResolver) OnboardingTemplates(ctx context.Context, first *int, after *string, last *int, before *string, orderBy []*store.Order, filter *store.OnboardingTemplateFilter) (*page.Connection[*store.OnboardingTemplate], error) {
 	return store.Page[store.OnboardingTemplate](ctx, r.Store, page.Args{First: first, After: after, Last: last, Before: before}, store.List{OrderBy: orderBy, Filter: filter}, selection(ctx))
+}
+
+// WebhookEndpoints is the resolver for the webhookEndpoints field.
+func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]*webhook.Endpoint, error) {
+	return r.Webhooks.Endpoints(ctx)
+}
+
+// WebhookDeliveries is the resolver for the webhookDeliveries field.
+func (r *queryResolver) WebhookDeliveries(ctx context.Context, endpoint string, status *string, first int) ([]*webhook.Delivery, error) {
+	key, err := webhook.EndpointKey(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return r.Webhooks.Deliveries(ctx, key, status, first)
 }
 
 // ProjectUpdated is the resolver for the projectUpdated field.

@@ -37,6 +37,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/replica"
 	"github.com/bizgraph/bizgraph/internal/store"
 	"github.com/bizgraph/bizgraph/internal/tracing"
+	"github.com/bizgraph/bizgraph/internal/webhook"
 	"github.com/bizgraph/bizgraph/internal/write"
 )
 
@@ -107,6 +108,10 @@ type Config struct {
 	// MaxSubscriptions bounds the subscriptions open at once
 	// (admission); zero means 1,000.
 	MaxSubscriptions int
+	// Webhooks manages webhook endpoints; nil: a service over DB with
+	// the default settings, which manages them without delivering (the
+	// caller starts delivering).
+	Webhooks *webhook.Service
 }
 
 // New returns the API's HTTP handler, composed from cfg.
@@ -144,6 +149,9 @@ func New(cfg Config) http.Handler {
 			}
 			return ""
 		}
+	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks = webhook.New(cfg.DB, cfg.Policy.Rules, webhook.Config{Log: cfg.Log})
 	}
 	pq := persisted.New(persisted.NewStore(cfg.DB), cfg.PersistedQueries)
 	exec, gate := newExecutor(cfg, lim, pq)
@@ -189,7 +197,7 @@ const documentCacheBytes = 32 << 20
 func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) (*executor.Executor, *admission.Gate) {
 	exec := executor.New(graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Store: cfg.Store, Analytics: analytics.New(cfg.DB, cfg.Policy.Rules),
-			Writer: write.New(cfg.DB, cfg.Policy.Rules), Live: cfg.Live},
+			Writer: write.New(cfg.DB, cfg.Policy.Rules), Live: cfg.Live, Webhooks: cfg.Webhooks},
 		Directives: graph.Directives(cfg.Policy)}))
 	// Operations wait for their turn only once parsed, validated and
 	// within the limits, and only while they execute.

@@ -16,6 +16,7 @@ import (
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/events"
 	"github.com/bizgraph/bizgraph/internal/policy"
+	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 // The admin's side: endpoints created, rotated, paused, resumed, deleted;
@@ -90,9 +91,9 @@ func (s *Service) allow(ctx context.Context, action policy.Action, table string)
 
 // CreateEndpoint registers a receiver and returns it with its secret,
 // which is shown this once.
-func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*Endpoint, string, error) {
+func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*SecretPayload, error) {
 	if err := s.allow(ctx, policy.Create, "webhook_endpoints"); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	var problems apperr.Problems
 	if err := checkURL(ctx, in.URL, s.cfg.AllowPrivateNetworks); err != nil {
@@ -102,7 +103,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*Endpoi
 		problems = append(problems, err)
 	}
 	if len(problems) > 0 {
-		return nil, "", problems
+		return nil, problems
 	}
 	secret := newSecret()
 	var ep Endpoint
@@ -115,9 +116,9 @@ func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*Endpoi
 		return tx.WithContext(ctx).Exec(`INSERT INTO webhook_secrets (endpoint_id, secret) VALUES (?, ?)`, ep.ID, secret).Error
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("create webhook endpoint: %w", err)
+		return nil, fmt.Errorf("create webhook endpoint: %w", err)
 	}
-	return &ep, secret, nil
+	return &SecretPayload{Endpoint: &ep, Secret: secret}, nil
 }
 
 // checkTypes accepts DOMAIN.md's event types and "*".
@@ -145,9 +146,9 @@ func pgArray(ss []string) string {
 // RotateSecret gives the endpoint a new secret, returned this once; the
 // previous ones keep signing for SecretOverlap, so the receiver can switch
 // without missing a message.
-func (s *Service) RotateSecret(ctx context.Context, endpoint int64) (*Endpoint, string, error) {
+func (s *Service) RotateSecret(ctx context.Context, endpoint int64) (*SecretPayload, error) {
 	if err := s.allow(ctx, policy.Update, "webhook_endpoints"); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	secret := newSecret()
 	var ep *Endpoint
@@ -164,9 +165,9 @@ func (s *Service) RotateSecret(ctx context.Context, endpoint int64) (*Endpoint, 
 		return tx.WithContext(ctx).Exec(`INSERT INTO webhook_secrets (endpoint_id, secret) VALUES (?, ?)`, endpoint, secret).Error
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("rotate the secret of webhook endpoint %d: %w", endpoint, err)
+		return nil, fmt.Errorf("rotate the secret of webhook endpoint %d: %w", endpoint, err)
 	}
-	return ep, secret, nil
+	return &SecretPayload{Endpoint: ep, Secret: secret}, nil
 }
 
 // endpoint reads one endpoint, locked for update when forUpdate;
@@ -270,19 +271,19 @@ func (s *Service) enqueue(ctx context.Context, args []deliveryArgs) error {
 }
 
 // Delete removes the endpoint, its secrets and its deliveries; nothing
-// more is sent to it.
-func (s *Service) Delete(ctx context.Context, endpoint int64) error {
+// more is sent to it. It answers the endpoint's id.
+func (s *Service) Delete(ctx context.Context, endpoint int64) (string, error) {
 	if err := s.allow(ctx, policy.Delete, "webhook_endpoints"); err != nil {
-		return err
+		return "", err
 	}
 	res := s.db.WithContext(ctx).Exec(`DELETE FROM webhook_endpoints WHERE id = ?`, endpoint)
 	if res.Error != nil {
-		return fmt.Errorf("delete webhook endpoint %d: %w", endpoint, res.Error)
+		return "", fmt.Errorf("delete webhook endpoint %d: %w", endpoint, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return apperr.New(apperr.NotFound, "no webhook endpoint %d", endpoint)
+		return "", apperr.New(apperr.NotFound, "no webhook endpoint %d", endpoint)
 	}
-	return nil
+	return store.GlobalID(EndpointType, endpoint), nil
 }
 
 // Redeliver sends one event to the endpoint again (whether or not it was
@@ -301,12 +302,12 @@ func (s *Service) Redeliver(ctx context.Context, endpoint, event int64) (*Delive
 
 // Replay sends the endpoint again every event of its types since a time,
 // in order; it returns how many.
-func (s *Service) Replay(ctx context.Context, endpoint int64, since time.Time) (int, error) {
+func (s *Service) Replay(ctx context.Context, endpoint int64, since time.Time) (*ReplayPayload, error) {
 	ds, err := s.resend(ctx, endpoint, `e.occurred_at >= ? AND (e.type = ANY (w.event_types) OR '*' = ANY (w.event_types))`, since)
 	if err != nil {
-		return 0, fmt.Errorf("replay events since %s to webhook endpoint %d: %w", since.Format(time.RFC3339), endpoint, err)
+		return nil, fmt.Errorf("replay events since %s to webhook endpoint %d: %w", since.Format(time.RFC3339), endpoint, err)
 	}
-	return len(ds), nil
+	return &ReplayPayload{Deliveries: len(ds)}, nil
 }
 
 // maxReplay bounds the deliveries one replay makes: more is a backfill,
@@ -361,12 +362,19 @@ func (s *Service) Endpoints(ctx context.Context) ([]*Endpoint, error) {
 	return eps, nil
 }
 
-// Deliveries lists an endpoint's last deliveries (up to first, newest
-// first; of one status when status is not ""), each with its attempts: two
-// statements.
-func (s *Service) Deliveries(ctx context.Context, endpoint int64, status string, first int) ([]*Delivery, error) {
+// Deliveries lists an endpoint's last deliveries (up to first, 1 to 100,
+// newest first; of one status when status is not nil), each with its
+// attempts: two statements.
+func (s *Service) Deliveries(ctx context.Context, endpoint int64, state *string, first int) ([]*Delivery, error) {
 	if err := s.allow(ctx, policy.Read, "webhook_deliveries"); err != nil {
 		return nil, err
+	}
+	if first < 1 || first > 100 {
+		return nil, apperr.Invalid("first", "must be 1 to 100, got %d", first)
+	}
+	status := ""
+	if state != nil {
+		status = strings.ToLower(*state)
 	}
 	var ds []*Delivery
 	err := s.db.WithContext(ctx).Raw(`SELECT id, endpoint_id, event_id, event_type, entity, status, attempts,

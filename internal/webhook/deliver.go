@@ -343,7 +343,6 @@ func (s *Service) backoff(attempt int) time.Duration {
 // sweepEvery enqueues, now and every SweepInterval, a job for pending
 // deliveries that have none alive.
 func (s *Service) sweepEvery(ctx context.Context) {
-	defer close(s.stopped)
 	t := time.NewTicker(s.cfg.SweepInterval)
 	defer t.Stop()
 	for {

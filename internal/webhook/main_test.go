@@ -53,11 +53,8 @@ func runWorker(url string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	s, err := webhook.New(db, policy.Firm, testConfig())
-	if err == nil {
-		err = s.Start(ctx, url)
-	}
-	if err != nil {
+	s := webhook.New(db, policy.Firm, testConfig())
+	if err := s.Start(ctx, url); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -89,10 +86,8 @@ func newFixture(t *testing.T, cfg webhook.Config, deliver bool) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	svc, err := webhook.New(db, policy.Firm, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := webhook.New(db, policy.Firm, cfg)
+	t.Cleanup(func() { events.SetHook(nil) })
 	if deliver {
 		if err := svc.Start(context.Background(), url); err != nil {
 			t.Fatal(err)
@@ -106,7 +101,6 @@ func newFixture(t *testing.T, cfg webhook.Config, deliver bool) *fixture {
 		})
 	} else {
 		svc.HookWrites()
-		t.Cleanup(func() { events.SetHook(nil) })
 	}
 	f := &fixture{t: t, url: url, db: db, svc: svc}
 	t.Cleanup(f.explain)
@@ -166,11 +160,11 @@ func (f *fixture) writeTx(seq int, fail error, entities ...string) error {
 // endpoint registers url for types; it returns the endpoint and secret.
 func (f *fixture) endpoint(url string, types ...string) (*webhook.Endpoint, string) {
 	f.t.Helper()
-	ep, secret, err := f.svc.CreateEndpoint(asAdmin(), webhook.EndpointInput{URL: url, EventTypes: types})
+	created, err := f.svc.CreateEndpoint(asAdmin(), webhook.EndpointInput{URL: url, EventTypes: types})
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return ep, secret
+	return created.Endpoint, created.Secret
 }
 
 // message is one request the receiver got.

@@ -31,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -160,17 +161,19 @@ type Service struct {
 	slots   *slots
 	stopped chan struct{}
 	cancel  context.CancelFunc
+	started atomic.Bool
 }
 
 // New prepares the service over db: it manages endpoints at once, and
 // delivers once started.
-func New(db *database.DB, rules policy.Rules, cfg Config) (*Service, error) {
+func New(db *database.DB, rules policy.Rules, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	s := &Service{cfg: cfg, db: db, rules: rules, slots: &slots{max: cfg.PerEndpoint, n: map[int64]int{}}}
 	var err error
 	s.insert, err = river.NewClient(riverdatabasesql.New(db.SQL()), &river.Config{Workers: s.workers(), Logger: quiet(cfg.Log)})
 	if err != nil {
-		return nil, fmt.Errorf("webhooks: prepare the job queue: %w", err)
+		// River checks the configuration, which is this function's own.
+		panic(fmt.Sprintf("webhooks: River refused the insert-only configuration: %v", err))
 	}
 	dialer := &net.Dialer{Timeout: cfg.Timeout}
 	if !cfg.AllowPrivateNetworks {
@@ -183,7 +186,7 @@ func New(db *database.DB, rules policy.Rules, cfg Config) (*Service, error) {
 		// it would send the event where no admin registered it.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return s, nil
+	return s
 }
 
 // quiet is River's logger: its warnings and errors only.
@@ -262,31 +265,52 @@ func (s *Service) Start(ctx context.Context, url string) error {
 		s.pool.Close()
 		return fmt.Errorf("webhooks: prepare the job queue: %w", err)
 	}
-	if err := s.work.Start(ctx); err != nil {
-		s.pool.Close()
-		return fmt.Errorf("webhooks: start the job queue: %w", err)
-	}
 	s.HookWrites()
-	sweeping, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	running, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.stopped = make(chan struct{})
-	go s.sweepEvery(sweeping)
+	go s.run(running)
 	return nil
+}
+
+// run starts River, once the database answers (River refuses to start
+// while it does not, and the server starts without it), then sweeps until
+// ctx ends.
+func (s *Service) run(ctx context.Context) {
+	defer close(s.stopped)
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 10*time.Second) {
+		// Stop, not ctx, stops River: it lets the attempts in flight end.
+		err := s.work.Start(context.WithoutCancel(ctx))
+		if err == nil {
+			break
+		}
+		s.cfg.Log.Warn("webhooks: cannot start delivering yet; trying again", "err", err, "in", delay.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+	s.started.Store(true)
+	s.sweepEvery(ctx)
 }
 
 // Stop stops delivering: no new attempt starts, and those in flight get
 // until ctx ends to finish (then they are cancelled, and retried by the
-// next process). Writes no longer enqueue from this process.
+// next process). Writes still enqueue their fan-out (the hook needs no
+// worker), so a write committed while the server drains is not lost.
 func (s *Service) Stop(ctx context.Context) error {
 	if s.work == nil {
 		return nil
 	}
-	events.SetHook(nil)
 	s.cancel()
 	<-s.stopped
-	err := s.work.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		err = s.work.StopAndCancel(context.Background())
+	var err error
+	if s.started.Load() {
+		err = s.work.Stop(ctx)
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			err = s.work.StopAndCancel(context.Background())
+		}
 	}
 	s.pool.Close()
 	if err != nil {

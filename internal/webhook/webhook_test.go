@@ -94,7 +94,7 @@ func TestDeliver_ReceiverFailsThenRecovers(t *testing.T) {
 	inOrder(t, got, entities, perEntity)
 	newVerifier(t).verifyAll(t, secret, got)
 
-	ds, err := f.svc.Deliveries(asAdmin(), ep.ID, "", 100)
+	ds, err := f.svc.Deliveries(asAdmin(), ep.ID, nil, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,10 +189,11 @@ func TestRotation_BothSecretsVerifyDuringTheOverlap(t *testing.T) {
 	v := newVerifier(t)
 	f.write(1, "P1")
 	rc.await(t, "the first event", func() bool { return len(rc.delivered()) == 1 })
-	_, rotated, err := f.svc.RotateSecret(asAdmin(), ep.ID)
+	r, err := f.svc.RotateSecret(asAdmin(), ep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rotated := r.Secret
 	if rotated == old || !strings.HasPrefix(rotated, "whsec_") {
 		t.Fatalf("rotated secret %q", rotated)
 	}
