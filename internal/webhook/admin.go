@@ -95,15 +95,11 @@ func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*Secret
 	if err := s.allow(ctx, policy.Create, "webhook_endpoints"); err != nil {
 		return nil, err
 	}
-	var problems apperr.Problems
-	if err := checkURL(ctx, in.URL, s.cfg.AllowPrivateNetworks); err != nil {
-		problems = append(problems, apperr.Invalid("url", "%s", err))
-	}
 	if err := checkTypes(in.EventTypes); err != nil {
-		problems = append(problems, err)
+		return nil, err
 	}
-	if len(problems) > 0 {
-		return nil, problems
+	if err := checkURL(ctx, in.URL, s.cfg.AllowPrivateNetworks); err != nil {
+		return nil, apperr.Invalid("input.url", "%s", err)
 	}
 	secret := newSecret()
 	var ep Endpoint
@@ -124,11 +120,11 @@ func (s *Service) CreateEndpoint(ctx context.Context, in EndpointInput) (*Secret
 // checkTypes accepts DOMAIN.md's event types and "*".
 func checkTypes(types []string) *apperr.Error {
 	if len(types) == 0 {
-		return apperr.Invalid("eventTypes", "name at least one event type, or \"*\" for all")
+		return apperr.Invalid("input.eventTypes", "name at least one event type, or \"*\" for all")
 	}
 	for _, t := range types {
 		if t != "*" && !slices.Contains(events.Types, t) {
-			return apperr.Invalid("eventTypes", "%q is not an event type; they are %s, or \"*\" for all", t, strings.Join(events.Types, ", "))
+			return apperr.Invalid("input.eventTypes", "%q is not an event type; they are %s, or \"*\" for all", t, strings.Join(events.Types, ", "))
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/base64"
 	"strconv"
 	"strings"
 
@@ -61,13 +62,16 @@ func (d *Delivery) EntityID() string {
 // State is PENDING, DELIVERED or FAILED.
 func (d *Delivery) State() string { return strings.ToUpper(d.Status) }
 
-// EndpointKey is the key of an endpoint's global id.
+// EndpointKey is the key of an endpoint's global id. (store.ParseID
+// knows the store's tables only.)
 func EndpointKey(id string) (int64, error) {
-	typ, key, err := store.ParseID(id)
-	if err == nil && typ != EndpointType {
-		err = apperr.Invalid("id", "%.40q is not a webhook endpoint's id", id)
+	raw, err := base64.RawURLEncoding.DecodeString(id)
+	typ, num, _ := strings.Cut(string(raw), ":")
+	key, perr := strconv.ParseInt(num, 10, 64)
+	if len(id) > 64 || err != nil || perr != nil || typ != EndpointType || store.GlobalID(typ, key) != id {
+		return 0, apperr.Invalid("id", "%.40q is not a webhook endpoint's id", id)
 	}
-	return key, err
+	return key, nil
 }
 
 // EventKey is the key of an event's id (Event.id, webhook-id).

@@ -222,6 +222,7 @@ func newReceiver(t *testing.T, answer func(n int, m message, w http.ResponseWrit
 		}
 		if m.Status != 0 {
 			w.WriteHeader(m.Status)
+			_, _ = io.WriteString(w, "received")
 		}
 	}))
 	t.Cleanup(rc.Close)
