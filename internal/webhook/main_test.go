@@ -71,14 +71,14 @@ func asAdmin() context.Context {
 
 // fixture is a database of the test's own with the service over it.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	db  *database.DB
 	svc *webhook.Service
 }
 
 // newFixture prepares the service; deliver starts it in this process.
-func newFixture(t *testing.T, cfg webhook.Config, deliver bool) *fixture {
+func newFixture(t testing.TB, cfg webhook.Config, deliver bool) *fixture {
 	t.Helper()
 	url := testdb.Fresh(t)
 	db, err := database.Open(context.Background(), url, database.Options{})
@@ -189,7 +189,7 @@ type receiver struct {
 	requests int
 }
 
-func newReceiver(t *testing.T, answer func(n int, m message, w http.ResponseWriter, r *http.Request) int) *receiver {
+func newReceiver(t testing.TB, answer func(n int, m message, w http.ResponseWriter, r *http.Request) int) *receiver {
 	rc := &receiver{changed: make(chan struct{}, 1), answer: answer}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -252,7 +252,7 @@ func (rc *receiver) delivered() []message {
 
 // await waits until cond holds of what was received, woken by each
 // request; it fails the test after a minute.
-func (rc *receiver) await(t *testing.T, what string, cond func() bool) {
+func (rc *receiver) await(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for !cond() {
