@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/store"
@@ -253,4 +257,83 @@ func lostAndTwice(got, want []int64) (lost []int64, disorder int) {
 func apiIDs(t *testing.T, topo *topology.Topology) (employee, project string) {
 	return store.GlobalID("Employee", value[int64](t, topo.PrimaryURL, `SELECT min(id) FROM employees WHERE status = 'active'`)),
 		store.GlobalID("Project", value[int64](t, topo.PrimaryURL, `SELECT min(id) FROM projects`))
+}
+
+// hookReceiver is a webhook endpoint of the topology's API replicas: it
+// verifies each delivery's signature with the Standard Webhooks library
+// and keeps the webhook-id (the event's id) of those that verify.
+type hookReceiver struct {
+	mu       sync.Mutex
+	verifier *standardwebhooks.Webhook
+	ids      []int64
+	failed   int
+}
+
+// receiveWebhooks registers a receiver, through the balancer, for the
+// events of types, until the test ends.
+func receiveWebhooks(t *testing.T, topo *topology.Topology, types ...string) *hookReceiver {
+	t.Helper()
+	h := &hookReceiver{}
+	srv := httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(srv.Close)
+	quoted, _ := json.Marshal(types)
+	a := post(t, topo.URL, topo.Token, fmt.Sprintf(`mutation { createWebhookEndpoint(input: {url: %q, eventTypes: %s,
+		description: "topology test"}) { endpoint { id } secret } }`, srv.URL, quoted), nil)
+	if a.failed() != "" {
+		t.Fatalf("createWebhookEndpoint through the balancer: %s", a.failed())
+	}
+	var created struct {
+		CreateWebhookEndpoint struct {
+			Endpoint struct{ ID string }
+			Secret   string
+		}
+	}
+	if err := json.Unmarshal(a.data, &created); err != nil {
+		t.Fatal(err)
+	}
+	wh, err := standardwebhooks.NewWebhook(created.CreateWebhookEndpoint.Secret)
+	if err != nil {
+		t.Fatalf("the endpoint's secret: %v", err)
+	}
+	h.mu.Lock()
+	h.verifier = wh
+	h.mu.Unlock()
+	t.Cleanup(func() {
+		_ = post(t, topo.URL, topo.Token, fmt.Sprintf(`mutation { deleteWebhookEndpoint(id: %q) }`,
+			created.CreateWebhookEndpoint.Endpoint.ID), nil)
+	})
+	return h
+}
+
+func (h *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil || h.verifier == nil {
+		// Not ready to verify yet: the sender tries again later.
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	id, perr := strconv.ParseInt(r.Header.Get("webhook-id"), 10, 64)
+	if err := h.verifier.Verify(body, r.Header); err != nil || perr != nil {
+		h.failed++
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	h.ids = append(h.ids, id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// received are the event ids of the verified deliveries, in the order
+// they arrived, with any delivered again.
+func (h *hookReceiver) received() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.ids)
+}
+
+func (h *hookReceiver) bad() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.failed
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/bizgraph/bizgraph/internal/childproc"
 	"github.com/bizgraph/bizgraph/internal/migrate"
@@ -41,7 +44,11 @@ type Options struct {
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 	// ReplicaSettings are the replica's server parameters, such as
-	// recovery_min_apply_delay.
+	// recovery_min_apply_delay. They are set with ALTER SYSTEM once it is
+	// up, and kept over its restarts, not given on its command line,
+	// which would take precedence over ALTER SYSTEM: so a reloadable one
+	// can be changed while it runs (ALTER SYSTEM on the replica, then
+	// pg_reload_conf()).
 	ReplicaSettings map[string]string
 	// APIEnv is added to each API replica's environment (REPLICA_MAX_LAG,
 	// ...).
@@ -162,7 +169,7 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 	}
 	_, rport, _ := net.SplitHostPort(raddr)
 	t.replicaCfg = pgembed.Config{DataDir: filepath.Join(opts.Dir, "replica"), BinDir: bin, Ephemeral: true,
-		ReplicaOf: t.Primary.URL("postgres"), Settings: opts.ReplicaSettings}
+		ReplicaOf: t.Primary.URL("postgres")}
 	if t.replicaCfg.Port, err = strconv.Atoi(rport); err != nil {
 		return t, err
 	}
@@ -170,6 +177,9 @@ func Start(ctx context.Context, opts Options) (t *Topology, err error) {
 		return t, fmt.Errorf("start the replica: %w", err)
 	}
 	t.ReplicaURL = t.Replica.URL(database)
+	if err := alterSystem(ctx, t.Replica.URL("postgres"), opts.ReplicaSettings); err != nil {
+		return t, fmt.Errorf("set the replica's parameters: %w", err)
+	}
 
 	if err := <-built; err != nil {
 		return t, err
@@ -338,4 +348,26 @@ func (t *Topology) Close() {
 			_ = s.Stop(ctx)
 		}
 	}
+}
+
+// alterSystem sets the server parameters of the server at url with ALTER
+// SYSTEM (it takes no bind parameters: the value is a quoted literal) and
+// reloads its configuration.
+func alterSystem(ctx context.Context, url string, settings map[string]string) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
+		value := "'" + strings.ReplaceAll(settings[name], "'", "''") + "'"
+		if _, err := conn.Exec(ctx, "ALTER SYSTEM SET "+pgx.Identifier{name}.Sanitize()+" = "+value); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	_, err = conn.Exec(ctx, "SELECT pg_reload_conf()")
+	return err
 }
