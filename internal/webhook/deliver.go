@@ -104,8 +104,14 @@ func (s *Service) deliverNext(ctx context.Context, endpoint int64, entity string
 	var url string
 	var paused, disabled bool
 	var failingSince *time.Time
-	err = tx.QueryRow(ctx, `SELECT url, paused, disabled_at IS NOT NULL, failing_since FROM webhook_endpoints WHERE id = $1`,
-		endpoint).Scan(&url, &paused, &disabled, &failingSince)
+	// FOR KEY SHARE: deleting the endpoint (which locks it, then its
+	// deliveries) waits for the attempt in flight to be recorded. Without
+	// it the delete could lock the endpoint while this transaction holds
+	// the delivery's row and then waits for the endpoint's, a deadlock
+	// one side of which fails. Attempts to other entities of the endpoint
+	// share the lock and go on in parallel.
+	err = tx.QueryRow(ctx, `SELECT url, paused, disabled_at IS NOT NULL, failing_since FROM webhook_endpoints WHERE id = $1
+		FOR KEY SHARE`, endpoint).Scan(&url, &paused, &disabled, &failingSince)
 	if errors.Is(err, pgx.ErrNoRows) || paused || disabled {
 		// Deleted (its deliveries with it), or waiting for an admin:
 		// resuming enqueues its pending deliveries again.

@@ -287,3 +287,70 @@ func startWorker(t *testing.T, url string) *exec.Cmd {
 	}
 	return cmd
 }
+
+// An endpoint deleted while one of its attempts is in flight is deleted
+// once that attempt is recorded: the delete succeeds, and the attempt,
+// neither failed nor deadlocked, ends its job without an error.
+func TestDelete_WhileAnAttemptIsInFlight(t *testing.T) {
+	f := newFixture(t, testConfig(), true)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	rc := newReceiver(t, func(n int, m message, w http.ResponseWriter, r *http.Request) int {
+		if n == 0 {
+			close(arrived)
+			<-release
+		}
+		return http.StatusNoContent
+	})
+	// Registered after the receiver's cleanup, so it runs before its
+	// Close: a failed test must not leave the request held.
+	t.Cleanup(releaseOnce)
+	ep, _ := f.endpoint(rc.URL, "*")
+	f.write(1, "P1")
+	<-arrived
+	deleted := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Delete(asAdmin(), ep.ID)
+		deleted <- err
+	}()
+	// The delete waits for the attempt's lock on the endpoint.
+	var early bool
+	var err error
+	waitFor(t, "the delete to wait for the attempt in flight", func() bool {
+		select {
+		case err = <-deleted:
+			early = true
+			return true
+		default:
+		}
+		var waiting bool
+		_ = f.db.WithContext(context.Background()).Raw(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM webhook_endpoints%')`).
+			Scan(&waiting).Error
+		return waiting
+	})
+	if early {
+		t.Errorf("the endpoint was deleted (%v) while its attempt was in flight, which then cannot be recorded", err)
+	}
+	releaseOnce()
+	if !early {
+		err = <-deleted
+	}
+	if err != nil {
+		t.Fatalf("deleting the endpoint while an attempt was in flight: %v", err)
+	}
+	waitFor(t, "the delivery job to end", func() bool {
+		var running int
+		_ = f.db.WithContext(context.Background()).Raw(`SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery'
+			AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&running).Error
+		return running == 0
+	})
+	var errs int
+	if err := f.db.WithContext(context.Background()).Raw(`SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery'
+		AND errors IS NOT NULL`).Scan(&errs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if errs != 0 {
+		t.Errorf("%d delivery jobs recorded an error", errs)
+	}
+}
