@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"log"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +38,11 @@ type dbInfo struct {
 	Version   string `json:"version"`
 	Customers int64  `json:"customers"`
 	Projects  int64  `json:"projects"`
-	Created   bool   `json:"created"` // this run created and seeded it
+	Created   bool   `json:"created"` // this run seeded the template
+	// Template is the seeded database each run copies the benchmark
+	// database from; CopySeconds how long the copy took.
+	Template    string  `json:"template"`
+	CopySeconds float64 `json:"copy_seconds"`
 	// Counter is where statements are counted: counterStatements or
 	// counterTransactions; CounterNote why the latter, when it is.
 	Counter     string `json:"statement_counter"`
@@ -71,10 +79,6 @@ func startPostgres(ctx context.Context, dataDir string) (*pgembed.Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("start the benchmark's PostgreSQL: %w", err)
 	}
-	if _, err := srv.CreateDatabase(ctx, benchDatabase); err != nil {
-		stopPostgres(srv)
-		return nil, err
-	}
 	return srv, nil
 }
 
@@ -102,11 +106,53 @@ func adminURL(dbURL string) (admin, name, server string, err error) {
 	return u.String(), name, u.Host, nil
 }
 
-// ensureDatabase reuses the database at dbURL when it holds scale 1, and
-// otherwise creates, migrates and seeds it with the project's own binary.
-func ensureDatabase(ctx context.Context, dbURL, bin string) (dbInfo, error) {
+// The seeded data the workloads rely on: `bizgraph seed --scale 1 --seed 1`.
+var seedArgs = []string{"seed", "--scale", "1", "--seed", "1"}
+
+// seedFingerprint names what a seeding would write: its arguments and the
+// source of the seed program (internal/seed, which imports nothing else of
+// the project). The template carries it as its comment, so that a change
+// to the generator seeds it again while anything else reuses it.
+func seedFingerprint() (string, error) {
+	files, err := filepath.Glob(filepath.Join("internal", "seed", "*.go"))
+	if err != nil || len(files) == 0 {
+		return "", fmt.Errorf("find the seed program's source in internal/seed: %v", err)
+	}
+	slices.Sort(files)
+	h := sha256.New()
+	fmt.Fprintln(h, strings.Join(seedArgs, " "))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return "bizgraph bench seed " + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// copyMark is the comment of a database the benchmark copied from its
+// template: only such a database is dropped by the next run (or any on the
+// benchmark's own server).
+const copyMark = "bizgraph bench copy of "
+
+// ensureDatabase gives the run a fresh copy of the seeded scale-1 data at
+// dbURL. The data is seeded once into a template database beside it
+// (<name>_template, marked with the seed's fingerprint) and copied from it
+// at every run, a file copy of seconds rather than six minutes of seeding:
+// so every run starts from the same rows, whatever the last run's writes
+// changed, and a change to the seed program seeds the template again.
+func ensureDatabase(ctx context.Context, dbURL, bin string, own bool) (dbInfo, error) {
 	admin, name, server, err := adminURL(dbURL)
-	info := dbInfo{Name: name, Server: server}
+	info := dbInfo{Name: name, Server: server, Template: name + "_template"}
+	if err != nil {
+		return info, err
+	}
+	fp, err := seedFingerprint()
 	if err != nil {
 		return info, err
 	}
@@ -114,51 +160,129 @@ func ensureDatabase(ctx context.Context, dbURL, bin string) (dbInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("connect to the server's postgres database: %w", err)
 	}
-	var exists bool
-	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
-	if err == nil && !exists {
-		log.Printf("creating database %s", name)
-		_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	defer conn.Close(ctx)
+	var versionNum int
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version'), current_setting('server_version_num')::int").
+		Scan(&info.Version, &versionNum); err != nil {
+		return info, fmt.Errorf("read the server's version: %w", err)
 	}
-	if err == nil {
-		err = conn.QueryRow(ctx, "SHOW server_version").Scan(&info.Version)
-	}
-	conn.Close(ctx)
+	templateURL, err := withDatabase(dbURL, info.Template)
 	if err != nil {
-		return info, fmt.Errorf("create database %s: %w", name, err)
-	}
-
-	// migrate up changes nothing on a database that is up to date, and
-	// brings a reused one to the schema this checkout's workloads need.
-	if err := runProject(ctx, bin, dbURL, "migrate", "up"); err != nil {
 		return info, err
 	}
-	if info.Customers, info.Projects, err = counts(ctx, dbURL); err != nil {
+	mark, found, err := comment(ctx, conn, info.Template)
+	if err != nil {
 		return info, err
 	}
-	if info.Projects == 0 {
-		log.Printf("seeding %s at scale 1 (takes a while, once)", name)
-		if err := runProject(ctx, bin, dbURL, "seed", "--scale", "1", "--seed", "1"); err != nil {
+	if !found || mark != fp {
+		log.Printf("seeding the template %s at scale 1 (about six minutes, once per change to internal/seed)", info.Template)
+		if err := seedTemplate(ctx, conn, bin, info.Template, templateURL, fp); err != nil {
 			return info, err
 		}
 		info.Created = true
-		// Otherwise autovacuum visits every new table during the first
-		// cells, competing with them, and only after it do index-only
-		// scans read no heap: vacuum now, as a database long in use is.
-		log.Printf("vacuuming %s", name)
-		if err := vacuum(ctx, dbURL); err != nil {
-			return info, err
+	} else if err := runProject(ctx, bin, templateURL, "migrate", "up"); err != nil {
+		// A no-op when up to date; a new migration is applied to the
+		// template once rather than to every copy.
+		return info, err
+	}
+
+	mark, found, err = comment(ctx, conn, name)
+	if err != nil {
+		return info, err
+	}
+	if found {
+		if !own && !strings.HasPrefix(mark, copyMark) {
+			return info, fmt.Errorf("database %s exists and is not a copy the benchmark made (its comment is %q): "+
+				"point BENCH_DATABASE_URL at a database name of its own; the benchmark drops and copies it at every run", name, mark)
 		}
-		if info.Customers, info.Projects, err = counts(ctx, dbURL); err != nil {
-			return info, err
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return info, fmt.Errorf("drop the last run's copy %s: %w", name, err)
 		}
 	}
+	started := time.Now()
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize() + " TEMPLATE " + pgx.Identifier{info.Template}.Sanitize()
+	if versionNum >= 150000 {
+		// WAL_LOG, 15's default, writes every page of a large database
+		// through the WAL; a file copy is several times faster here.
+		create += " STRATEGY FILE_COPY"
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
+		return info, fmt.Errorf("copy %s from %s: %w", name, info.Template, err)
+	}
+	if _, err := conn.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{name}.Sanitize()+" IS "+quote(copyMark+info.Template+", "+fp)); err != nil {
+		return info, fmt.Errorf("mark %s: %w", name, err)
+	}
+	info.CopySeconds = time.Since(started).Seconds()
+	log.Printf("copied %s from %s in %.1fs", name, info.Template, info.CopySeconds)
+
+	if info.Customers, info.Projects, err = counts(ctx, dbURL); err != nil {
+		return info, err
+	}
 	if info.Customers != scaleOneCustomers || info.Projects != scaleOneProjects {
-		return info, fmt.Errorf("database %s holds %d customers and %d projects, not scale 1's %d and %d: "+
-			"point BENCH_DATABASE_URL at a scale-1 database or at one that does not exist yet",
+		return info, fmt.Errorf("database %s holds %d customers and %d projects, not scale 1's %d and %d",
 			name, info.Customers, info.Projects, scaleOneCustomers, scaleOneProjects)
 	}
 	return info, nil
+}
+
+// seedTemplate (re)creates the template database, migrates and seeds it,
+// vacuums it, and marks it with the seed's fingerprint, last: a seeding
+// that did not finish leaves no mark and is done again by the next run.
+func seedTemplate(ctx context.Context, conn *pgx.Conn, bin, template, templateURL, fp string) error {
+	ident := pgx.Identifier{template}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident); err != nil {
+		return fmt.Errorf("drop the stale template %s: %w", template, err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		return fmt.Errorf("create the template %s: %w", template, err)
+	}
+	if err := runProject(ctx, bin, templateURL, "migrate", "up"); err != nil {
+		return err
+	}
+	if err := runProject(ctx, bin, templateURL, seedArgs...); err != nil {
+		return err
+	}
+	// Otherwise autovacuum visits every new table during the first cells,
+	// competing with them, and only after it do index-only scans read no
+	// heap: vacuum now, as a database long in use is. The copies inherit
+	// the visibility maps and the statistics.
+	log.Printf("vacuuming %s", template)
+	if err := vacuum(ctx, templateURL); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "COMMENT ON DATABASE "+ident+" IS "+quote(fp)); err != nil {
+		return fmt.Errorf("mark the template %s: %w", template, err)
+	}
+	return nil
+}
+
+// comment is a database's comment, and whether the database exists.
+func comment(ctx context.Context, conn *pgx.Conn, name string) (string, bool, error) {
+	var c *string
+	err := conn.QueryRow(ctx, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name).Scan(&c)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("look for database %s: %w", name, err)
+	}
+	if c == nil {
+		return "", true, nil
+	}
+	return *c, true, nil
+}
+
+// quote is s as an SQL string literal (COMMENT takes no parameter).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// withDatabase is dbURL naming another database.
+func withDatabase(dbURL, name string) (string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", fmt.Errorf("parse database url: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
 func counts(ctx context.Context, dbURL string) (customers, projects int64, err error) {

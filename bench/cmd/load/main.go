@@ -77,7 +77,7 @@ func (c *config) parse(args []string) error {
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured time of each cell")
 	fs.DurationVar(&c.Warmup, "warmup", 3*time.Second, "unmeasured time before each cell's measured run")
 	fs.DurationVar(&c.Prime, "prime", 2*time.Second, "load of each operation at the highest concurrency before any cell, to open and prepare every pooled connection")
-	fs.DurationVar(&c.Settle, "settle", 11*time.Second, "quiet time before reading PostgreSQL's statistics (a backend holds its counts up to 10 s)")
+	fs.DurationVar(&c.Settle, "settle", 0, "quiet time before reading PostgreSQL's statistics; 0: none where pg_stat_statements counts (it counts a statement as it ends, before the client has its answer), 11s where transactions are counted (a backend holds those counts up to 10 s)")
 	fs.StringVar(&c.Out, "out", "bench/results", "directory of the results")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 16, "database connections of each server (DB_MAX_CONNS)")
 	fs.StringVar(&c.GOGC, "gogc", "", "GOGC of the servers and of the in-process figures; empty: as in this environment")
@@ -186,7 +186,7 @@ func run(args []string) error {
 		defer stopPostgres(pg)
 		cfg.DatabaseURL = pg.URL(benchDatabase)
 	}
-	if rep.Database, err = ensureDatabase(ctx, cfg.DatabaseURL, apiBin); err != nil {
+	if rep.Database, err = ensureDatabase(ctx, cfg.DatabaseURL, apiBin, own); err != nil {
 		return err
 	}
 	rep.Database.Own = own
@@ -212,10 +212,11 @@ func run(args []string) error {
 	rep.ServerEnv = serverEnv(&cfg)
 
 	// The writes are verified and primed just before their own cells,
-	// after every read's: a write before a read's cells would change what
-	// the read answers (a budget burn, a project's status) from its
-	// reference.
+	// after every read's cells and in-process figures: a write before them
+	// would change what a read answers (a budget burn, a project's
+	// status) from its reference.
 	reads := slices.DeleteFunc(slices.Clone(ops), (*operation).writes)
+	writes := slices.DeleteFunc(slices.Clone(ops), func(op *operation) bool { return !op.writes() })
 	if err := verify(api, ceiling, reads); err != nil {
 		return err
 	}
@@ -225,11 +226,25 @@ func run(args []string) error {
 	}
 	defer r.stats.Close()
 	rep.Database.Counter, rep.Database.CounterNote = r.stats.counter, r.stats.why
-	log.Printf("counting statements with %s%s", r.stats.counter, parenthesized(r.stats.why))
+	if cfg.Settle == 0 && r.stats.counter == counterTransactions {
+		cfg.Settle = 11 * time.Second
+	}
+	log.Printf("counting statements with %s%s; %s of quiet before each reading", r.stats.counter, parenthesized(r.stats.why), cfg.Settle)
 	if err := r.prime(ctx, api, ceiling, reads); err != nil {
 		return err
 	}
-	if err := r.cells(ctx, api, ceiling, ops); err != nil {
+	if err := r.cells(ctx, api, ceiling, reads); err != nil {
+		return err
+	}
+	// The servers sit idle meanwhile; the next reading of the statistics
+	// (the writes' priming) starts after it, so its statements count in
+	// no cell.
+	if cfg.InProcess {
+		if err := rep.inProcess(ctx, &cfg, reads); err != nil {
+			return err
+		}
+	}
+	if err := r.cells(ctx, api, ceiling, writes); err != nil {
 		return err
 	}
 	rep.Cells = r.done
@@ -240,9 +255,8 @@ func run(args []string) error {
 	for _, s := range servers {
 		s.stop()
 	}
-
-	if cfg.InProcess {
-		if err := rep.inProcess(ctx, &cfg, ops); err != nil {
+	if cfg.InProcess && len(writes) > 0 {
+		if err := rep.inProcess(ctx, &cfg, writes); err != nil {
 			return err
 		}
 	}
@@ -416,16 +430,17 @@ type runner struct {
 // that each pooled connection of each server is open and has prepared its
 // statements before the first counted window.
 func (r *runner) prime(ctx context.Context, api, ceiling *server, ops []*operation) error {
-	c := r.cfg.levels[0]
-	for _, n := range r.cfg.levels {
-		c = max(c, n)
-	}
 	names := make([]string, len(ops))
 	for i, op := range ops {
 		names[i] = op.Name
 	}
-	log.Printf("priming at %d clients for %s each: %s", c, r.cfg.Prime, strings.Join(names, ", "))
+	log.Printf("priming at each one's highest concurrency for %s each: %s", r.cfg.Prime, strings.Join(names, ", "))
 	for _, op := range ops {
+		levels := op.levels(r.cfg.levels)
+		if len(levels) == 0 {
+			continue
+		}
+		c := slices.Max(levels)
 		targets := []*server{api}
 		if op.Ceiling {
 			targets = append(targets, ceiling)
@@ -471,7 +486,7 @@ func (r *runner) cells(ctx context.Context, api, ceiling *server, ops []*operati
 				return err
 			}
 		}
-		for i, c := range r.cfg.levels {
+		for i, c := range op.levels(r.cfg.levels) {
 			targets := []*server{api}
 			if op.Ceiling {
 				targets = []*server{ceiling, api}
@@ -540,9 +555,10 @@ func othersNote(n int64) string {
 	return fmt.Sprintf("  (%d other clients used the database: statements overcounted)", n)
 }
 
-// inProcess measures the handler itself: every operation one request at a
-// time, the graph package's own nested-page benchmark, and a CPU profile
-// of the nested page under concurrent requests.
+// inProcess measures the handler itself: every operation of ops one
+// request at a time and, when ops hold the nested page, the graph
+// package's own benchmark of it and a CPU profile of it under concurrent
+// requests. Called for the reads, then for the writes.
 func (rep *report) inProcess(ctx context.Context, cfg *config, ops []*operation) error {
 	if err := pinGC(cfg.GOGC, cfg.GOMEMLIMIT); err != nil {
 		return err
@@ -554,12 +570,16 @@ func (rep *report) inProcess(ctx context.Context, cfg *config, ops []*operation)
 		return err
 	}
 	defer db.Close()
-	rep.InProcess = benchmarkInProcess(h, db, ops)
+	rep.InProcess = append(rep.InProcess, benchmarkInProcess(h, db, ops)...)
 
+	// A CPU profile of each operation the ceiling answers (the nested page,
+	// the writes): where its time goes when it falls short of the ceiling.
+	nested := false
 	for _, op := range ops {
-		if !op.Ceiling || op.Check != checkExact { // the nested page, not a write
+		if !op.Ceiling {
 			continue
 		}
+		nested = nested || !op.writes()
 		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 			return err
 		}
@@ -585,8 +605,10 @@ func (rep *report) inProcess(ctx context.Context, cfg *config, ops []*operation)
 			return err
 		}
 		pr.Parts = shares(all)
-		rep.Profile = pr
-		break
+		rep.Profiles = append(rep.Profiles, pr)
+	}
+	if !nested {
+		return nil
 	}
 
 	log.Print("in-process: go test -bench NestedPage ./graph/")

@@ -33,9 +33,11 @@ type report struct {
 	LostUpdates []lostUpdateResult `json:"lost_updates,omitempty"`
 	InProcess   []inProcess        `json:"in_process"`
 	// InProcessGC is the GC budget the in-process figures were taken under.
-	InProcessGC string       `json:"in_process_gc,omitempty"`
-	Profile     *profileInfo `json:"profile,omitempty"`
-	Bars        []bar        `json:"bars"`
+	InProcessGC string         `json:"in_process_gc,omitempty"`
+	Profiles    []*profileInfo `json:"profiles,omitempty"`
+	Bars        []bar          `json:"bars"`
+	// Goals are issue #20's, judged on this run.
+	Goals []bar `json:"goals_issue_20"`
 }
 
 type settings struct {
@@ -198,6 +200,7 @@ func (rep *report) write(dir string) error {
 		GOGC: envOr(cfg.GOGC, "GOGC"), GOMEMLIMIT: envOr(cfg.GOMEMLIMIT, "GOMEMLIMIT")}
 	rep.Versions.PostgreSQL = rep.Database.Version
 	rep.Bars = rep.judge()
+	rep.Goals = rep.goals()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -210,8 +213,7 @@ func (rep *report) write(dir string) error {
 		"results.svg":  rep.svg(),
 		"results.json": string(js) + "\n",
 	}
-	if rep.Profile != nil {
-		pr := rep.Profile
+	for _, pr := range rep.Profiles {
 		files[pr.File] = "$ go tool pprof -top cpu.prof\n" + pr.ByFlat + "\n$ go tool pprof -top -cum cpu.prof\n" + pr.ByCum
 	}
 	for name, content := range files {
@@ -227,6 +229,17 @@ func (rep *report) find(op, s string, c int) *cell {
 	for _, x := range rep.Cells {
 		if x.Operation == op && x.Server == s && x.Concurrency == c {
 			return x
+		}
+	}
+	return nil
+}
+
+// inProcessOf is the in-process figures bench/cmd/load took of an
+// operation, or nil (not measured, or failed).
+func (rep *report) inProcessOf(name string) *inProcess {
+	for i, r := range rep.InProcess {
+		if r.Operation == name && r.Error == "" && strings.HasPrefix(r.Source, "bench/cmd/load") {
+			return &rep.InProcess[i]
 		}
 	}
 	return nil
@@ -334,6 +347,106 @@ func (rep *report) judge() []bar {
 	return bars
 }
 
+// Issue #20's goals that are not an operation's own (ceiling_goal).
+const (
+	goalAnalyticsP50ms  = 20               // every report's median at one client
+	goalBudgetBurnRPS   = 70               // budgetBurn at c16: 10× the 7 rps of the issue's day
+	goalRunTime         = 15 * time.Minute // make bench with every operation
+	analyticsNamePrefix = "analytics_"
+)
+
+// goals judges issue #20's goals on this run: 1 the nested page and 4 the
+// writes against their ceilings at c16, 2 the reports' medians at one
+// client and budgetBurn's rate at c16, 5 the run's own length. Goal 3
+// (filtered orderings) is not an operation here; analytics-orderings.md
+// measures it.
+func (rep *report) goals() []bar {
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "not met"
+	}
+	var goals []bar
+	ceilingGoal := func(n int, ops []*operation) {
+		var figs []string
+		ok, seen := true, false
+		for _, op := range ops {
+			var at []string
+			for _, c := range rep.Config.levels {
+				a, x := rep.find(op.Name, "api", c), rep.find(op.Name, "ceiling", c)
+				if a == nil || x == nil {
+					continue
+				}
+				r := ratio(a.RPS, x.RPS)
+				at = append(at, fmt.Sprintf("c%d %.0f%% (%.1f of %.1f rps)", c, 100*r, a.RPS, x.RPS))
+				if c == 16 {
+					seen, ok = true, ok && r >= op.CeilingGoal
+				}
+			}
+			if at != nil {
+				figs = append(figs, op.Name+": "+strings.Join(at, ", "))
+			}
+		}
+		v := verdict(ok)
+		if !seen {
+			v = "not measured (no c16 cell of the API and the ceiling)"
+		}
+		target := fmt.Sprintf("%d. %s ≥ %.0f%% of the ceiling's throughput at c16", n, names(ops), 100*ops[0].CeilingGoal)
+		goals = append(goals, bar{target, strings.Join(figs, "; "), v})
+	}
+	var nested, writes []*operation
+	for _, op := range rep.Operations {
+		if op.CeilingGoal > 0 && op.writes() {
+			writes = append(writes, op)
+		} else if op.CeilingGoal > 0 {
+			nested = append(nested, op)
+		}
+	}
+	if len(nested) > 0 {
+		ceilingGoal(1, nested)
+	}
+
+	var figs []string
+	ok := true
+	for _, op := range rep.Operations {
+		if c := rep.find(op.Name, "api", 1); c != nil && strings.HasPrefix(op.Name, analyticsNamePrefix) {
+			ok = ok && c.P50ms <= goalAnalyticsP50ms
+			figs = append(figs, fmt.Sprintf("%s %.1f ms", strings.TrimPrefix(op.Name, analyticsNamePrefix), c.P50ms))
+		}
+	}
+	if figs != nil {
+		goals = append(goals, bar{fmt.Sprintf("2. every analytics report's p50 ≤ %d ms at c1", goalAnalyticsP50ms), strings.Join(figs, "; "), verdict(ok)})
+	}
+	if c := rep.find(analyticsNamePrefix+"budget_burn", "api", 16); c != nil {
+		goals = append(goals, bar{fmt.Sprintf("2. budgetBurn ≥ %d rps at c16 (10× the issue's 7)", goalBudgetBurnRPS),
+			fmt.Sprintf("%.1f rps (p50 %.0f ms)", c.RPS, c.P50ms), verdict(c.RPS >= goalBudgetBurnRPS)})
+	}
+	goals = append(goals, bar{"3. filtered, ordered root lists read an index range per value",
+		"not an operation of this benchmark: [analytics-orderings.md](analytics-orderings.md) measures its statements", "see there"})
+	if len(writes) > 0 {
+		ceilingGoal(4, writes)
+	}
+
+	took := rep.Finished.Sub(rep.Started)
+	v := verdict(took < goalRunTime)
+	if rep.Config.Only != "" {
+		v = "not judged: --only ran some operations"
+	}
+	goals = append(goals, bar{fmt.Sprintf("5. `make bench` under %s with every operation; allocations per request in the per-operation table; the chart shows the ratios to the ceilings", goalRunTime),
+		fmt.Sprintf("%s for %d operations (%d cells); both in this report", took.Round(time.Second), len(rep.Operations), len(rep.Cells)), v})
+	return goals
+}
+
+// names lists operations' names.
+func names(ops []*operation) string {
+	var n []string
+	for _, op := range ops {
+		n = append(n, op.Name)
+	}
+	return strings.Join(n, " and ")
+}
+
 func (rep *report) markdown() string {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
@@ -349,6 +462,11 @@ func (rep *report) markdown() string {
 		p("| %s | %s | **%s** |\n", x.Target, x.Figure, x.Verdict)
 	}
 
+	p("\n## Goals of issue #20\n\n| goal | this run | verdict |\n| --- | --- | --- |\n")
+	for _, x := range rep.Goals {
+		p("| %s | %s | **%s** |\n", x.Target, x.Figure, x.Verdict)
+	}
+
 	p("\n## Per operation and concurrency\n\n")
 	p("Closed loop: each of *c* clients sends its next request when the last is answered. ")
 	p("rps and latencies are over the measured %s after a %s warm-up; latencies are exact percentiles of every request. ",
@@ -358,9 +476,10 @@ func (rep *report) markdown() string {
 	} else {
 		p("Statements per request are PostgreSQL's own count, as transactions (pg_stat_database over the warm-up and measured run, divided by their requests): %s; ", rep.Database.CounterNote)
 	}
-	p("errors count every answer that is not the expected one (byte for byte; for a write, shaped like the first), in either run; peak RSS is the server process's VmHWM over the cell.\n\n")
-	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB |\n")
-	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	p("errors count every answer that is not the expected one (byte for byte; for a write, shaped like the first), in either run; peak RSS is the server process's VmHWM over the cell; ")
+	p("allocations per request are the API handler's, in-process (below: exact, one request at a time, the same for every concurrency), beside the load figures they drive.\n\n")
+	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB | allocations / request |\n")
+	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, c := range rep.Cells {
 		want := "?"
 		if op := rep.operation(c.Operation); op != nil && op.Statements > 0 {
@@ -377,8 +496,12 @@ func (rep *report) markdown() string {
 		if !c.RSSReset {
 			rss += " ‡"
 		}
-		p("| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f (%s)%s | %d | %s |\n", c.Operation, c.Server, c.Concurrency,
-			c.RPS, c.P50ms, c.P95ms, c.P99ms, c.Statements, want, mark, c.Errors, rss)
+		allocs := "—"
+		if r := rep.inProcessOf(c.Operation); r != nil && c.Server == "api" {
+			allocs = fmt.Sprintf("%.0f", r.AllocsOp)
+		}
+		p("| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f (%s)%s | %d | %s | %s |\n", c.Operation, c.Server, c.Concurrency,
+			c.RPS, c.P50ms, c.P95ms, c.P99ms, c.Statements, want, mark, c.Errors, rss, allocs)
 	}
 	var others, unreset bool
 	for _, c := range rep.Cells {
@@ -451,7 +574,7 @@ func (rep *report) markdown() string {
 		}
 	}
 
-	if pr := rep.Profile; pr != nil {
+	for _, pr := range rep.Profiles {
 		p("\n## Where the CPU goes: %s, %d concurrent requests, in-process\n\n", pr.Operation, pr.Workers)
 		p("A CPU profile of the handler answering %d requests at once for %s (%d answered, GOMAXPROCS %d); ",
 			pr.Workers, pr.Duration, pr.Requests, pr.GOMAXPROCS)
@@ -479,14 +602,20 @@ func (rep *report) markdown() string {
 	if db.Own {
 		own = " (the benchmark's own PostgreSQL, `--pg-data-dir`)"
 	}
-	p("- Database: `%s` on %s%s, scale 1 (%d customers, %d projects; seed 1)%s; statements counted with %s.\n", db.Name, db.Server, own,
-		db.Customers, db.Projects, map[bool]string{true: ", created and seeded by this run", false: ", reused"}[db.Created], db.Counter)
+	p("- Database: `%s` on %s%s, scale 1 (%d customers, %d projects; seed 1), copied in %.0f s from the template `%s`%s; statements counted with %s.\n", db.Name, db.Server, own,
+		db.Customers, db.Projects, db.CopySeconds, db.Template,
+		map[bool]string{true: ", which this run seeded", false: " seeded by an earlier run (same seed program)"}[db.Created], db.Counter)
 	p("- Servers: the API binary (`serve`, LOG_LEVEL=warn) and the ceiling, each a child process on a free 127.0.0.1 port, ")
 	p("DB_MAX_CONNS=%d each; GOGC %s; GOMEMLIMIT %s.\n", cfg.DBMaxConns, rep.Settings.GOGC, rep.Settings.GOMEMLIMIT)
 	p("- Load: vegeta's attacker as a library, rate 0 (as fast as answered) with exactly *c* workers, keep-alive, no compression; ")
 	p("concurrency %s; warm-up %s; measured %s; before any cell every operation ran %s at the highest concurrency (open and prepare every pooled connection); ",
 		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(cfg.levels)), ", "), "[]"), cfg.Warmup, cfg.Duration, cfg.Prime)
-	p("%s of quiet after each cell before reading the statistics.\n", cfg.Settle)
+	if cfg.Settle > 0 {
+		p("%s of quiet after each cell before reading the statistics.\n", cfg.Settle)
+	} else {
+		p("the statistics read right after each cell (pg_stat_statements counts a statement as it ends, before its client has the answer).\n")
+	}
+	p("- Operations with `max_concurrency` (the analytics reports: 16) have no cell above it.\n")
 
 	p("\n## Operations\n\n| operation | document | variables | what it is |\n| --- | --- | --- | --- |\n")
 	for _, op := range rep.Operations {
@@ -512,70 +641,108 @@ func topRows(listing string, n int) string {
 	return listing
 }
 
-// svg draws requests per second as bars: one panel per operation and
+// svg draws, first, each operation the ceiling answers as the API's share
+// of the ceiling's throughput at each concurrency, against issue #20's
+// goal; then requests per second as bars: one panel per operation and
 // server, one bar per concurrency. Each operation has its own scale, since
 // their throughputs lie orders of magnitude apart.
 func (rep *report) svg() string {
+	type bar struct {
+		value float64
+		label string
+		title string
+	}
 	type panel struct {
 		title string
-		cells []*cell
+		sub   string // a second line under the title
+		bars  []bar
+		max   float64 // the value of a full-height bar
+		goal  float64 // a dashed line there; 0: none
 	}
 	var panels []panel
+	scale := map[string]float64{}
+	for _, c := range rep.Cells {
+		scale[c.Operation] = math.Max(scale[c.Operation], c.RPS)
+	}
+	for _, op := range rep.Operations {
+		if !op.Ceiling {
+			continue
+		}
+		pn := panel{title: op.Name, sub: "API / ceiling, rps", max: 1, goal: op.CeilingGoal}
+		for _, c := range rep.Config.levels {
+			a, x := rep.find(op.Name, "api", c), rep.find(op.Name, "ceiling", c)
+			if a == nil || x == nil {
+				continue
+			}
+			r := ratio(a.RPS, x.RPS)
+			if math.IsNaN(r) {
+				r = 0
+			}
+			pn.max = math.Max(pn.max, r)
+			pn.bars = append(pn.bars, bar{r, fmt.Sprintf("%.0f%%", 100*r),
+				fmt.Sprintf("%s c=%d: %.1f of %.1f rps", op.Name, c, a.RPS, x.RPS)})
+		}
+		if len(pn.bars) > 0 {
+			panels = append(panels, pn)
+		}
+	}
 	for _, op := range rep.Operations {
 		servers := []string{"api"}
 		if op.Ceiling {
 			servers = []string{"ceiling", "api"}
 		}
 		for _, s := range servers {
-			pn := panel{title: op.Name}
+			// An operation's panels share a scale, so that the API's bars
+			// stand against the ceiling's at their true proportion.
+			pn := panel{title: op.Name, max: math.Max(scale[op.Name], 1)}
 			if op.Ceiling {
-				pn.title += map[string]string{"api": " (API)", "ceiling": " (ceiling)"}[s]
+				pn.sub = map[string]string{"api": "API", "ceiling": "ceiling"}[s] + ", rps"
 			}
 			for _, c := range rep.Config.levels {
 				if x := rep.find(op.Name, s, c); x != nil {
-					pn.cells = append(pn.cells, x)
+					pn.bars = append(pn.bars, bar{x.RPS, shortRPS(x.RPS), fmt.Sprintf("%s %s c=%d: %.1f rps", op.Name, s, c, x.RPS)})
 				}
 			}
 			panels = append(panels, pn)
 		}
 	}
 	colors := []string{"#9ecae1", "#4292c6", "#08519c", "#08306b", "#041a3a"}
-	const pw, ph, top, bottom, left = 170, 200, 70, 40, 20
-	w := left + pw*len(panels) + 10
-	h := top + ph + bottom
+	const pw, ph, top, bottom, left, perRow = 170, 200, 70, 52, 20, 9
+	rows := (len(panels) + perRow - 1) / perRow
+	w := left + pw*min(len(panels), perRow) + 10
+	h := top + (ph+bottom)*rows
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", w, h, w, h)
 	p(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
-	p(`<text x="%d" y="22" font-size="15" font-weight="bold">Requests per second by operation and concurrency</text>`+"\n", left)
-	p(`<text x="%d" y="40" fill="#555">%s, %d CPUs shared with PostgreSQL and the load generator; %s per cell; each operation has its own scale (the API and the ceiling share the nested page's)</text>`+"\n",
+	p(`<text x="%d" y="22" font-size="15" font-weight="bold">The API against the ceiling, and requests per second by operation and concurrency</text>`+"\n", left)
+	p(`<text x="%d" y="40" fill="#555">%s, %d CPUs shared with PostgreSQL and the load generator; %s per cell; dashed: issue #20's goal; each operation has its own scale (the API and the ceiling share theirs)</text>`+"\n",
 		left, html.EscapeString(rep.Started.UTC().Format("2006-01-02")), rep.Machine.CPUs, rep.Config.Duration)
 	for i, c := range rep.Config.levels {
 		x := left + i*70
 		p(`<rect x="%d" y="50" width="10" height="10" fill="%s"/><text x="%d" y="59">c = %d</text>`+"\n", x, colors[min(i, len(colors)-1)], x+14, c)
 	}
-	// An operation's panels share a scale, so that the API's bars stand
-	// against the ceiling's at their true proportion.
-	scale := map[string]float64{}
-	for _, c := range rep.Cells {
-		scale[c.Operation] = math.Max(scale[c.Operation], c.RPS)
-	}
 	for i, pn := range panels {
-		x0 := left + i*pw
-		maxRPS := 1.0
-		if len(pn.cells) > 0 && scale[pn.cells[0].Operation] > 0 {
-			maxRPS = scale[pn.cells[0].Operation]
+		x0 := left + (i%perRow)*pw
+		base := top + (i/perRow)*(ph+bottom) + ph
+		p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`+"\n", x0+5, base, x0+pw-15, base)
+		bw := (pw - 30) / max(len(pn.bars), 1)
+		for j, x := range pn.bars {
+			bh := int(float64(ph-20) * x.value / pn.max)
+			bx := x0 + 10 + j*bw
+			p(`<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s</title></rect>`+"\n",
+				bx, base-bh, bw-6, bh, colors[min(j, len(colors)-1)], html.EscapeString(x.title))
+			p(`<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", bx+(bw-6)/2, base-bh-4, x.label)
 		}
-		p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>`+"\n", x0+5, top+ph, x0+pw-15, top+ph)
-		bw := (pw - 30) / max(len(pn.cells), 1)
-		for j, c := range pn.cells {
-			bh := int(float64(ph-20) * c.RPS / maxRPS)
-			x := x0 + 10 + j*bw
-			p(`<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s %s c=%d: %.1f rps</title></rect>`+"\n",
-				x, top+ph-bh, bw-6, bh, colors[min(j, len(colors)-1)], html.EscapeString(c.Operation), c.Server, c.Concurrency, c.RPS)
-			p(`<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", x+(bw-6)/2, top+ph-bh-4, shortRPS(c.RPS))
+		if pn.goal > 0 {
+			gy := base - int(float64(ph-20)*pn.goal/pn.max)
+			p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#d62728" stroke-dasharray="4 3"/><text x="%d" y="%d" fill="#d62728" text-anchor="end">goal %.0f%%</text>`+"\n",
+				x0+5, gy, x0+pw-15, gy, x0+pw-15, gy-3, 100*pn.goal)
 		}
-		p(`<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+(pw-10)/2, top+ph+18, html.EscapeString(pn.title))
+		p(`<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x0+(pw-10)/2, base+18, html.EscapeString(pn.title))
+		if pn.sub != "" {
+			p(`<text x="%d" y="%d" text-anchor="middle" fill="#555">%s</text>`+"\n", x0+(pw-10)/2, base+32, html.EscapeString(pn.sub))
+		}
 	}
 	p("</svg>\n")
 	return b.String()
