@@ -107,6 +107,20 @@ type Event struct {
 // one statement. It refuses to run outside a transaction: an event
 // committed apart from its change could outlive a change that rolled back.
 func Append(ctx context.Context, db *database.DB, evs ...Event) error {
+	return AppendAlong(ctx, db, Along{}, evs...)
+}
+
+// Along is a data-modifying statement (an INSERT without RETURNING) with
+// its arguments (? placeholders), run as part of the statement that
+// appends the events: the write's audit rows, which would otherwise cost a
+// statement of their own.
+type Along struct {
+	SQL  string
+	Args []any
+}
+
+// AppendAlong is Append that also runs along in the same statement.
+func AppendAlong(ctx context.Context, db *database.DB, along Along, evs ...Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -122,23 +136,37 @@ func Append(ctx context.Context, db *database.DB, evs ...Event) error {
 	// commits, and nothing for one that rolls back. The notification
 	// carries nothing: the listeners read the table, their truth. It also
 	// answers the transaction's id, which names its events for the hook.
+	// The same statement also asks the hook's condition (whether any
+	// webhook endpoint would receive the events), so that a write with
+	// no one to tell pays no statement for the hook.
 	var out struct {
 		Tx       string
 		Notified bool
+		Hooked   bool
 	}
-	err = db.WithContext(ctx).Raw(`WITH appended AS (
+	h := hook.Load()
+	when := "false"
+	if h != nil {
+		when = h.when
+	}
+	with, args := "WITH ", []any{}
+	if along.SQL != "" {
+		// A data-modifying CTE runs whether or not the query reads it.
+		with, args = "WITH along AS ("+along.SQL+"),\n", along.Args
+	}
+	err = db.WithContext(ctx).Raw(with+`appended AS (
 		INSERT INTO events (type, entity_type, entity_id, actor, actor_employee_id, request_id, data)
 		SELECT type, entity_type, entity_id, actor, actor_employee_id, request_id, data
 		FROM jsonb_to_recordset(?::jsonb) AS e(type text, entity_type text, entity_id text, actor text,
 			actor_employee_id bigint, request_id text, data jsonb)
 		RETURNING id)
-		SELECT pg_current_xact_id()::text AS tx, pg_notify(?, '')::text IS NULL AS notified
-		FROM (SELECT count(*) FROM appended) AS n`, string(rows), Channel).Scan(&out).Error
+		SELECT pg_current_xact_id()::text AS tx, pg_notify(?, '')::text IS NULL AS notified, `+when+` AS hooked
+		FROM (SELECT count(*) FROM appended) AS n`, append(args, string(rows), Channel)...).Scan(&out).Error
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
-	if h := hook.Load(); h != nil && database.FirstInTransaction(ctx, hookKey{}) {
-		if err := (*h)(ctx, out.Tx); err != nil {
+	if h != nil && out.Hooked && database.FirstInTransaction(ctx, hookKey{}) {
+		if err := h.fn(ctx, out.Tx); err != nil {
 			return fmt.Errorf("append events: %w", err)
 		}
 	}
@@ -154,18 +182,29 @@ type Hook func(ctx context.Context, tx string) error
 
 // hook is process-wide: the process has one event log to follow, and a hook
 // joins whichever transaction it is called in.
-var hook atomic.Pointer[Hook]
+var hook atomic.Pointer[installedHook]
+
+type installedHook struct {
+	fn   Hook
+	when string
+}
 
 type hookKey struct{}
 
 // SetHook installs h (nil: none) for the transactions that append events
-// from now on.
-func SetHook(h Hook) {
+// from now on. when is an SQL condition, asked in the statement that
+// appends the events: h is called only when it holds (webhooks: an
+// endpoint that is not disabled exists), in the first such statement of
+// the transaction; "" is "true".
+func SetHook(h Hook, when string) {
 	if h == nil {
 		hook.Store(nil)
 		return
 	}
-	hook.Store(&h)
+	if when == "" {
+		when = "true"
+	}
+	hook.Store(&installedHook{fn: h, when: "(" + when + ")"})
 }
 
 type row struct {

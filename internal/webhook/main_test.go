@@ -87,7 +87,7 @@ func newFixture(t testing.TB, cfg webhook.Config, deliver bool) *fixture {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	svc := webhook.New(db, policy.Firm, cfg)
-	t.Cleanup(func() { events.SetHook(nil) })
+	t.Cleanup(func() { events.SetHook(nil, "") })
 	if deliver {
 		if err := svc.Start(context.Background(), url); err != nil {
 			t.Fatal(err)

@@ -5,8 +5,9 @@
 // The work goes through River, a job queue in PostgreSQL:
 //
 //   - A write transaction that appends events also inserts one fan-out job,
-//     in that transaction (events.SetHook): a write that rolls back sends
-//     nothing, one that commits cannot lose its deliveries.
+//     in that transaction (events.SetHook), when an endpoint that is not
+//     disabled exists: a write that rolls back sends nothing, one that
+//     commits cannot lose its deliveries.
 //   - The fan-out job turns the transaction's events into one delivery per
 //     endpoint subscribed to each event's type, and one delivery job per
 //     delivery, in one transaction that also completes the fan-out job.
@@ -331,7 +332,15 @@ func (s *Service) Stop(ctx context.Context) error {
 // HookWrites makes this process's write transactions enqueue their
 // events' fan-out (Start does it; a process that writes without
 // delivering calls it alone).
-func (s *Service) HookWrites() { events.SetHook(s.enqueueFanOut) }
+func (s *Service) HookWrites() { events.SetHook(s.enqueueFanOut, fanOutWanted) }
+
+// fanOutWanted is when a write's events need a fan-out: an endpoint that
+// is not disabled (a fan-out makes deliveries for those only, paused ones
+// included) exists as the write appends them. A write with none to tell,
+// as most are on a server without webhooks, then inserts no job and
+// causes no fan-out transaction. An endpoint is sent the events appended
+// after it was created.
+const fanOutWanted = `EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL)`
 
 // enqueueFanOut is the events hook: one fan-out job in the write's
 // transaction.
