@@ -34,6 +34,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/peterbourgon/ff/v3"
+
+	"github.com/bizgraph/bizgraph/internal/live"
 )
 
 type config struct {
@@ -65,6 +67,14 @@ type config struct {
 var (
 	appAPI     = fmt.Sprintf("bizgraph-bench-api-%d", os.Getpid())
 	appCeiling = fmt.Sprintf("bizgraph-bench-ceiling-%d", os.Getpid())
+	// appWebhooks is the API server's webhook deliverer's pool
+	// (internal/webhook), whose River polls its queues all the time: a
+	// part of the server, not another client (its statements are left out
+	// of the count by statsReader).
+	appWebhooks = "bizgraph-webhooks"
+	// appLive is the API server's listener for live updates
+	// (internal/live), which reads the events table when woken.
+	appLive = live.ApplicationName
 )
 
 func (c *config) parse(args []string) error {
@@ -221,7 +231,7 @@ func run(args []string) error {
 		return err
 	}
 	r := &runner{cfg: &cfg}
-	if r.stats, err = newStatsReader(ctx, cfg.DatabaseURL, appAPI, appCeiling); err != nil {
+	if r.stats, err = newStatsReader(ctx, cfg.DatabaseURL, appAPI, appCeiling, appWebhooks, appLive); err != nil {
 		return err
 	}
 	defer r.stats.Close()

@@ -256,14 +256,16 @@ func (rep *report) operation(name string) *operation {
 
 const mib = 1 << 20
 
+// verdict is a bar's or goal's verdict on a figure.
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
 // judge checks the bars against this run.
 func (rep *report) judge() []bar {
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "not met"
-	}
 	var bars []bar
 
 	reqs, errs := 0, rep.errors()
@@ -361,12 +363,6 @@ const (
 // (filtered orderings) is not an operation here; analytics-orderings.md
 // measures it.
 func (rep *report) goals() []bar {
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "not met"
-	}
 	var goals []bar
 	ceilingGoal := func(n int, ops []*operation) {
 		var figs []string
