@@ -231,6 +231,12 @@ var cpuParts = []cpuPart{
 	{Part: "GC: assists by request goroutines", Function: "runtime.gcAssistAlloc"},
 	{Part: "GC: background marking", Function: "runtime.gcBgMarkWorker"},
 	{Part: "growing goroutine stacks", Function: "runtime.newstack"},
+	// A write's: its transaction (the writer's statements and the
+	// payload's read-back), the statements sent in it, and the system
+	// calls, mostly the round trips to PostgreSQL.
+	{Part: "write: the mutation's transaction (writer and read-back)", Function: "github.com/bizgraph/bizgraph/internal/mutation.(*Transactions).InterceptResponse"},
+	{Part: "write: statements in the transaction (database/sql)", Function: "database/sql.(*Tx).QueryContext"},
+	{Part: "system calls (mostly the round trips to PostgreSQL)", Function: "internal/runtime/syscall/linux.Syscall6"},
 }
 
 // shares reads each part's cumulative share from a full `pprof -top -cum`
