@@ -596,6 +596,14 @@ func laggingReplicaSkipped(t *testing.T, topo *topology.Topology) {
 				metric(t, topo.APIs[1], "bizgraph_db_pool_in_use", "replica1") == want
 		}
 	}
+	// HAProxy sends them requests again after two good checks each.
+	answering := map[string]bool{}
+	waitFor(t, "both API replicas answering through the balancer again", func() bool {
+		if r := post(t, topo.URL, topo.Token, `{ projects(first: 1) { nodes { name } } }`, nil); r.failed() == "" {
+			answering[r.server] = true
+		}
+		return answering["api1"] && answering["api2"]
+	})
 	waitFor(t, "both API replicas to read from the replica applying at once", inUse(1))
 	reads := func(n int) (onReplica, onPrimary int64) {
 		replicaBefore, primaryBefore := poolReads(t, topo, "replica1"), poolReads(t, topo, "primary")
