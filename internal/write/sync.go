@@ -81,6 +81,43 @@ func (w *Writer) sync(ctx context.Context, sy syncing) ([]*store.SyncResult, err
 	var call set
 	call.at = "input"
 	short(&call, "source", sy.source)
+	var results []*store.SyncResult
+	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
+		if err := call.problems.Err(); err != nil {
+			return err
+		}
+		// Two calls creating different records with one unique value (an
+		// e-mail) both pass the checks, and the second's insert is
+		// refused when the first commits. Run again from a savepoint (the
+		// call may be part of the mutation's transaction), the checks see
+		// the first's row and report that item alone; the rest commit.
+		for attempt := 1; ; attempt++ {
+			if err := tx.WithContext(ctx).Exec(`SAVEPOINT sync_items`).Error; err != nil {
+				return fmt.Errorf("sync %s: %w", sy.sp.typ, err)
+			}
+			var err error
+			results, err = w.syncItems(ctx, tx, id, sy)
+			switch {
+			case err == nil || !isUniqueViolation(err):
+				return err
+			case attempt == maxSyncAttempts:
+				return apperr.New(apperr.Conflict, "other writes kept taking values this call's items set: send it again")
+			}
+			if err := tx.WithContext(ctx).Exec(`ROLLBACK TO SAVEPOINT sync_items`).Error; err != nil {
+				return fmt.Errorf("sync %s: %w", sy.sp.typ, err)
+			}
+		}
+	})
+	return results, err
+}
+
+// maxSyncAttempts is how many times a call is run when a concurrent write
+// takes a unique value its checks found free.
+const maxSyncAttempts = 3
+
+// syncItems checks, creates and updates the items of one call, in tx; it
+// starts from the input each time, as a call may run again.
+func (w *Writer) syncItems(ctx context.Context, tx *database.DB, id *auth.Identity, sy syncing) ([]*store.SyncResult, error) {
 	items := make([]*syncItem, len(sy.externals))
 	for i, ext := range sy.externals {
 		it := &syncItem{s: newSet(fmt.Sprintf("items.%d", i)), result: store.SyncResult{ExternalID: ext}}
@@ -90,81 +127,74 @@ func (w *Writer) sync(ctx context.Context, sy syncing) ([]*store.SyncResult, err
 		}
 		items[i] = it
 	}
-	var results []*store.SyncResult
-	err = w.transact(ctx, func(ctx context.Context, tx *database.DB) error {
-		if err := call.problems.Err(); err != nil {
-			return err
+	existing, err := w.lockSynced(ctx, tx, sy)
+	if err != nil {
+		return nil, err
+	}
+	if sy.prepare != nil {
+		if err := sy.prepare(ctx, tx); err != nil {
+			return nil, err
 		}
-		existing, err := w.lockSynced(ctx, tx, sy)
-		if err != nil {
-			return err
-		}
-		if sy.prepare != nil {
-			if err := sy.prepare(ctx, tx); err != nil {
-				return err
+	}
+	sets := make([]*set, len(items))
+	var columns []string
+	for i, it := range items {
+		it.before = existing[sy.externals[i]]
+		sy.build(i, it.s, it.before)
+		sets[i] = it.s
+		for _, c := range it.s.cols {
+			if !slices.Contains(columns, c) {
+				columns = append(columns, c)
 			}
 		}
-		sets := make([]*set, len(items))
-		var columns []string
-		for i, it := range items {
-			it.before = existing[sy.externals[i]]
-			sy.build(i, it.s, it.before)
-			sets[i] = it.s
-			for _, c := range it.s.cols {
-				if !slices.Contains(columns, c) {
-					columns = append(columns, c)
-				}
+	}
+	// The columns' own guards (an employee's salary) hold in a sync
+	// too.
+	if err := w.allow(id, policy.Sync, sy.sp, &policy.Facts{}, columns); err != nil {
+		return nil, err
+	}
+	problems, err := verifyEach(ctx, tx, sets...)
+	if err != nil {
+		return nil, err
+	}
+	claimed := map[string]map[any]int{}
+	var created, updated []*syncItem
+	for i, it := range items {
+		if len(problems[i]) == 0 {
+			problems[i] = sy.claim(it, i, claimed)
+		}
+		if len(problems[i]) > 0 {
+			it.result.Status, it.result.Errors = store.SyncStatusInvalid, problems[i]
+			continue
+		}
+		if it.before == nil {
+			created = append(created, it)
+			continue
+		}
+		gid := store.GlobalID(sy.sp.typ, it.before.int("id"))
+		it.result.ID = &gid
+		for j, c := range it.s.cols {
+			if !same(it.before[c], it.s.vals[j]) {
+				it.changed = append(it.changed, c)
 			}
 		}
-		// The columns' own guards (an employee's salary) hold in a sync
-		// too.
-		if err := w.allow(id, policy.Sync, sy.sp, &policy.Facts{}, columns); err != nil {
-			return err
+		it.result.Status = store.SyncStatusUnchanged
+		if len(it.changed) > 0 {
+			it.result.Status = store.SyncStatusUpdated
+			updated = append(updated, it)
 		}
-		problems, err := verifyEach(ctx, tx, sets...)
-		if err != nil {
-			return err
-		}
-		claimed := map[string]map[any]int{}
-		var created, updated []*syncItem
-		for i, it := range items {
-			if len(problems[i]) == 0 {
-				problems[i] = sy.claim(it, i, claimed)
-			}
-			if len(problems[i]) > 0 {
-				it.result.Status, it.result.Errors = store.SyncStatusInvalid, problems[i]
-				continue
-			}
-			if it.before == nil {
-				created = append(created, it)
-				continue
-			}
-			gid := store.GlobalID(sy.sp.typ, it.before.int("id"))
-			it.result.ID = &gid
-			for j, c := range it.s.cols {
-				if !same(it.before[c], it.s.vals[j]) {
-					it.changed = append(it.changed, c)
-				}
-			}
-			it.result.Status = store.SyncStatusUnchanged
-			if len(it.changed) > 0 {
-				it.result.Status = store.SyncStatusUpdated
-				updated = append(updated, it)
-			}
-		}
-		if err := w.syncCreate(ctx, tx, id, sy, created); err != nil {
-			return err
-		}
-		if err := w.syncUpdate(ctx, tx, id, sy, updated); err != nil {
-			return err
-		}
-		results = make([]*store.SyncResult, len(items))
-		for i, it := range items {
-			results[i] = &it.result
-		}
-		return nil
-	})
-	return results, err
+	}
+	if err := w.syncCreate(ctx, tx, id, sy, created); err != nil {
+		return nil, err
+	}
+	if err := w.syncUpdate(ctx, tx, id, sy, updated); err != nil {
+		return nil, err
+	}
+	results := make([]*store.SyncResult, len(items))
+	for i, it := range items {
+		results[i] = &it.result
+	}
+	return results, nil
 }
 
 // claim checks that item i sets no unique value an earlier valid item of

@@ -1,13 +1,16 @@
 package write_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/auth"
+	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 )
 
 const (
@@ -435,5 +438,73 @@ func TestSync_TwoCallsWithTheSameNewItemCreateItOnce(t *testing.T) {
 		if n := a.int(`SELECT count(*) FROM customers WHERE name = $1`, "Raced "+ext); n != 1 {
 			t.Errorf("round %d: %d customers", round, n)
 		}
+	}
+}
+
+// TestSync_AValueTakenMeanwhileIsReportedTheRestCommit: a call whose
+// checks found an email free, and which another transaction takes before
+// the call's insert (the other commits while the insert waits on it), is
+// run again: the hire that claimed that email is reported INVALID at its
+// email, the other hire of the call is created.
+func TestSync_AValueTakenMeanwhileIsReportedTheRestCommit(t *testing.T) {
+	a := newAPI(t)
+	f := cast(a)
+	ctx := t.Context()
+	hire := func(ext, number, email string) map[string]any {
+		return map[string]any{"externalId": ext, "employeeNumber": number, "firstName": "Sync", "lastName": "Hire " + ext,
+			"email": email, "departmentId": gid("Department", f.department), "managerId": gid("Employee", f.manager),
+			"employmentType": "FULL_TIME", "hiredOn": "2026-12-01", "weeklyCapacityHours": "40"}
+	}
+	// Another writer gives an employee the email, not yet committed.
+	other := httpapitest.Conn(t)
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(ctx, `UPDATE employees SET email = 'raced@example.com' WHERE id = $1`, f.viewer); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		results []syncResult
+		failed  string
+	}
+	done := make(chan answer, 1)
+	go func() {
+		r := a.do(integration, upsertEmployees, map[string]any{"in": map[string]any{"source": "hr-system",
+			"items": []any{hire("hr-raced", "SYNC-R1", "raced@example.com"), hire("hr-free", "SYNC-R2", "free@example.com")}}})
+		var data struct {
+			UpsertEmployees struct{ Results []syncResult }
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 || len(data.UpsertEmployees.Results) != 2 {
+			done <- answer{failed: fmt.Sprintf("%d %.300s", r.Status, r.Body)}
+			return
+		}
+		done <- answer{results: data.UpsertEmployees.Results}
+	}()
+	// The call's insert waits for the other writer's row.
+	deadline := time.Now().Add(time.Minute)
+	for a.int(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO employees%'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("after a minute, the sync's insert is not waiting for the other writer")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.failed != "" {
+		t.Fatalf("the call failed: %s", got.failed)
+	}
+	rs := got.results
+	if got := statuses(rs); !slices.Equal(got, []string{"INVALID", "CREATED"}) {
+		t.Fatalf("statuses %v: %+v", got, rs)
+	}
+	if got := rs[0].problems(); !slices.Equal(got, []string{`BAD_USER_INPUT ["items",0,"email"]`}) {
+		t.Errorf("the email taken meanwhile: %q", got)
+	}
+	if n := a.int(`SELECT count(*) FROM employees WHERE employee_number IN ('SYNC-R1', 'SYNC-R2')`); n != 1 {
+		t.Errorf("%d of the two hires written, want the valid one", n)
 	}
 }

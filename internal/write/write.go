@@ -115,12 +115,18 @@ func target(gid, typ string) (int64, error) {
 	return k, nil
 }
 
+// isUniqueViolation reports whether err is a unique constraint's refusal.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
 // uniqueViolation maps a unique constraint that refused a write which the
 // checks had passed (a concurrent write took the value in between) to the
 // problem the checks would have reported.
 func uniqueViolation(err error, fields map[string]string) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+	if !isUniqueViolation(err) || !errors.As(err, &pgErr) {
 		return err
 	}
 	for constraint, path := range fields {
