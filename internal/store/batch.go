@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"runtime/debug"
 	"sync"
 
@@ -56,7 +55,7 @@ type setOrder struct {
 func (s *set) ordering(rel string, tbl *table, l List) (*ordering, error) {
 	s.mu.Lock()
 	for _, o := range s.orders {
-		if o.rel == rel && reflect.DeepEqual(o.l, l) {
+		if o.rel == rel && o.l.same(l) {
 			s.mu.Unlock()
 			return o.ord, nil
 		}

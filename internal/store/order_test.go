@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/bizgraph/bizgraph/internal/page"
 )
@@ -148,5 +151,42 @@ func TestOrder_SchemaAndStoreAgree(t *testing.T) {
 				t.Errorf("the store orders %s by %s, which %s does not offer", tbl.name, name, def.Name)
 			}
 		}
+	}
+}
+
+// Siblings ask for their list with arguments gqlgen parsed for each of
+// them, so equal lists arrive as different pointers: List.same must say
+// what reflect.DeepEqual says, without its allocations.
+func TestList_SameAsDeepEqual(t *testing.T) {
+	s := func(v string) *string { return &v }
+	status := func(v string) *ProjectFilter {
+		st := ProjectStatus(v)
+		return &ProjectFilter{Status: graphql.OmittableOf(&ProjectStatusFilter{Eq: graphql.OmittableOf(&st)})}
+	}
+	lists := []List{
+		{},
+		{OrderBy: []*Order{}},
+		{OrderBy: []*Order{{Field: "NAME", Direction: "ASC"}}},
+		{OrderBy: []*Order{{Field: "NAME", Direction: "ASC"}}},
+		{OrderBy: []*Order{{Field: "NAME", Direction: "DESC"}}},
+		{OrderBy: []*Order{{Field: "NAME", Direction: "ASC"}, {Field: "CODE", Direction: "ASC"}}},
+		{OrderBy: []*Order{nil}},
+		{Filter: (*ProjectFilter)(nil)},
+		{Filter: status("ACTIVE")},
+		{Filter: status("ACTIVE")},
+		{Filter: status("PLANNED")},
+		{Search: s("acme")},
+		{Search: s("acme")},
+		{Search: s("acne")},
+	}
+	for i, a := range lists {
+		for j, b := range lists {
+			if got, want := a.same(b), reflect.DeepEqual(a, b); got != want {
+				t.Errorf("lists %d and %d: same %v, reflect.DeepEqual %v", i, j, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { lists[2].same(lists[3]) }); n != 0 {
+		t.Errorf("same allocates %v times", n)
 	}
 }
