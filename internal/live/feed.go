@@ -18,9 +18,11 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
@@ -100,6 +102,18 @@ type Feed struct {
 	turns    chan struct{}
 	groups   map[string]*group // shared resolutions by key (Share)
 	revoked  *Revocation       // the next revocation to announce
+
+	// While no one subscribes the feed reads the table at most once per
+	// idleRead, not after every write's notification (a statement per
+	// write for no one). behind says it may not have read what was
+	// committed; a subscriber arriving then waits (catchingUp counts
+	// them) until the feed has read up to now, and wake ends the feed's
+	// wait for a notification so that it reads at once.
+	behind     bool
+	lastRead   time.Time
+	reads      atomic.Int64 // reads of the table, for tests
+	catchingUp int
+	wake       context.CancelFunc
 }
 
 // hole is a run of missing ids below a visible event. An id is taken
@@ -187,19 +201,27 @@ func (f *Feed) listen(ctx context.Context) (connected bool, err error) {
 	// holder of a revocable credential checks it again.
 	f.announce("")
 	for {
-		more, err := f.read(ctx, conn)
-		if err != nil {
-			return true, err
-		}
-		if more {
-			continue
+		if !f.skipRead() {
+			more, err := f.read(ctx, conn)
+			if err != nil {
+				return true, err
+			}
+			if more {
+				continue
+			}
 		}
 		wait := idle
 		if f.holding() {
 			wait = holePoll
 		}
 		wctx, cancel := context.WithTimeout(ctx, wait)
-		n, err := conn.WaitForNotification(wctx)
+		var n *pgconn.Notification
+		if f.waiting(cancel) {
+			n, err = conn.WaitForNotification(wctx)
+		} else {
+			err = context.Canceled // a subscriber waits for a read
+		}
+		f.waiting(nil)
 		cancel()
 		switch {
 		case err == nil && n.Channel == auth.RevocationChannel:
@@ -207,12 +229,42 @@ func (f *Feed) listen(ctx context.Context) (connected bool, err error) {
 		case err == nil: // woken: read
 		case ctx.Err() != nil:
 			return true, ctx.Err()
-		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			// no notification in time: read anyway
+		case (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) && !conn.IsClosed():
+			// no notification in time, or woken by a subscriber: read
 		default:
 			return true, fmt.Errorf("wait for notification: %w", err)
 		}
 	}
+}
+
+// idleRead is how often, at most, the feed reads the table while no one
+// subscribes: so a subscriber arriving finds little to catch up on.
+const idleRead = time.Second
+
+// skipRead says whether the feed may leave the table unread for now: no
+// one subscribes (nor waits to), no hole is being watched, and it read
+// less than idleRead ago. The feed is then behind.
+func (f *Feed) skipRead() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.subs) > 0 || f.hole != nil || time.Since(f.lastRead) >= idleRead {
+		return false
+	}
+	f.behind = true
+	return true
+}
+
+// waiting records cancel as what ends the feed's wait for a notification
+// (nil: it has stopped waiting); false when a subscriber already waits
+// for the feed to catch up, so it reads at once instead.
+func (f *Feed) waiting(cancel context.CancelFunc) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cancel != nil && f.catchingUp > 0 {
+		return false
+	}
+	f.wake = cancel
+	return true
 }
 
 // start sets the position on the first connection: the feed hands out
@@ -263,6 +315,7 @@ func (f *Feed) read(ctx context.Context, conn *pgx.Conn) (bool, error) {
 		}
 		h.dead = !slices.ContainsFunc(h.holders, func(v string) bool { return slices.Contains(now, v) })
 	}
+	f.reads.Add(1)
 	rows, err := conn.Query(ctx, `SELECT id, type, entity_type, entity_id, actor, occurred_at, data
 		FROM events WHERE id > $1 ORDER BY id LIMIT $2`, pos, readBatch)
 	if err != nil {
@@ -310,14 +363,31 @@ func (f *Feed) read(ctx context.Context, conn *pgx.Conn) (bool, error) {
 		h = nil
 	}
 	f.hole = h
-	return len(evs) == readBatch, nil
+	f.lastRead = time.Now()
+	more := len(evs) == readBatch
+	if !more && f.behind {
+		// Read up to now: the subscribers that waited for it receive the
+		// events after this position, as one arriving now would.
+		f.behind = false
+		for s := range f.subs {
+			if s.caughtUp != nil {
+				s.upTo = f.pos
+				close(s.caughtUp)
+				s.caughtUp = nil
+			}
+		}
+		f.catchingUp = 0
+	}
+	return more, nil
 }
 
 // deliver hands e to every subscription it matches, without waiting: a
 // subscription whose buffer is full is ended. f.mu is held.
 func (f *Feed) deliver(e *Event) {
 	for s := range f.subs {
-		if !s.match(e) {
+		if s.caughtUp != nil || !s.match(e) {
+			// waiting for the feed to catch up: the events before its
+			// position were committed before it subscribed
 			continue
 		}
 		select {
@@ -334,6 +404,10 @@ func (f *Feed) end(s *Subscription, err error) {
 		return
 	}
 	delete(f.subs, s)
+	if s.caughtUp != nil {
+		f.catchingUp--
+		s.caughtUp = nil
+	}
 	s.err = err
 	close(s.done)
 }
@@ -349,6 +423,11 @@ type Subscription struct {
 	c      chan *Event
 	done   chan struct{}
 	err    error
+	// caughtUp, while set, is closed once the feed, behind when the
+	// subscription came, has read up to now; upTo is then its position.
+	// f.mu guards both.
+	caughtUp chan struct{}
+	upTo     int64
 }
 
 // Options say what a subscription receives.
@@ -382,7 +461,32 @@ func (f *Feed) Subscribe(ctx context.Context, opts Options) (*Subscription, erro
 	}
 	f.subs[s] = struct{}{}
 	upTo := f.pos
+	var caughtUp chan struct{}
+	var wake context.CancelFunc
+	if f.behind {
+		// The feed has not read the table since no one subscribed: its
+		// position is old. Wait for it to read up to now.
+		caughtUp = make(chan struct{})
+		s.caughtUp, wake = caughtUp, f.wake
+		f.catchingUp++
+	}
 	f.mu.Unlock()
+	if caughtUp != nil {
+		if wake != nil {
+			wake()
+		}
+		select {
+		case <-caughtUp:
+		case <-s.done:
+			return nil, ErrShutdown // ended only by Shutdown while it waits
+		case <-ctx.Done():
+			s.Close()
+			return nil, ctx.Err()
+		}
+		f.mu.Lock()
+		upTo = s.upTo
+		f.mu.Unlock()
+	}
 	if opts.After != nil {
 		replay, err := f.replay(ctx, *opts.After, upTo, opts.Match)
 		if err != nil {
@@ -541,6 +645,9 @@ func (f *Feed) Subscribers() int {
 	}
 	return n
 }
+
+// Reads is how many times the feed has read the events table, for tests.
+func (f *Feed) Reads() int64 { return f.reads.Load() }
 
 // Position is the id of the last event handed out to the subscriptions,
 // for metrics and tests.

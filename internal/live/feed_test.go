@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -253,4 +254,34 @@ func TestFeed_ShutdownTellsEverySubscriber(t *testing.T) {
 	if _, err := fx.feed.Subscribe(context.Background(), live.Options{}); !errors.Is(err, live.ErrShutdown) {
 		t.Fatalf("subscribing during shutdown: %v", err)
 	}
+}
+
+// While no one subscribes, the feed reads the table at most once a second,
+// not after every write; a subscriber arriving then is not kept waiting
+// for the next read, and receives the events committed after it
+// subscribed.
+func TestFeed_WithoutSubscribersReadsSeldomANewOneGetsWhatFollows(t *testing.T) {
+	fx := start(t, live.Config{})
+	first := fx.subscribe(live.Options{}) // the feed is running
+	first.Close()
+	before, began := fx.feed.Reads(), time.Now()
+	const writes = 30
+	for i := range writes {
+		fx.appendEvents(fmt.Sprintf("before-%d", i))
+	}
+	// The subscriber arrives after the writes and receives the next event
+	// (after any the feed had not handed out when it came), without
+	// waiting for the feed's next read: by then the feed has read
+	// whatever it was going to read.
+	s := fx.subscribe(live.Options{})
+	fx.appendEvents("after")
+	for got := ""; got != "after"; {
+		got = receive(t, s, 1)[0]
+	}
+	reads, took := fx.feed.Reads()-before, time.Since(began)
+	if most := 3 + int64(took/time.Second); reads > most {
+		t.Errorf("%d writes with no subscriber, then one subscribing and an event, in %s: the feed read the table %d times; want at most %d",
+			writes, took, reads, most)
+	}
+	t.Logf("%d writes with no subscriber in %s: %d reads of the table", writes, took.Round(time.Millisecond), reads)
 }
