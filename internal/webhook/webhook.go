@@ -253,7 +253,7 @@ func (s *Service) Start(ctx context.Context, url string) error {
 	// fan-outs one each, and River needs a few for fetching, listening and
 	// maintenance.
 	pcfg.MaxConns = int32(s.cfg.Concurrency + fanOutWorkers + 4)
-	pcfg.ConnConfig.RuntimeParams["application_name"] = "bizgraph-webhooks"
+	pcfg.ConnConfig.RuntimeParams["application_name"] = ApplicationName
 	s.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("webhooks: open database pool: %w", err)
@@ -328,6 +328,11 @@ func (s *Service) Stop(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ApplicationName is the application_name of the deliverer's pool, so
+// operators (and the benchmark's statement counter) can tell its
+// connections apart.
+const ApplicationName = "bizgraph-webhooks"
 
 // HookWrites makes this process's write transactions enqueue their
 // events' fan-out (Start does it; a process that writes without

@@ -126,7 +126,7 @@ func isUniqueViolation(err error) bool {
 // problem the checks would have reported.
 func uniqueViolation(err error, fields map[string]string) error {
 	var pgErr *pgconn.PgError
-	if !isUniqueViolation(err) || !errors.As(err, &pgErr) {
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
 		return err
 	}
 	for constraint, path := range fields {

@@ -36,6 +36,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"github.com/bizgraph/bizgraph/internal/live"
+	"github.com/bizgraph/bizgraph/internal/webhook"
 )
 
 type config struct {
@@ -71,7 +72,7 @@ var (
 	// (internal/webhook), whose River polls its queues all the time: a
 	// part of the server, not another client (its statements are left out
 	// of the count by statsReader).
-	appWebhooks = "bizgraph-webhooks"
+	appWebhooks = webhook.ApplicationName
 	// appLive is the API server's listener for live updates
 	// (internal/live), which reads the events table when woken.
 	appLive = live.ApplicationName
