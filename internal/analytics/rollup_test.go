@@ -85,7 +85,7 @@ func rollupWrites(t *testing.T, tx pgx.Tx) int64 {
 	var n int64
 	if err := tx.QueryRow(context.Background(), `
 		SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables
-		WHERE relname IN ('time_entry_months', 'time_entry_totals', 'time_entry_projects')`).Scan(&n); err != nil {
+		WHERE relname IN ('time_entry_months', 'time_entry_totals', 'time_entry_projects', 'department_changes')`).Scan(&n); err != nil {
 		t.Fatalf("count rollup writes: %v", err)
 	}
 	return n
@@ -556,6 +556,33 @@ var writes = []write{
 	{"move people to another department", func(w *writer) (string, []any) {
 		return `UPDATE employees SET department_id = $2, version = version + 1 WHERE id = ANY($1)`,
 			[]any{[]int64{pick(w.rng, w.employees), pick(w.rng, w.employees)}, pick(w.rng, w.depts)}
+	}},
+	{"hire people", func(w *writer) (string, []any) {
+		n := 1 + w.rng.IntN(4)
+		var depts []int64
+		var hired []time.Time
+		var capacity []string
+		for range n {
+			depts, hired = append(depts, pick(w.rng, w.depts)), append(hired, w.day())
+			capacity = append(capacity, fmt.Sprintf("%d.%02d", 10+w.rng.IntN(31), 25*w.rng.IntN(4)))
+		}
+		return `INSERT INTO employees (employee_number, first_name, last_name, email, department_id, employment_type, status,
+			    hired_on, terminated_on, weekly_capacity_hours)
+			SELECT 'R-' || n, 'Random', 'Hire', 'random.hire.' || n || '@example.com', d, 'full_time', 'active', h,
+			       CASE WHEN n % 3 = 0 THEN h + (n % 400)::int END, c
+			FROM unnest($1::bigint[], $2::date[], $3::numeric[]) WITH ORDINALITY u(d, h, c, i),
+			     LATERAL (SELECT $4::bigint * 10 + i AS n) k`,
+			[]any{depts, hired, capacity, w.rng.Int64N(1 << 40)}
+	}},
+	{"change weekly capacities", func(w *writer) (string, []any) {
+		m, r := w.some(50, 500)
+		return `UPDATE employees SET weekly_capacity_hours = 10 + (weekly_capacity_hours + $3::int) % 31, version = version + 1
+			WHERE id % $1 = $2`, []any{m, r, 1 + w.rng.IntN(10)}
+	}},
+	{"correct hire dates", func(w *writer) (string, []any) {
+		m, r := w.some(50, 500)
+		return `UPDATE employees SET hired_on = least(hired_on + $3::int, coalesce(terminated_on, hired_on + $3::int)), version = version + 1
+			WHERE id % $1 = $2`, []any{m, r, w.rng.IntN(121) - 60}
 	}},
 	{"terminate or rehire someone", func(w *writer) (string, []any) {
 		return `UPDATE employees SET terminated_on = CASE WHEN terminated_on IS NULL THEN greatest(hired_on, $2::date) END WHERE id = $1`,

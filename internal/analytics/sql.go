@@ -22,26 +22,46 @@ const inSubtree = `(CAST(@dept AS bigint) IS NULL OR h.employee_id IN (
     SELECT e.id FROM employees e WHERE e.department_id IN (SELECT id FROM subtree)))`
 
 // monthsCTE is the calendar months of the range: their first and last
-// days and how many weekdays they have. Materialized, so joins with
-// people do not redo the date arithmetic per row.
-var monthsCTE = `months(month, last, weekdays) AS MATERIALIZED (
-    SELECT month, last, ` + weekdaysThrough("last") + ` - ` + weekdaysThrough("month - 1") + `
+// days and how many weekdays they have (weekdays_through, migrations/00024).
+// Materialized, so joins do not redo the date arithmetic per row.
+const monthsCTE = `months(month, last, weekdays) AS MATERIALIZED (
+    SELECT month, last, weekdays_through(last) - weekdays_through(month - 1)
     FROM (SELECT m::date, (m + interval '1 month' - interval '1 day')::date
           FROM generate_series(CAST(@from AS date), CAST(@to AS date), interval '1 month') m) m(month, last))`
 
-// weekdaysThrough is the number of Mondays to Fridays from 2001-01-01 (a
-// Monday) through the date d, negative before it: whole weeks give five,
-// the days of the last part week up to five. Closed form, so capacity
-// needs no row per day. 7,000,000 days (a multiple of 7) keep the division
-// on positive numbers for any date of the last 19,000 years, where
-// integer / and % are floor division; integers, not numeric's div and mod,
-// which cost a third of a second over 5,000 people and 12 months.
-func weekdaysThrough(d string) string {
-	x := "((" + d + ") - DATE '2001-01-01' + 7000000)"
-	return "(5 * (" + x + " / 7 - 1000000) + least(" + x + " % 7 + 1, 5))"
-}
+// runningCTE is, per department of the subtree and month of the range,
+// the running sums of department_changes (migrations/00024) up to the
+// month: the headcount and weekly capacity at its end, and the weekly
+// capacity of the people employed all of it; with the month's own hires,
+// leavers and partial capacity. Rows before the range's first month get
+// month NULL, so the running sums start from their total; a zero row for
+// every department and month gives each month of the range its place.
+const runningCTE = `changes AS (
+    SELECT department_id, CASE WHEN month >= CAST(@from AS date) THEN month END AS month,
+           head, weekly_capacity, hires, leavers, full_capacity, partial_capacity
+    FROM department_changes
+    WHERE department_id IN (SELECT id FROM subtree) AND month <= CAST(@to AS date)
+    UNION ALL
+    SELECT s.id, m.month, 0, 0, 0, 0, 0, 0 FROM subtree s CROSS JOIN months m),
+cells AS (
+    SELECT department_id, month, sum(head) AS head, sum(weekly_capacity) AS weekly_capacity, sum(hires) AS hires,
+           sum(leavers) AS leavers, sum(full_capacity) AS full_capacity, sum(partial_capacity) AS partial_capacity
+    FROM changes
+    GROUP BY 1, 2),
+running AS (
+    SELECT department_id, month, hires, leavers, partial_capacity,
+           sum(head) OVER w AS headcount, sum(weekly_capacity) OVER w AS weekly_capacity,
+           sum(full_capacity) OVER w AS full_capacity
+    FROM cells
+    WINDOW w AS (PARTITION BY department_id ORDER BY month NULLS FIRST))`
 
-var hoursByDepartmentSQL = subtreeCTE + `,
+// hoursByDepartmentSQL adds up the hours from time_entry_totals and the
+// capacity from department_changes: per department and month, the weekly
+// capacity of the people employed all month (a running sum) times its
+// weekdays, plus the partial months' share, over 5. A department has a
+// capacity row in a month when someone was employed in it: counted at the
+// month's end (the running headcount) or leaving during it.
+const hoursByDepartmentSQL = subtreeCTE + `,
 ` + monthsCTE + `,
 hours AS (
     SELECT department_id, month, sum(hours) AS hours, sum(billable_hours) AS billable_hours
@@ -50,16 +70,11 @@ hours AS (
       AND department_id IN (SELECT id FROM subtree)
       AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
     GROUP BY 1, 2),
+` + runningCTE + `,
 capacity AS (
-    SELECT e.department_id, m.month,
-           sum(e.weekly_capacity_hours * CASE
-               WHEN e.hired_on <= m.month AND (e.terminated_on IS NULL OR e.terminated_on >= m.last) THEN m.weekdays
-               ELSE ` + weekdaysThrough("least(m.last, e.terminated_on)") + ` - ` + weekdaysThrough("greatest(m.month, e.hired_on) - 1") + `
-           END) / 5 AS capacity
-    FROM employees e
-    JOIN months m ON e.hired_on <= m.last AND (e.terminated_on IS NULL OR e.terminated_on >= m.month)
-    WHERE e.department_id IN (SELECT id FROM subtree)
-    GROUP BY 1, 2)
+    SELECT r.department_id, r.month, (m.weekdays * r.full_capacity + r.partial_capacity) / 5 AS capacity
+    FROM running r JOIN months m USING (month)
+    WHERE r.headcount > 0 OR r.leavers > 0)
 SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, month,
        coalesce(h.hours, 0) AS hours,
        coalesce(h.billable_hours, 0) AS billable_hours,
@@ -149,36 +164,15 @@ GROUP BY segment, month, currency
 HAVING sum(billable_hours) > 0
 ORDER BY month, segment, currency`
 
-// headcountByDepartmentSQL counts from events, not from a row per person
-// and month (600,000 at scale 1 over ten years): a hire adds one person
-// on hired_on, a departure removes them the day after terminated_on, so
-// the headcount on a month's last day is the running sum of the events up
-// to it, and so is the weekly capacity. Events before the range sum into
-// one row of month NULL, which the running sum starts from; a zero row for
-// every department and month gives each month its place.
-var headcountByDepartmentSQL = subtreeCTE + `,
+// headcountByDepartmentSQL adds up department_changes (migrations/00024):
+// a hire adds one person on hired_on, a departure removes them the day
+// after terminated_on, so the headcount on a month's last day is the
+// running sum of the changes up to it, and so is the weekly capacity.
+const headcountByDepartmentSQL = subtreeCTE + `,
 ` + monthsCTE + `,
-events(department_id, day, head, capacity, hires, leavers) AS (
-    SELECT e.department_id, ev.*
-    FROM employees e
-    CROSS JOIN LATERAL (VALUES (e.hired_on, 1, e.weekly_capacity_hours, 1, 0),
-                               (e.terminated_on + 1, -1, -e.weekly_capacity_hours, 0, 0),
-                               (e.terminated_on, 0, 0, 0, 1)) ev
-    WHERE e.department_id IN (SELECT id FROM subtree) AND ev.column1 <= CAST(@to AS date)),
-cells AS (
-    SELECT department_id, CASE WHEN day >= CAST(@from AS date) THEN date_trunc('month', day)::date END AS month,
-           sum(head) AS head, sum(capacity) AS capacity, sum(hires) AS hires, sum(leavers) AS leavers
-    FROM (SELECT * FROM events
-          UNION ALL
-          SELECT s.id, m.month, 0, 0, 0, 0 FROM subtree s CROSS JOIN months m) e
-    GROUP BY 1, 2),
-running AS (
-    SELECT department_id, month, hires, leavers,
-           sum(head) OVER w AS headcount, sum(capacity) OVER w AS capacity
-    FROM cells
-    WINDOW w AS (PARTITION BY department_id ORDER BY month NULLS FIRST))
+` + runningCTE + `
 SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, r.month,
-       r.headcount, r.hires, r.leavers, r.capacity AS weekly_capacity_hours
+       r.headcount, r.hires, r.leavers, r.weekly_capacity AS weekly_capacity_hours
 FROM running r JOIN departments d ON d.id = r.department_id
 WHERE r.month IS NOT NULL AND (r.headcount > 0 OR r.hires > 0 OR r.leavers > 0)
 ORDER BY r.month, d.code`
