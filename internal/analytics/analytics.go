@@ -148,7 +148,11 @@ func (r *Reports) BudgetBurn(ctx context.Context, from, to *store.Date, departme
 	args, err := r.args(ctx, from, to, false, department,
 		"segment", text(segment), "billable", billable, "status", text(status), "first", first)
 	sql := budgetBurnSQL
-	if from == nil && to == nil && department == nil {
+	switch {
+	case from != nil || to != nil || department != nil:
+	case billable == nil:
+		sql = budgetBurnLifetimeAllSQL // all hours of the projects' whole lives: time_entry_projects ranks them
+	default:
 		sql = budgetBurnLifetimeSQL // the projects' whole lives, by everyone: time_entry_projects has them
 	}
 	return run[ProjectBudgetBurn](ctx, r, err, "budget burn", sql, args)

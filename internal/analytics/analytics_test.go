@@ -558,11 +558,12 @@ func rollupDiff(t *testing.T, tx querier) string {
 		           sum(billable_unrated_hours) AS billable_unrated_hours,
 		           count(DISTINCT employee_id) FILTER (WHERE amount > 0) AS contributors,
 		           count(DISTINCT employee_id) FILTER (WHERE billable_amount > 0) AS billable_contributors,
-		           count(DISTINCT employee_id) FILTER (WHERE amount - billable_amount > 0) AS nonbillable_contributors
-		    FROM fine GROUP BY 1),
+		           count(DISTINCT employee_id) FILTER (WHERE amount - billable_amount > 0) AS nonbillable_contributors,
+		           round(sum(amount) / nullif(p.budget, 0), 4) AS budget_used
+		    FROM fine f JOIN projects p ON p.id = f.project_id GROUP BY f.project_id, p.budget),
 		have_projects AS (
 		    SELECT project_id, entries, hours, billable_hours, amount, billable_amount, unrated_hours,
-		           billable_unrated_hours, contributors, billable_contributors, nonbillable_contributors
+		           billable_unrated_hours, contributors, billable_contributors, nonbillable_contributors, budget_used
 		    FROM time_entry_projects),
 		-- department_changes as its rows rebuilt from the people give it
 		-- (whether those rows are right the reports' comparisons tell);

@@ -11,7 +11,8 @@ import (
 )
 
 // TestRollups_ExactUnderConcurrentWrites: a statement that changes what an
-// hour is worth or where it counts, and one that logs hours it concerns,
+// hour is worth or where it counts (or a project's budget, whose share
+// time_entry_projects keeps), and one that logs hours it concerns,
 // in concurrent transactions, each committing in either order: the
 // rollups equal a rebuild from the base tables afterwards (migration
 // 00016; before it, the entries kept the old rate or department).
@@ -40,17 +41,31 @@ func TestRollups_ExactUnderConcurrentWrites(t *testing.T) {
 		employee).Scan(&other); err != nil {
 		t.Fatal(err)
 	}
+	// A project without hours, whose first hours the budget case logs
+	// (time_entry_projects has no row of it to lock until then).
+	var fresh int64
+	if err := check.QueryRow(ctx, `SELECT min(p.id) FROM projects p
+		WHERE NOT EXISTS (SELECT FROM time_entries t WHERE t.project_id = p.id)`).Scan(&fresh); err != nil || fresh == 0 {
+		t.Fatalf("find a project without hours: %d, %v", fresh, err)
+	}
 	log := `INSERT INTO time_entries (employee_id, project_id, work_date, hours, billable) VALUES ($1, $2, $3, 3, true)`
 	for _, c := range []struct {
 		name, change string
 		args         []any
+		project      int64 // the hours' project; zero: the rate's
 	}{
-		{"a rate", `UPDATE assignments SET bill_rate = bill_rate + 10 WHERE id = $1`, []any{assignment}},
-		{"a department", `UPDATE employees SET department_id = $2 WHERE id = $1`, []any{employee, other}},
+		{"a rate", `UPDATE assignments SET bill_rate = bill_rate + 10 WHERE id = $1`, []any{assignment}, 0},
+		{"a department", `UPDATE employees SET department_id = $2 WHERE id = $1`, []any{employee, other}, 0},
+		{"a budget", `UPDATE projects SET budget = coalesce(budget, 0) + 1000 WHERE id = $1`, []any{project}, 0},
+		{"the budget of a project without hours", `UPDATE projects SET budget = coalesce(budget, 0) + 1000 WHERE id = $1`, []any{fresh}, fresh},
 	} {
 		for _, changeFirst := range []bool{true, false} {
 			first, second := connect(), connect()
-			firstSQL, firstArgs, secondSQL, secondArgs := c.change, c.args, log, []any{employee, project, day}
+			logged := project
+			if c.project != 0 {
+				logged = c.project
+			}
+			firstSQL, firstArgs, secondSQL, secondArgs := c.change, c.args, log, []any{employee, logged, day}
 			if !changeFirst {
 				firstSQL, firstArgs, secondSQL, secondArgs = secondSQL, secondArgs, firstSQL, firstArgs
 			}
@@ -107,6 +122,9 @@ func TestRollups_ExactUnderConcurrentWrites(t *testing.T) {
 			}
 			if diff := rollupsVersusRebuild(t, check); diff != "" {
 				t.Errorf("%s changed with hours logged concurrently (change first: %v): the rollups differ from a rebuild:\n%s", c.name, changeFirst, diff)
+			}
+			if diff := rollupDiff(t, check); diff != "" {
+				t.Errorf("%s changed with hours logged concurrently (change first: %v): %s", c.name, changeFirst, diff)
 			}
 		}
 	}

@@ -50,6 +50,9 @@ func TestRollup_UpdatesThatMoveNothingWriteNoRollupRows(t *testing.T) {
 		{"everyone's title and status", `UPDATE employees SET title = 'Consultant', status = 'on_leave', version = version + 1`, false},
 		{"every customer's name and status", `UPDATE customers SET name = name || ' AB', status = 'active', version = version + 1`, false},
 		{"every assignment's role and allocation", `UPDATE assignments SET role = 'Staff', allocation_percent = 50`, false},
+		{"every project's budget set to the value it has", `UPDATE projects SET budget = budget`, false},
+		{"one project with hours changes budget", `
+			UPDATE projects SET budget = coalesce(budget, 0) + 1000 WHERE id = (SELECT min(project_id) FROM time_entries)`, true},
 		{"one project with hours changes currency", `
 			UPDATE projects SET currency = 'JPY' WHERE id = (SELECT min(project_id) FROM time_entries)`, true},
 		{"one entry's hours", `
@@ -633,6 +636,15 @@ var writes = []write{
 		m, r := w.some(10, 200)
 		return `UPDATE projects SET status = $3::project_status, version = version + 1 WHERE id % $1 = $2`,
 			[]any{m, r, pick(w.rng, w.statuses)}
+	}},
+	{"change project budgets", func(w *writer) (string, []any) {
+		m, r := w.some(20, 200)
+		var budget *string
+		if w.rng.IntN(5) > 0 {
+			s := fmt.Sprintf("%d.%02d", w.rng.IntN(500000), w.rng.IntN(100))
+			budget = &s
+		}
+		return `UPDATE projects SET budget = $3::numeric, version = version + 1 WHERE id % $1 = $2`, []any{m, r, budget}
 	}},
 	{"change project currencies", func(w *writer) (string, []any) {
 		m, r := w.some(50, 500)

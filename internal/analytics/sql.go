@@ -145,6 +145,24 @@ WHERE (CAST(@segment AS customer_segment) IS NULL
 ORDER BY budget_used DESC NULLS LAST, burn DESC, p.id
 LIMIT (@first)`
 
+// budgetBurnLifetimeAllSQL is budgetBurnLifetimeSQL counting all hours
+// (billable absent): time_entry_projects keeps each project's budget used
+// with an index in this order (migrations/00025), so the statement walks
+// the index from the top and keeps the projects the filters pass, instead
+// of ranking every project with hours.
+const budgetBurnLifetimeAllSQL = `
+SELECT p.id AS project_id, p.code, p.name, p.status, p.currency, p.budget,
+       h.hours, h.unrated_hours, round(h.amount, 2) AS burn, h.budget_used,
+       p.budget - round(h.amount, 2) AS remaining, h.contributors
+FROM time_entry_projects h
+JOIN projects p ON p.id = h.project_id
+WHERE h.hours > 0
+  AND (CAST(@segment AS customer_segment) IS NULL
+       OR EXISTS (SELECT FROM customers c WHERE c.id = p.customer_id AND c.segment = CAST(@segment AS customer_segment)))
+  AND (CAST(@status AS project_status) IS NULL OR p.status = CAST(@status AS project_status))
+ORDER BY h.budget_used DESC NULLS LAST, round(h.amount, 2) DESC, h.project_id
+LIMIT (@first)`
+
 // revenueBySegmentSQL also adds up the people of each cell
 // (time_entry_totals.people, migrations/00013): a revenue one or two people
 // make up is withheld from callers who may read only sums
