@@ -552,6 +552,23 @@ func rollupDiff(t *testing.T, tx querier) string {
 		have_totals AS (
 		    SELECT month, department_id, segment, currency, entries, hours, billable_hours, billable_amount,
 		           billable_unrated_hours, people FROM time_entry_totals),
+		-- time_entry_totals' two rollups (a group whose rows went keeps a
+		-- row of zeros).
+		want_department_months AS (
+		    SELECT month, department_id, sum(entries) AS entries, sum(hours) AS hours, sum(billable_hours) AS billable_hours
+		    FROM want_totals GROUP BY 1, 2),
+		have_department_months AS (
+		    SELECT month, department_id, entries, hours, billable_hours FROM time_entry_department_months
+		    WHERE (entries, hours, billable_hours) <> (0, 0, 0)),
+		want_segment_months AS (
+		    SELECT month, segment, currency, sum(entries) AS entries, sum(billable_hours) AS billable_hours,
+		           sum(billable_unrated_hours) AS billable_unrated_hours, sum(billable_amount) AS billable_amount,
+		           sum(people) AS people
+		    FROM want_totals GROUP BY 1, 2, 3),
+		have_segment_months AS (
+		    SELECT month, segment, currency, entries, billable_hours, billable_unrated_hours, billable_amount, people
+		    FROM time_entry_segment_months
+		    WHERE (entries, billable_hours, billable_unrated_hours, billable_amount, people) <> (0, 0, 0, 0, 0)),
 		want_projects AS (
 		    SELECT project_id, sum(entries) AS entries, sum(hours) AS hours, sum(billable_hours) AS billable_hours,
 		           sum(amount) AS amount, sum(billable_amount) AS billable_amount, sum(unrated_hours) AS unrated_hours,
@@ -582,6 +599,14 @@ func rollupDiff(t *testing.T, tx querier) string {
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM fine EXCEPT SELECT * FROM have) w LIMIT 1),
 		    (SELECT 'time_entry_totals has ' || h::text FROM (SELECT * FROM have_totals EXCEPT SELECT * FROM want_totals) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_totals EXCEPT SELECT * FROM have_totals) w LIMIT 1),
+		    (SELECT 'time_entry_department_months has ' || h::text
+		     FROM (SELECT * FROM have_department_months EXCEPT SELECT * FROM want_department_months) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text
+		     FROM (SELECT * FROM want_department_months EXCEPT SELECT * FROM have_department_months) w LIMIT 1),
+		    (SELECT 'time_entry_segment_months has ' || h::text
+		     FROM (SELECT * FROM have_segment_months EXCEPT SELECT * FROM want_segment_months) h LIMIT 1),
+		    (SELECT 'the entries give ' || w::text
+		     FROM (SELECT * FROM want_segment_months EXCEPT SELECT * FROM have_segment_months) w LIMIT 1),
 		    (SELECT 'time_entry_projects has ' || h::text FROM (SELECT * FROM have_projects EXCEPT SELECT * FROM want_projects) h LIMIT 1),
 		    (SELECT 'the entries give ' || w::text FROM (SELECT * FROM want_projects EXCEPT SELECT * FROM have_projects) w LIMIT 1),
 		    (SELECT 'department_changes has ' || h::text FROM (SELECT * FROM have_changes EXCEPT SELECT * FROM want_changes) h

@@ -88,7 +88,8 @@ func rollupWrites(t *testing.T, tx pgx.Tx) int64 {
 	var n int64
 	if err := tx.QueryRow(context.Background(), `
 		SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables
-		WHERE relname IN ('time_entry_months', 'time_entry_totals', 'time_entry_projects', 'department_changes')`).Scan(&n); err != nil {
+		WHERE relname IN ('time_entry_months', 'time_entry_totals', 'time_entry_projects', 'department_changes',
+		                  'time_entry_department_months', 'time_entry_segment_months')`).Scan(&n); err != nil {
 		t.Fatalf("count rollup writes: %v", err)
 	}
 	return n

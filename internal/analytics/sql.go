@@ -55,8 +55,9 @@ running AS (
     FROM cells
     WINDOW w AS (PARTITION BY department_id ORDER BY month NULLS FIRST))`
 
-// hoursByDepartmentSQL adds up the hours from time_entry_totals and the
-// capacity from department_changes: per department and month, the weekly
+// hoursByDepartmentSQL reads the hours from time_entry_department_months
+// (migrations/00026), or adds up time_entry_totals' rows of a segment, and
+// the capacity from department_changes: per department and month, the weekly
 // capacity of the people employed all month (a running sum) times its
 // weekdays, plus the partial months' share, over 5. A department has a
 // capacity row in a month when someone was employed in it: counted at the
@@ -64,11 +65,17 @@ running AS (
 const hoursByDepartmentSQL = subtreeCTE + `,
 ` + monthsCTE + `,
 hours AS (
-    SELECT department_id, month, sum(hours) AS hours, sum(billable_hours) AS billable_hours
+    SELECT department_id, month, hours, billable_hours
+    FROM time_entry_department_months
+    WHERE CAST(@segment AS customer_segment) IS NULL
+      AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+      AND department_id IN (SELECT id FROM subtree) AND entries > 0
+    UNION ALL
+    SELECT department_id, month, sum(hours), sum(billable_hours)
     FROM time_entry_totals
-    WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+    WHERE segment = CAST(@segment AS customer_segment)
+      AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
       AND department_id IN (SELECT id FROM subtree)
-      AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
     GROUP BY 1, 2),
 ` + runningCTE + `,
 capacity AS (
@@ -163,19 +170,29 @@ WHERE h.hours > 0
 ORDER BY h.budget_used DESC NULLS LAST, round(h.amount, 2) DESC, h.project_id
 LIMIT (@first)`
 
-// revenueBySegmentSQL also adds up the people of each cell
-// (time_entry_totals.people, migrations/00013): a revenue one or two people
-// make up is withheld from callers who may read only sums
-// (policy.MinContributors). People sit in one department each, so the
-// departments' counts add up to the subtree's.
+// revenueBySegmentSQL reads time_entry_segment_months (migrations/00026)
+// for every department, or adds up the subtree's time_entry_totals, with
+// the people of each cell (time_entry_totals.people, migrations/00013): a
+// revenue one or two people make up is withheld from callers who may read
+// only sums (policy.MinContributors). People sit in one department each,
+// so the departments' counts add up to the subtree's.
 var revenueBySegmentSQL = subtreeCTE + `
+SELECT segment, month, currency, billable_hours, billable_unrated_hours AS unrated_hours,
+       round(billable_amount, 2) AS revenue, people AS contributors
+FROM time_entry_segment_months
+WHERE CAST(@dept AS bigint) IS NULL
+  AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+  AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
+  AND billable_hours > 0
+UNION ALL
 SELECT segment, month, currency,
        sum(billable_hours) AS billable_hours,
        sum(billable_unrated_hours) AS unrated_hours,
        round(sum(billable_amount), 2) AS revenue,
        sum(people) AS contributors
 FROM time_entry_totals
-WHERE month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+WHERE CAST(@dept AS bigint) IS NOT NULL
+  AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
   AND department_id IN (SELECT id FROM subtree)
   AND (CAST(@segment AS customer_segment) IS NULL OR segment = CAST(@segment AS customer_segment))
 GROUP BY segment, month, currency
