@@ -178,8 +178,13 @@ func run[T any](ctx context.Context, r *Reports, argErr error, what, sql string,
 	if argErr != nil {
 		return nil, argErr
 	}
-	var rows []*T
-	if err := r.db.WithContext(ctx).Raw(sql, args).Scan(&rows).Error; err != nil {
+	rs, err := r.db.WithContext(ctx).Raw(sql, args).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("compute %s: %w", what, err)
+	}
+	defer rs.Close()
+	rows, err := scanRows[T](rs)
+	if err != nil {
 		return nil, fmt.Errorf("compute %s: %w", what, err)
 	}
 	return rows, nil
