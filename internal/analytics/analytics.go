@@ -150,6 +150,7 @@ func (r *Reports) BudgetBurn(ctx context.Context, from, to *store.Date, departme
 	sql := budgetBurnSQL
 	switch {
 	case from != nil || to != nil || department != nil:
+		// a range or a subtree: time_entry_months' rows of it, added up
 	case billable == nil:
 		sql = budgetBurnLifetimeAllSQL // all hours of the projects' whole lives: time_entry_projects ranks them
 	default:
