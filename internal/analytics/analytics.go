@@ -9,7 +9,13 @@
 // keeps correct with triggers: time_entry_months (per employee, project
 // and month; budget burn) and time_entry_totals (per department, customer
 // segment, currency and month; the monthly reports), so a year of the firm
-// reads about 10,000 rows instead of a million entries.
+// reads about 10,000 rows instead of a million entries. Rollups of those
+// (time_entry_projects, 00023 and 00025: per project, with its budget used
+// in the report's order; time_entry_department_months and
+// time_entry_segment_months, 00026) answer the shipped variables with a
+// row per figure, and department_changes (00024) holds the changes of
+// headcount and capacity per department and month, which the reports add
+// up instead of reading every person.
 // Figures are per whole calendar month, which is why a range must start on
 // the first day of a month and end on the last.
 //
