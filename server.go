@@ -633,7 +633,7 @@ func migrateDB(ctx context.Context, cfg *config, args []string) error {
 	case "up":
 		res, err := m.Up(ctx)
 		for _, r := range res {
-			fmt.Printf("applied %s (%s)\n", r.Source.Path, r.Duration.Round(time.Millisecond))
+			fmt.Printf("applied %s (%s)\n", migrate.Name(r.Source), r.Duration.Round(time.Millisecond))
 		}
 		if err == nil && len(res) == 0 {
 			fmt.Println("up to date")
@@ -642,7 +642,7 @@ func migrateDB(ctx context.Context, cfg *config, args []string) error {
 	case "down":
 		r, err := m.Down(ctx)
 		if r != nil {
-			fmt.Printf("rolled back %s\n", r.Source.Path)
+			fmt.Printf("rolled back %s\n", migrate.Name(r.Source))
 		}
 		return err
 	default:

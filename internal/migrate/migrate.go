@@ -79,13 +79,18 @@ func (m *Migrator) Status(ctx context.Context, w io.Writer) error {
 		if s.State == goose.StateApplied {
 			applied = "applied " + s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		name := s.Source.Path
-		if s.Source.Type == goose.TypeGo {
-			name = goMigrationNames[s.Source.Version]
-		}
-		fmt.Fprintf(w, "%05d  %-32s %s\n", s.Source.Version, name, applied)
+		fmt.Fprintf(w, "%05d  %-32s %s\n", s.Source.Version, Name(s.Source), applied)
 	}
 	return nil
+}
+
+// Name is a migration's file name: an SQL migration's path, or the name
+// a Go migration goes by (it has no file goose knows of).
+func Name(src *goose.Source) string {
+	if src.Type == goose.TypeGo {
+		return goMigrationNames[src.Version]
+	}
+	return src.Path
 }
 
 // Pending reports whether any migration has not been applied.
