@@ -33,27 +33,26 @@ const monthsCTE = `months(month, last, weekdays) AS MATERIALIZED (
 // the running sums of department_changes (migrations/00024) up to the
 // month: the headcount and weekly capacity at its end, and the weekly
 // capacity of the people employed all of it; with the month's own hires,
-// leavers and partial capacity. Rows before the range's first month get
-// month NULL, so the running sums start from their total; a zero row for
-// every department and month gives each month of the range its place.
-const runningCTE = `changes AS (
-    SELECT department_id, CASE WHEN month >= CAST(@from AS date) THEN month END AS month,
-           head, weekly_capacity, hires, leavers, full_capacity, partial_capacity
+// leavers and partial capacity. Every department and month of the range
+// has its row (a month without changes carries the sums on); the changes
+// before the range start the sums. department_changes has a row per
+// department and month, so each month of the grid meets at most one.
+const runningCTE = `before AS (
+    SELECT department_id, sum(head) AS head, sum(weekly_capacity) AS weekly_capacity, sum(full_capacity) AS full_capacity
     FROM department_changes
-    WHERE department_id IN (SELECT id FROM subtree) AND month <= CAST(@to AS date)
-    UNION ALL
-    SELECT s.id, m.month, 0, 0, 0, 0, 0, 0 FROM subtree s CROSS JOIN months m),
-cells AS (
-    SELECT department_id, month, sum(head) AS head, sum(weekly_capacity) AS weekly_capacity, sum(hires) AS hires,
-           sum(leavers) AS leavers, sum(full_capacity) AS full_capacity, sum(partial_capacity) AS partial_capacity
-    FROM changes
-    GROUP BY 1, 2),
+    WHERE department_id IN (SELECT id FROM subtree) AND month < CAST(@from AS date)
+    GROUP BY 1),
 running AS (
-    SELECT department_id, month, hires, leavers, partial_capacity,
-           sum(head) OVER w AS headcount, sum(weekly_capacity) OVER w AS weekly_capacity,
-           sum(full_capacity) OVER w AS full_capacity
-    FROM cells
-    WINDOW w AS (PARTITION BY department_id ORDER BY month NULLS FIRST))`
+    SELECT s.id AS department_id, m.month, coalesce(c.hires, 0) AS hires, coalesce(c.leavers, 0) AS leavers,
+           coalesce(c.partial_capacity, 0) AS partial_capacity,
+           coalesce(b.head, 0) + sum(coalesce(c.head, 0)) OVER w AS headcount,
+           coalesce(b.weekly_capacity, 0) + sum(coalesce(c.weekly_capacity, 0)) OVER w AS weekly_capacity,
+           coalesce(b.full_capacity, 0) + sum(coalesce(c.full_capacity, 0)) OVER w AS full_capacity
+    FROM subtree s CROSS JOIN months m
+    LEFT JOIN department_changes c ON c.department_id = s.id AND c.month = m.month
+        AND c.month BETWEEN CAST(@from AS date) AND CAST(@to AS date) -- read only the range's changes
+    LEFT JOIN before b ON b.department_id = s.id
+    WINDOW w AS (PARTITION BY s.id ORDER BY m.month))`
 
 // hoursByDepartmentSQL reads the hours from time_entry_department_months
 // (migrations/00026), or adds up time_entry_totals' rows of a segment, and
@@ -209,7 +208,7 @@ const headcountByDepartmentSQL = subtreeCTE + `,
 SELECT d.id AS department_id, d.code AS department_code, d.name AS department_name, r.month,
        r.headcount, r.hires, r.leavers, r.weekly_capacity AS weekly_capacity_hours
 FROM running r JOIN departments d ON d.id = r.department_id
-WHERE r.month IS NOT NULL AND (r.headcount > 0 OR r.hires > 0 OR r.leavers > 0)
+WHERE r.headcount > 0 OR r.hires > 0 OR r.leavers > 0
 ORDER BY r.month, d.code`
 
 // npsBySegmentSQL reads the rollup of the answers per quarter (of
