@@ -53965,7 +53965,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var analyticsImplementors = []string{"Analytics"}
 
 func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet, obj *analytics.Reports) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, analyticsImplementors)
+	fields := ec.collectFields(ctx, sel, analyticsImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54275,7 +54275,7 @@ func (ec *executionContext) _Analytics(ctx context.Context, sel ast.SelectionSet
 var assignmentImplementors = []string{"Assignment", "Node"}
 
 func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSet, obj *store.Assignment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentImplementors)
+	fields := ec.collectFields(ctx, sel, assignmentImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54343,7 +54343,7 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 var assignmentConnectionImplementors = []string{"AssignmentConnection"}
 
 func (ec *executionContext) _AssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Assignment]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, assignmentConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54397,7 +54397,7 @@ func (ec *executionContext) _AssignmentConnection(ctx context.Context, sel ast.S
 var assignmentEdgeImplementors = []string{"AssignmentEdge"}
 
 func (ec *executionContext) _AssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Assignment]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, assignmentEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54441,7 +54441,7 @@ func (ec *executionContext) _AssignmentEdge(ctx context.Context, sel ast.Selecti
 var assignmentPayloadImplementors = []string{"AssignmentPayload"}
 
 func (ec *executionContext) _AssignmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.AssignmentPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, assignmentPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, assignmentPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54480,7 +54480,7 @@ func (ec *executionContext) _AssignmentPayload(ctx context.Context, sel ast.Sele
 var auditEventImplementors = []string{"AuditEvent"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
+	fields := ec.collectFields(ctx, sel, auditEventImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54560,7 +54560,7 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.AuditEvent]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, auditEventConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54614,7 +54614,7 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 var auditEventEdgeImplementors = []string{"AuditEventEdge"}
 
 func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.AuditEvent]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, auditEventEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54658,7 +54658,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 var columnChangeImplementors = []string{"ColumnChange"}
 
 func (ec *executionContext) _ColumnChange(ctx context.Context, sel ast.SelectionSet, obj *store.ColumnChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, columnChangeImplementors)
+	fields := ec.collectFields(ctx, sel, columnChangeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54701,7 +54701,7 @@ func (ec *executionContext) _ColumnChange(ctx context.Context, sel ast.Selection
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *store.Contact) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
+	fields := ec.collectFields(ctx, sel, contactImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54766,7 +54766,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 var contactConnectionImplementors = []string{"ContactConnection"}
 
 func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Contact]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, contactConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54820,7 +54820,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 var contactEdgeImplementors = []string{"ContactEdge"}
 
 func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Contact]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, contactEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54864,7 +54864,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 var contactPayloadImplementors = []string{"ContactPayload"}
 
 func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ContactPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, contactPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54903,7 +54903,7 @@ func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.Selecti
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *store.Customer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	fields := ec.collectFields(ctx, sel, customerImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -54997,7 +54997,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Customer]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, customerConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55051,7 +55051,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Customer]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, customerEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55095,7 +55095,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var customerPayloadImplementors = []string{"CustomerPayload"}
 
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *store.CustomerPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, customerPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55134,7 +55134,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 var deletePayloadImplementors = []string{"DeletePayload"}
 
 func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *store.DeletePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+	fields := ec.collectFields(ctx, sel, deletePayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55173,7 +55173,7 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 var departmentImplementors = []string{"Department", "Node"}
 
 func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *store.Department) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
+	fields := ec.collectFields(ctx, sel, departmentImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55246,7 +55246,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 var departmentConnectionImplementors = []string{"DepartmentConnection"}
 
 func (ec *executionContext) _DepartmentConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Department]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, departmentConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55300,7 +55300,7 @@ func (ec *executionContext) _DepartmentConnection(ctx context.Context, sel ast.S
 var departmentEdgeImplementors = []string{"DepartmentEdge"}
 
 func (ec *executionContext) _DepartmentEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Department]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, departmentEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55344,7 +55344,7 @@ func (ec *executionContext) _DepartmentEdge(ctx context.Context, sel ast.Selecti
 var departmentMonthHeadcountImplementors = []string{"DepartmentMonthHeadcount"}
 
 func (ec *executionContext) _DepartmentMonthHeadcount(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthHeadcount) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthHeadcountImplementors)
+	fields := ec.collectFields(ctx, sel, departmentMonthHeadcountImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55418,7 +55418,7 @@ func (ec *executionContext) _DepartmentMonthHeadcount(ctx context.Context, sel a
 var departmentMonthHoursImplementors = []string{"DepartmentMonthHours"}
 
 func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthHours) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthHoursImplementors)
+	fields := ec.collectFields(ctx, sel, departmentMonthHoursImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55489,7 +55489,7 @@ func (ec *executionContext) _DepartmentMonthHours(ctx context.Context, sel ast.S
 var departmentMonthPayrollImplementors = []string{"DepartmentMonthPayroll"}
 
 func (ec *executionContext) _DepartmentMonthPayroll(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentMonthPayroll) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentMonthPayrollImplementors)
+	fields := ec.collectFields(ctx, sel, departmentMonthPayrollImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55560,7 +55560,7 @@ func (ec *executionContext) _DepartmentMonthPayroll(ctx context.Context, sel ast
 var departmentOnboardingProgressImplementors = []string{"DepartmentOnboardingProgress"}
 
 func (ec *executionContext) _DepartmentOnboardingProgress(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentOnboardingProgress) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentOnboardingProgressImplementors)
+	fields := ec.collectFields(ctx, sel, departmentOnboardingProgressImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55644,7 +55644,7 @@ func (ec *executionContext) _DepartmentOnboardingProgress(ctx context.Context, s
 var departmentPayloadImplementors = []string{"DepartmentPayload"}
 
 func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.SelectionSet, obj *store.DepartmentPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, departmentPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55683,7 +55683,7 @@ func (ec *executionContext) _DepartmentPayload(ctx context.Context, sel ast.Sele
 var departmentReviewCompletionImplementors = []string{"DepartmentReviewCompletion"}
 
 func (ec *executionContext) _DepartmentReviewCompletion(ctx context.Context, sel ast.SelectionSet, obj *analytics.DepartmentReviewCompletion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, departmentReviewCompletionImplementors)
+	fields := ec.collectFields(ctx, sel, departmentReviewCompletionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55762,7 +55762,7 @@ func (ec *executionContext) _DepartmentReviewCompletion(ctx context.Context, sel
 var employeeImplementors = []string{"Employee", "Node"}
 
 func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet, obj *store.Employee) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, employeeImplementors)
+	fields := ec.collectFields(ctx, sel, employeeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55921,7 +55921,7 @@ func (ec *executionContext) _Employee(ctx context.Context, sel ast.SelectionSet,
 var employeeConnectionImplementors = []string{"EmployeeConnection"}
 
 func (ec *executionContext) _EmployeeConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Employee]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, employeeConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, employeeConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -55975,7 +55975,7 @@ func (ec *executionContext) _EmployeeConnection(ctx context.Context, sel ast.Sel
 var employeeEdgeImplementors = []string{"EmployeeEdge"}
 
 func (ec *executionContext) _EmployeeEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Employee]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, employeeEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, employeeEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56019,7 +56019,7 @@ func (ec *executionContext) _EmployeeEdge(ctx context.Context, sel ast.Selection
 var employeePayloadImplementors = []string{"EmployeePayload"}
 
 func (ec *executionContext) _EmployeePayload(ctx context.Context, sel ast.SelectionSet, obj *store.EmployeePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, employeePayloadImplementors)
+	fields := ec.collectFields(ctx, sel, employeePayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56058,7 +56058,7 @@ func (ec *executionContext) _EmployeePayload(ctx context.Context, sel ast.Select
 var eventImplementors = []string{"Event"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+	fields := ec.collectFields(ctx, sel, eventImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56122,7 +56122,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
 
 func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *store.FeedbackPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, feedbackPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56161,7 +56161,7 @@ func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.Select
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.collectFields(ctx, sel, mutationImplementors) // once per operation: see internal/codegen
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -56408,7 +56408,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var onboardingImplementors = []string{"Onboarding", "Node"}
 
 func (ec *executionContext) _Onboarding(ctx context.Context, sel ast.SelectionSet, obj *store.Onboarding) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56479,7 +56479,7 @@ func (ec *executionContext) _Onboarding(ctx context.Context, sel ast.SelectionSe
 var onboardingConnectionImplementors = []string{"OnboardingConnection"}
 
 func (ec *executionContext) _OnboardingConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Onboarding]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56533,7 +56533,7 @@ func (ec *executionContext) _OnboardingConnection(ctx context.Context, sel ast.S
 var onboardingEdgeImplementors = []string{"OnboardingEdge"}
 
 func (ec *executionContext) _OnboardingEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Onboarding]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56577,7 +56577,7 @@ func (ec *executionContext) _OnboardingEdge(ctx context.Context, sel ast.Selecti
 var onboardingPayloadImplementors = []string{"OnboardingPayload"}
 
 func (ec *executionContext) _OnboardingPayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56616,7 +56616,7 @@ func (ec *executionContext) _OnboardingPayload(ctx context.Context, sel ast.Sele
 var onboardingTaskImplementors = []string{"OnboardingTask", "Node"}
 
 func (ec *executionContext) _OnboardingTask(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTask) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTaskImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56684,7 +56684,7 @@ func (ec *executionContext) _OnboardingTask(ctx context.Context, sel ast.Selecti
 var onboardingTaskConnectionImplementors = []string{"OnboardingTaskConnection"}
 
 func (ec *executionContext) _OnboardingTaskConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTask]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTaskConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56738,7 +56738,7 @@ func (ec *executionContext) _OnboardingTaskConnection(ctx context.Context, sel a
 var onboardingTaskEdgeImplementors = []string{"OnboardingTaskEdge"}
 
 func (ec *executionContext) _OnboardingTaskEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTask]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTaskEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56782,7 +56782,7 @@ func (ec *executionContext) _OnboardingTaskEdge(ctx context.Context, sel ast.Sel
 var onboardingTaskPayloadImplementors = []string{"OnboardingTaskPayload"}
 
 func (ec *executionContext) _OnboardingTaskPayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTaskPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTaskPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTaskPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56826,7 +56826,7 @@ func (ec *executionContext) _OnboardingTaskPayload(ctx context.Context, sel ast.
 var onboardingTemplateImplementors = []string{"OnboardingTemplate", "Node"}
 
 func (ec *executionContext) _OnboardingTemplate(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplate) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56887,7 +56887,7 @@ func (ec *executionContext) _OnboardingTemplate(ctx context.Context, sel ast.Sel
 var onboardingTemplateConnectionImplementors = []string{"OnboardingTemplateConnection"}
 
 func (ec *executionContext) _OnboardingTemplateConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTemplate]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56941,7 +56941,7 @@ func (ec *executionContext) _OnboardingTemplateConnection(ctx context.Context, s
 var onboardingTemplateEdgeImplementors = []string{"OnboardingTemplateEdge"}
 
 func (ec *executionContext) _OnboardingTemplateEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTemplate]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -56985,7 +56985,7 @@ func (ec *executionContext) _OnboardingTemplateEdge(ctx context.Context, sel ast
 var onboardingTemplatePayloadImplementors = []string{"OnboardingTemplatePayload"}
 
 func (ec *executionContext) _OnboardingTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplatePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplatePayloadImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplatePayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57024,7 +57024,7 @@ func (ec *executionContext) _OnboardingTemplatePayload(ctx context.Context, sel 
 var onboardingTemplateTaskImplementors = []string{"OnboardingTemplateTask", "Node"}
 
 func (ec *executionContext) _OnboardingTemplateTask(ctx context.Context, sel ast.SelectionSet, obj *store.OnboardingTemplateTask) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateTaskImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57088,7 +57088,7 @@ func (ec *executionContext) _OnboardingTemplateTask(ctx context.Context, sel ast
 var onboardingTemplateTaskConnectionImplementors = []string{"OnboardingTemplateTaskConnection"}
 
 func (ec *executionContext) _OnboardingTemplateTaskConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.OnboardingTemplateTask]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateTaskConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57142,7 +57142,7 @@ func (ec *executionContext) _OnboardingTemplateTaskConnection(ctx context.Contex
 var onboardingTemplateTaskEdgeImplementors = []string{"OnboardingTemplateTaskEdge"}
 
 func (ec *executionContext) _OnboardingTemplateTaskEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.OnboardingTemplateTask]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, onboardingTemplateTaskEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, onboardingTemplateTaskEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57186,7 +57186,7 @@ func (ec *executionContext) _OnboardingTemplateTaskEdge(ctx context.Context, sel
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *page.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.collectFields(ctx, sel, pageInfoImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57234,7 +57234,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var payrollRunImplementors = []string{"PayrollRun", "Node"}
 
 func (ec *executionContext) _PayrollRun(ctx context.Context, sel ast.SelectionSet, obj *store.PayrollRun) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunImplementors)
+	fields := ec.collectFields(ctx, sel, payrollRunImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57309,7 +57309,7 @@ func (ec *executionContext) _PayrollRun(ctx context.Context, sel ast.SelectionSe
 var payrollRunConnectionImplementors = []string{"PayrollRunConnection"}
 
 func (ec *executionContext) _PayrollRunConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.PayrollRun]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, payrollRunConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57363,7 +57363,7 @@ func (ec *executionContext) _PayrollRunConnection(ctx context.Context, sel ast.S
 var payrollRunEdgeImplementors = []string{"PayrollRunEdge"}
 
 func (ec *executionContext) _PayrollRunEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.PayrollRun]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, payrollRunEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57407,7 +57407,7 @@ func (ec *executionContext) _PayrollRunEdge(ctx context.Context, sel ast.Selecti
 var payrollRunPayloadImplementors = []string{"PayrollRunPayload"}
 
 func (ec *executionContext) _PayrollRunPayload(ctx context.Context, sel ast.SelectionSet, obj *store.PayrollRunPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payrollRunPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, payrollRunPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57446,7 +57446,7 @@ func (ec *executionContext) _PayrollRunPayload(ctx context.Context, sel ast.Sele
 var payslipImplementors = []string{"Payslip", "Node"}
 
 func (ec *executionContext) _Payslip(ctx context.Context, sel ast.SelectionSet, obj *store.Payslip) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payslipImplementors)
+	fields := ec.collectFields(ctx, sel, payslipImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57512,7 +57512,7 @@ func (ec *executionContext) _Payslip(ctx context.Context, sel ast.SelectionSet, 
 var payslipConnectionImplementors = []string{"PayslipConnection"}
 
 func (ec *executionContext) _PayslipConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Payslip]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payslipConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, payslipConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57566,7 +57566,7 @@ func (ec *executionContext) _PayslipConnection(ctx context.Context, sel ast.Sele
 var payslipEdgeImplementors = []string{"PayslipEdge"}
 
 func (ec *executionContext) _PayslipEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Payslip]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, payslipEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, payslipEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57610,7 +57610,7 @@ func (ec *executionContext) _PayslipEdge(ctx context.Context, sel ast.SelectionS
 var projectImplementors = []string{"Project", "Node"}
 
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *store.Project) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
+	fields := ec.collectFields(ctx, sel, projectImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57741,7 +57741,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 var projectBudgetBurnImplementors = []string{"ProjectBudgetBurn"}
 
 func (ec *executionContext) _ProjectBudgetBurn(ctx context.Context, sel ast.SelectionSet, obj *analytics.ProjectBudgetBurn) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectBudgetBurnImplementors)
+	fields := ec.collectFields(ctx, sel, projectBudgetBurnImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57818,7 +57818,7 @@ func (ec *executionContext) _ProjectBudgetBurn(ctx context.Context, sel ast.Sele
 var projectConnectionImplementors = []string{"ProjectConnection"}
 
 func (ec *executionContext) _ProjectConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Project]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, projectConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57872,7 +57872,7 @@ func (ec *executionContext) _ProjectConnection(ctx context.Context, sel ast.Sele
 var projectEdgeImplementors = []string{"ProjectEdge"}
 
 func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Project]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, projectEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57916,7 +57916,7 @@ func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionS
 var projectFeedbackImplementors = []string{"ProjectFeedback", "Node"}
 
 func (ec *executionContext) _ProjectFeedback(ctx context.Context, sel ast.SelectionSet, obj *store.ProjectFeedback) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackImplementors)
+	fields := ec.collectFields(ctx, sel, projectFeedbackImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -57981,7 +57981,7 @@ func (ec *executionContext) _ProjectFeedback(ctx context.Context, sel ast.Select
 var projectFeedbackConnectionImplementors = []string{"ProjectFeedbackConnection"}
 
 func (ec *executionContext) _ProjectFeedbackConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.ProjectFeedback]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, projectFeedbackConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58035,7 +58035,7 @@ func (ec *executionContext) _ProjectFeedbackConnection(ctx context.Context, sel 
 var projectFeedbackEdgeImplementors = []string{"ProjectFeedbackEdge"}
 
 func (ec *executionContext) _ProjectFeedbackEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.ProjectFeedback]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectFeedbackEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, projectFeedbackEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58079,7 +58079,7 @@ func (ec *executionContext) _ProjectFeedbackEdge(ctx context.Context, sel ast.Se
 var projectHoursImplementors = []string{"ProjectHours"}
 
 func (ec *executionContext) _ProjectHours(ctx context.Context, sel ast.SelectionSet, obj *store.ProjectHours) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectHoursImplementors)
+	fields := ec.collectFields(ctx, sel, projectHoursImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58127,7 +58127,7 @@ func (ec *executionContext) _ProjectHours(ctx context.Context, sel ast.Selection
 var projectPayloadImplementors = []string{"ProjectPayload"}
 
 func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ProjectPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, projectPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, projectPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58166,7 +58166,7 @@ func (ec *executionContext) _ProjectPayload(ctx context.Context, sel ast.Selecti
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.collectFields(ctx, sel, queryImplementors) // once per operation: see internal/codegen
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -58758,7 +58758,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var reviewImplementors = []string{"Review", "Node"}
 
 func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, obj *store.Review) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewImplementors)
+	fields := ec.collectFields(ctx, sel, reviewImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58825,7 +58825,7 @@ func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, o
 var reviewConnectionImplementors = []string{"ReviewConnection"}
 
 func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Review]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, reviewConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58879,7 +58879,7 @@ func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.Selec
 var reviewCycleImplementors = []string{"ReviewCycle", "Node"}
 
 func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewCycle) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleImplementors)
+	fields := ec.collectFields(ctx, sel, reviewCycleImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -58948,7 +58948,7 @@ func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionS
 var reviewCycleConnectionImplementors = []string{"ReviewCycleConnection"}
 
 func (ec *executionContext) _ReviewCycleConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.ReviewCycle]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, reviewCycleConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59002,7 +59002,7 @@ func (ec *executionContext) _ReviewCycleConnection(ctx context.Context, sel ast.
 var reviewCycleEdgeImplementors = []string{"ReviewCycleEdge"}
 
 func (ec *executionContext) _ReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.ReviewCycle]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, reviewCycleEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59046,7 +59046,7 @@ func (ec *executionContext) _ReviewCycleEdge(ctx context.Context, sel ast.Select
 var reviewCyclePayloadImplementors = []string{"ReviewCyclePayload"}
 
 func (ec *executionContext) _ReviewCyclePayload(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewCyclePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCyclePayloadImplementors)
+	fields := ec.collectFields(ctx, sel, reviewCyclePayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59085,7 +59085,7 @@ func (ec *executionContext) _ReviewCyclePayload(ctx context.Context, sel ast.Sel
 var reviewEdgeImplementors = []string{"ReviewEdge"}
 
 func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Review]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, reviewEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59129,7 +59129,7 @@ func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSe
 var reviewPayloadImplementors = []string{"ReviewPayload"}
 
 func (ec *executionContext) _ReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *store.ReviewPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reviewPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, reviewPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59168,7 +59168,7 @@ func (ec *executionContext) _ReviewPayload(ctx context.Context, sel ast.Selectio
 var segmentMonthRevenueImplementors = []string{"SegmentMonthRevenue"}
 
 func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.SelectionSet, obj *analytics.SegmentMonthRevenue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMonthRevenueImplementors)
+	fields := ec.collectFields(ctx, sel, segmentMonthRevenueImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59229,7 +59229,7 @@ func (ec *executionContext) _SegmentMonthRevenue(ctx context.Context, sel ast.Se
 var segmentQuarterNpsImplementors = []string{"SegmentQuarterNps"}
 
 func (ec *executionContext) _SegmentQuarterNps(ctx context.Context, sel ast.SelectionSet, obj *analytics.SegmentQuarterNps) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, segmentQuarterNpsImplementors)
+	fields := ec.collectFields(ctx, sel, segmentQuarterNpsImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59298,7 +59298,7 @@ func (ec *executionContext) _SegmentQuarterNps(ctx context.Context, sel ast.Sele
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	fields := ec.collectFields(ctx, sel, subscriptionImplementors) // once per operation: see internal/codegen
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Subscription",
 	})
@@ -59324,7 +59324,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var syncErrorImplementors = []string{"SyncError"}
 
 func (ec *executionContext) _SyncError(ctx context.Context, sel ast.SelectionSet, obj *apperr.Error) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncErrorImplementors)
+	fields := ec.collectFields(ctx, sel, syncErrorImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59373,7 +59373,7 @@ func (ec *executionContext) _SyncError(ctx context.Context, sel ast.SelectionSet
 var syncPayloadImplementors = []string{"SyncPayload"}
 
 func (ec *executionContext) _SyncPayload(ctx context.Context, sel ast.SelectionSet, obj *store.SyncPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, syncPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59412,7 +59412,7 @@ func (ec *executionContext) _SyncPayload(ctx context.Context, sel ast.SelectionS
 var syncResultImplementors = []string{"SyncResult"}
 
 func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSet, obj *store.SyncResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, syncResultImplementors)
+	fields := ec.collectFields(ctx, sel, syncResultImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59463,7 +59463,7 @@ func (ec *executionContext) _SyncResult(ctx context.Context, sel ast.SelectionSe
 var timeEntriesPayloadImplementors = []string{"TimeEntriesPayload"}
 
 func (ec *executionContext) _TimeEntriesPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntriesPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntriesPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, timeEntriesPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59502,7 +59502,7 @@ func (ec *executionContext) _TimeEntriesPayload(ctx context.Context, sel ast.Sel
 var timeEntryImplementors = []string{"TimeEntry", "Node"}
 
 func (ec *executionContext) _TimeEntry(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryImplementors)
+	fields := ec.collectFields(ctx, sel, timeEntryImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59573,7 +59573,7 @@ func (ec *executionContext) _TimeEntry(ctx context.Context, sel ast.SelectionSet
 var timeEntryConnectionImplementors = []string{"TimeEntryConnection"}
 
 func (ec *executionContext) _TimeEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.TimeEntry]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, timeEntryConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59627,7 +59627,7 @@ func (ec *executionContext) _TimeEntryConnection(ctx context.Context, sel ast.Se
 var timeEntryEdgeImplementors = []string{"TimeEntryEdge"}
 
 func (ec *executionContext) _TimeEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.TimeEntry]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, timeEntryEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59671,7 +59671,7 @@ func (ec *executionContext) _TimeEntryEdge(ctx context.Context, sel ast.Selectio
 var timeEntryPayloadImplementors = []string{"TimeEntryPayload"}
 
 func (ec *executionContext) _TimeEntryPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimeEntryPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, timeEntryPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59710,7 +59710,7 @@ func (ec *executionContext) _TimeEntryPayload(ctx context.Context, sel ast.Selec
 var timesheetImplementors = []string{"Timesheet", "Node"}
 
 func (ec *executionContext) _Timesheet(ctx context.Context, sel ast.SelectionSet, obj *store.Timesheet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetImplementors)
+	fields := ec.collectFields(ctx, sel, timesheetImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59777,7 +59777,7 @@ func (ec *executionContext) _Timesheet(ctx context.Context, sel ast.SelectionSet
 var timesheetConnectionImplementors = []string{"TimesheetConnection"}
 
 func (ec *executionContext) _TimesheetConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.Timesheet]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, timesheetConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59831,7 +59831,7 @@ func (ec *executionContext) _TimesheetConnection(ctx context.Context, sel ast.Se
 var timesheetEdgeImplementors = []string{"TimesheetEdge"}
 
 func (ec *executionContext) _TimesheetEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.Timesheet]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, timesheetEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59875,7 +59875,7 @@ func (ec *executionContext) _TimesheetEdge(ctx context.Context, sel ast.Selectio
 var timesheetPayloadImplementors = []string{"TimesheetPayload"}
 
 func (ec *executionContext) _TimesheetPayload(ctx context.Context, sel ast.SelectionSet, obj *store.TimesheetPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, timesheetPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, timesheetPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59914,7 +59914,7 @@ func (ec *executionContext) _TimesheetPayload(ctx context.Context, sel ast.Selec
 var webhookAttemptImplementors = []string{"WebhookAttempt"}
 
 func (ec *executionContext) _WebhookAttempt(ctx context.Context, sel ast.SelectionSet, obj *webhook.Attempt) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookAttemptImplementors)
+	fields := ec.collectFields(ctx, sel, webhookAttemptImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -59967,7 +59967,7 @@ func (ec *executionContext) _WebhookAttempt(ctx context.Context, sel ast.Selecti
 var webhookDeliveryImplementors = []string{"WebhookDelivery"}
 
 func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *webhook.Delivery) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
+	fields := ec.collectFields(ctx, sel, webhookDeliveryImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60050,7 +60050,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 var webhookEndpointImplementors = []string{"WebhookEndpoint"}
 
 func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.SelectionSet, obj *webhook.Endpoint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointImplementors)
+	fields := ec.collectFields(ctx, sel, webhookEndpointImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60120,7 +60120,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 var webhookReplayPayloadImplementors = []string{"WebhookReplayPayload"}
 
 func (ec *executionContext) _WebhookReplayPayload(ctx context.Context, sel ast.SelectionSet, obj *webhook.ReplayPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookReplayPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, webhookReplayPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60159,7 +60159,7 @@ func (ec *executionContext) _WebhookReplayPayload(ctx context.Context, sel ast.S
 var webhookSecretPayloadImplementors = []string{"WebhookSecretPayload"}
 
 func (ec *executionContext) _WebhookSecretPayload(ctx context.Context, sel ast.SelectionSet, obj *webhook.SecretPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSecretPayloadImplementors)
+	fields := ec.collectFields(ctx, sel, webhookSecretPayloadImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60203,7 +60203,7 @@ func (ec *executionContext) _WebhookSecretPayload(ctx context.Context, sel ast.S
 var writeAuditEntryImplementors = []string{"WriteAuditEntry"}
 
 func (ec *executionContext) _WriteAuditEntry(ctx context.Context, sel ast.SelectionSet, obj *store.WriteAuditEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryImplementors)
+	fields := ec.collectFields(ctx, sel, writeAuditEntryImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60288,7 +60288,7 @@ func (ec *executionContext) _WriteAuditEntry(ctx context.Context, sel ast.Select
 var writeAuditEntryConnectionImplementors = []string{"WriteAuditEntryConnection"}
 
 func (ec *executionContext) _WriteAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*store.WriteAuditEntry]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryConnectionImplementors)
+	fields := ec.collectFields(ctx, sel, writeAuditEntryConnectionImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60342,7 +60342,7 @@ func (ec *executionContext) _WriteAuditEntryConnection(ctx context.Context, sel 
 var writeAuditEntryEdgeImplementors = []string{"WriteAuditEntryEdge"}
 
 func (ec *executionContext) _WriteAuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*store.WriteAuditEntry]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, writeAuditEntryEdgeImplementors)
+	fields := ec.collectFields(ctx, sel, writeAuditEntryEdgeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60386,7 +60386,7 @@ func (ec *executionContext) _WriteAuditEntryEdge(ctx context.Context, sel ast.Se
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.collectFields(ctx, sel, __DirectiveImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60442,7 +60442,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.collectFields(ctx, sel, __EnumValueImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60490,7 +60490,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.collectFields(ctx, sel, __FieldImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60548,7 +60548,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.collectFields(ctx, sel, __InputValueImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60603,7 +60603,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.collectFields(ctx, sel, __SchemaImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)
@@ -60658,7 +60658,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.collectFields(ctx, sel, __TypeImplementors) // once per operation: see internal/codegen
 
 	out := graphql.NewFieldSet(fields)
 	deferred := make(map[string]*graphql.FieldSet)

@@ -52,7 +52,8 @@ func schemaModel(t *testing.T) *codegen.Data {
 
 // The executor in graph/ carries exactly the rewrites the schema calls
 // for: every list of objects (and of enums) marshalled in line, every
-// plain scalar field written directly, none missing, none extra, no
+// plain scalar field written directly, every object collecting its fields
+// once per operation, none missing, none extra, no
 // per-element goroutine left. And nothing below the root waits unless it
 // is marked (see blocking), checked from the model and again from the
 // generated text, so that a resolver or a context-taking method added
@@ -66,17 +67,22 @@ func TestGeneratedExecutor_HasEveryRewriteAndNothingWaitsBelowTheRoot(t *testing
 	if err != nil {
 		t.Fatalf("the schema breaks the invariant: %v", err)
 	}
-	if len(want.loops) == 0 || len(want.direct) == 0 {
-		t.Fatalf("plan derived from the schema is empty: %d lists, %d plain scalar fields", len(want.loops), len(want.direct))
+	if len(want.loops) == 0 || len(want.direct) == 0 || len(want.collected) == 0 {
+		t.Fatalf("plan derived from the schema is empty: %d lists, %d plain scalar fields, %d objects",
+			len(want.loops), len(want.direct), len(want.collected))
 	}
-	t.Logf("%d lists marshalled in line, %d plain scalar fields written directly", len(want.loops), len(want.direct))
+	t.Logf("%d lists marshalled in line, %d plain scalar fields written directly, %d objects collecting their fields once",
+		len(want.loops), len(want.direct), len(want.collected))
 
 	if err := want.check(marked(src, "f(i) // in line: see internal/codegen"),
-		marked(src, "// directly: see internal/codegen")); err != nil {
+		marked(src, "// directly: see internal/codegen"), marked(src, "// once per operation: see internal/codegen")); err != nil {
 		t.Error(err)
 	}
 	if goPerElement.Match(src) {
 		t.Error("a list element is still marshalled in a goroutine of its own")
+	}
+	if collectPerObject.Match(src) {
+		t.Error("an object still collects its fields per object")
 	}
 
 	for _, m := range resolverCall.FindAllSubmatch(src, -1) {

@@ -52,18 +52,19 @@ func TestPlainScalars(t *testing.T) {
 // A partial match fails: a rewrite that applies to some of the lists or
 // fields the schema calls for, and not to others, names what is missing.
 func TestPlan_PartialMatchFails(t *testing.T) {
-	p := plan{loops: []string{"marshalA", "marshalB"}, direct: []string{"_T_a", "_T_b"}}
+	p := plan{loops: []string{"marshalA", "marshalB"}, direct: []string{"_T_a", "_T_b"}, collected: []string{"_T"}}
 	for _, c := range []struct {
-		name          string
-		loops, direct []string
-		want          string
+		name                     string
+		loops, direct, collected []string
+		want                     string
 	}{
-		{"all", []string{"marshalB", "marshalA"}, []string{"_T_a", "_T_b"}, ""},
-		{"a list missing", []string{"marshalA"}, []string{"_T_a", "_T_b"}, "lists marshalled in line: 1, want 2 (missing marshalB; unexpected none)"},
-		{"a field missing", []string{"marshalA", "marshalB"}, []string{"_T_b"}, "plain scalar fields written directly: 1, want 2 (missing _T_a; unexpected none)"},
-		{"an extra field", []string{"marshalA", "marshalB"}, []string{"_T_a", "_T_b", "_T_c"}, "plain scalar fields written directly: 3, want 2 (missing none; unexpected _T_c)"},
+		{"all", []string{"marshalB", "marshalA"}, []string{"_T_a", "_T_b"}, []string{"_T"}, ""},
+		{"a list missing", []string{"marshalA"}, []string{"_T_a", "_T_b"}, []string{"_T"}, "lists marshalled in line: 1, want 2 (missing marshalB; unexpected none)"},
+		{"a field missing", []string{"marshalA", "marshalB"}, []string{"_T_b"}, []string{"_T"}, "plain scalar fields written directly: 1, want 2 (missing _T_a; unexpected none)"},
+		{"an extra field", []string{"marshalA", "marshalB"}, []string{"_T_a", "_T_b", "_T_c"}, []string{"_T"}, "plain scalar fields written directly: 3, want 2 (missing none; unexpected _T_c)"},
+		{"an object missing", []string{"marshalA", "marshalB"}, []string{"_T_a", "_T_b"}, nil, "objects collecting their fields once: 0, want 1 (missing _T; unexpected none)"},
 	} {
-		err := p.check(c.loops, c.direct)
+		err := p.check(c.loops, c.direct, c.collected)
 		if got := fmt.Sprint(err); c.want == "" && err != nil || c.want != "" && got != c.want {
 			t.Errorf("%s: check = %v, want %q", c.name, err, c.want)
 		}

@@ -28,7 +28,7 @@ var blocking = map[string]string{
 	"Analytics": "a single object under the root, never a list element",
 }
 
-// plan is what the two rewrites must change in the executor gqlgen writes
+// plan is what the three rewrites must change in the executor gqlgen writes
 // for this schema and these bindings, derived from gqlgen's own model of
 // them (codegen.Data) rather than from the text it generated.
 type plan struct {
@@ -40,6 +40,10 @@ type plan struct {
 	// fields: read from a struct field, with no resolver, method,
 	// directive or argument, whose marshaller is a plain function.
 	direct []string
+	// collected are the object marshallers ("_Type"), each of which
+	// collects its object's fields: every object type, the roots and
+	// introspection's included.
+	collected []string
 }
 
 // planOf derives the plan and checks the invariant that nothing below the
@@ -56,6 +60,9 @@ func planOf(data *codegen.Data) (plan, error) {
 		if !ref.IsScalar() { // enums included, as gqlgen's template has it
 			p.loops = append(p.loops, ref.MarshalFunc())
 		}
+	}
+	for _, o := range data.Objects {
+		p.collected = append(p.collected, "_"+o.Name)
 	}
 	for _, o := range data.Objects {
 		if o.Root {
@@ -76,6 +83,7 @@ func planOf(data *codegen.Data) (plan, error) {
 	}
 	slices.Sort(p.loops)
 	slices.Sort(p.direct)
+	slices.Sort(p.collected)
 	return p, errors.Join(errs...)
 }
 
@@ -96,10 +104,11 @@ func plainScalar(f *codegen.Field) bool {
 }
 
 // check compares what the rewrites changed with the plan.
-func (p plan) check(loops, direct []string) error {
+func (p plan) check(loops, direct, collected []string) error {
 	return errors.Join(
 		differ("lists marshalled in line", p.loops, loops),
-		differ("plain scalar fields written directly", p.direct, direct))
+		differ("plain scalar fields written directly", p.direct, direct),
+		differ("objects collecting their fields once", p.collected, collected))
 }
 
 func differ(what string, want, got []string) error {

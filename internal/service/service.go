@@ -224,6 +224,7 @@ func newExecutor(cfg Config, lim limits.Config, pq *persisted.Extension) (*execu
 	exec.SetQueryCache(persisted.QueryCache(persisted.NewDocumentCache(documentCacheBytes)))
 	exec.SetParserTokenLimit(lim.Tokens)
 	exec.Use(limits.NewExtension(lim, cfg.Store.PageLimits()))
+	exec.Use(graph.FieldsOncePerOperation{})
 	if cfg.Introspection {
 		exec.Use(extension.Introspection{})
 	}
