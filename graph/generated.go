@@ -17665,6 +17665,9 @@ func (ec *executionContext) fieldContext_Analytics_onboardingProgress(ctx contex
 }
 
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18350,6 +18353,9 @@ func (ec *executionContext) fieldContext_AssignmentConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _AssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Assignment]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AssignmentEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18737,31 +18743,7 @@ func (ec *executionContext) fieldContext_AuditEvent_field(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEvent_employee(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_AuditEvent_employee(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Employee(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.Employee()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_AuditEvent_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18778,6 +18760,9 @@ func (ec *executionContext) fieldContext_AuditEvent_employee(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEvent_record(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.Record()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AuditEvent_record(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19206,6 +19191,9 @@ func (ec *executionContext) fieldContext_AuditEventConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.AuditEvent]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19426,6 +19414,9 @@ func (ec *executionContext) fieldContext_ColumnChange_new(_ context.Context, fie
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Contact_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19948,6 +19939,9 @@ func (ec *executionContext) fieldContext_ContactConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Contact]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ContactEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20116,6 +20110,9 @@ func (ec *executionContext) fieldContext_ContactPayload_contact(_ context.Contex
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Customer_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21016,6 +21013,9 @@ func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Customer]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_CustomerEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21259,6 +21259,9 @@ func (ec *executionContext) fieldContext_DeletePayload_deletedId(_ context.Conte
 }
 
 func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Department_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21911,6 +21914,9 @@ func (ec *executionContext) fieldContext_DepartmentConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _DepartmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Department]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22019,6 +22025,9 @@ func (ec *executionContext) fieldContext_DepartmentEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _DepartmentMonthHeadcount_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22392,6 +22401,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHeadcount_weeklyCapacity
 }
 
 func (ec *executionContext) _DepartmentMonthHours_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22735,6 +22747,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthHours_utilization(_ cont
 }
 
 func (ec *executionContext) _DepartmentMonthPayroll_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23134,6 +23149,9 @@ func (ec *executionContext) fieldContext_DepartmentMonthPayroll_gross(_ context.
 }
 
 func (ec *executionContext) _DepartmentOnboardingProgress_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23665,6 +23683,9 @@ func (ec *executionContext) fieldContext_DepartmentPayload_department(_ context.
 }
 
 func (ec *executionContext) _DepartmentReviewCompletion_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24085,6 +24106,9 @@ func (ec *executionContext) fieldContext_DepartmentReviewCompletion_completion(_
 }
 
 func (ec *executionContext) _Employee_id(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Employee_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26080,6 +26104,9 @@ func (ec *executionContext) fieldContext_EmployeeConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _EmployeeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Employee]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_EmployeeEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26340,6 +26367,9 @@ func (ec *executionContext) fieldContext_EmployeePayload_employee(_ context.Cont
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Event_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -29521,6 +29551,9 @@ func (ec *executionContext) fieldContext_Mutation_replayWebhookEvents(ctx contex
 }
 
 func (ec *executionContext) _Onboarding_id(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Onboarding_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30164,6 +30197,9 @@ func (ec *executionContext) fieldContext_OnboardingConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _OnboardingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Onboarding]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30332,6 +30368,9 @@ func (ec *executionContext) fieldContext_OnboardingPayload_onboarding(_ context.
 }
 
 func (ec *executionContext) _OnboardingTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTask_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30701,6 +30740,9 @@ func (ec *executionContext) fieldContext_OnboardingTask_completedBy(_ context.Co
 }
 
 func (ec *executionContext) _OnboardingTask_overdue(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.Overdue()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTask_overdue(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30955,6 +30997,9 @@ func (ec *executionContext) fieldContext_OnboardingTaskConnection_totalCount(_ c
 }
 
 func (ec *executionContext) _OnboardingTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTask]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTaskEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31185,6 +31230,9 @@ func (ec *executionContext) fieldContext_OnboardingTaskPayload_onboarding(_ cont
 }
 
 func (ec *executionContext) _OnboardingTemplate_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTemplate_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31720,6 +31768,9 @@ func (ec *executionContext) fieldContext_OnboardingTemplateConnection_totalCount
 }
 
 func (ec *executionContext) _OnboardingTemplateEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTemplateEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31880,6 +31931,9 @@ func (ec *executionContext) fieldContext_OnboardingTemplatePayload_template(_ co
 }
 
 func (ec *executionContext) _OnboardingTemplateTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTemplateTask_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32376,6 +32430,9 @@ func (ec *executionContext) fieldContext_OnboardingTemplateTaskConnection_totalC
 }
 
 func (ec *executionContext) _OnboardingTemplateTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_OnboardingTemplateTaskEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32572,31 +32629,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_PageInfo_startCursor(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.StartCursor(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32613,31 +32646,7 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_PageInfo_endCursor(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.EndCursor(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32654,6 +32663,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _PayrollRun_id(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_PayrollRun_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33263,6 +33275,9 @@ func (ec *executionContext) fieldContext_PayrollRunConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _PayrollRunEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.PayrollRun]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_PayrollRunEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33439,6 +33454,9 @@ func (ec *executionContext) fieldContext_PayrollRunPayload_run(_ context.Context
 }
 
 func (ec *executionContext) _Payslip_id(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Payslip_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34079,6 +34097,9 @@ func (ec *executionContext) fieldContext_PayslipConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _PayslipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Payslip]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_PayslipEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34183,6 +34204,9 @@ func (ec *executionContext) fieldContext_PayslipEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Project_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35280,6 +35304,9 @@ func (ec *executionContext) fieldContext_Project_feedbackAnswers(_ context.Conte
 }
 
 func (ec *executionContext) _ProjectBudgetBurn_projectId(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.ProjectID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectBudgetBurn_projectId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36082,6 +36109,9 @@ func (ec *executionContext) fieldContext_ProjectConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Project]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36218,6 +36248,9 @@ func (ec *executionContext) fieldContext_ProjectEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _ProjectFeedback_id(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectFeedback_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36798,6 +36831,9 @@ func (ec *executionContext) fieldContext_ProjectFeedbackConnection_totalCount(_ 
 }
 
 func (ec *executionContext) _ProjectFeedbackEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ProjectFeedback]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ProjectFeedbackEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -39337,6 +39373,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Review_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40152,6 +40191,9 @@ func (ec *executionContext) fieldContext_ReviewConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ReviewCycle_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40704,6 +40746,9 @@ func (ec *executionContext) fieldContext_ReviewCycleConnection_totalCount(_ cont
 }
 
 func (ec *executionContext) _ReviewCycleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ReviewCycle]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40868,6 +40913,9 @@ func (ec *executionContext) fieldContext_ReviewCyclePayload_cycle(_ context.Cont
 }
 
 func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Review]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_ReviewEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42508,6 +42556,9 @@ func (ec *executionContext) fieldContext_TimeEntriesPayload_timeEntries(_ contex
 }
 
 func (ec *executionContext) _TimeEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntry_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43167,6 +43218,9 @@ func (ec *executionContext) fieldContext_TimeEntryConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _TimeEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.TimeEntry]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimeEntryEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43335,6 +43389,9 @@ func (ec *executionContext) fieldContext_TimeEntryPayload_timeEntry(_ context.Co
 }
 
 func (ec *executionContext) _Timesheet_id(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_Timesheet_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44011,6 +44068,9 @@ func (ec *executionContext) fieldContext_TimesheetConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _TimesheetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Timesheet]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_TimesheetEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44358,6 +44418,9 @@ func (ec *executionContext) fieldContext_WebhookAttempt_nextAttemptAt(_ context.
 }
 
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookDelivery_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44402,6 +44465,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WebhookDelivery_eventId(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.EventGlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookDelivery_eventId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44493,6 +44559,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_eventType(_ context.Con
 }
 
 func (ec *executionContext) _WebhookDelivery_entityType(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.EntityType()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookDelivery_entityType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44537,6 +44606,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_entityType(_ context.Co
 }
 
 func (ec *executionContext) _WebhookDelivery_entityId(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.EntityID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookDelivery_entityId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44581,6 +44653,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_entityId(_ context.Cont
 }
 
 func (ec *executionContext) _WebhookDelivery_status(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.State()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookDelivery_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44809,6 +44884,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_attempts(_ context.Cont
 }
 
 func (ec *executionContext) _WebhookEndpoint_id(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookEndpoint_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44991,6 +45069,9 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_eventTypes(_ context.Co
 }
 
 func (ec *executionContext) _WebhookEndpoint_status(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.State()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WebhookEndpoint_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45429,31 +45510,7 @@ func (ec *executionContext) fieldContext_WriteAuditEntry_roles(_ context.Context
 }
 
 func (ec *executionContext) _WriteAuditEntry_employee(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext_WriteAuditEntry_employee(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Employee(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOID2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.Employee()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext_WriteAuditEntry_employee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -45645,6 +45702,9 @@ func (ec *executionContext) fieldContext_WriteAuditEntry_table(_ context.Context
 }
 
 func (ec *executionContext) _WriteAuditEntry_record(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
+	if res := graphql.MarshalID(obj.Record()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WriteAuditEntry_record(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46070,6 +46130,9 @@ func (ec *executionContext) fieldContext_WriteAuditEntryConnection_totalCount(_ 
 }
 
 func (ec *executionContext) _WriteAuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext_WriteAuditEntryEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46258,31 +46321,7 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Directive_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Directive_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -46506,31 +46545,7 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___EnumValue_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___EnumValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -46547,6 +46562,9 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___EnumValue_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46591,31 +46609,7 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___EnumValue_deprecationReason(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.DeprecationReason(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -46679,31 +46673,7 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Field_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Field_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -46857,6 +46827,9 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___Field_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46901,31 +46874,7 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Field_deprecationReason(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.DeprecationReason(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -46989,31 +46938,7 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___InputValue_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___InputValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -47115,6 +47040,9 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___InputValue_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -47159,31 +47087,7 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___InputValue_deprecationReason(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.DeprecationReason(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -47200,31 +47104,7 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Schema_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Schema_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -47563,6 +47443,9 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if res := graphql.MarshalString(obj.Kind()); res != graphql.Null { // directly: see internal/codegen
+		return res
+	}
 	fc, err := ec.fieldContext___Type_kind(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -47607,31 +47490,7 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Type_name(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Name(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Type_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -47648,31 +47507,7 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Type_description(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.Description(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Type_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -47689,31 +47524,7 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	fc, err := ec.fieldContext___Type_specifiedByURL(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	defer func() {
-		if r := recover(); r != nil {
-			ec.Error(ctx, ec.Recover(ctx, r))
-			ret = graphql.Null
-		}
-	}()
-	resTmp, err := ec.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx // use context from middleware stack in children
-		return obj.SpecifiedByURL(), nil
-	})
-	if err != nil {
-		ec.Error(ctx, err)
-		return graphql.Null
-	}
-	if resTmp == nil {
-		return graphql.Null
-	}
-	res := resTmp.(*string)
-	fc.Result = res
-	return ec.marshalOString2ᚖstring(ctx, field.Selections, res)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecifiedByURL()) // directly: see internal/codegen
 }
 
 func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {

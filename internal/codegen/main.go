@@ -17,13 +17,16 @@
 // same change made inside gqlgen's runtime). Fields that are resolvers (the
 // root fields) keep gqlgen's concurrency: only the element loop changes.
 //
-// A scalar field read straight from a struct field (no resolver, method,
-// directive or argument) writes its value without the machinery around it:
+// A scalar field read straight from a struct field or from a getter (a
+// method without arguments that takes no context and returns no error:
+// global ids, cursors; no resolver, directive or argument) writes its
+// value without the machinery around it:
 // a field context in a new context.Context, a deferred recover, a closure
 // run through the field middleware, and the value boxed in an interface,
 // about six allocations for a string that needs one. The middleware has
 // nothing to do for such a field (internal/tracing follows resolvers and
-// methods only), reading a struct field cannot panic, and the scalars'
+// relation methods only: a getter's span would only swamp the trace),
+// reading a struct field or a getter does not panic, and the scalars'
 // marshallers do not fail. Where a non-null scalar's marshaller answers
 // null (a zero time, an enum label the schema does not know), the field
 // goes on through gqlgen's own code, so the error and its path are
@@ -156,10 +159,11 @@ func enclosingFunc(src []byte, offset int) string {
 }
 
 // fieldFunc is the start of a generated field function taking its object.
-var fieldFunc = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{\n`)
+var fieldFunc = regexp.MustCompile(`(?m)^func \(ec \*executionContext\) _(\w+)\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.\[\]*]+\) \(ret graphql\.Marshaler\) \{\n`)
 
 // plainField is the whole body gqlgen v0.17.75 writes for a field read from
-// a struct field, non-null (with the "must not be null" check) or nullable.
+// a struct field or a getter (a method without arguments, context or
+// error), non-null (with the "must not be null" check) or nullable.
 var plainField = regexp.MustCompile(`^\tfc, err := ec\.fieldContext_(\w+)\(ctx, field\)
 \tif err != nil \{
 \t\treturn graphql\.Null
@@ -173,7 +177,7 @@ var plainField = regexp.MustCompile(`^\tfc, err := ec\.fieldContext_(\w+)\(ctx, 
 \t\}\(\)
 \tresTmp, err := ec\.ResolverMiddleware\(ctx, func\(rctx context\.Context\) \(any, error\) \{
 \t\tctx = rctx // use context from middleware stack in children
-\t\treturn obj\.(\w+), nil
+\t\treturn obj\.(\w+(?:\(\))?), nil
 \t\}\)
 \tif err != nil \{
 \t\tec\.Error\(ctx, err\)

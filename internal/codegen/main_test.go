@@ -19,7 +19,7 @@ func TestPlainScalars(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, names := plainScalars(src)
-	if want := []string{"_Contact_email", "_Employee_firstName"}; !slices.Equal(names, want) {
+	if want := []string{"_Contact_email", "_Employee_firstName", "_Employee_id"}; !slices.Equal(names, want) {
 		t.Errorf("rewrote %v, want %v", names, want)
 	}
 	body := func(b []byte, name string) string {
@@ -38,6 +38,11 @@ func TestPlainScalars(t *testing.T) {
 	fast := "\tif res := graphql.MarshalString(obj.FirstName); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n"
 	if got := body(out, "_Employee_firstName"); got != fast+body(src, "_Employee_firstName") {
 		t.Errorf("Employee.firstName: want the fast return, then gqlgen's body; got:\n%s", got)
+	}
+	// A getter too: Employee.id is its GlobalID method.
+	getter := "\tif res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n"
+	if got := body(out, "_Employee_id"); got != getter+body(src, "_Employee_id") {
+		t.Errorf("Employee.id: want the fast return, then gqlgen's body; got:\n%s", got)
 	}
 	for _, name := range []string{"_Employee_salary", "_Project_customer", "marshalNString2string", "fieldContext_Employee_firstName"} {
 		if body(out, name) != body(src, name) {

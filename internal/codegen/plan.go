@@ -87,13 +87,15 @@ func planOf(data *codegen.Data) (plan, error) {
 	return p, errors.Join(errs...)
 }
 
-// plainScalar reports whether f gets the direct path: a struct field of a
-// leaf type with a plain Marshal function, non-null of any Go type, or
-// nullable as a pointer to it.
+// plainScalar reports whether f gets the direct path: a struct field or a
+// getter (a method without context, error or ok) of a leaf type with a
+// plain Marshal function, non-null of any Go type, or nullable as a
+// pointer to it.
 func plainScalar(f *codegen.Field) bool {
 	t := f.TypeReference
-	if f.IsResolver || !f.IsVariable() || len(f.Args) > 0 || f.HasDirectives() ||
-		!t.Definition.IsLeafType() || t.Marshaler == nil || t.IsMarshaler || t.IsContext ||
+	getter := f.IsMethod() && !f.MethodHasContext && f.NoErr && !f.VOkFunc
+	if f.IsResolver || !(f.IsVariable() || getter) || len(f.Args) > 0 || f.HasDirectives() ||
+		!t.Definition.IsLeafType() || t.IsSlice() || t.Marshaler == nil || t.IsMarshaler || t.IsContext ||
 		t.HasEnumValues() || t.CastType != nil || t.IsPtrToPtr() {
 		return false
 	}
