@@ -40,8 +40,9 @@ const monthsCTE = `months(month, last, weekdays) AS MATERIALIZED (
 // Its c.month >= @from spares sorting the changes before the range; not a
 // BETWEEN, whose selectivity the generic plan of a prepared statement (pgx
 // prepares them) guesses so small that the planner then merges on the
-// department alone and filters ~300,000 pairs by month (headcount: 45 →
-// 100 ms).
+// department alone and filters ~300,000 pairs by month (headcount's
+// generic plan: 106 ms under EXPLAIN ANALYZE, against the old statement's
+// 78 and this one's 35).
 const runningCTE = `before AS (
     SELECT department_id, sum(head) AS head, sum(weekly_capacity) AS weekly_capacity, sum(full_capacity) AS full_capacity
     FROM department_changes
