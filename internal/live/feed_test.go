@@ -269,6 +269,19 @@ func TestFeed_WithoutSubscribersReadsSeldomANewOneGetsWhatFollows(t *testing.T) 
 	for i := range writes {
 		fx.appendEvents(fmt.Sprintf("before-%d", i))
 	}
+	// While no one subscribes, at most: one already under way when the
+	// first subscriber left, and one a second (the first at any moment).
+	// Counted before anyone subscribes again: a subscriber's arrival
+	// makes reads of its own (the catch-up, each wake-up until it has
+	// what it waits for), which this bound is not about. (CI twice saw
+	// the old bound, which counted those too, broken on a loaded machine:
+	// 4 reads and 6; the feed before idling read 31 here.)
+	reads, took := fx.feed.Reads()-before, time.Since(began)
+	if most := 2 + int64(took/time.Second); reads > most {
+		t.Errorf("%d writes with no subscriber in %s: the feed read the table %d times; want at most %d",
+			writes, took, reads, most)
+	}
+	t.Logf("%d writes with no subscriber in %s: %d reads of the table", writes, took.Round(time.Millisecond), reads)
 	// The subscriber arrives after the writes and receives the next event
 	// (after any the feed had not handed out when it came), without
 	// waiting for the feed's next read: by then the feed has read
@@ -278,15 +291,4 @@ func TestFeed_WithoutSubscribersReadsSeldomANewOneGetsWhatFollows(t *testing.T) 
 	for got := ""; got != "after"; {
 		got = receive(t, s, 1)[0]
 	}
-	// At most: one already under way when the first subscriber left, one
-	// a second while no one subscribes (the first at any moment), the
-	// catch-up when the subscriber arrives, and the read that hands it
-	// "after". (CI once saw 4 in 24 ms, with a bound of 3 that left out the
-	// first; the feed before idling read 31.)
-	reads, took := fx.feed.Reads()-before, time.Since(began)
-	if most := 4 + int64(took/time.Second); reads > most {
-		t.Errorf("%d writes with no subscriber, then one subscribing and an event, in %s: the feed read the table %d times; want at most %d",
-			writes, took, reads, most)
-	}
-	t.Logf("%d writes with no subscriber in %s: %d reads of the table", writes, took.Round(time.Millisecond), reads)
 }
