@@ -44,12 +44,13 @@
 // way upstream (PR #3874 caches them per list, in releases whose other
 // per-object costs keep us on v0.17.75: UPGRADING.md).
 //
-// The three rewrites are checked against what gqlgen's own model of the schema
-// says they must change (plan.go): every list of objects or enums loses
-// its per-element goroutine, every plain scalar field gains its direct
-// path and every object collects its fields once, by name and exact count, or generation fails (leaving gqlgen's
-// output unchanged). A template that drifts for some fields and not others
-// would otherwise leave them out silently. executor_test.go checks the
+// The three rewrites are checked against what gqlgen's own model of the
+// schema says they must change (plan.go): every list of objects or enums
+// loses its per-element goroutine, every plain scalar field gains its
+// direct path and every object collects its fields once, by name and
+// exact count, or generation fails (leaving gqlgen's output unchanged).
+// A template that drifts for some fields and not others would otherwise
+// leave them out silently. executor_test.go checks the
 // generated executor in graph/ against the same plan, and the invariant
 // the first rewrite rests on (plan.go, blocking).
 //
