@@ -56,13 +56,11 @@ func (ec *executionContext) collectFields(ctx context.Context, sel ast.Selection
 	}
 	k := fieldsKey{&sel[0], len(sel), &satisfies[0]}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	f, ok := c.fields[k]
-	c.mu.Unlock()
 	if !ok {
 		f = graphql.CollectFields(ec.OperationContext, sel, satisfies)
-		c.mu.Lock()
 		c.fields[k] = f
-		c.mu.Unlock()
 	}
 	return f
 }

@@ -61,8 +61,8 @@ func FromEnv(ctx context.Context) (Provider, error) {
 // Resolvers is a gqlgen extension that records a span for each field with
 // code behind it (a root resolver or a relation method), not for plain
 // struct fields or getters (global ids, cursors), which would swamp the
-// trace; those never reach the field middleware (internal/codegen). Register it only when
-// tracing is on: it wraps every field.
+// trace; those never reach the field middleware (internal/codegen).
+// Register it only when tracing is on: it wraps every field.
 type Resolvers struct{ Tracer trace.Tracer }
 
 var (
