@@ -25,6 +25,8 @@ func collect(op *graphql.OperationContext, set ast.SelectionSet, typeName string
 	if nodeType, ok := strings.CutSuffix(typeName, "Connection"); ok {
 		for _, f := range graphql.CollectFields(op, set, []string{typeName}) {
 			switch f.Name {
+			case "totalCount":
+				sel.Counted = true
 			case "nodes":
 				sel.Merge(collect(op, f.Selections, nodeType))
 			case "edges":

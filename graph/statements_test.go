@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
 	"github.com/bizgraph/bizgraph/internal/page"
+	"github.com/bizgraph/bizgraph/internal/store"
 )
 
 // The page that decides the design (../shared/PERFORMANCE.md): customers →
@@ -161,19 +163,130 @@ func TestStatements_NestedPageStaysOnePerLevelUnderConcurrency(t *testing.T) {
 	}
 }
 
-// totalCount is a statement of its own, and only when selected; nested, it
-// is one statement for all parents.
+// totalCount is read only when selected, in the statement of its page (at
+// the root and nested, for all parents at once), unless a cursor left the
+// page empty: then one statement counts apart.
 func TestStatements_TotalCountOnlyWhenSelectedAndBatched(t *testing.T) {
 	a := newAPI(t)
-	count := func(q string) int64 {
+	count := func(q string, vars map[string]any) int64 {
 		before := a.db.Statements()
 		var r map[string]any
-		a.data(q, nil, &r)
+		a.data(q, vars, &r)
 		return a.db.Statements() - before
 	}
-	without := count(`{ customers(first: 40) { nodes { projects(first: 2) { nodes { id } } } } }`)
-	with := count(`{ customers(first: 40) { totalCount nodes { projects(first: 2) { totalCount nodes { id } } } } }`)
-	if without != 2 || with != 4 {
-		t.Fatalf("statements without totalCount %d, with %d; want 2 and 4", without, with)
+	without := count(`{ customers(first: 40) { nodes { projects(first: 2) { nodes { id } } } } }`, nil)
+	with := count(`{ customers(first: 40) { totalCount nodes { projects(first: 2) { totalCount nodes { id } } } } }`, nil)
+	if without != 2 || with != 2 {
+		t.Fatalf("statements without totalCount %d, with %d; want 2 and 2", without, with)
+	}
+	past := page.Encode(page.ByID, []page.Value{page.IntValue(1 << 40)})
+	if n := count(`query($after: String) { customers(first: 40) { nodes { projects(first: 2, after: $after) { totalCount nodes { id } } } } }`,
+		map[string]any{"after": past}); n != 3 {
+		t.Fatalf("nested totalCount past every parent's last row cost %d statements, want 3 (customers, pages, counts)", n)
+	}
+	if n := count(`query($after: String) { customers(first: 40, after: $after) { totalCount nodes { id } } }`,
+		map[string]any{"after": past}); n != 2 {
+		t.Fatalf("totalCount past the last customer cost %d statements, want 2 (the page, the count)", n)
+	}
+}
+
+// TestTotalCount_RootWithItsPageIsExact: a root list's totalCount read with
+// its page is the list's count whatever the page shows.
+func TestTotalCount_RootWithItsPageIsExact(t *testing.T) {
+	a := newAPI(t)
+	cancelled := sqlValue[int](t, `SELECT count(*) FROM projects WHERE status = 'cancelled'`)
+	all := sqlValue[int](t, `SELECT count(*) FROM projects`)
+	if cancelled < 2 {
+		t.Fatalf("%d cancelled projects: too few to page", cancelled)
+	}
+	past := page.Encode(page.ByID, []page.Value{page.IntValue(1 << 40)})
+	for _, c := range []struct {
+		name, args string
+		after      *string
+		want       int
+	}{
+		{"first page of a filter", `first: 1, filter: {status: {eq: CANCELLED}}`, nil, cancelled},
+		{"last page of a filter", `last: 1, filter: {status: {eq: CANCELLED}}`, nil, cancelled},
+		{"a filter nothing matches", `first: 1, filter: {code: {eq: "no such code"}}`, nil, 0},
+		{"past the last row", `first: 1`, &past, all},
+	} {
+		var r struct {
+			Projects struct {
+				TotalCount int
+				Nodes      []struct{ ID string }
+			}
+		}
+		a.data(`query($after: String) { projects(after: $after, `+c.args+`) { totalCount nodes { id } } }`, map[string]any{"after": c.after}, &r)
+		if r.Projects.TotalCount != c.want {
+			t.Errorf("%s: totalCount %d, want %d", c.name, r.Projects.TotalCount, c.want)
+		}
+	}
+}
+
+// TestTotalCount_NestedWithItsPageIsExact: a nested totalCount read with the
+// page is each parent's count, zero for a parent with no rows, whatever the
+// page shows: first rows, a page past a cursor, or no row at all.
+func TestTotalCount_NestedWithItsPageIsExact(t *testing.T) {
+	a := newAPI(t)
+	counts := func(cond string) map[int64]int {
+		var m map[int64]int
+		if err := json.Unmarshal([]byte(sqlValue[string](t, `SELECT json_object_agg(id, n)::text FROM (
+			SELECT c.id, count(p.id) FILTER (WHERE `+cond+`) AS n
+			FROM customers c LEFT JOIN projects p ON p.customer_id = c.id GROUP BY c.id) s`)), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	cancelled, all := counts("p.status = 'cancelled'"), counts("true")
+	// Cursors are of an ordering, its filter included: those by id alone
+	// page the unfiltered list.
+	first := page.Encode(page.ByID, []page.Value{page.IntValue(sqlValue[int64](t, `SELECT min(id) FROM projects`))})
+	past := page.Encode(page.ByID, []page.Value{page.IntValue(1 << 40)})
+	for _, c := range []struct {
+		name, filter string
+		after        *string
+		want         map[int64]int
+	}{
+		{"cancelled, first page", "{status: {eq: CANCELLED}}", nil, cancelled},
+		{"after the first project", "{}", &first, all},
+		{"past every project", "{}", &past, all},
+	} {
+		var r struct {
+			Customers struct {
+				Nodes []struct {
+					ID       string
+					Projects struct {
+						TotalCount int
+						Nodes      []struct{ ID string }
+					}
+				}
+			}
+		}
+		a.data(`query($after: String) { customers(first: 100) { nodes { id
+			projects(first: 1, after: $after, filter: `+c.filter+`) { totalCount nodes { id } } } } }`,
+			map[string]any{"after": c.after}, &r)
+		zero, some, shown := 0, 0, 0
+		for _, cu := range r.Customers.Nodes {
+			_, k, err := store.ParseID(cu.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := cu.Projects.TotalCount
+			if n != c.want[k] {
+				t.Errorf("%s: customer %d has %d projects, totalCount says %d", c.name, k, c.want[k], n)
+			}
+			if n == 0 {
+				zero++
+			} else {
+				some++
+			}
+			shown += len(cu.Projects.Nodes)
+		}
+		switch {
+		case c.after == nil && (zero == 0 || some == 0):
+			t.Fatalf("%s: %d customers without such projects, %d with: the data proves nothing", c.name, zero, some)
+		case c.after == &past && (shown != 0 || some == 0):
+			t.Fatalf("%s: %d rows shown, %d customers counted", c.name, shown, some)
+		}
 	}
 }

@@ -60,6 +60,8 @@ func declare[T interface{ TableName() string }, PT rowPtr[T]](d decl) *table {
 			tbl.rankAt = f.Offset + rank.Offset
 			parent, _ := f.Type.FieldByName("parent")
 			tbl.parentAt = f.Offset + parent.Offset
+			total, _ := f.Type.FieldByName("total")
+			tbl.totalAt = f.Offset + total.Offset
 		}
 		for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
 			if c, ok := strings.CutPrefix(part, "column:"); ok {

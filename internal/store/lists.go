@@ -23,9 +23,14 @@ func list[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, a pag
 	if err != nil {
 		return nil, err
 	}
-	res, err := rootPage[T, PT](ctx, st, ord, sel, w)
+	res, total, err := rootPage[T, PT](ctx, st, ord, sel, w)
 	if err != nil {
 		return nil, err
 	}
-	return page.New(res, func() (int, error) { return count(ctx, st, ord) }), nil
+	return page.New(res, func() (int, error) {
+		if total >= 0 {
+			return total, nil
+		}
+		return count(ctx, st, ord)
+	}), nil
 }

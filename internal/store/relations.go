@@ -106,11 +106,22 @@ func many[C any, PC rowPtr[C]](parent int64, s *set, field string, a page.Args, 
 	if err != nil {
 		return nil, err
 	}
-	res, ok := v.(map[int64]page.Result[PC])[parent]
+	ch := v.(children[PC])
+	res, ok := ch.pages[parent]
 	if !ok {
 		res = page.Cut[PC](nil, w, nil)
 	}
 	return page.New(res, func() (int, error) {
+		if ch.totals != nil {
+			if n, ok := ch.totals[parent]; ok {
+				return n, nil
+			}
+			// No row carried the count: without a cursor that means no
+			// children; past one, the count is read apart.
+			if !w.HasAfter && !w.HasBefore {
+				return 0, nil
+			}
+		}
 		// Counted per filter: the same relation may be asked with several.
 		v, err := s.load(r.countName, page.Window{Order: ord.Order}, func(ctx context.Context) (any, error) {
 			return childCounts(ctx, s.st, ord, r, s.keys)

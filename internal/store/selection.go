@@ -14,6 +14,9 @@ import (
 type Selection struct {
 	Fields   []string              // GraphQL field names read at this level
 	Children map[string]*Selection // per relation field: what is read below it
+	// Counted: a connection whose totalCount is selected, so its rows are
+	// read with their count, in the same statement.
+	Counted bool
 }
 
 // Child is the selection below relation field name; nil when unknown.
@@ -28,6 +31,7 @@ func (s *Selection) Child(name string) *Selection {
 // twice, under aliases, reads the union).
 func (s *Selection) Merge(other *Selection) {
 	s.Fields = append(s.Fields, other.Fields...)
+	s.Counted = s.Counted || other.Counted
 	for k, v := range other.Children {
 		if s.Children == nil {
 			s.Children = map[string]*Selection{}
