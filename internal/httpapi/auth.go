@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
@@ -53,23 +55,53 @@ func analyticsOnly(id *auth.Identity) bool {
 	return len(id.Roles) > 0
 }
 
-// revokedBy reports whether the credential (an Authorization header) of
-// the connection of id is the one a revocation ended (subject), or, when
-// revocations may have been missed (subject ""), whether it no longer
-// authenticates. A credential that expires by itself (a token) is not
-// revoked, but closed at its expiry; a check that fails for want of the
-// database keeps the connection (the next revocation checks again).
-func revokedBy(ctx context.Context, a *auth.Authenticator, id *auth.Identity, credential, subject string) bool {
+// revocations checks one long-lived connection's credential (an
+// Authorization header) at each revocation the feed announces, for as long
+// as the connection lives.
+type revocations struct {
+	auth       *auth.Authenticator
+	log        *slog.Logger
+	id         *auth.Identity
+	credential string
+	// retry fires when a check the database could not answer is owed;
+	// wait is the pause before it, doubling from a second to half a
+	// minute while the checks fail.
+	retry <-chan time.Time
+	wait  time.Duration
+}
+
+// Retry is when a check the database could not answer is made again (with
+// Revoked("")); nil when none is owed.
+func (r *revocations) Retry() <-chan time.Time { return r.retry }
+
+// Revoked reports whether the revocation of subject ended the connection's
+// credential, or, when revocations may have been missed (subject ""),
+// whether it no longer authenticates. A credential that expires by itself
+// (a token) is not revoked, but closed at its expiry. A check the database
+// cannot answer keeps the connection for now and is made again (Retry)
+// until it is answered: a missed revocation is not let pass for want of an
+// answer.
+func (r *revocations) Revoked(ctx context.Context, subject string) bool {
+	id := r.id
 	if id == nil || !id.Expires.IsZero() || id.Anonymous {
 		return false
 	}
 	if subject != "" {
 		return subject == id.Subject
 	}
-	_, err := a.Authorization(ctx, credential)
+	_, err := r.auth.Authorization(ctx, r.credential)
 	if err == nil {
+		r.retry, r.wait = nil, 0
 		return false
 	}
-	code := authError(err).Code
-	return code == apperr.Unauthenticated || code == apperr.Forbidden
+	if code := authError(err).Code; code == apperr.Unauthenticated || code == apperr.Forbidden {
+		return true
+	}
+	if ctx.Err() != nil {
+		return false // the connection is ending anyway
+	}
+	r.wait = min(max(2*r.wait, time.Second), 30*time.Second)
+	r.retry = time.After(r.wait)
+	r.log.WarnContext(ctx, "a subscription's credential could not be checked again; retrying", "subject", id.Subject, "in", r.wait, "err", err)
+	return false
 }

@@ -183,8 +183,8 @@ func New(cfg Config) http.Handler {
 		share := sharing{feed: cfg.Live, gate: cfg.Gate, plain: plain, rights: cfg.RightsKey}
 		transports = append(transports,
 			graphQLWS{auth: cfg.Auth, feed: cfg.Live, origins: cfg.CORSOrigins, initTimeout: cfg.StreamInitTimeout,
-				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain, share: share},
-			eventStream{auth: cfg.Auth, plain: plain, keepAlive: cfg.StreamPing, share: share})
+				pingInterval: cfg.StreamPing, maxMessageBytes: maxMessage, plain: plain, share: share, log: cfg.Log},
+			eventStream{auth: cfg.Auth, plain: plain, keepAlive: cfg.StreamPing, share: share, log: cfg.Log})
 	}
 	ep := &graphQLEndpoint{api: h, exec: cfg.Executor, auth: cfg.Auth,
 		transports: append(transports, cfg.Transports...)}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/httpapi/httpapitest"
+	"github.com/bizgraph/bizgraph/internal/live"
 	"github.com/bizgraph/bizgraph/internal/service"
 	"github.com/bizgraph/bizgraph/internal/store"
 )
@@ -165,3 +167,85 @@ func TestSubscriptions_ARevokedKeyClosesItsSubscriptions(t *testing.T) {
 		t.Fatalf("the token's subscriber got %v", ev)
 	}
 }
+
+// A revocation missed while the feed's listener was away is found by
+// checking every key's subscription again; when the database cannot answer
+// that check, the subscription stays for now, the failure is logged, and
+// the check is made again until it is answered: the revoked key's
+// subscriptions end then, over either transport.
+func TestSubscriptions_AMissedRevocationIsCheckedUntilTheDatabaseAnswers(t *testing.T) {
+	warned := make(chan slog.Record, 16)
+	log := slog.New(recordsTo{warned, "could not be checked again"})
+	srv, db, feed := httpapitest.NewLiveServer(t, service.Config{Log: log})
+	keys := auth.NewAPIKeys(db)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key, err := keys.Create(ctx, "missed-tool", auth.Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := `subscription { events(types: ["project.updated"]) { id type } }`
+	ws := subscribeWS(t, srv.URL, key, query, nil)
+	stream := openSSE(t, ctx, srv.URL, key, query, "")
+	waitSubscribers(t, feed, 2)
+
+	// Revoked without the notification (as if sent while no one
+	// listened), and the keys unreadable: the check cannot be answered.
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if err := db.WithContext(ctx).Exec(sql, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE api_keys SET revoked_at = now() WHERE name = ?`, "missed-tool")
+	exec(`ALTER TABLE api_keys RENAME TO api_keys_away`)
+	// The listener's reconnection makes every holder of a key check it.
+	var killed int
+	if err := db.WithContext(ctx).Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = ? AND datname = current_database()`, live.ApplicationName).Scan(&killed).Error; err != nil {
+		t.Fatal(err)
+	}
+	if killed != 1 {
+		t.Fatalf("terminated %d listeners, want 1", killed)
+	}
+	for range 2 { // the websocket's check and the stream's
+		select {
+		case r := <-warned:
+			if r.Level != slog.LevelWarn {
+				t.Fatalf("the failed check was logged at %v, want WARN", r.Level)
+			}
+		case <-ctx.Done():
+			t.Fatal("no failed check was logged")
+		}
+	}
+	exec(`ALTER TABLE api_keys_away RENAME TO api_keys`)
+
+	if got := ws.line(t); got["closed"] != float64(4403) || !strings.Contains(fmt.Sprint(got["reason"]), "revoked") {
+		t.Fatalf("%v; want closed with 4403 once the check is answered", got)
+	}
+	m := readSSE(t, stream, 1)[0]
+	errs, _ := m.data["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("the stream's message %v; want UNAUTHENTICATED once the check is answered", m)
+	}
+}
+
+// recordsTo is a log handler sending the records whose message contains
+// about to a channel (dropping them when it is full).
+type recordsTo struct {
+	ch    chan<- slog.Record
+	about string
+}
+
+func (h recordsTo) Enabled(context.Context, slog.Level) bool { return true }
+func (h recordsTo) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.about) {
+		select {
+		case h.ch <- r:
+		default:
+		}
+	}
+	return nil
+}
+func (h recordsTo) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h recordsTo) WithGroup(string) slog.Handler      { return h }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type eventStream struct {
 	plain     graphQLOverHTTP
 	keepAlive time.Duration
 	share     sharing
+	log       *slog.Logger
 }
 
 func (eventStream) Supports(r *http.Request) bool {
@@ -76,11 +78,7 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	if t.share.feed != nil {
 		rev = t.share.feed.Revocations()
 	}
-	onRevocation := func(subject string) {
-		if revokedBy(ctx, t.auth, auth.From(ctx), r.Header.Get("Authorization"), subject) {
-			revoke(errRevoked)
-		}
-	}
+	revs := &revocations{auth: t.auth, log: t.log, id: auth.From(ctx), credential: r.Header.Get("Authorization")}
 	rc, errs := exec.CreateOperationContext(ctx, op.RawParams)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -107,7 +105,7 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	w.Header().Set("X-Accel-Buffering", "no") // proxies pass each message on at once
 	w.WriteHeader(http.StatusOK)
 	out.write(": stream\n\n")
-	stop := out.keepAlive(rctx, t.keepAlive, rev, onRevocation)
+	stop := out.keepAlive(rctx, t.keepAlive, rev, revs, func() { revoke(errRevoked) })
 	defer stop()
 	defer func() {
 		if p := recover(); p != nil {
@@ -236,9 +234,10 @@ var errRevoked = errors.New("the credential has been revoked")
 
 // keepAlive writes a comment every interval while ctx lasts, so proxies
 // keep the connection and a vanished client is noticed; and, in the same
-// goroutine, hands each revocation after rev (nil: none) to
-// onRevocation.
-func (s *sseWriter) keepAlive(ctx context.Context, interval time.Duration, rev *live.Revocation, onRevocation func(subject string)) func() {
+// goroutine, checks the credential at each revocation after rev (nil:
+// none) and whenever revs owes a check again, calling revoke if it is
+// revoked.
+func (s *sseWriter) keepAlive(ctx context.Context, interval time.Duration, rev *live.Revocation, revs *revocations, revoke func()) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		t := time.NewTicker(interval)
@@ -257,7 +256,13 @@ func (s *sseWriter) keepAlive(ctx context.Context, interval time.Duration, rev *
 				subject := rev.Subject
 				rev = rev.Next()
 				revoked = rev.Done()
-				onRevocation(subject)
+				if revs.Revoked(ctx, subject) {
+					revoke()
+				}
+			case <-revs.Retry():
+				if revs.Revoked(ctx, "") {
+					revoke()
+				}
 			}
 		}
 	}()

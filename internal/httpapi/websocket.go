@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,6 +46,7 @@ type graphQLWS struct {
 	maxMessageBytes           int64
 	plain                     graphQLOverHTTP
 	share                     sharing
+	log                       *slog.Logger
 }
 
 const subprotocol = "graphql-transport-ws"
@@ -228,6 +230,7 @@ func (c *wsConn) serve(ctx context.Context, header string) {
 	if rev != nil {
 		revoked = rev.Done()
 	}
+	revs := &revocations{auth: c.t.auth, log: c.t.log, id: id, credential: c.credential}
 	ping := time.NewTicker(c.t.pingInterval)
 	defer ping.Stop()
 	_ = c.conn.SetReadDeadline(time.Now().Add(2 * c.t.pingInterval))
@@ -240,7 +243,12 @@ func (c *wsConn) serve(ctx context.Context, header string) {
 			subject := rev.Subject
 			rev = rev.Next()
 			revoked = rev.Done()
-			if revokedBy(ctx, c.t.auth, id, c.credential, subject) {
+			if revs.Revoked(ctx, subject) {
+				c.close(closeForbidden, "Forbidden: the credential has been revoked")
+				return
+			}
+		case <-revs.Retry():
+			if revs.Revoked(ctx, "") {
 				c.close(closeForbidden, "Forbidden: the credential has been revoked")
 				return
 			}
