@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/bizgraph/bizgraph/internal/apperr"
@@ -64,8 +65,8 @@ type revocations struct {
 	id         *auth.Identity
 	credential string
 	// retry fires when a check the database could not answer is owed;
-	// wait is the pause before it, doubling from a second to half a
-	// minute while the checks fail.
+	// wait is the pause before it (and up to half as much again),
+	// doubling from a second to half a minute while the checks fail.
 	retry <-chan time.Time
 	wait  time.Duration
 }
@@ -101,7 +102,9 @@ func (r *revocations) Revoked(ctx context.Context, subject string) bool {
 		return false // the connection is ending anyway
 	}
 	r.wait = min(max(2*r.wait, time.Second), 30*time.Second)
-	r.retry = time.After(r.wait)
+	// Up to half the pause again, at random: the connections of a server
+	// that all failed at one announcement do not all ask again at once.
+	r.retry = time.After(r.wait + rand.N(r.wait/2))
 	r.log.WarnContext(ctx, "a subscription's credential could not be checked again; retrying", "subject", id.Subject, "in", r.wait, "err", err)
 	return false
 }
