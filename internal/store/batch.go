@@ -88,8 +88,9 @@ type member struct {
 	// parent is the key of the row this one was read for, by a relation
 	// no key holds (toMany.cond).
 	parent int64
-	// total is how many rows its parent has in the list it was read in,
-	// when the page was read with its count (childPages).
+	// total is how many rows the list it was read in has (nested: for
+	// its parent), when the page was read with its count (rootPage,
+	// childPages).
 	total int64
 }
 

@@ -32,7 +32,7 @@ type table struct {
 	search     *searchable            // how the list is searched (search.go), if it is
 	rankAt     uintptr                // where a row's search rank lands
 	parentAt   uintptr                // where the parent key of a row read by a relation's cond lands
-	totalAt    uintptr                // where the count of a row's parent's children lands (childPages)
+	totalAt    uintptr                // where the count of the list a row was read in lands (rootPage, childPages)
 	nodes      nodeLoader             // reads rows by key, as Nodes (nodes.go)
 	byMask     sync.Map               // mask -> *columns
 }
