@@ -156,6 +156,11 @@ type cell struct {
 	Evicted  bool  `json:"evicted,omitempty"`
 	PeakRSS  int64 `json:"peak_rss_bytes"`
 	RSSReset bool  `json:"rss_reset"` // the peak is this cell's, not the process's life's
+	// ServerCPUms and PostgresCPUms are the CPU time the server process and
+	// the whole PostgreSQL server used over the measured run, per request
+	// (ms); 0 where not read (PostgreSQL on another machine).
+	ServerCPUms   float64 `json:"server_cpu_ms,omitempty"`
+	PostgresCPUms float64 `json:"postgres_cpu_ms,omitempty"`
 }
 
 func (c *cell) measured(p phase) {

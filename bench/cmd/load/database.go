@@ -334,6 +334,9 @@ type statsReader struct {
 	ours    []string // application names of the servers under test
 	counter string   // counterStatements or counterTransactions
 	why     string   // why not counterStatements
+	// postmaster is the database server's process where it runs on this
+	// machine (its CPU is read per cell), else 0.
+	postmaster int
 }
 
 // background are the statements the API server runs apart from its
@@ -382,6 +385,10 @@ func newStatsReader(ctx context.Context, dbURL string, ours ...string) (*statsRe
 	}
 	if s.why == "" {
 		s.counter = counterStatements
+	}
+	var backend int
+	if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err == nil {
+		s.postmaster = postmasterOf(backend)
 	}
 	return s, nil
 }

@@ -526,7 +526,11 @@ func (r *runner) cell(ctx context.Context, op *operation, s *server, c int) erro
 	cl.RSSReset = s.resetPeakRSS()
 	warm := attack(ctx, client, s.url, op, c, r.cfg.Warmup)
 	cl.WarmupReqs, cl.Errors, cl.FirstError = warm.requests, warm.errors, warm.firstErr
+	cpu0 := r.cpu(s)
 	cl.measured(attack(ctx, client, s.url, op, c, r.cfg.Duration))
+	cpu1 := r.cpu(s)
+	cl.ServerCPUms = perRequest(cpu0.server, cpu1.server, cl.Requests)
+	cl.PostgresCPUms = perRequest(cpu0.postgres, cpu1.postgres, cl.Requests)
 	var err error
 	if cl.PeakRSS, err = s.peakRSS(); err != nil {
 		return err
@@ -550,13 +554,27 @@ func (r *runner) cell(ctx context.Context, op *operation, s *server, c int) erro
 	cl.Evicted = after.Evictions > r.last.Evictions
 	r.last = after
 	r.done = append(r.done, cl)
-	log.Printf("%-12s %-7s c=%-3d %8.1f rps  p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  %5.2f stmts/req  %d errors  peak RSS %.0f MiB%s",
+	log.Printf("%-12s %-7s c=%-3d %8.1f rps  p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  %5.2f stmts/req  %d errors  peak RSS %.0f MiB  CPU/req server %.2f ms, PostgreSQL %.2f ms%s",
 		op.Name, s.name, c, cl.RPS, cl.P50ms, cl.P95ms, cl.P99ms, cl.Statements, cl.Errors,
-		float64(cl.PeakRSS)/(1<<20), othersNote(cl.Others))
+		float64(cl.PeakRSS)/(1<<20), cl.ServerCPUms, cl.PostgresCPUms, othersNote(cl.Others))
 	if cl.FirstError != "" {
 		log.Printf("  first error: %s", cl.FirstError)
 	}
 	return nil
+}
+
+// cpu reads the CPU time of s and of PostgreSQL (where it runs here).
+func (r *runner) cpu(s *server) cpuReading {
+	var c cpuReading
+	if t, err := treeCPU(s.Pid()); err == nil {
+		c.server = t
+	}
+	if r.stats.postmaster != 0 {
+		if t, err := treeCPU(r.stats.postmaster); err == nil {
+			c.postgres = t
+		}
+	}
+	return c
 }
 
 func othersNote(n int64) string {

@@ -489,9 +489,10 @@ func (rep *report) markdown() string {
 		p("Statements per request are PostgreSQL's own count, as transactions (pg_stat_database over the warm-up and measured run, divided by their requests): %s; ", rep.Database.CounterNote)
 	}
 	p("errors count every answer that is not the expected one (byte for byte; for a write, shaped like the first), in either run; peak RSS is the server process's VmHWM over the cell; ")
-	p("allocations per request are the API handler's, in-process (below: exact, one request at a time, the same for every concurrency), beside the load figures they drive.\n\n")
-	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB | allocations / request |\n")
-	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	p("allocations per request are the API handler's, in-process (below: exact, one request at a time, the same for every concurrency), beside the load figures they drive; ")
+	p("CPU per request is the CPU time the server process, and the whole PostgreSQL server where it runs on this machine, used over the measured run (/proc, in ticks of 10 ms), divided by its requests: the three processes share the cores, so it says where a request's time went.\n\n")
+	p("| operation | server | c | rps | p50 ms | p95 ms | p99 ms | statements / request (levels) | errors | peak RSS MiB | allocations / request | CPU ms / request: server, PostgreSQL |\n")
+	p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, c := range rep.Cells {
 		want := "?"
 		if op := rep.operation(c.Operation); op != nil && op.Statements > 0 {
@@ -512,8 +513,17 @@ func (rep *report) markdown() string {
 		if r := rep.inProcessOf(c.Operation); r != nil && c.Server == "api" {
 			allocs = fmt.Sprintf("%.0f", r.AllocsOp)
 		}
-		p("| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f (%s)%s | %d | %s | %s |\n", c.Operation, c.Server, c.Concurrency,
-			c.RPS, c.P50ms, c.P95ms, c.P99ms, c.Statements, want, mark, c.Errors, rss, allocs)
+		cpu := "—"
+		if c.ServerCPUms > 0 {
+			cpu = fmt.Sprintf("%.2f, ", c.ServerCPUms)
+			if c.PostgresCPUms > 0 {
+				cpu += fmt.Sprintf("%.2f", c.PostgresCPUms)
+			} else {
+				cpu += "—"
+			}
+		}
+		p("| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f (%s)%s | %d | %s | %s | %s |\n", c.Operation, c.Server, c.Concurrency,
+			c.RPS, c.P50ms, c.P95ms, c.P99ms, c.Statements, want, mark, c.Errors, rss, allocs, cpu)
 	}
 	var others, unreset bool
 	for _, c := range rep.Cells {
