@@ -186,9 +186,7 @@ func (o *ordering) selecting(cols *columns) *columns {
 	if o.rank == "" {
 		return cols
 	}
-	return &columns{sql: cols.sql + ", " + o.rank + " AS rank",
-		offsets: append(slices.Clip(cols.offsets), o.tbl.rankAt),
-		types:   append(slices.Clip(cols.types), reflect.TypeOf(Decimal("")))}
+	return cols.plus(o.rank+" AS rank", o.tbl.rankAt, reflect.TypeFor[Decimal]())
 }
 
 // orderBy renders the ORDER BY list on alias, reversed when backward.

@@ -112,8 +112,7 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering
 	read, counted := cols, sel != nil && sel.Counted
 	if counted {
 		sql, args = countedSQL(ord, sql, args, w)
-		read = &columns{offsets: append(slices.Clip(cols.offsets), ord.tbl.totalAt),
-			types: append(slices.Clip(cols.types), reflect.TypeFor[int64]())}
+		read = cols.plus("", ord.tbl.totalAt, reflect.TypeFor[int64]())
 	}
 	rows, err := scan[T, PT](ctx, st, ord.tbl, read, sql, args...)
 	if err != nil {
@@ -122,9 +121,9 @@ func rootPage[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *ordering
 	total := -1
 	switch {
 	case counted && len(rows) > 0:
-		total = int(*(*int64)(unsafe.Add(unsafe.Pointer(rows[0]), ord.tbl.totalAt)))
-	case counted && !w.HasAfter && !w.HasBefore:
-		total = 0
+		total = ord.tbl.totalOf(unsafe.Pointer(rows[0]))
+	case counted:
+		total = noRowCarried(w)
 	}
 	res := page.Cut(rows, w, keysOf[T, PT](ord))
 	// The row read beyond the page only tells whether there is more: no
@@ -147,6 +146,19 @@ func countedSQL(ord *ordering, sql string, args []any, w page.Window) (string, [
 	return "SELECT r.*, (SELECT count(*) FROM " + ord.tbl.name + " t" + ord.from + " WHERE " + ord.where + ") AS total FROM (" +
 			sql + ") r ORDER BY " + ord.orderBy("r", w.Backward),
 		append(append(slices.Clip(ord.fromArgs), ord.whereArgs...), args...)
+}
+
+// totalOf is the count read with the row at p (member.total).
+func (tbl *table) totalOf(p unsafe.Pointer) int { return int(*(*int64)(unsafe.Add(p, tbl.totalAt))) }
+
+// noRowCarried is the count of a list read with its page when no row came
+// back to carry it: 0 without a cursor (the list is empty), -1 past one
+// (the rows may be before it: count apart).
+func noRowCarried(w page.Window) int {
+	if w.HasAfter || w.HasBefore {
+		return -1
+	}
+	return 0
 }
 
 // keysOf returns how to read a row's cursor values in ord.
@@ -182,8 +194,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 	} else {
 		// No column holds the parent: each row carries the key it was read for.
 		cols = ord.selecting(tbl.cols(tbl.mask(sel, ord.columns()...)))
-		cols = &columns{sql: cols.sql + ", p.id AS parent", offsets: append(slices.Clip(cols.offsets), tbl.parentAt),
-			types: append(slices.Clip(cols.types), reflect.TypeFor[int64]())}
+		cols = cols.plus("p.id AS parent", tbl.parentAt, reflect.TypeFor[int64]())
 		parent = rel.cond
 	}
 	inner, args := ord.pageSQL(cols, parent, w)
@@ -198,8 +209,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 			ord.filtered() + ") AS total FROM " + from + " OFFSET 0) p"
 		// The count's values come first: its text precedes the parents'.
 		args = append(append(slices.Clip(ord.fromArgs), ord.whereArgs...), args...)
-		read = &columns{offsets: append(slices.Clip(cols.offsets), tbl.totalAt),
-			types: append(slices.Clip(cols.types), reflect.TypeFor[int64]())}
+		read = cols.plus("", tbl.totalAt, reflect.TypeFor[int64]())
 	}
 	sql := "SELECT " + selected + " FROM " + from +
 		" CROSS JOIN LATERAL (" + inner + ") c ORDER BY p.ord, " + ord.orderBy("c", w.Backward)
@@ -222,7 +232,7 @@ func childPages[T any, PT rowPtr[T]](ctx context.Context, st *Store, ord *orderi
 		res := page.Cut(rows[start:end:end], w, keys)
 		out.pages[key] = res
 		if counted {
-			out.totals[key] = int(*(*int64)(unsafe.Add(unsafe.Pointer(rows[start]), tbl.totalAt)))
+			out.totals[key] = tbl.totalOf(unsafe.Pointer(rows[start]))
 		}
 		shown = append(shown, res.Rows...)
 		start = end

@@ -116,10 +116,8 @@ func many[C any, PC rowPtr[C]](parent int64, s *set, field string, a page.Args, 
 			if n, ok := ch.totals[parent]; ok {
 				return n, nil
 			}
-			// No row carried the count: without a cursor that means no
-			// children; past one, the count is read apart.
-			if !w.HasAfter && !w.HasBefore {
-				return 0, nil
+			if n := noRowCarried(w); n >= 0 {
+				return n, nil
 			}
 		}
 		// Counted per filter: the same relation may be asked with several.

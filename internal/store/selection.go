@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -49,6 +50,17 @@ type columns struct {
 	sql     string
 	offsets []uintptr
 	types   []reflect.Type
+}
+
+// plus is c with one more column of Go type typ landing at at (a field of
+// the model's member): expr is added to c's SQL list, or, empty, the
+// statement selects it around that list.
+func (c *columns) plus(expr string, at uintptr, typ reflect.Type) *columns {
+	sql := c.sql
+	if expr != "" {
+		sql += ", " + expr
+	}
+	return &columns{sql: sql, offsets: append(slices.Clip(c.offsets), at), types: append(slices.Clip(c.types), typ)}
 }
 
 // fieldColumns maps a model's GraphQL field names to its columns, read once
