@@ -17668,6 +17668,10 @@ func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.Co
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Assignment_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Assignment_id(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17715,6 +17719,10 @@ func (ec *executionContext) _Assignment_role(ctx context.Context, field graphql.
 	if res := graphql.MarshalString(obj.Role); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Assignment_role(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Assignment_role(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_role(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17762,6 +17770,10 @@ func (ec *executionContext) _Assignment_allocationPercent(ctx context.Context, f
 	if res := graphql.MarshalInt(obj.AllocationPercent); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Assignment_allocationPercent(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Assignment_allocationPercent(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_allocationPercent(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -17809,6 +17821,10 @@ func (ec *executionContext) _Assignment_startsOn(ctx context.Context, field grap
 	if res := scalar.MarshalDate(obj.StartsOn); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Assignment_startsOn(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Assignment_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Assignment) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Assignment_startsOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18356,6 +18372,10 @@ func (ec *executionContext) _AssignmentEdge_cursor(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AssignmentEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Assignment]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AssignmentEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18527,6 +18547,10 @@ func (ec *executionContext) _AuditEvent_occurredAt(ctx context.Context, field gr
 	if res := scalar.MarshalDateTime(obj.OccurredAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_occurredAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_occurredAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18574,6 +18598,10 @@ func (ec *executionContext) _AuditEvent_subject(ctx context.Context, field graph
 	if res := graphql.MarshalString(obj.Subject); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_subject(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_subject(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_subject(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18699,6 +18727,10 @@ func (ec *executionContext) _AuditEvent_field(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Field); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_field(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_field(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_field(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18763,6 +18795,10 @@ func (ec *executionContext) _AuditEvent_record(ctx context.Context, field graphq
 	if res := graphql.MarshalID(obj.Record()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_record(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_record(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_record(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18810,6 +18846,10 @@ func (ec *executionContext) _AuditEvent_use(ctx context.Context, field graphql.C
 	if res := graphql.MarshalString(obj.Use); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_use(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_use(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_use(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18857,6 +18897,10 @@ func (ec *executionContext) _AuditEvent_requestIdClaimed(ctx context.Context, fi
 	if res := graphql.MarshalBoolean(obj.RequestIDClaimed); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_requestIdClaimed(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_requestIdClaimed(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_requestIdClaimed(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -18904,6 +18948,10 @@ func (ec *executionContext) _AuditEvent_operationClaimed(ctx context.Context, fi
 	if res := graphql.MarshalBoolean(obj.OperationClaimed); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEvent_operationClaimed(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEvent_operationClaimed(ctx context.Context, field graphql.CollectedField, obj *store.AuditEvent) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEvent_operationClaimed(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19194,6 +19242,10 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_AuditEventEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.AuditEvent]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19336,6 +19388,10 @@ func (ec *executionContext) _ColumnChange_column(ctx context.Context, field grap
 	if res := graphql.MarshalString(obj.Column); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ColumnChange_column(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ColumnChange_column(ctx context.Context, field graphql.CollectedField, obj *store.ColumnChange) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ColumnChange_column(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19417,6 +19473,10 @@ func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.Colle
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Contact_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Contact_id(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Contact_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19464,6 +19524,10 @@ func (ec *executionContext) _Contact_name(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Contact_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Contact_name(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Contact_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19562,6 +19626,10 @@ func (ec *executionContext) _Contact_isPrimary(ctx context.Context, field graphq
 	if res := graphql.MarshalBoolean(obj.IsPrimary); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Contact_isPrimary(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Contact_isPrimary(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Contact_isPrimary(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19685,6 +19753,10 @@ func (ec *executionContext) _Contact_createdAt(ctx context.Context, field graphq
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Contact_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Contact_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Contact) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Contact_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -19942,6 +20014,10 @@ func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graph
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ContactEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ContactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Contact]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ContactEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20113,6 +20189,10 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_id(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20160,6 +20240,10 @@ func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.Co
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_name(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20241,6 +20325,10 @@ func (ec *executionContext) _Customer_country(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Country); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_country(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_country(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_country(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20288,6 +20376,10 @@ func (ec *executionContext) _Customer_segment(ctx context.Context, field graphql
 	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_segment(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_segment(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_segment(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20335,6 +20427,10 @@ func (ec *executionContext) _Customer_status(ctx context.Context, field graphql.
 	if res := scalar.MarshalCustomerStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_status(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20651,6 +20747,10 @@ func (ec *executionContext) _Customer_version(ctx context.Context, field graphql
 	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_version(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_version(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20698,6 +20798,10 @@ func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graph
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -20745,6 +20849,10 @@ func (ec *executionContext) _Customer_updatedAt(ctx context.Context, field graph
 	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Customer_updatedAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Customer_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Customer_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21016,6 +21124,10 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_CustomerEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Customer]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_CustomerEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21215,6 +21327,10 @@ func (ec *executionContext) _DeletePayload_deletedId(ctx context.Context, field 
 	if res := graphql.MarshalID(obj.DeletedID); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DeletePayload_deletedId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DeletePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *store.DeletePayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DeletePayload_deletedId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21262,6 +21378,10 @@ func (ec *executionContext) _Department_id(ctx context.Context, field graphql.Co
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Department_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Department_id(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Department_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21309,6 +21429,10 @@ func (ec *executionContext) _Department_code(ctx context.Context, field graphql.
 	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Department_code(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Department_code(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Department_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21356,6 +21480,10 @@ func (ec *executionContext) _Department_name(ctx context.Context, field graphql.
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Department_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Department_name(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Department_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21611,6 +21739,10 @@ func (ec *executionContext) _Department_createdAt(ctx context.Context, field gra
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Department_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Department_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Department_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21658,6 +21790,10 @@ func (ec *executionContext) _Department_updatedAt(ctx context.Context, field gra
 	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Department_updatedAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Department_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Department) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Department_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -21917,6 +22053,10 @@ func (ec *executionContext) _DepartmentEdge_cursor(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Department]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22028,6 +22168,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_departmentId(ctx context.C
 	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_departmentId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22075,6 +22219,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_departmentCode(ctx context
 	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_departmentCode(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22122,6 +22270,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_departmentName(ctx context
 	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_departmentName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22169,6 +22321,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_month(ctx context.Context,
 	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_month(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22216,6 +22372,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_headcount(ctx context.Cont
 	if res := graphql.MarshalInt(obj.Headcount); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_headcount(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_headcount(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_headcount(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22263,6 +22423,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_hires(ctx context.Context,
 	if res := graphql.MarshalInt(obj.Hires); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_hires(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_hires(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_hires(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22310,6 +22474,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_leavers(ctx context.Contex
 	if res := graphql.MarshalInt(obj.Leavers); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_leavers(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_leavers(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_leavers(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22357,6 +22525,10 @@ func (ec *executionContext) _DepartmentMonthHeadcount_weeklyCapacityHours(ctx co
 	if res := scalar.MarshalDecimal(obj.WeeklyCapacityHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHeadcount_weeklyCapacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHeadcount) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHeadcount_weeklyCapacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22404,6 +22576,10 @@ func (ec *executionContext) _DepartmentMonthHours_departmentId(ctx context.Conte
 	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_departmentId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22451,6 +22627,10 @@ func (ec *executionContext) _DepartmentMonthHours_departmentCode(ctx context.Con
 	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_departmentCode(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22498,6 +22678,10 @@ func (ec *executionContext) _DepartmentMonthHours_departmentName(ctx context.Con
 	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_departmentName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22545,6 +22729,10 @@ func (ec *executionContext) _DepartmentMonthHours_month(ctx context.Context, fie
 	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_month(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22592,6 +22780,10 @@ func (ec *executionContext) _DepartmentMonthHours_hours(ctx context.Context, fie
 	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_hours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22639,6 +22831,10 @@ func (ec *executionContext) _DepartmentMonthHours_billableHours(ctx context.Cont
 	if res := scalar.MarshalDecimal(obj.BillableHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_billableHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_billableHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22686,6 +22882,10 @@ func (ec *executionContext) _DepartmentMonthHours_capacityHours(ctx context.Cont
 	if res := scalar.MarshalDecimal(obj.CapacityHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthHours_capacityHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthHours_capacityHours(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthHours_capacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22750,6 +22950,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_departmentId(ctx context.Con
 	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_departmentId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22797,6 +23001,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_departmentCode(ctx context.C
 	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_departmentCode(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22844,6 +23052,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_departmentName(ctx context.C
 	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_departmentName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22891,6 +23103,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_month(ctx context.Context, f
 	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_month(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_month(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22938,6 +23154,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_runStatus(ctx context.Contex
 	if res := scalar.MarshalPayrollRunStatus(obj.RunStatus); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_runStatus(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_runStatus(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_runStatus(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -22985,6 +23205,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_currency(ctx context.Context
 	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_currency(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23032,6 +23256,10 @@ func (ec *executionContext) _DepartmentMonthPayroll_payslips(ctx context.Context
 	if res := graphql.MarshalInt(obj.Payslips); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentMonthPayroll_payslips(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentMonthPayroll_payslips(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentMonthPayroll) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentMonthPayroll_payslips(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23152,6 +23380,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_departmentId(ctx conte
 	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_departmentId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23199,6 +23431,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_departmentCode(ctx con
 	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_departmentCode(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23246,6 +23482,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_departmentName(ctx con
 	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_departmentName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23293,6 +23533,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_inProgress(ctx context
 	if res := graphql.MarshalInt(obj.InProgress); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_inProgress(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_inProgress(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_inProgress(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23340,6 +23584,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_completed(ctx context.
 	if res := graphql.MarshalInt(obj.Completed); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_completed(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_completed(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_completed(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23387,6 +23635,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_cancelled(ctx context.
 	if res := graphql.MarshalInt(obj.Cancelled); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_cancelled(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_cancelled(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_cancelled(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23434,6 +23686,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneOnTime(ctx co
 	if res := graphql.MarshalInt(obj.TasksDoneOnTime); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_tasksDoneOnTime(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneOnTime(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23481,6 +23737,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_tasksDoneLate(ctx cont
 	if res := graphql.MarshalInt(obj.TasksDoneLate); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_tasksDoneLate(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_tasksDoneLate(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksDoneLate(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23528,6 +23788,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpenOverdue(ctx c
 	if res := graphql.MarshalInt(obj.TasksOpenOverdue); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_tasksOpenOverdue(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpenOverdue(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23575,6 +23839,10 @@ func (ec *executionContext) _DepartmentOnboardingProgress_tasksOpen(ctx context.
 	if res := graphql.MarshalInt(obj.TasksOpen); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentOnboardingProgress_tasksOpen(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentOnboardingProgress_tasksOpen(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentOnboardingProgress) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentOnboardingProgress_tasksOpen(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23686,6 +23954,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_departmentId(ctx context
 	if res := graphql.MarshalID(obj.DepartmentID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_departmentId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_departmentId(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23733,6 +24005,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_departmentCode(ctx conte
 	if res := graphql.MarshalString(obj.DepartmentCode); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_departmentCode(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_departmentCode(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentCode(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23780,6 +24056,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_departmentName(ctx conte
 	if res := graphql.MarshalString(obj.DepartmentName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_departmentName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_departmentName(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_departmentName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23827,6 +24107,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_reviews(ctx context.Cont
 	if res := graphql.MarshalInt(obj.Reviews); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_reviews(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_reviews(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_reviews(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23874,6 +24158,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_notStarted(ctx context.C
 	if res := graphql.MarshalInt(obj.NotStarted); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_notStarted(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_notStarted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_notStarted(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23921,6 +24209,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_selfSubmitted(ctx contex
 	if res := graphql.MarshalInt(obj.SelfSubmitted); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_selfSubmitted(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_selfSubmitted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_selfSubmitted(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -23968,6 +24260,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_managerSubmitted(ctx con
 	if res := graphql.MarshalInt(obj.ManagerSubmitted); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_managerSubmitted(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_managerSubmitted(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_managerSubmitted(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24015,6 +24311,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_finalized(ctx context.Co
 	if res := graphql.MarshalInt(obj.Finalized); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_finalized(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_finalized(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_finalized(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24062,6 +24362,10 @@ func (ec *executionContext) _DepartmentReviewCompletion_completion(ctx context.C
 	if res := scalar.MarshalDecimal(obj.Completion); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_DepartmentReviewCompletion_completion(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_DepartmentReviewCompletion_completion(ctx context.Context, field graphql.CollectedField, obj *analytics.DepartmentReviewCompletion) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_DepartmentReviewCompletion_completion(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24109,6 +24413,10 @@ func (ec *executionContext) _Employee_id(ctx context.Context, field graphql.Coll
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_id(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24156,6 +24464,10 @@ func (ec *executionContext) _Employee_employeeNumber(ctx context.Context, field 
 	if res := graphql.MarshalString(obj.EmployeeNumber); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_employeeNumber(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_employeeNumber(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_employeeNumber(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24203,6 +24515,10 @@ func (ec *executionContext) _Employee_firstName(ctx context.Context, field graph
 	if res := graphql.MarshalString(obj.FirstName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_firstName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_firstName(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_firstName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24250,6 +24566,10 @@ func (ec *executionContext) _Employee_lastName(ctx context.Context, field graphq
 	if res := graphql.MarshalString(obj.LastName); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_lastName(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_lastName(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_lastName(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24297,6 +24617,10 @@ func (ec *executionContext) _Employee_email(ctx context.Context, field graphql.C
 	if res := graphql.MarshalString(obj.Email); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_email(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_email(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_email(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24361,6 +24685,10 @@ func (ec *executionContext) _Employee_employmentType(ctx context.Context, field 
 	if res := scalar.MarshalEmploymentType(obj.EmploymentType); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_employmentType(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_employmentType(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_employmentType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24408,6 +24736,10 @@ func (ec *executionContext) _Employee_status(ctx context.Context, field graphql.
 	if res := scalar.MarshalEmployeeStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_status(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24455,6 +24787,10 @@ func (ec *executionContext) _Employee_hiredOn(ctx context.Context, field graphql
 	if res := scalar.MarshalDate(obj.HiredOn); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_hiredOn(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_hiredOn(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_hiredOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -24536,6 +24872,10 @@ func (ec *executionContext) _Employee_weeklyCapacityHours(ctx context.Context, f
 	if res := scalar.MarshalDecimal(obj.WeeklyCapacityHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_weeklyCapacityHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_weeklyCapacityHours(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_weeklyCapacityHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -25385,6 +25725,10 @@ func (ec *executionContext) _Employee_version(ctx context.Context, field graphql
 	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_version(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_version(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -25432,6 +25776,10 @@ func (ec *executionContext) _Employee_createdAt(ctx context.Context, field graph
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -25479,6 +25827,10 @@ func (ec *executionContext) _Employee_updatedAt(ctx context.Context, field graph
 	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Employee_updatedAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Employee_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Employee_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26107,6 +26459,10 @@ func (ec *executionContext) _EmployeeEdge_cursor(ctx context.Context, field grap
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_EmployeeEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_EmployeeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Employee]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_EmployeeEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26370,6 +26726,10 @@ func (ec *executionContext) _Event_id(ctx context.Context, field graphql.Collect
 	if res := graphql.MarshalID(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_id(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26417,6 +26777,10 @@ func (ec *executionContext) _Event_type(ctx context.Context, field graphql.Colle
 	if res := graphql.MarshalString(obj.Type); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_type(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_type(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_type(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26464,6 +26828,10 @@ func (ec *executionContext) _Event_entityType(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.EntityType); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_entityType(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_entityType(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_entityType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26511,6 +26879,10 @@ func (ec *executionContext) _Event_entityId(ctx context.Context, field graphql.C
 	if res := graphql.MarshalID(obj.EntityID); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_entityId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_entityId(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_entityId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26558,6 +26930,10 @@ func (ec *executionContext) _Event_occurredAt(ctx context.Context, field graphql
 	if res := scalar.MarshalDateTime(obj.OccurredAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_occurredAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_occurredAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_occurredAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -26605,6 +26981,10 @@ func (ec *executionContext) _Event_actor(ctx context.Context, field graphql.Coll
 	if res := graphql.MarshalString(obj.Actor); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Event_actor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Event_actor(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Event_actor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -29554,6 +29934,10 @@ func (ec *executionContext) _Onboarding_id(ctx context.Context, field graphql.Co
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Onboarding_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Onboarding_id(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -29767,6 +30151,10 @@ func (ec *executionContext) _Onboarding_startsOn(ctx context.Context, field grap
 	if res := scalar.MarshalDate(obj.StartsOn); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Onboarding_startsOn(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Onboarding_startsOn(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_startsOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -29814,6 +30202,10 @@ func (ec *executionContext) _Onboarding_status(ctx context.Context, field graphq
 	if res := scalar.MarshalOnboardingStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Onboarding_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Onboarding_status(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -29861,6 +30253,10 @@ func (ec *executionContext) _Onboarding_createdAt(ctx context.Context, field gra
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Onboarding_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Onboarding_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Onboarding) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Onboarding_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30200,6 +30596,10 @@ func (ec *executionContext) _OnboardingEdge_cursor(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Onboarding]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30371,6 +30771,10 @@ func (ec *executionContext) _OnboardingTask_id(ctx context.Context, field graphq
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTask_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTask_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30480,6 +30884,10 @@ func (ec *executionContext) _OnboardingTask_title(ctx context.Context, field gra
 	if res := graphql.MarshalString(obj.Title); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTask_title(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTask_title(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTask_title(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30527,6 +30935,10 @@ func (ec *executionContext) _OnboardingTask_owner(ctx context.Context, field gra
 	if res := scalar.MarshalOnboardingTaskOwner(obj.Owner); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTask_owner(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTask_owner(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTask_owner(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30574,6 +30986,10 @@ func (ec *executionContext) _OnboardingTask_dueOn(ctx context.Context, field gra
 	if res := scalar.MarshalDate(obj.DueOn); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTask_dueOn(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTask_dueOn(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTask_dueOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -30743,6 +31159,10 @@ func (ec *executionContext) _OnboardingTask_overdue(ctx context.Context, field g
 	if res := graphql.MarshalBoolean(obj.Overdue()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTask_overdue(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTask_overdue(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTask_overdue(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31000,6 +31420,10 @@ func (ec *executionContext) _OnboardingTaskEdge_cursor(ctx context.Context, fiel
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTaskEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTask]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTaskEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31233,6 +31657,10 @@ func (ec *executionContext) _OnboardingTemplate_id(ctx context.Context, field gr
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplate_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplate_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplate_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31280,6 +31708,10 @@ func (ec *executionContext) _OnboardingTemplate_name(ctx context.Context, field 
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplate_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplate_name(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplate_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31388,6 +31820,10 @@ func (ec *executionContext) _OnboardingTemplate_createdAt(ctx context.Context, f
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplate_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplate) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplate_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31771,6 +32207,10 @@ func (ec *executionContext) _OnboardingTemplateEdge_cursor(ctx context.Context, 
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplate]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -31934,6 +32374,10 @@ func (ec *executionContext) _OnboardingTemplateTask_id(ctx context.Context, fiel
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTask_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTask_id(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTask_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32039,6 +32483,10 @@ func (ec *executionContext) _OnboardingTemplateTask_position(ctx context.Context
 	if res := graphql.MarshalInt(obj.Position); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTask_position(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTask_position(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTask_position(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32086,6 +32534,10 @@ func (ec *executionContext) _OnboardingTemplateTask_title(ctx context.Context, f
 	if res := graphql.MarshalString(obj.Title); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTask_title(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTask_title(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTask_title(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32133,6 +32585,10 @@ func (ec *executionContext) _OnboardingTemplateTask_owner(ctx context.Context, f
 	if res := scalar.MarshalOnboardingTaskOwner(obj.Owner); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTask_owner(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTask_owner(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTask_owner(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32180,6 +32636,10 @@ func (ec *executionContext) _OnboardingTemplateTask_dueOffsetDays(ctx context.Co
 	if res := graphql.MarshalInt(obj.DueOffsetDays); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTask_dueOffsetDays(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTask_dueOffsetDays(ctx context.Context, field graphql.CollectedField, obj *store.OnboardingTemplateTask) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTask_dueOffsetDays(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32433,6 +32893,10 @@ func (ec *executionContext) _OnboardingTemplateTaskEdge_cursor(ctx context.Conte
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_OnboardingTemplateTaskEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_OnboardingTemplateTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.OnboardingTemplateTask]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_OnboardingTemplateTaskEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32538,6 +33002,10 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 	if res := graphql.MarshalBoolean(obj.HasNextPage); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PageInfo_hasNextPage(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32585,6 +33053,10 @@ func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field
 	if res := graphql.MarshalBoolean(obj.HasPreviousPage); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PageInfo_hasPreviousPage(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *page.PageInfo) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32666,6 +33138,10 @@ func (ec *executionContext) _PayrollRun_id(ctx context.Context, field graphql.Co
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_id(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32713,6 +33189,10 @@ func (ec *executionContext) _PayrollRun_periodStart(ctx context.Context, field g
 	if res := scalar.MarshalDate(obj.PeriodStart); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_periodStart(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_periodStart(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_periodStart(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32760,6 +33240,10 @@ func (ec *executionContext) _PayrollRun_periodEnd(ctx context.Context, field gra
 	if res := scalar.MarshalDate(obj.PeriodEnd); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_periodEnd(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_periodEnd(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_periodEnd(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32807,6 +33291,10 @@ func (ec *executionContext) _PayrollRun_status(ctx context.Context, field graphq
 	if res := scalar.MarshalPayrollRunStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_status(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32854,6 +33342,10 @@ func (ec *executionContext) _PayrollRun_createdBy(ctx context.Context, field gra
 	if res := graphql.MarshalString(obj.CreatedBy); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_createdBy(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_createdBy(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_createdBy(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -32901,6 +33393,10 @@ func (ec *executionContext) _PayrollRun_createdAt(ctx context.Context, field gra
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRun_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRun_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.PayrollRun) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRun_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33278,6 +33774,10 @@ func (ec *executionContext) _PayrollRunEdge_cursor(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayrollRunEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayrollRunEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.PayrollRun]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayrollRunEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33457,6 +33957,10 @@ func (ec *executionContext) _Payslip_id(ctx context.Context, field graphql.Colle
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Payslip_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Payslip_id(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Payslip_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33678,6 +34182,10 @@ func (ec *executionContext) _Payslip_basis(ctx context.Context, field graphql.Co
 	if res := scalar.MarshalPayBasis(obj.Basis); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Payslip_basis(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Payslip_basis(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Payslip_basis(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33725,6 +34233,10 @@ func (ec *executionContext) _Payslip_hours(ctx context.Context, field graphql.Co
 	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Payslip_hours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Payslip_hours(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Payslip_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -33845,6 +34357,10 @@ func (ec *executionContext) _Payslip_currency(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Payslip_currency(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Payslip_currency(ctx context.Context, field graphql.CollectedField, obj *store.Payslip) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Payslip_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34100,6 +34616,10 @@ func (ec *executionContext) _PayslipEdge_cursor(ctx context.Context, field graph
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_PayslipEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_PayslipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Payslip]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_PayslipEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34207,6 +34727,10 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_id(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34254,6 +34778,10 @@ func (ec *executionContext) _Project_code(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_code(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_code(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34301,6 +34829,10 @@ func (ec *executionContext) _Project_name(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_name(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34365,6 +34897,10 @@ func (ec *executionContext) _Project_status(ctx context.Context, field graphql.C
 	if res := scalar.MarshalProjectStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_status(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34412,6 +34948,10 @@ func (ec *executionContext) _Project_priority(ctx context.Context, field graphql
 	if res := scalar.MarshalProjectPriority(obj.Priority); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_priority(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_priority(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_priority(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34476,6 +35016,10 @@ func (ec *executionContext) _Project_currency(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_currency(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_currency(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34523,6 +35067,10 @@ func (ec *executionContext) _Project_billingModel(ctx context.Context, field gra
 	if res := scalar.MarshalBillingModel(obj.BillingModel); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_billingModel(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_billingModel(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_billingModel(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -34570,6 +35118,10 @@ func (ec *executionContext) _Project_startOn(ctx context.Context, field graphql.
 	if res := scalar.MarshalDate(obj.StartOn); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_startOn(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_startOn(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_startOn(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35016,6 +35568,10 @@ func (ec *executionContext) _Project_version(ctx context.Context, field graphql.
 	if res := graphql.MarshalInt(obj.Version); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_version(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_version(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_version(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35063,6 +35619,10 @@ func (ec *executionContext) _Project_createdAt(ctx context.Context, field graphq
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35110,6 +35670,10 @@ func (ec *executionContext) _Project_updatedAt(ctx context.Context, field graphq
 	if res := scalar.MarshalDateTime(obj.UpdatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Project_updatedAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Project_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Project) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Project_updatedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35307,6 +35871,10 @@ func (ec *executionContext) _ProjectBudgetBurn_projectId(ctx context.Context, fi
 	if res := graphql.MarshalID(obj.ProjectID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_projectId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_projectId(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_projectId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35354,6 +35922,10 @@ func (ec *executionContext) _ProjectBudgetBurn_code(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_code(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_code(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35401,6 +35973,10 @@ func (ec *executionContext) _ProjectBudgetBurn_name(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_name(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35448,6 +36024,10 @@ func (ec *executionContext) _ProjectBudgetBurn_status(ctx context.Context, field
 	if res := scalar.MarshalProjectStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_status(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35495,6 +36075,10 @@ func (ec *executionContext) _ProjectBudgetBurn_currency(ctx context.Context, fie
 	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_currency(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35559,6 +36143,10 @@ func (ec *executionContext) _ProjectBudgetBurn_hours(ctx context.Context, field 
 	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_hours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_hours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -35606,6 +36194,10 @@ func (ec *executionContext) _ProjectBudgetBurn_unratedHours(ctx context.Context,
 	if res := scalar.MarshalDecimal(obj.UnratedHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectBudgetBurn_unratedHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectBudgetBurn_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.ProjectBudgetBurn) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectBudgetBurn_unratedHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36112,6 +36704,10 @@ func (ec *executionContext) _ProjectEdge_cursor(ctx context.Context, field graph
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Project]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36251,6 +36847,10 @@ func (ec *executionContext) _ProjectFeedback_id(ctx context.Context, field graph
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectFeedback_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectFeedback_id(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectFeedback_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36449,6 +37049,10 @@ func (ec *executionContext) _ProjectFeedback_score(ctx context.Context, field gr
 	if res := graphql.MarshalInt(obj.Score); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectFeedback_score(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectFeedback_score(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectFeedback_score(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36513,6 +37117,10 @@ func (ec *executionContext) _ProjectFeedback_receivedAt(ctx context.Context, fie
 	if res := scalar.MarshalDateTime(obj.ReceivedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectFeedback_receivedAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectFeedback_receivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectFeedback_receivedAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36560,6 +37168,10 @@ func (ec *executionContext) _ProjectFeedback_source(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.Source); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectFeedback_source(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectFeedback_source(ctx context.Context, field graphql.CollectedField, obj *store.ProjectFeedback) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectFeedback_source(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36834,6 +37446,10 @@ func (ec *executionContext) _ProjectFeedbackEdge_cursor(ctx context.Context, fie
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectFeedbackEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectFeedbackEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ProjectFeedback]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectFeedbackEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36943,6 +37559,10 @@ func (ec *executionContext) _ProjectHours_logged(ctx context.Context, field grap
 	if res := scalar.MarshalDecimal(obj.Logged); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectHours_logged(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectHours_logged(ctx context.Context, field graphql.CollectedField, obj *store.ProjectHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectHours_logged(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -36990,6 +37610,10 @@ func (ec *executionContext) _ProjectHours_billable(ctx context.Context, field gr
 	if res := scalar.MarshalDecimal(obj.Billable); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ProjectHours_billable(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ProjectHours_billable(ctx context.Context, field graphql.CollectedField, obj *store.ProjectHours) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ProjectHours_billable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -39376,6 +40000,10 @@ func (ec *executionContext) _Review_id(ctx context.Context, field graphql.Collec
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Review_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Review_id(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Review_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -39918,6 +40546,10 @@ func (ec *executionContext) _Review_status(ctx context.Context, field graphql.Co
 	if res := scalar.MarshalReviewStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Review_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Review_status(ctx context.Context, field graphql.CollectedField, obj *store.Review) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Review_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40194,6 +40826,10 @@ func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.C
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40241,6 +40877,10 @@ func (ec *executionContext) _ReviewCycle_name(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_name(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40288,6 +40928,10 @@ func (ec *executionContext) _ReviewCycle_periodStart(ctx context.Context, field 
 	if res := scalar.MarshalDate(obj.PeriodStart); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_periodStart(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_periodStart(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_periodStart(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40335,6 +40979,10 @@ func (ec *executionContext) _ReviewCycle_periodEnd(ctx context.Context, field gr
 	if res := scalar.MarshalDate(obj.PeriodEnd); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_periodEnd(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_periodEnd(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_periodEnd(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40382,6 +41030,10 @@ func (ec *executionContext) _ReviewCycle_status(ctx context.Context, field graph
 	if res := scalar.MarshalReviewCycleStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_status(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40429,6 +41081,10 @@ func (ec *executionContext) _ReviewCycle_createdAt(ctx context.Context, field gr
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycle_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycle_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.ReviewCycle) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycle_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40749,6 +41405,10 @@ func (ec *executionContext) _ReviewCycleEdge_cursor(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewCycleEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewCycleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.ReviewCycle]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -40916,6 +41576,10 @@ func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphq
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_ReviewEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Review]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_ReviewEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41091,6 +41755,10 @@ func (ec *executionContext) _SegmentMonthRevenue_segment(ctx context.Context, fi
 	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentMonthRevenue_segment(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentMonthRevenue_segment(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_segment(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41138,6 +41806,10 @@ func (ec *executionContext) _SegmentMonthRevenue_month(ctx context.Context, fiel
 	if res := scalar.MarshalDate(obj.Month); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentMonthRevenue_month(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentMonthRevenue_month(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_month(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41185,6 +41857,10 @@ func (ec *executionContext) _SegmentMonthRevenue_currency(ctx context.Context, f
 	if res := graphql.MarshalString(obj.Currency); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentMonthRevenue_currency(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentMonthRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_currency(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41232,6 +41908,10 @@ func (ec *executionContext) _SegmentMonthRevenue_billableHours(ctx context.Conte
 	if res := scalar.MarshalDecimal(obj.BillableHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentMonthRevenue_billableHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentMonthRevenue_billableHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_billableHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41279,6 +41959,10 @@ func (ec *executionContext) _SegmentMonthRevenue_unratedHours(ctx context.Contex
 	if res := scalar.MarshalDecimal(obj.UnratedHours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentMonthRevenue_unratedHours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentMonthRevenue_unratedHours(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentMonthRevenue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentMonthRevenue_unratedHours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41399,6 +42083,10 @@ func (ec *executionContext) _SegmentQuarterNps_segment(ctx context.Context, fiel
 	if res := scalar.MarshalCustomerSegment(obj.Segment); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_segment(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_segment(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_segment(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41446,6 +42134,10 @@ func (ec *executionContext) _SegmentQuarterNps_quarter(ctx context.Context, fiel
 	if res := scalar.MarshalDate(obj.Quarter); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_quarter(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_quarter(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_quarter(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41493,6 +42185,10 @@ func (ec *executionContext) _SegmentQuarterNps_responses(ctx context.Context, fi
 	if res := graphql.MarshalInt(obj.Responses); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_responses(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_responses(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_responses(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41540,6 +42236,10 @@ func (ec *executionContext) _SegmentQuarterNps_promoters(ctx context.Context, fi
 	if res := graphql.MarshalInt(obj.Promoters); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_promoters(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_promoters(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_promoters(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41587,6 +42287,10 @@ func (ec *executionContext) _SegmentQuarterNps_passives(ctx context.Context, fie
 	if res := graphql.MarshalInt(obj.Passives); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_passives(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_passives(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_passives(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -41634,6 +42338,10 @@ func (ec *executionContext) _SegmentQuarterNps_detractors(ctx context.Context, f
 	if res := graphql.MarshalInt(obj.Detractors); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SegmentQuarterNps_detractors(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SegmentQuarterNps_detractors(ctx context.Context, field graphql.CollectedField, obj *analytics.SegmentQuarterNps) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SegmentQuarterNps_detractors(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42189,6 +42897,10 @@ func (ec *executionContext) _SyncError_code(ctx context.Context, field graphql.C
 	if res := graphql.MarshalString(obj.Code); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SyncError_code(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SyncError_code(ctx context.Context, field graphql.CollectedField, obj *apperr.Error) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SyncError_code(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42236,6 +42948,10 @@ func (ec *executionContext) _SyncError_message(ctx context.Context, field graphq
 	if res := graphql.MarshalString(obj.Message); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SyncError_message(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SyncError_message(ctx context.Context, field graphql.CollectedField, obj *apperr.Error) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SyncError_message(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42337,6 +43053,10 @@ func (ec *executionContext) _SyncResult_externalId(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.ExternalID); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_SyncResult_externalId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_SyncResult_externalId(ctx context.Context, field graphql.CollectedField, obj *store.SyncResult) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_SyncResult_externalId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42559,6 +43279,10 @@ func (ec *executionContext) _TimeEntry_id(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntry_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42606,6 +43330,10 @@ func (ec *executionContext) _TimeEntry_workDate(ctx context.Context, field graph
 	if res := scalar.MarshalDate(obj.WorkDate); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntry_workDate(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntry_workDate(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_workDate(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42653,6 +43381,10 @@ func (ec *executionContext) _TimeEntry_hours(ctx context.Context, field graphql.
 	if res := scalar.MarshalDecimal(obj.Hours); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntry_hours(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntry_hours(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_hours(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42700,6 +43432,10 @@ func (ec *executionContext) _TimeEntry_billable(ctx context.Context, field graph
 	if res := graphql.MarshalBoolean(obj.Billable); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntry_billable(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntry_billable(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_billable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -42964,6 +43700,10 @@ func (ec *executionContext) _TimeEntry_createdAt(ctx context.Context, field grap
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntry_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.TimeEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntry_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43221,6 +43961,10 @@ func (ec *executionContext) _TimeEntryEdge_cursor(ctx context.Context, field gra
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimeEntryEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimeEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.TimeEntry]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimeEntryEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43392,6 +44136,10 @@ func (ec *executionContext) _Timesheet_id(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Timesheet_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Timesheet_id(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Timesheet_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43547,6 +44295,10 @@ func (ec *executionContext) _Timesheet_weekStart(ctx context.Context, field grap
 	if res := scalar.MarshalDate(obj.WeekStart); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Timesheet_weekStart(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Timesheet_weekStart(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Timesheet_weekStart(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -43594,6 +44346,10 @@ func (ec *executionContext) _Timesheet_status(ctx context.Context, field graphql
 	if res := scalar.MarshalTimesheetStatus(obj.Status); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_Timesheet_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_Timesheet_status(ctx context.Context, field graphql.CollectedField, obj *store.Timesheet) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_Timesheet_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44071,6 +44827,10 @@ func (ec *executionContext) _TimesheetEdge_cursor(ctx context.Context, field gra
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_TimesheetEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_TimesheetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.Timesheet]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_TimesheetEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44246,6 +45006,10 @@ func (ec *executionContext) _WebhookAttempt_at(ctx context.Context, field graphq
 	if res := scalar.MarshalDateTime(obj.At); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookAttempt_at(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookAttempt_at(ctx context.Context, field graphql.CollectedField, obj *webhook.Attempt) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookAttempt_at(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44310,6 +45074,10 @@ func (ec *executionContext) _WebhookAttempt_latencyMs(ctx context.Context, field
 	if res := graphql.MarshalInt(obj.LatencyMs); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookAttempt_latencyMs(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookAttempt_latencyMs(ctx context.Context, field graphql.CollectedField, obj *webhook.Attempt) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookAttempt_latencyMs(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44357,6 +45125,10 @@ func (ec *executionContext) _WebhookAttempt_response(ctx context.Context, field 
 	if res := graphql.MarshalString(obj.Response); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookAttempt_response(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookAttempt_response(ctx context.Context, field graphql.CollectedField, obj *webhook.Attempt) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookAttempt_response(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44421,6 +45193,10 @@ func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graph
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44468,6 +45244,10 @@ func (ec *executionContext) _WebhookDelivery_eventId(ctx context.Context, field 
 	if res := graphql.MarshalID(obj.EventGlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_eventId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_eventId(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_eventId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44515,6 +45295,10 @@ func (ec *executionContext) _WebhookDelivery_eventType(ctx context.Context, fiel
 	if res := graphql.MarshalString(obj.EventType); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_eventType(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_eventType(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_eventType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44562,6 +45346,10 @@ func (ec *executionContext) _WebhookDelivery_entityType(ctx context.Context, fie
 	if res := graphql.MarshalString(obj.EntityType()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_entityType(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_entityType(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_entityType(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44609,6 +45397,10 @@ func (ec *executionContext) _WebhookDelivery_entityId(ctx context.Context, field
 	if res := graphql.MarshalID(obj.EntityID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_entityId(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_entityId(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_entityId(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44656,6 +45448,10 @@ func (ec *executionContext) _WebhookDelivery_status(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.State()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_status(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44703,6 +45499,10 @@ func (ec *executionContext) _WebhookDelivery_attemptCount(ctx context.Context, f
 	if res := graphql.MarshalInt(obj.Attempts); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_attemptCount(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_attemptCount(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_attemptCount(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44767,6 +45567,10 @@ func (ec *executionContext) _WebhookDelivery_createdAt(ctx context.Context, fiel
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookDelivery_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *webhook.Delivery) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookDelivery_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44887,6 +45691,10 @@ func (ec *executionContext) _WebhookEndpoint_id(ctx context.Context, field graph
 	if res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookEndpoint_id(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookEndpoint_id(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookEndpoint_id(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44934,6 +45742,10 @@ func (ec *executionContext) _WebhookEndpoint_url(ctx context.Context, field grap
 	if res := graphql.MarshalString(obj.URL); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookEndpoint_url(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookEndpoint_url(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookEndpoint_url(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -44981,6 +45793,10 @@ func (ec *executionContext) _WebhookEndpoint_description(ctx context.Context, fi
 	if res := graphql.MarshalString(obj.Description); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookEndpoint_description(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookEndpoint_description(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookEndpoint_description(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45072,6 +45888,10 @@ func (ec *executionContext) _WebhookEndpoint_status(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.State()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookEndpoint_status(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookEndpoint_status(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookEndpoint_status(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45170,6 +45990,10 @@ func (ec *executionContext) _WebhookEndpoint_createdAt(ctx context.Context, fiel
 	if res := scalar.MarshalDateTime(obj.CreatedAt); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookEndpoint_createdAt(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookEndpoint_createdAt(ctx context.Context, field graphql.CollectedField, obj *webhook.Endpoint) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookEndpoint_createdAt(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45217,6 +46041,10 @@ func (ec *executionContext) _WebhookReplayPayload_deliveries(ctx context.Context
 	if res := graphql.MarshalInt(obj.Deliveries); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookReplayPayload_deliveries(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookReplayPayload_deliveries(ctx context.Context, field graphql.CollectedField, obj *webhook.ReplayPayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookReplayPayload_deliveries(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45328,6 +46156,10 @@ func (ec *executionContext) _WebhookSecretPayload_secret(ctx context.Context, fi
 	if res := graphql.MarshalString(obj.Secret); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WebhookSecretPayload_secret(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WebhookSecretPayload_secret(ctx context.Context, field graphql.CollectedField, obj *webhook.SecretPayload) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WebhookSecretPayload_secret(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45375,6 +46207,10 @@ func (ec *executionContext) _WriteAuditEntry_at(ctx context.Context, field graph
 	if res := scalar.MarshalDateTime(obj.At); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_at(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_at(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45422,6 +46258,10 @@ func (ec *executionContext) _WriteAuditEntry_subject(ctx context.Context, field 
 	if res := graphql.MarshalString(obj.Subject); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_subject(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_subject(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_subject(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45564,6 +46404,10 @@ func (ec *executionContext) _WriteAuditEntry_requestIdClaimed(ctx context.Contex
 	if res := graphql.MarshalBoolean(obj.RequestIDClaimed); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_requestIdClaimed(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_requestIdClaimed(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_requestIdClaimed(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45611,6 +46455,10 @@ func (ec *executionContext) _WriteAuditEntry_action(ctx context.Context, field g
 	if res := graphql.MarshalString(obj.Action); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_action(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_action(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45658,6 +46506,10 @@ func (ec *executionContext) _WriteAuditEntry_table(ctx context.Context, field gr
 	if res := graphql.MarshalString(obj.Table); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_table(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_table(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_table(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -45705,6 +46557,10 @@ func (ec *executionContext) _WriteAuditEntry_record(ctx context.Context, field g
 	if res := graphql.MarshalID(obj.Record()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntry_record(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntry_record(ctx context.Context, field graphql.CollectedField, obj *store.WriteAuditEntry) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntry_record(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46133,6 +46989,10 @@ func (ec *executionContext) _WriteAuditEntryEdge_cursor(ctx context.Context, fie
 	if res := graphql.MarshalString(obj.Cursor()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath_WriteAuditEntryEdge_cursor(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath_WriteAuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*store.WriteAuditEntry]) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext_WriteAuditEntryEdge_cursor(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46277,6 +47137,10 @@ func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___Directive_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___Directive_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46341,6 +47205,10 @@ func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field
 	if res := graphql.MarshalBoolean(obj.IsRepeatable); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___Directive_isRepeatable(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___Directive_isRepeatable(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46501,6 +47369,10 @@ func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___EnumValue_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___EnumValue_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46565,6 +47437,10 @@ func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field
 	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___EnumValue_isDeprecated(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___EnumValue_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46629,6 +47505,10 @@ func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.Col
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___Field_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___Field_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46830,6 +47710,10 @@ func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field gra
 	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___Field_isDeprecated(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___Field_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -46894,6 +47778,10 @@ func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphq
 	if res := graphql.MarshalString(obj.Name); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___InputValue_name(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___InputValue_name(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -47043,6 +47931,10 @@ func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, fiel
 	if res := graphql.MarshalBoolean(obj.IsDeprecated()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___InputValue_isDeprecated(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___InputValue_isDeprecated(ctx, field)
 	if err != nil {
 		return graphql.Null
@@ -47446,6 +48338,10 @@ func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.Coll
 	if res := graphql.MarshalString(obj.Kind()); res != graphql.Null { // directly: see internal/codegen
 		return res
 	}
+	return ec.gqlgenPath___Type_kind(ctx, field, obj)
+}
+
+func (ec *executionContext) gqlgenPath___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
 	fc, err := ec.fieldContext___Type_kind(ctx, field)
 	if err != nil {
 		return graphql.Null

@@ -12,7 +12,8 @@ import (
 // Only plain scalar fields get the direct path: not a field behind a
 // directive (@sensitive must still decide), not an object (its children's
 // error paths need its field context). A non-null field keeps gqlgen's
-// body after the fast return, for a marshaller that answers null.
+// body, moved to a function of its own, after the fast return, for a
+// marshaller that answers null.
 func TestPlainScalars(t *testing.T) {
 	src, err := os.ReadFile("testdata/executor.go.txt")
 	if err != nil {
@@ -35,21 +36,33 @@ func TestPlainScalars(t *testing.T) {
 		"\treturn ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Email) // directly: see internal/codegen\n"; got != want {
 		t.Errorf("Contact.email:\n%s\nwant:\n%s", got, want)
 	}
-	fast := "\tif res := graphql.MarshalString(obj.FirstName); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n"
-	if got := body(out, "_Employee_firstName"); got != fast+body(src, "_Employee_firstName") {
-		t.Errorf("Employee.firstName: want the fast return, then gqlgen's body; got:\n%s", got)
-	}
-	// A getter too: Employee.id is its GlobalID method.
-	getter := "\tif res := graphql.MarshalID(obj.GlobalID()); res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n"
-	if got := body(out, "_Employee_id"); got != getter+body(src, "_Employee_id") {
-		t.Errorf("Employee.id: want the fast return, then gqlgen's body; got:\n%s", got)
+	// A non-null field: the fast return, then gqlgen's body, unchanged, in
+	// a function of its own with the same parameters; a getter too
+	// (Employee.id is its GlobalID method).
+	for _, f := range []struct{ name, value string }{
+		{"Employee_firstName", "graphql.MarshalString(obj.FirstName)"},
+		{"Employee_id", "graphql.MarshalID(obj.GlobalID())"},
+	} {
+		fast := "\tif res := " + f.value + "; res != graphql.Null { // directly: see internal/codegen\n\t\treturn res\n\t}\n" +
+			"\treturn ec.gqlgenPath_" + f.name + "(ctx, field, obj)\n"
+		if got := body(out, "_"+f.name); got != fast {
+			t.Errorf("%s: want the fast return, then gqlgen's path; got:\n%s", f.name, got)
+		}
+		if got, want := body(out, "gqlgenPath_"+f.name), body(src, "_"+f.name); got != want {
+			t.Errorf("%s's gqlgen path:\n%s\nwant gqlgen's body:\n%s", f.name, got, want)
+		}
+		sig := "func (ec *executionContext) gqlgenPath_" + f.name +
+			"(ctx context.Context, field graphql.CollectedField, obj *store.Employee) (ret graphql.Marshaler) {\n"
+		if !strings.Contains(string(out), sig) {
+			t.Errorf("no %q", sig)
+		}
 	}
 	for _, name := range []string{"_Employee_salary", "_Project_customer", "marshalNString2string", "fieldContext_Employee_firstName"} {
 		if body(out, name) != body(src, name) {
 			t.Errorf("%s changed:\n%s", name, body(out, name))
 		}
 	}
-	if !bytes.Equal(out[len(out)-100:], src[len(src)-100:]) || strings.Count(string(out), "func (ec") != strings.Count(string(src), "func (ec") {
+	if !bytes.Equal(out[len(out)-100:], src[len(src)-100:]) || strings.Count(string(out), "func (ec") != strings.Count(string(src), "func (ec")+2 {
 		t.Error("the rewrite lost or changed text around the functions")
 	}
 }
