@@ -29,6 +29,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/bizgraph/bizgraph/internal/apperr"
 	"github.com/bizgraph/bizgraph/internal/auth"
 	"github.com/bizgraph/bizgraph/internal/database"
@@ -185,12 +187,11 @@ func run[T any](ctx context.Context, r *Reports, argErr error, what, sql string,
 	if argErr != nil {
 		return nil, argErr
 	}
-	rs, err := r.db.WithContext(ctx).Raw(sql, args).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("compute %s: %w", what, err)
-	}
-	defer rs.Close()
-	rows, err := scanRows[T](rs)
+	var rows []*T
+	err := r.db.Query(ctx, func(rs pgx.Rows) (err error) {
+		rows, err = scanRows[T](rs)
+		return err
+	}, sql, args)
 	if err != nil {
 		return nil, fmt.Errorf("compute %s: %w", what, err)
 	}

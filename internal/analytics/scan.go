@@ -1,12 +1,13 @@
 package analytics
 
 import (
-	"database/sql"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // A report's rows are scanned straight into its row type's fields: GORM's
@@ -55,17 +56,14 @@ func addFields(t reflect.Type, base uintptr, into map[string]field) {
 // scanRows reads every row of rs into a T, each column into the field
 // tagged with its name; a column no field names is an error (a statement
 // and its row type out of step).
-func scanRows[T any](rs *sql.Rows) ([]*T, error) {
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, err
-	}
+func scanRows[T any](rs pgx.Rows) ([]*T, error) {
+	cols := rs.FieldDescriptions()
 	layout := layoutOf[T]()
 	fields := make([]field, len(cols))
 	for i, c := range cols {
-		f, ok := layout[c]
+		f, ok := layout[c.Name]
 		if !ok {
-			return nil, fmt.Errorf("column %s has no field in %s", c, reflect.TypeFor[T]())
+			return nil, fmt.Errorf("column %s has no field in %s", c.Name, reflect.TypeFor[T]())
 		}
 		fields[i] = f
 	}

@@ -51,6 +51,9 @@ type txState struct {
 	// sqlTx is the transaction itself, for libraries that join it (River's
 	// insert of a job with the write).
 	sqlTx *sql.Tx
+	// conn is the connection it runs on, for the reads Query sends
+	// through pgx itself.
+	conn *sql.Conn
 	// seen holds the keys FirstInTransaction was asked about.
 	seen sync.Map
 }
@@ -154,7 +157,7 @@ func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(ctx cont
 	// What gorm.DB.Begin makes, over our transaction.
 	g := db.DB.Session(&gorm.Session{Context: ctx, NewDB: true})
 	g.Statement.ConnPool = sqlTx
-	tx := &DB{DB: g, pool: db.pool, tx: &txState{opts: opts, sqlTx: sqlTx}}
+	tx := &DB{DB: g, pool: db.pool, tx: &txState{opts: opts, sqlTx: sqlTx, conn: c}}
 	defer func() {
 		if p := recover(); p != nil {
 			tx.tx.ended.Store(true)

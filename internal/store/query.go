@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/bizgraph/bizgraph/internal/page"
@@ -64,20 +65,18 @@ func TextList(vs []string) any { return textArray{vs} }
 // scan runs one statement selecting tbl's columns and scans its rows into
 // models, returning pointers into one backing array.
 func scan[T any, PT rowPtr[T]](ctx context.Context, st *Store, tbl *table, cols *columns, sql string, args ...any) ([]PT, error) {
-	rs, err := st.db.WithContext(ctx).Raw(sql, args...).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", tbl.name, err)
-	}
-	defer rs.Close()
 	var rows []T
 	buf := make([]any, len(cols.offsets))
-	for rs.Next() {
-		rows = append(rows, *new(T))
-		if err := rs.Scan(cols.dest(unsafe.Pointer(&rows[len(rows)-1]), buf)...); err != nil {
-			return nil, fmt.Errorf("scan %s: %w", tbl.name, err)
+	err := st.db.Query(ctx, func(rs pgx.Rows) error {
+		for rs.Next() {
+			rows = append(rows, *new(T))
+			if err := rs.Scan(cols.dest(unsafe.Pointer(&rows[len(rows)-1]), buf)...); err != nil {
+				return fmt.Errorf("scan row: %w", err)
+			}
 		}
-	}
-	if err := rs.Err(); err != nil {
+		return nil
+	}, sql, args...)
+	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", tbl.name, err)
 	}
 	ptrs := make([]PT, len(rows))
