@@ -21,9 +21,9 @@ import (
 // the rows: there, every column of every row is first decoded into a
 // driver.Value (an int64 or a string boxed in an interface, one
 // allocation each) and then converted into its destination; pgx scans
-// into the destination directly. On the nested page that boxing was 11%
-// of a request's allocations, and on a report of 7,200 rows a third of
-// the time spent reading them. The statement's text and arguments are
+// into the destination directly: the nested page's allocations per
+// request went from 34,065 to 28,767, a report of 7,200 rows' from
+// 179,712 to 152,120. The statement's text and arguments are
 // GORM's, as for a statement sent through WithContext (? and @name
 // placeholders, lists expanded), and the result formats database/sql's
 // (resultFormats): numeric arrives as PostgreSQL's own text, copied into
