@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/bizgraph/bizgraph/internal/database"
 	"github.com/bizgraph/bizgraph/internal/replica"
 )
@@ -19,10 +21,37 @@ import (
 // statistics count the conflict, bizgraph_replica_recovery_conflicts_total
 // counts it, and the replica stays in use (it is well; the statement was in
 // its way).
+//
+// Both ways a read is sent: through GORM (WithContext), and through pgx's
+// own rows (Query, the store's and the reports' reads).
 func TestRecoveryConflictIsReadAgainOnThePrimary(t *testing.T) {
 	c := getCluster(t)
 	c.restartReplica(t, map[string]string{"max_standby_streaming_delay": "0", "hot_standby_feedback": "off"})
-	const table = "recovery_conflict_test"
+	for _, read := range []struct {
+		name  string
+		count func(ctx context.Context, db *database.DB, sql string) (n int64, err error)
+	}{
+		{"gorm", func(ctx context.Context, db *database.DB, sql string) (n int64, err error) {
+			return n, db.WithContext(ctx).Raw(sql).Scan(&n).Error
+		}},
+		{"pgx rows", func(ctx context.Context, db *database.DB, sql string) (n int64, err error) {
+			return n, db.Query(ctx, func(rs pgx.Rows) error {
+				for rs.Next() {
+					if err := rs.Scan(&n); err != nil {
+						return err
+					}
+				}
+				return nil
+			}, sql)
+		}},
+	} {
+		t.Run(read.name, func(t *testing.T) {
+			readAgainOnThePrimary(t, c, "recovery_conflict_"+strings.ReplaceAll(read.name, " ", "_"), read.count)
+		})
+	}
+}
+
+func readAgainOnThePrimary(t *testing.T, c *cluster, table string, count func(context.Context, *database.DB, string) (int64, error)) {
 	exec(t, c.primaryURL(),
 		`CREATE TABLE `+table+` (n int) WITH (autovacuum_enabled = off)`,
 		`INSERT INTO `+table+` SELECT generate_series(1, 1000)`)
@@ -46,8 +75,7 @@ func TestRecoveryConflictIsReadAgainOnThePrimary(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		ctx := database.Bind(context.Background(), a.replicas["replica1"])
-		var n int64
-		err := a.primary.WithContext(ctx).Raw(`SELECT count(*) FROM (SELECT pg_sleep(2)) AS slow, ` + table).Scan(&n).Error
+		n, err := count(ctx, a.primary, `SELECT count(*) FROM (SELECT pg_sleep(2)) AS slow, `+table)
 		done <- result{n, err}
 	}()
 	waitFor(t, "the read to sleep on the replica", func() bool {
