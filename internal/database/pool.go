@@ -98,11 +98,20 @@ func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sq
 // Resolvers are not run again, so what they do once per read (the audit of
 // sensitive fields) is done once.
 func (p *pool) fallBack(ctx context.Context, err error, query string, args []any) (*sql.Rows, error) {
-	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) && !RecoveryConflict(err) {
+	if !p.fallsBack(ctx, err) {
 		return nil, err
 	}
-	p.failed(err)
 	return p.fallback.QueryContext(ctx, query, args...)
+}
+
+// fallsBack reports whether a read that failed with err, before its first
+// row, goes to the fallback (see fallBack), and if so tells failed of it.
+func (p *pool) fallsBack(ctx context.Context, err error) bool {
+	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) && !RecoveryConflict(err) {
+		return false
+	}
+	p.failed(err)
+	return true
 }
 
 // RecoveryConflict reports whether err is a standby cancelling a statement

@@ -68,24 +68,23 @@ var resultFormats = pgx.QueryResultFormatsByOID{
 // query sends a read on one of the pool's connections. A read that failed
 // before its first row, because the server could not be reached or
 // cancelled it for a conflict with recovery, goes to the fallback, as
-// QueryContext's do (fallBack).
+// QueryContext's do (fallsBack).
 func (p *pool) query(ctx context.Context, query string, vars []any, scan func(pgx.Rows) error) error {
 	c, err := p.conn(ctx)
 	if err == nil {
 		var delivered bool
-		err = c.Raw(func(dc any) error {
-			delivered, err = read(ctx, dc, query, vars, scan)
-			return err
+		err = c.Raw(func(dc any) (readErr error) {
+			delivered, readErr = read(ctx, dc, query, vars, scan)
+			return readErr
 		})
 		_ = c.Close()
 		if err == nil || delivered {
 			return err
 		}
 	}
-	if p.fallback == nil || ctx.Err() != nil || !unreachable(err) && !RecoveryConflict(err) {
+	if !p.fallsBack(ctx, err) {
 		return err
 	}
-	p.failed(err)
 	return p.fallback.query(ctx, query, vars, scan)
 }
 
