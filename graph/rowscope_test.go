@@ -152,6 +152,63 @@ func TestRowScope_HiddenRowsAreAbsentFromEveryPath(t *testing.T) {
 		}
 	})
 
+	t.Run("to-one relations below a nested page", func(t *testing.T) {
+		// Each department's people with their manager and the manager's
+		// department: relations read for the rows of a nested page, two
+		// levels deep, come exactly when visible.
+		var r struct {
+			Departments struct {
+				Nodes []struct {
+					Employees struct {
+						Nodes []struct {
+							ID      string
+							Manager *struct {
+								ID         string
+								Department *struct{ ID string }
+							}
+						}
+					}
+				}
+			}
+		}
+		a.in(t).data(`{ departments(first: 100) { nodes { employees(first: 100) { nodes { id manager { id department { id } } } } } } }`, nil, &r)
+		withManager := map[string]bool{}
+		for _, id := range visibleIDs(t, `SELECT e.id FROM employees e JOIN employees m ON m.id = e.manager_id
+			WHERE e.department_id <> $1 AND m.department_id <> $1`, dept) {
+			withManager[id] = true
+		}
+		seen, managed := 0, 0
+		for _, d := range r.Departments.Nodes {
+			for _, n := range d.Employees.Nodes {
+				seen++
+				if got := n.Manager != nil; got != withManager[n.ID] {
+					t.Errorf("employee %s: manager came %v, want %v", n.ID, got, withManager[n.ID])
+				}
+				if n.Manager != nil {
+					managed++
+					if n.Manager.Department == nil {
+						t.Errorf("employee %s: the manager's department did not come", n.ID)
+					}
+				}
+			}
+		}
+		if seen == 0 || managed == 0 || managed == seen {
+			t.Fatalf("%d people, %d with a manager: the case proves nothing", seen, managed)
+		}
+		if !withManager[emp(report)] {
+			// report's manager is hidden: it must be among the rows read.
+			found := false
+			for _, d := range r.Departments.Nodes {
+				for _, n := range d.Employees.Nodes {
+					found = found || n.ID == emp(report)
+				}
+			}
+			if !found {
+				t.Fatal("the employee whose manager is hidden was not read: the case proves nothing")
+			}
+		}
+	})
+
 	t.Run("statements per level unchanged", func(t *testing.T) {
 		for _, q := range []string{nestedPage, orderedNestedPage} {
 			if n, members := statementsFor(t, a.in(t), q, 40, nil); n != nestedLevels || members == 0 {

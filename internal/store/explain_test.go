@@ -284,3 +284,66 @@ func (p plan) sortsAll() bool {
 	}
 	return false
 }
+
+// A relation level's statements (rows by key, a page of children per
+// parent, with its count) take their keys where the planner does not look
+// into them (keysSQL), so PostgreSQL runs them on the plan it cached for
+// the connection once its five trial plans are made, rather than planning
+// each execution again, as it does while a plan for one key looks cheaper
+// than one for any number of keys: MoveProject's answer reads one project
+// and its one team.
+func TestPlans_RelationLevelsRunOnTheirCachedPlan(t *testing.T) {
+	ctx := context.Background()
+	db := explainDB(t) // one connection: the statements and what it has prepared
+	st := New(db, page.DefaultLimits, testRules)
+	ord, err := orderingOf(ctx, testRules, projectsTable, List{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := &Selection{Fields: []string{"id", "name"}, Counted: true}
+	const runs = 8
+	for k := range int64(runs) {
+		if _, err := byID[Project](ctx, st, projectsTable, sel, []int64{1 + k}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := childPages[Project](ctx, st, ord, sel, customersTable.rels["projects"], []int64{1 + k},
+			page.Window{Limit: 50, Order: ord.Order}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type prepared struct {
+		statement              string
+		generic, custom, found int64
+	}
+	plans := map[string]*prepared{
+		"rows by key":         {statement: "FROM projects t WHERE t.id = ANY("},
+		"children per parent": {statement: "SELECT c.*, p.total FROM"},
+	}
+	err = db.Query(ctx, func(rows pgx.Rows) error {
+		for rows.Next() {
+			var statement string
+			var generic, custom int64
+			if err := rows.Scan(&statement, &generic, &custom); err != nil {
+				return err
+			}
+			for _, p := range plans {
+				if strings.Contains(statement, p.statement) {
+					p.generic, p.custom, p.found = p.generic+generic, p.custom+custom, p.found+1
+				}
+			}
+		}
+		return nil
+	}, "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range plans {
+		t.Logf("%s: %d statement(s), %d generic and %d custom plans", name, p.found, p.generic, p.custom)
+		if p.found != 1 || p.generic+p.custom != runs {
+			t.Fatalf("%s: %d statements prepared for %d executions: the case proves nothing", name, p.found, p.generic+p.custom)
+		}
+		if p.generic == 0 {
+			t.Errorf("%s: planned again at each of its %d executions, never on its cached plan", name, runs)
+		}
+	}
+}

@@ -111,7 +111,7 @@ var projectNPSSQL = `
 SELECT f.project_id, count(*) AS answers,
        ` + NPS("count(*) FILTER (WHERE f.score >= 9)", "count(*) FILTER (WHERE f.score <= 6)", "count(*)") + ` AS score
 FROM project_feedback f
-WHERE f.project_id = ANY(?::bigint[])
+WHERE f.project_id = ANY(` + keysSQL + `)
 GROUP BY f.project_id`
 
 // projectNPS computes the NPS of every project in keys: one scan of each

@@ -252,7 +252,7 @@ LEFT JOIN LATERAL (
            count(DISTINCT m.employee_id) FILTER (WHERE m.billable_amount > 0) AS contributors
     FROM time_entry_months m
     WHERE m.project_id = p.id) h ON true
-WHERE p.id = ANY(?::bigint[])`, ids(keys)).Scan(&rows).Error
+WHERE p.id = ANY(`+keysSQL+`)`, ids(keys)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load project hours: %w", err)
 	}

@@ -43,7 +43,7 @@ func ReportingLine(ctx context.Context, db *database.DB, manager int64, keys []i
 	var below []int64
 	err := db.WithContext(ctx).Raw(`
 WITH RECURSIVE up(id, above, depth) AS (
-    SELECT e.id, e.manager_id, 1 FROM employees e WHERE e.id = ANY(?::bigint[])
+    SELECT e.id, e.manager_id, 1 FROM employees e WHERE e.id = ANY(`+keysSQL+`)
     UNION ALL
     SELECT up.id, m.manager_id, up.depth + 1 FROM up JOIN employees m ON m.id = up.above
     WHERE up.above <> ? AND up.depth < 64)

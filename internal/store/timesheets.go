@@ -94,7 +94,7 @@ func weekEntries(ctx context.Context, st *Store, sel *Selection, weeks []*Timesh
 	where, args := visible(ctx, st.rules, tbl, "true", nil)
 	rows, err := scan[TimeEntry](ctx, st, tbl, cols, "SELECT "+cols.sql+` FROM timesheets w
 JOIN time_entries t ON t.employee_id = w.employee_id AND t.work_date BETWEEN w.week_start AND w.week_start + 6
-WHERE w.id = ANY(?::bigint[]) AND `+where+` ORDER BY t.employee_id, t.work_date, t.id`, append([]any{ids(keys)}, args...)...)
+WHERE w.id = ANY(`+keysSQL+`) AND `+where+` ORDER BY t.employee_id, t.work_date, t.id`, append([]any{ids(keys)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
